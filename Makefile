@@ -1,0 +1,102 @@
+# ceremony: a key-ceremony runner. See README.md.
+#   make            build build/ceremony
+#   make check      deps, build, unit + CLI tests + vectors; ends with "N passed, N failed"
+#   make rehearse   deps, build, rehearse the example ceremony on throwaway SoftHSM tokens
+#   make deps       install the Debian packages the build and tests need (as root)
+#   make install PREFIX=/usr/local DESTDIR=
+#   make asan | memcheck
+
+VERSION   := 0.1.0
+PREFIX    ?= /usr/local
+DESTDIR   ?=
+CC        ?= cc
+BUILD     ?= build
+
+PKGS      := yaml-0.1 libcrypto libcbor p11-kit-1
+DEB_PKGS  := build-essential pkg-config libyaml-dev libssl-dev libcbor-dev libp11-kit-dev \
+             libgfshare-dev softhsm2 libcmocka-dev opensc gnutls-bin openssl python3 \
+             python3-cbor2 python3-cryptography
+
+REVISION  := $(shell git rev-parse --short=12 HEAD 2>/dev/null || echo unknown)
+WARN      := -std=c11 -Wall -Wextra -Wpedantic -Wshadow -Wstrict-prototypes -Wmissing-prototypes \
+             -Wformat=2 -Wwrite-strings -Wvla
+HARDEN    := -fstack-protector-strong -D_FORTIFY_SOURCE=2
+ifdef CI
+WARN      += -Werror
+endif
+OPT       ?= -O2 -g
+PKG_CFLAGS = $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
+PKG_LIBS   = $(shell pkg-config --libs $(PKGS) 2>/dev/null)
+ALL_CFLAGS = $(WARN) $(HARDEN) $(OPT) -D_GNU_SOURCE -DCER_VERSION='"$(VERSION)"' \
+             -DCER_REVISION='"$(REVISION)"' -I. -I$(BUILD) $(PKG_CFLAGS) $(CFLAGS)
+ALL_LDFLAGS = -Wl,-z,relro,-z,now $(LDFLAGS)
+LIBS       = $(PKG_LIBS) -ldl $(EXTRA_LIBS)
+
+SRC        := $(wildcard runner/*.c) $(wildcard steps/*.c)
+OBJ        := $(patsubst %.c,$(BUILD)/%.o,$(SRC)) $(BUILD)/gen/pgpwords.o
+LIB_OBJ    := $(filter-out $(BUILD)/runner/main.o,$(OBJ))
+UNIT_SRC   := $(wildcard tests/unit/test_*.c)
+UNIT_BIN   := $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(UNIT_SRC))
+
+.PHONY: all check unit cli rehearse deps install asan memcheck clean
+all: $(BUILD)/ceremony
+
+$(BUILD)/gen/pgpwords.c: data/pgp-words.txt tools/pgpwords.awk
+	@mkdir -p $(dir $@)
+	awk -f tools/pgpwords.awk $< > $@.tmp && mv $@.tmp $@
+
+$(BUILD)/gen/pgpwords.o: $(BUILD)/gen/pgpwords.c
+	$(CC) $(ALL_CFLAGS) -c $< -o $@
+
+$(BUILD)/%.o: %.c $(wildcard runner/*.h) $(wildcard steps/*.h)
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) -c $< -o $@
+
+$(BUILD)/ceremony: $(OBJ)
+	$(CC) $(ALL_LDFLAGS) -o $@ $(OBJ) $(LIBS)
+
+$(BUILD)/tests/%: tests/unit/%.c $(LIB_OBJ)
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) $(ALL_LDFLAGS) -o $@ $< $(LIB_OBJ) $(LIBS) -lcmocka
+
+# deps: what the build and the tests need, installed when missing (as root), else
+# the one apt-get line to run.
+deps:
+	@missing=$$(for p in $(DEB_PKGS); do dpkg-query -W -f='$${Status}\n' $$p 2>/dev/null | grep -q 'ok installed' || echo $$p; done); \
+	if [ -n "$$missing" ]; then \
+	  if [ "$$(id -u)" = 0 ]; then \
+	    echo "installing: $$missing"; \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing >/dev/null || exit 1; \
+	  else \
+	    echo "missing Debian packages; run as root:"; echo "  apt-get install $$missing"; exit 1; \
+	  fi; \
+	fi
+
+check: deps
+	$(MAKE) --no-print-directory all $(UNIT_BIN)
+	@CEREMONY=$(abspath $(BUILD)/ceremony) BUILD=$(abspath $(BUILD)) sh tests/run.sh $(UNIT_BIN)
+
+rehearse: deps
+	$(MAKE) --no-print-directory all
+	@out=$(BUILD)/rehearsal-$$(date +%Y%m%dT%H%M%S); \
+	$(BUILD)/ceremony rehearse ceremonies/course-exercise.yaml \
+	  --answers examples/answers/course-exercise.yaml --out $$out && \
+	echo && $(BUILD)/ceremony verify $$out/transcript.cts --script ceremonies/course-exercise.yaml
+
+install: $(BUILD)/ceremony
+	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/share/ceremony/schemas \
+	  $(DESTDIR)$(PREFIX)/share/ceremony/ceremonies $(DESTDIR)$(PREFIX)/share/man/man1
+	install -m 0755 $(BUILD)/ceremony $(DESTDIR)$(PREFIX)/bin/ceremony
+	install -m 0644 schemas/* $(DESTDIR)$(PREFIX)/share/ceremony/schemas/
+	install -m 0644 ceremonies/*.yaml $(DESTDIR)$(PREFIX)/share/ceremony/ceremonies/
+	install -m 0644 doc/ceremony.1 $(DESTDIR)$(PREFIX)/share/man/man1/ceremony.1
+
+asan:
+	$(MAKE) BUILD=build-asan OPT="-O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer" \
+	  LDFLAGS="-fsanitize=address,undefined" check
+
+memcheck: all $(UNIT_BIN)
+	@for t in $(UNIT_BIN); do valgrind -q --error-exitcode=9 --leak-check=full $$t || exit 1; done
+
+clean:
+	rm -rf build build-asan

@@ -1,0 +1,37 @@
+/* cmd: the command table (runner/main.c) and each command's entry point.
+ * A command gets argv with argv[0] its own name, handles its own --help, and
+ * returns the process exit status (ARCHITECTURE.md): 0 success, 1 the ceremony
+ * failed or was halted, 2 bad usage or bad input; verify has its own (0/3/4/1/2).
+ * Only main() exits. */
+#ifndef CER_CMD_H
+#define CER_CMD_H
+
+#include <stdio.h>
+
+struct cmd {
+	const char *name;
+	const char *summary;
+	int (*run)(int argc, char **argv);
+	void (*usage)(FILE *f);
+};
+
+int cmd_check(int argc, char **argv);
+int cmd_rehearse(int argc, char **argv);
+int cmd_verify(int argc, char **argv);
+int cmd_tokens(int argc, char **argv);
+void cmd_check_usage(FILE *f);
+void cmd_rehearse_usage(FILE *f);
+void cmd_verify_usage(FILE *f);
+void cmd_tokens_usage(FILE *f);
+
+/* Exit statuses shared by the commands. */
+enum {
+	EXIT_OK = 0,
+	EXIT_FAILED = 1,   /* the ceremony failed or was halted */
+	EXIT_USAGE = 2,    /* bad usage or bad input */
+};
+
+/* True when argv[i] is --help or -h; commands print their usage to stdout and return 0. */
+int cmd_is_help(const char *arg);
+
+#endif

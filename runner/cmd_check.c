@@ -1,0 +1,69 @@
+/* ceremony check SCRIPT: validates everything and prints the plan; touches nothing. */
+#include <stdio.h>
+#include <string.h>
+#include "cmd.h"
+#include "script.h"
+#include "steps/steps.h"
+
+void cmd_check_usage(FILE *f)
+{
+	fprintf(f, "usage: ceremony check SCRIPT\n\n"
+		   "Validates a ceremony script (syntax, keys, types, references, roles, tokens)\n"
+		   "and prints its plan: roles, tokens and every step. Touches no token and\n"
+		   "writes no file.\n\n"
+		   "EXIT STATUS\n"
+		   "  0 the script is valid; 2 bad usage or an invalid script (the message names\n"
+		   "  FILE:LINE:COL, what was expected and what was found).\n");
+}
+
+static void print_roles(FILE *f, const char *label, const char *const *roles, size_t n)
+{
+	if (!n)
+		return;
+	fprintf(f, "      %s:", label);
+	for (size_t i = 0; i < n; i++)
+		fprintf(f, " %s", roles[i]);
+	fputc('\n', f);
+}
+
+int cmd_check(int argc, char **argv)
+{
+	struct ceremony *c = NULL;
+	struct err e = {{0}, {0}};
+	if (argc == 2 && cmd_is_help(argv[1])) {
+		cmd_check_usage(stdout);
+		return EXIT_OK;
+	}
+	if (argc != 2 || argv[1][0] == '-') {
+		cmd_check_usage(stderr);
+		return EXIT_USAGE;
+	}
+	if (script_load(argv[1], &c, &e)) {
+		fprintf(stderr, "ceremony check: %s\n", e.msg);
+		return EXIT_USAGE;
+	}
+	printf("%s: valid\n\n%s\n", argv[1], c->title);
+	printf("separation of duties: %s\n", c->separation_strict ? "strict (nobody in two roles)" : "relaxed");
+	printf("roles:\n");
+	for (size_t i = 0; i < c->n_roles; i++)
+		printf("  %-16s %u%s%s\n", c->roles[i].name, c->roles[i].count, c->roles[i].description ? "  " : "",
+		       c->roles[i].description ? c->roles[i].description : "");
+	if (c->n_tokens) {
+		printf("tokens:\n");
+		for (size_t i = 0; i < c->n_tokens; i++)
+			printf("  %-16s label %s\n", c->tokens[i].name, c->tokens[i].label);
+	}
+	printf("steps:\n");
+	for (size_t i = 0; i < c->n_steps; i++) {
+		const struct step *s = &c->steps[i];
+		printf("  %2zu. %-24s %-16s %s\n", i + 1, s->id, s->type->name, s->title);
+		if (s->performed_by)
+			printf("      performed by: %s\n", s->performed_by);
+		if (s->token)
+			printf("      token: %s\n", s->token);
+		print_roles(stdout, "confirmed by", s->confirm, s->n_confirm);
+		print_roles(stdout, "signed off by", s->signoff, s->n_signoff);
+	}
+	script_free(c);
+	return EXIT_OK;
+}

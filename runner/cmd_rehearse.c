@@ -1,0 +1,165 @@
+/* ceremony rehearse SCRIPT: the whole ceremony against throwaway SoftHSM tokens. */
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include "cmd.h"
+#include "interp.h"
+#include "prompt.h"
+#include "script.h"
+#include "secret.h"
+#include "softhsm.h"
+#include "token.h"
+#include "words.h"
+
+void cmd_rehearse_usage(FILE *f)
+{
+	fprintf(f, "usage: ceremony rehearse SCRIPT [--answers FILE] [--out DIR] [--module PATH] [--keep]\n\n"
+		   "Runs the whole script against throwaway SoftHSM tokens, one for each token the\n"
+		   "script declares, in a temporary token store removed afterwards. Interactive\n"
+		   "like the real ceremony, or unattended with an answers file. Writes\n"
+		   "DIR/transcript.cts (mode: rehearsal) and DIR/artifacts/.\n\n"
+		   "  --answers FILE  answer every question from FILE (schemas/answers.schema.json)\n"
+		   "  --out DIR       output folder (default ./rehearsal-YYYYMMDDTHHMMSS); a\n"
+		   "                  transcript already there is never overwritten\n"
+		   "  --module PATH   the SoftHSM2 PKCS#11 module (default %s)\n"
+		   "  --keep          keep the throwaway token store and say where it is\n\n"
+		   "The tokens' PINs are generated, held in locked memory and never shown.\n\n"
+		   "EXIT STATUS\n"
+		   "  0 the ceremony completed; 1 it failed, was aborted or halted, or a token\n"
+		   "  failed; 2 bad usage, a bad script or a bad answers file.\n",
+		   tok_default_module());
+}
+
+struct known_ctx {
+	const struct ceremony *c;
+};
+
+static int known(const void *ctx, const char *step, const char *role)
+{
+	const struct ceremony *c = ((const struct known_ctx *)ctx)->c;
+	if (!script_step(c, step))
+		return 1;
+	if (strcmp(role, "-") && !script_role(c, role))
+		return 2;
+	return 0;
+}
+
+/* A rehearsal PIN: 16 random bytes as 32 hex characters, only in locked memory. */
+static struct secret *new_pin(struct err *e)
+{
+	struct secret *raw = secret_new(16, e), *pin = NULL;
+	if (!raw || secret_random(raw, 16, e))
+		goto out;
+	if (!(pin = secret_new(64, e)))
+		goto out;
+	words_hex(raw->p, raw->len, (char *)pin->p, pin->cap + 1);
+	pin->len = 32;
+out:
+	secret_free(raw);
+	return pin;
+}
+
+int cmd_rehearse(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{"answers", required_argument, NULL, 'a'}, {"out", required_argument, NULL, 'o'},
+		{"module", required_argument, NULL, 'm'},  {"keep", no_argument, NULL, 'k'},
+		{"help", no_argument, NULL, 'h'},          {NULL, 0, NULL, 0},
+	};
+	const char *answers = NULL, *out = NULL, *module = NULL;
+	bool keep = false;
+	char default_out[64];
+	struct err e = {{0}, {0}};
+	struct ceremony *c = NULL;
+	struct prompt *p = NULL;
+	struct softhsm_store *store = NULL;
+	struct tok_module *m = NULL;
+	struct interp_binding *b = NULL;
+	size_t nb = 0;
+	int ret = EXIT_FAILED, opt, status;
+
+	optind = 1;
+	while ((opt = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+		switch (opt) {
+		case 'a': answers = optarg; break;
+		case 'o': out = optarg; break;
+		case 'm': module = optarg; break;
+		case 'k': keep = true; break;
+		case 'h': cmd_rehearse_usage(stdout); return EXIT_OK;
+		default: cmd_rehearse_usage(stderr); return EXIT_USAGE;
+		}
+	}
+	if (optind != argc - 1) {
+		cmd_rehearse_usage(stderr);
+		return EXIT_USAGE;
+	}
+	if (!out) {
+		time_t now = time(NULL);
+		struct tm tm;
+		gmtime_r(&now, &tm);
+		strftime(default_out, sizeof default_out, "rehearsal-%Y%m%dT%H%M%S", &tm);
+		out = default_out;
+	}
+	/* Everything is validated before any token is made or any file written. */
+	if (script_load(argv[optind], &c, &e)) {
+		fprintf(stderr, "ceremony rehearse: %s\n", e.msg);
+		return EXIT_USAGE;
+	}
+	p = answers ? prompt_answers_new(answers, stdout, &e) : prompt_terminal_new(stdout, &e);
+	struct known_ctx kc = {c};
+	if (!p || prompt_answers_check(p, known, &kc, &e)) {
+		fprintf(stderr, "ceremony rehearse: %s\n", e.msg);
+		ret = EXIT_USAGE;
+		goto out;
+	}
+
+	if (softhsm_store_new(NULL, &store, &e) || tok_module_load(module ? module : tok_default_module(), &m, &e))
+		goto fail;
+	b = calloc(c->n_tokens ? c->n_tokens : 1, sizeof *b);
+	if (!b) {
+		err_set(&e, "nomem", "out of memory");
+		goto fail;
+	}
+	for (size_t i = 0; i < c->n_tokens; i++) {
+		struct secret *so = NULL;
+		nb = i + 1;
+		b[i].name = c->tokens[i].name;
+		int rc = !(so = new_pin(&e)) || !(b[i].user_pin = new_pin(&e)) || tok_find_free(m, &b[i].slot, &e) ||
+			 tok_init_token(m, b[i].slot, c->tokens[i].label, so, b[i].user_pin, &e);
+		/* The SO PIN is not needed again in a rehearsal: wipe it now. */
+		secret_free(so);
+		/* SoftHSM moves an initialised token to a new slot id: look it up by label. */
+		if (rc || tok_find_label(m, c->tokens[i].label, &b[i].slot, &e))
+			goto fail;
+		printf("rehearsal token '%s' (label %s) created in slot %lu\n", c->tokens[i].name, c->tokens[i].label,
+		       (unsigned long)b[i].slot);
+	}
+	struct interp_opts io = {
+		.out_dir = out,
+		.rehearsal = true,
+		.prompt = p,
+		.module = m,
+		.bindings = b,
+		.n_bindings = nb,
+		.module_path = module ? module : tok_default_module(),
+	};
+	if (interp_run(c, &io, &status, &e))
+		goto fail;
+	printf("\ntranscript: %s/transcript.cts\nverify it with: ceremony verify %s/transcript.cts\n", out, out);
+	ret = status == 0 ? EXIT_OK : EXIT_FAILED;
+	goto out;
+fail:
+	fprintf(stderr, "ceremony rehearse: %s\n", e.msg);
+	ret = EXIT_FAILED;
+out:
+	for (size_t i = 0; i < nb; i++)
+		secret_free(b[i].user_pin);
+	free(b);
+	tok_module_free(m);
+	softhsm_store_free(store, keep);
+	prompt_free(p);
+	script_free(c);
+	return ret;
+}

@@ -1,0 +1,555 @@
+/* cose: COSE_Sign1 (RFC 9052 §4.2) signing and verification for transcript
+ * records. Algorithms per RFC 9053 §2.1 (ECDSA), §2.2 (EdDSA) and RFC 8230 §2
+ * (RSASSA-PSS).
+ */
+#include <stdlib.h>
+#include <string.h>
+#include <openssl/bn.h>
+#include <openssl/crypto.h>
+#include <openssl/ec.h>
+#include <openssl/err.h>
+#include <openssl/evp.h>
+#include <openssl/rsa.h>
+#include <openssl/sha.h>
+#include <openssl/x509.h>
+#include "cose.h"
+
+/* What each COSE alg means to OpenSSL. */
+struct alg_info {
+	int alg;
+	const char *name;
+	const char *md;       /* NULL: EdDSA signs the message itself (RFC 9053 §2.2, no prehash) */
+	size_t coord;         /* ECDSA: bytes of r and of s (RFC 9053 §2.1); 0 otherwise */
+	const char *group;    /* ECDSA curve, as OpenSSL names it */
+	const char *keytype;  /* EVP_PKEY type name */
+};
+
+static const struct alg_info algs[] = {
+	{COSE_ALG_ES256, "ES256", "SHA256", 32, "prime256v1", "EC"},
+	{COSE_ALG_ES384, "ES384", "SHA384", 48, "secp384r1", "EC"},
+	{COSE_ALG_ES512, "ES512", "SHA512", 66, "secp521r1", "EC"},
+	{COSE_ALG_EDDSA, "EdDSA", NULL, 0, NULL, "ED25519"},
+	{COSE_ALG_PS256, "PS256", "SHA256", 0, NULL, "RSA"},
+};
+
+/* RFC 8230 §2: PS256 uses SHA-256, MGF1 with SHA-256 and a salt as long as the hash. */
+enum { PSS_SALT_LEN = 32, RSA_MIN_BITS = 2048 };
+
+static const struct alg_info *alg_find(int alg)
+{
+	for (size_t i = 0; i < sizeof algs / sizeof algs[0]; i++) {
+		if (algs[i].alg == alg)
+			return &algs[i];
+	}
+	return NULL;
+}
+
+void cose_kid(const uint8_t *spki, size_t spki_len, uint8_t kid[32])
+{
+	SHA256(spki, spki_len, kid);
+}
+
+/* Sets PSS parameters on a signing or verifying context. */
+static int pss_params(EVP_PKEY_CTX *pctx, struct err *e)
+{
+	if (EVP_PKEY_CTX_set_rsa_padding(pctx, RSA_PKCS1_PSS_PADDING) <= 0 ||
+	    EVP_PKEY_CTX_set_rsa_pss_saltlen(pctx, PSS_SALT_LEN) <= 0 ||
+	    EVP_PKEY_CTX_set_rsa_mgf1_md_name(pctx, "SHA256", NULL) <= 0)
+		return err_openssl(e, "setting RSASSA-PSS parameters");
+	return 0;
+}
+
+/* RFC 9053 §2.1: the COSE form of an ECDSA signature is r || s, each
+ * left-padded to the size of the curve, where OpenSSL produces DER. */
+static int ecdsa_der_to_raw(const uint8_t *der, size_t der_len, size_t coord, struct buf *out, struct err *e)
+{
+	const uint8_t *p = der;
+	ECDSA_SIG *sig = d2i_ECDSA_SIG(NULL, &p, (long)der_len);
+	uint8_t raw[2 * 66];
+	int ret = -1;
+
+	if (!sig) {
+		err_openssl(e, "decoding ECDSA signature");
+		goto out;
+	}
+	if (BN_bn2binpad(ECDSA_SIG_get0_r(sig), raw, (int)coord) < 0 ||
+	    BN_bn2binpad(ECDSA_SIG_get0_s(sig), raw + coord, (int)coord) < 0) {
+		err_set(e, "crypto", "ECDSA signature component longer than the curve");
+		goto out;
+	}
+	ret = buf_append(out, raw, 2 * coord, e);
+out:
+	ECDSA_SIG_free(sig);
+	return ret;
+}
+
+/* The reverse, for OpenSSL's verifier. */
+static int ecdsa_raw_to_der(const uint8_t *raw, size_t raw_len, size_t coord, uint8_t **der, int *der_len,
+			    struct err *e)
+{
+	ECDSA_SIG *sig = NULL;
+	BIGNUM *r = NULL, *s = NULL;
+	int ret = -1;
+
+	*der = NULL;
+	if (raw_len != 2 * coord) {
+		err_set(e, "signature", "ECDSA signature is %zu bytes, expected %zu (r || s)", raw_len, 2 * coord);
+		goto out;
+	}
+	sig = ECDSA_SIG_new();
+	r = BN_bin2bn(raw, (int)coord, NULL);
+	s = BN_bin2bn(raw + coord, (int)coord, NULL);
+	if (!sig || !r || !s || !ECDSA_SIG_set0(sig, r, s)) {
+		err_openssl(e, "building ECDSA signature");
+		goto out;
+	}
+	r = s = NULL;   /* owned by sig now */
+	*der_len = i2d_ECDSA_SIG(sig, der);
+	if (*der_len <= 0) {
+		*der = NULL;
+		err_openssl(e, "encoding ECDSA signature");
+		goto out;
+	}
+	ret = 0;
+out:
+	BN_free(r);
+	BN_free(s);
+	ECDSA_SIG_free(sig);
+	return ret;
+}
+
+/* --- the in-memory signer ------------------------------------------------- */
+
+struct mem_impl {
+	EVP_PKEY *pkey;
+	const struct alg_info *ai;
+};
+
+static int mem_sign(struct cose_signer *s, const uint8_t *msg, size_t len, struct buf *sig, struct err *e)
+{
+	struct mem_impl *m = s->impl;
+	EVP_MD_CTX *ctx = EVP_MD_CTX_new();
+	EVP_PKEY_CTX *pctx = NULL;
+	uint8_t *raw = NULL;
+	size_t raw_len = 0;
+	int ret = -1;
+
+	if (!ctx) {
+		err_openssl(e, "allocating a signing context");
+		goto out;
+	}
+	if (EVP_DigestSignInit_ex(ctx, &pctx, m->ai->md, NULL, NULL, m->pkey, NULL) != 1) {
+		err_openssl(e, "starting a signature");
+		goto out;
+	}
+	if (m->ai->alg == COSE_ALG_PS256 && pss_params(pctx, e) != 0)
+		goto out;
+	/* One-shot: Ed25519 cannot be fed piecewise. */
+	if (EVP_DigestSign(ctx, NULL, &raw_len, msg, len) != 1) {
+		err_openssl(e, "sizing a signature");
+		goto out;
+	}
+	raw = malloc(raw_len);
+	if (!raw) {
+		err_set(e, "nomem", "out of memory");
+		goto out;
+	}
+	if (EVP_DigestSign(ctx, raw, &raw_len, msg, len) != 1) {
+		err_openssl(e, "signing");
+		goto out;
+	}
+	if (m->ai->coord)
+		ret = ecdsa_der_to_raw(raw, raw_len, m->ai->coord, sig, e);
+	else
+		ret = buf_append(sig, raw, raw_len, e);
+out:
+	free(raw);
+	EVP_MD_CTX_free(ctx);
+	return ret;
+}
+
+static void mem_free(struct cose_signer *s)
+{
+	struct mem_impl *m = s->impl;
+	if (!m)
+		return;
+	/* OpenSSL clears private key components (BN_clear_free, secure heap for
+	 * ECX keys) when the last reference goes. */
+	EVP_PKEY_free(m->pkey);
+	OPENSSL_cleanse(m, sizeof *m);
+	free(m);
+	s->impl = NULL;
+}
+
+struct cose_signer *cose_signer_new_memory(int alg, struct err *e)
+{
+	const struct alg_info *ai = alg_find(alg);
+	struct cose_signer *s = NULL, *ret = NULL;
+	struct mem_impl *m = NULL;
+	EVP_PKEY *pkey = NULL;
+	unsigned char *spki = NULL;
+	int spki_len;
+
+	if (!ai) {
+		err_set(e, "crypto", "unsupported COSE algorithm %d", alg);
+		goto out;
+	}
+	if (ai->coord)
+		pkey = EVP_PKEY_Q_keygen(NULL, NULL, "EC", ai->group);
+	else if (alg == COSE_ALG_EDDSA)
+		pkey = EVP_PKEY_Q_keygen(NULL, NULL, "ED25519");
+	else
+		pkey = EVP_PKEY_Q_keygen(NULL, NULL, "RSA", (size_t)RSA_MIN_BITS);
+	if (!pkey) {
+		err_openssl(e, "generating the audit key");
+		goto out;
+	}
+	spki_len = i2d_PUBKEY(pkey, &spki);
+	if (spki_len <= 0) {
+		err_openssl(e, "encoding the audit public key");
+		goto out;
+	}
+	s = calloc(1, sizeof *s);
+	m = calloc(1, sizeof *m);
+	if (!s || !m || !(s->spki = malloc((size_t)spki_len))) {
+		err_set(e, "nomem", "out of memory");
+		goto out;
+	}
+	memcpy(s->spki, spki, (size_t)spki_len);
+	s->spki_len = (size_t)spki_len;
+	cose_kid(s->spki, s->spki_len, s->kid);
+	s->alg = alg;
+	s->sign = mem_sign;
+	s->free = mem_free;
+	m->pkey = pkey;
+	m->ai = ai;
+	s->impl = m;
+	ret = s;
+	s = NULL;
+	m = NULL;
+	pkey = NULL;
+out:
+	OPENSSL_free(spki);
+	EVP_PKEY_free(pkey);
+	free(m);
+	if (s)
+		free(s->spki);
+	free(s);
+	return ret;
+}
+
+struct cose_signer *cose_signer_new_memory_es256(struct err *e)
+{
+	return cose_signer_new_memory(COSE_ALG_ES256, e);
+}
+
+void cose_signer_free(struct cose_signer *s)
+{
+	if (!s)
+		return;
+	if (s->free)
+		s->free(s);
+	free(s->spki);
+	OPENSSL_cleanse(s, sizeof *s);
+	free(s);
+}
+
+/* --- encoding ------------------------------------------------------------- */
+
+int cose_protected(int alg, const uint8_t kid[32], struct buf *out, struct err *e)
+{
+	cbor_item_t *m = dcbor_map();
+	int ret = -1;
+
+	if (!m) {
+		err_set(e, "nomem", "out of memory");
+		goto out;
+	}
+	/* RFC 9052 §3.1: 1 alg, 3 content type, 4 kid. */
+	if (dcbor_put_u(m, 1, dcbor_int(alg), e) != 0 || dcbor_put_u(m, 3, dcbor_text(COSE_CONTENT_TYPE), e) != 0 ||
+	    dcbor_put_u(m, 4, dcbor_bytes(kid, 32), e) != 0)
+		goto out;
+	ret = dcbor_encode(m, out, e);
+out:
+	if (m)
+		cbor_decref(&m);
+	return ret;
+}
+
+int cose_sig_structure(const uint8_t *prot, size_t prot_len, const uint8_t *payload, size_t payload_len,
+		       struct buf *out, struct err *e)
+{
+	cbor_item_t *a = dcbor_array();
+	int ret = -1;
+
+	if (!a) {
+		err_set(e, "nomem", "out of memory");
+		goto out;
+	}
+	/* RFC 9052 §4.4: [context "Signature1", body_protected, external_aad, payload];
+	 * the format has no external AAD, so it is the empty bstr. */
+	if (dcbor_push(a, dcbor_text("Signature1"), e) != 0 || dcbor_push(a, dcbor_bytes(prot, prot_len), e) != 0 ||
+	    dcbor_push(a, dcbor_bytes(NULL, 0), e) != 0 || dcbor_push(a, dcbor_bytes(payload, payload_len), e) != 0)
+		goto out;
+	ret = dcbor_encode(a, out, e);
+out:
+	if (a)
+		cbor_decref(&a);
+	return ret;
+}
+
+int cose_sign1(struct cose_signer *s, const uint8_t *payload, size_t payload_len, struct buf *out, struct err *e)
+{
+	struct buf prot = {0}, tbs = {0}, sig = {0};
+	cbor_item_t *a = NULL;
+	int ret = -1;
+
+	if (cose_protected(s->alg, s->kid, &prot, e) != 0 ||
+	    cose_sig_structure(prot.p, prot.len, payload, payload_len, &tbs, e) != 0)
+		goto out;
+	if (s->sign(s, tbs.p, tbs.len, &sig, e) != 0)
+		goto out;
+	a = dcbor_array();
+	if (!a) {
+		err_set(e, "nomem", "out of memory");
+		goto out;
+	}
+	/* RFC 9052 §4.2: COSE_Sign1 = [protected, unprotected, payload, signature],
+	 * tagged 18 (§2) so the record identifies itself. */
+	if (dcbor_push(a, dcbor_bytes(prot.p, prot.len), e) != 0 || dcbor_push(a, dcbor_map(), e) != 0 ||
+	    dcbor_push(a, dcbor_bytes(payload, payload_len), e) != 0 || dcbor_push(a, dcbor_bytes(sig.p, sig.len), e) != 0)
+		goto out;
+	ret = dcbor_encode_tagged(18, a, out, e);
+out:
+	if (a)
+		cbor_decref(&a);
+	buf_free(&prot);
+	buf_free(&tbs);
+	buf_free(&sig);
+	return ret;
+}
+
+/* --- verification --------------------------------------------------------- */
+
+/* Borrowed view of a COSE_Sign1's parts. */
+struct sign1 {
+	const uint8_t *prot, *payload, *sig;
+	size_t prot_len, payload_len, sig_len;
+};
+
+static bool definite_bstr(const cbor_item_t *it)
+{
+	return it && cbor_isa_bytestring(it) && cbor_bytestring_is_definite(it);
+}
+
+/* RFC 9052 §4.2 shape, with the format's empty unprotected header. */
+static int sign1_parts(const cbor_item_t *record, struct sign1 *p, struct err *e)
+{
+	cbor_item_t *arr = NULL;
+	cbor_item_t **it;
+	int ret = -1;
+
+	if (!record || !cbor_isa_tag(record) || cbor_tag_value(record) != 18) {
+		err_set(e, "cose", "record is not a COSE_Sign1 (tag 18)");
+		goto out;
+	}
+	arr = cbor_tag_item(record);   /* incref'd; the record keeps it alive after our decref */
+	if (!cbor_isa_array(arr) || cbor_array_size(arr) != 4) {
+		err_set(e, "cose", "COSE_Sign1 is not an array of 4");
+		goto out;
+	}
+	it = cbor_array_handle(arr);
+	if (!definite_bstr(it[0]) || !definite_bstr(it[2]) || !definite_bstr(it[3])) {
+		err_set(e, "cose", "COSE_Sign1 protected, payload and signature must be byte strings");
+		goto out;
+	}
+	if (!cbor_isa_map(it[1]) || cbor_map_size(it[1]) != 0) {
+		err_set(e, "cose", "unprotected header is not the empty map");
+		goto out;
+	}
+	p->prot = cbor_bytestring_handle(it[0]);
+	p->prot_len = cbor_bytestring_length(it[0]);
+	p->payload = cbor_bytestring_handle(it[2]);
+	p->payload_len = cbor_bytestring_length(it[2]);
+	p->sig = cbor_bytestring_handle(it[3]);
+	p->sig_len = cbor_bytestring_length(it[3]);
+	ret = 0;
+out:
+	if (arr)
+		cbor_decref(&arr);
+	return ret;
+}
+
+/* Decodes the protected header: exactly {1: alg, 3: content type, 4: kid}. */
+static int parse_protected(const uint8_t *prot, size_t len, int *alg, uint8_t kid[32], struct err *e)
+{
+	cbor_item_t *m = NULL, *a, *ct, *k;
+	size_t used = 0;
+	uint64_t v;
+	int ret = -1;
+
+	if (dcbor_decode_strict(prot, len, false, &m, &used, e) != 0) {
+		err_wrap(e, "protected header");
+		goto out;
+	}
+	if (used != len) {
+		err_set(e, "cose", "trailing bytes after the protected header");
+		goto out;
+	}
+	if (!cbor_isa_map(m) || cbor_map_size(m) != 3) {
+		err_set(e, "cose", "protected header is not a map of exactly {1, 3, 4}");
+		goto out;
+	}
+	a = dcbor_get_u(m, 1);
+	ct = dcbor_get_u(m, 3);
+	k = dcbor_get_u(m, 4);
+	/* Three entries, no duplicates (strict decode) and all three found: exactly {1,3,4}. */
+	if (!a || !ct || !k) {
+		err_set(e, "cose", "protected header is not a map of exactly {1, 3, 4}");
+		goto out;
+	}
+	if (!cbor_isa_negint(a) || (v = cbor_get_int(a)) > 1000) {
+		err_set(e, "cose", "protected header alg is not a listed algorithm");
+		goto out;
+	}
+	*alg = -1 - (int)v;
+	if (!alg_find(*alg)) {
+		err_set(e, "cose", "algorithm %d is not on the list", *alg);
+		goto out;
+	}
+	if (!cbor_isa_string(ct) || cbor_string_length(ct) != strlen(COSE_CONTENT_TYPE) ||
+	    memcmp(cbor_string_handle(ct), COSE_CONTENT_TYPE, strlen(COSE_CONTENT_TYPE)) != 0) {
+		err_set(e, "cose", "content type is not '%s'", COSE_CONTENT_TYPE);
+		goto out;
+	}
+	if (!definite_bstr(k) || cbor_bytestring_length(k) != 32) {
+		err_set(e, "cose", "kid is not a 32-byte byte string");
+		goto out;
+	}
+	memcpy(kid, cbor_bytestring_handle(k), 32);
+	ret = 0;
+out:
+	if (m)
+		cbor_decref(&m);
+	return ret;
+}
+
+int cose_peek(const cbor_item_t *record, int *alg, uint8_t kid[32], struct err *e)
+{
+	struct sign1 p;
+	if (sign1_parts(record, &p, e) != 0)
+		return -1;
+	return parse_protected(p.prot, p.prot_len, alg, kid, e);
+}
+
+/* Parses spki and checks it is a key the alg may use. */
+static int load_key(const uint8_t *spki, size_t spki_len, const struct alg_info *ai, EVP_PKEY **out, struct err *e)
+{
+	const uint8_t *p = spki;
+	EVP_PKEY *k = d2i_PUBKEY(NULL, &p, (long)spki_len);
+	char group[64];
+	int ret = -1;
+
+	if (!k) {
+		err_openssl(e, "parsing the signer's SubjectPublicKeyInfo");
+		goto out;
+	}
+	if (p != spki + spki_len) {
+		err_set(e, "cose", "trailing bytes after the signer's SubjectPublicKeyInfo");
+		goto out;
+	}
+	if (!EVP_PKEY_is_a(k, ai->keytype)) {
+		err_set(e, "cose", "signer key is not a %s key as %s needs", ai->keytype, ai->name);
+		goto out;
+	}
+	if (ai->group && (EVP_PKEY_get_group_name(k, group, sizeof group, NULL) != 1 || strcmp(group, ai->group) != 0)) {
+		err_set(e, "cose", "signer key is not on the curve %s needs (%s)", ai->name, ai->group);
+		goto out;
+	}
+	/* RFC 8230 §2: keys smaller than 2048 bits must not be used. */
+	if (ai->alg == COSE_ALG_PS256 && EVP_PKEY_get_bits(k) < RSA_MIN_BITS) {
+		err_set(e, "cose", "RSA key of %d bits is below %d", EVP_PKEY_get_bits(k), RSA_MIN_BITS);
+		goto out;
+	}
+	*out = k;
+	k = NULL;
+	ret = 0;
+out:
+	EVP_PKEY_free(k);
+	return ret;
+}
+
+static int verify_sig(const struct alg_info *ai, EVP_PKEY *key, const uint8_t *msg, size_t msg_len,
+		      const uint8_t *sig, size_t sig_len, struct err *e)
+{
+	EVP_MD_CTX *ctx = EVP_MD_CTX_new();
+	EVP_PKEY_CTX *pctx = NULL;
+	uint8_t *der = NULL;
+	int der_len = 0, rc, ret = -1;
+
+	if (!ctx) {
+		err_openssl(e, "allocating a verification context");
+		goto out;
+	}
+	if (ai->coord) {
+		if (ecdsa_raw_to_der(sig, sig_len, ai->coord, &der, &der_len, e) != 0)
+			goto out;
+		sig = der;
+		sig_len = (size_t)der_len;
+	}
+	if (EVP_DigestVerifyInit_ex(ctx, &pctx, ai->md, NULL, NULL, key, NULL) != 1) {
+		err_openssl(e, "starting signature verification");
+		goto out;
+	}
+	if (ai->alg == COSE_ALG_PS256 && pss_params(pctx, e) != 0)
+		goto out;
+	rc = EVP_DigestVerify(ctx, sig, sig_len, msg, msg_len);
+	if (rc != 1) {
+		/* A bad signature is a verdict, not an OpenSSL failure: drop its queue. */
+		ERR_clear_error();
+		err_set(e, "signature", "%s signature does not verify", ai->name);
+		goto out;
+	}
+	ret = 0;
+out:
+	OPENSSL_free(der);
+	EVP_MD_CTX_free(ctx);
+	return ret;
+}
+
+int cose_verify1(const cbor_item_t *record, const uint8_t *spki, size_t spki_len, const uint8_t **payload,
+		 size_t *payload_len, int *alg, struct err *e)
+{
+	struct sign1 p;
+	struct buf tbs = {0};
+	const struct alg_info *ai;
+	EVP_PKEY *key = NULL;
+	uint8_t kid[32], want[32];
+	int a = 0, ret = -1;
+
+	if (sign1_parts(record, &p, e) != 0 || parse_protected(p.prot, p.prot_len, &a, kid, e) != 0)
+		goto out;
+	ai = alg_find(a);
+	cose_kid(spki, spki_len, want);
+	if (CRYPTO_memcmp(kid, want, 32) != 0) {
+		err_set(e, "kid", "kid does not match the signer's key");
+		goto out;
+	}
+	if (load_key(spki, spki_len, ai, &key, e) != 0)
+		goto out;
+	if (cose_sig_structure(p.prot, p.prot_len, p.payload, p.payload_len, &tbs, e) != 0)
+		goto out;
+	if (verify_sig(ai, key, tbs.p, tbs.len, p.sig, p.sig_len, e) != 0)
+		goto out;
+	if (payload)
+		*payload = p.payload;
+	if (payload_len)
+		*payload_len = p.payload_len;
+	if (alg)
+		*alg = a;
+	ret = 0;
+out:
+	EVP_PKEY_free(key);
+	buf_free(&tbs);
+	return ret;
+}

@@ -1,0 +1,68 @@
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+#include <openssl/err.h>
+#include "err.h"
+
+static void copy_code(struct err *e, const char *code)
+{
+	snprintf(e->code, sizeof e->code, "%s", code ? code : "error");
+}
+
+int err_set(struct err *e, const char *code, const char *fmt, ...)
+{
+	va_list ap;
+	copy_code(e, code);
+	va_start(ap, fmt);
+	vsnprintf(e->msg, sizeof e->msg, fmt, ap);
+	va_end(ap);
+	return -1;
+}
+
+int err_wrap(struct err *e, const char *fmt, ...)
+{
+	char prefix[ERR_MSG_MAX], old[ERR_MSG_MAX];
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(prefix, sizeof prefix, fmt, ap);
+	va_end(ap);
+	memcpy(old, e->msg, sizeof old);
+	/* Truncation is acceptable here: the message stays NUL-terminated. */
+	if (snprintf(e->msg, sizeof e->msg, "%s: %s", prefix, old) < 0)
+		e->msg[0] = 0;
+	return -1;
+}
+
+int err_openssl(struct err *e, const char *what)
+{
+	char detail[512] = "";
+	size_t used = 0;
+	unsigned long code;
+	/* Drain the whole queue so a later failure does not report a stale error. */
+	while ((code = ERR_get_error()) != 0) {
+		if (used < sizeof detail - 4) {
+			char one[256];
+			ERR_error_string_n(code, one, sizeof one);
+			used += (size_t)snprintf(detail + used, sizeof detail - used, "%s%s", used ? "; " : "", one);
+		}
+	}
+	return err_set(e, "crypto", "%s%s%s", what, detail[0] ? ": " : "", detail);
+}
+
+int err_errno(struct err *e, const char *fmt, ...)
+{
+	int saved = errno;
+	char what[ERR_MSG_MAX];
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(what, sizeof what, fmt, ap);
+	va_end(ap);
+	return err_set(e, "io", "%s: %s", what, strerror(saved));
+}
+
+void err_clear(struct err *e)
+{
+	e->code[0] = 0;
+	e->msg[0] = 0;
+}

@@ -1,0 +1,41 @@
+/* interp: the interpreter. Runs a validated ceremony step by step:
+ * "step i of n", say, step-begin record (synced), execute, expectations,
+ * Expected against Actual, confirmations, sign-offs, step-result record (synced),
+ * on_fail / decision, and finally the seal.
+ */
+#ifndef CER_INTERP_H
+#define CER_INTERP_H
+
+#include <stdbool.h>
+#include "err.h"
+#include "script.h"
+#include "prompt.h"
+#include "token.h"
+#include "secret.h"
+
+/* Which token each of the script's token names means for this run. */
+struct interp_binding {
+	const char *name;            /* the script's token name */
+	CK_SLOT_ID slot;
+	struct secret *user_pin;     /* borrowed; NULL: asked at the terminal when first needed */
+};
+
+struct interp_opts {
+	const char *out_dir;         /* DIR: DIR/transcript.cts and DIR/artifacts/ */
+	bool rehearsal;
+	struct prompt *prompt;       /* borrowed */
+	struct tok_module *module;   /* borrowed; may be NULL when no step uses a token */
+	const struct interp_binding *bindings;
+	size_t n_bindings;
+	const char *module_path;
+};
+
+/* Runs the ceremony. Returns 0 when a transcript was sealed; *status receives the
+ * seal status (0 completed, 1 aborted, 2 halted). Returns -1 when the ceremony could
+ * not be started or the transcript could not be written (fail closed). */
+int interp_run(const struct ceremony *c, const struct interp_opts *o, int *status, struct err *e) CER_MUST_CHECK;
+
+/* "ceremony 0.1.0 (REV)" */
+const char *interp_runner_version(void);
+
+#endif

@@ -1,0 +1,65 @@
+/* prompt: the one place that talks to people. Two backends, one interface:
+ *   - terminal: questions on the controlling terminal; secrets read with echo off;
+ *     confirmations must be the exact word "yes".
+ *   - answers: a YAML answers file (schemas/answers.schema.json), for unattended
+ *     rehearsals and tests:
+ *         answers: 1
+ *         steps:
+ *           STEP-ID:
+ *             ROLE:
+ *               KEY: value        # or a list: successive questions take successive items
+ *     A missing answer is an error naming the step, role and key; never a default.
+ * Nothing else in the runner reads stdin. Output (what the room sees) goes through
+ * prompt_show so tests capture it whatever the backend.
+ */
+#ifndef CER_PROMPT_H
+#define CER_PROMPT_H
+
+#include <stdbool.h>
+#include <stdio.h>
+#include "err.h"
+#include "secret.h"
+
+/* What is asked: the answers backend looks it up by (step, role, key). */
+struct prompt_q {
+	const char *step;   /* step id */
+	const char *role;   /* role answering */
+	const char *key;    /* what is asked: "confirm", "signoff", "name", a record field... */
+	const char *text;   /* the question as shown */
+};
+
+enum prompt_style {
+	PROMPT_PLAIN,
+	PROMPT_HEADING,     /* "Step 3 of 9: root-key" */
+	PROMPT_SAY,         /* the read-aloud text, shown prominently */
+	PROMPT_WARN,
+};
+
+struct prompt {
+	/* A line of text; *answer malloc'ed (caller frees). */
+	int (*ask)(struct prompt *p, const struct prompt_q *q, char **answer, struct err *e);
+	/* A secret, without echo, into out (locked memory). */
+	int (*ask_secret)(struct prompt *p, const struct prompt_q *q, struct secret *out, struct err *e);
+	void (*free)(struct prompt *p);
+	FILE *out;          /* where prompt_show writes (stdout) */
+	bool color;
+	void *impl;
+};
+
+struct prompt *prompt_terminal_new(FILE *out, struct err *e) CER_MUST_CHECK;
+/* Loads and validates the answers file (code "answers" for its errors). */
+struct prompt *prompt_answers_new(const char *path, FILE *out, struct err *e) CER_MUST_CHECK;
+void prompt_free(struct prompt *p);   /* NULL is a no-op */
+/* Answers backend only (a no-op for the terminal): every step id and role the file
+ * names must be known. known() returns 0 known, 1 unknown step, 2 unknown role. */
+int prompt_answers_check(struct prompt *p, int (*known)(const void *ctx, const char *step, const char *role),
+			 const void *ctx, struct err *e) CER_MUST_CHECK;
+
+int prompt_ask(struct prompt *p, const struct prompt_q *q, char **answer, struct err *e) CER_MUST_CHECK;
+int prompt_ask_secret(struct prompt *p, const struct prompt_q *q, struct secret *out, struct err *e) CER_MUST_CHECK;
+/* Asks until the exact word "yes" is given; anything else (including "y") is
+ * refused: the terminal asks again up to 3 times, the answers backend fails. */
+int prompt_confirm(struct prompt *p, const struct prompt_q *q, struct err *e) CER_MUST_CHECK;
+void prompt_show(struct prompt *p, enum prompt_style style, const char *fmt, ...) CER_PRINTF(3, 4);
+
+#endif

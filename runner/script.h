@@ -1,0 +1,107 @@
+/* script: loads a ceremony script (YAML) into the ceremony model and validates
+ * everything before any token is touched or file written (SCRIPT.md).
+ *
+ * Top level (schemas/ceremony.schema.json says exactly the same):
+ *   ceremony: 1                 format version (only 1)
+ *   title: text
+ *   description: text           optional
+ *   separation: strict|relaxed  optional, default strict
+ *   roles:   { NAME: {count: N, description: text} }
+ *   tokens:  { NAME: {label: text, description: text} }
+ *   steps:   [ step... ]
+ * Common step keys (the loader reads them; a step type reads the rest):
+ *   id, type, title, say, performed_by, confirm (roles that confirm the Actual),
+ *   signoff (roles), expect {output: value}, record {name: text}, on_fail
+ *   (halt | retry | {retry: N} | {decision: STEP}), note
+ * Every error is "FILE:LINE:COL: what was expected, what was found" with code
+ * "script"; the model is only returned when the whole script is valid.
+ */
+#ifndef CER_SCRIPT_H
+#define CER_SCRIPT_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <stdbool.h>
+#include "err.h"
+#include "ynode.h"
+
+struct step_type;
+
+#define SCRIPT_VERSION 1
+
+struct role {
+	const char *name;
+	unsigned count;            /* how many people must attend in this role */
+	const char *description;   /* may be NULL */
+	const struct ynode *node;
+};
+
+struct token_decl {
+	const char *name;          /* the script's name for it, e.g. "root" */
+	const char *label;         /* CKA_LABEL of the token, <= 32 bytes */
+	const char *description;
+	const struct ynode *node;
+};
+
+enum on_fail_kind { ON_FAIL_HALT, ON_FAIL_RETRY, ON_FAIL_DECISION };
+
+struct record_field {
+	const char *name;          /* output key the typed value is stored under */
+	const char *prompt;        /* question shown; defaults to the name */
+};
+
+struct step {
+	const char *id;
+	size_t index;              /* position in the script, from 0 */
+	const struct step_type *type;
+	const char *title;         /* defaults to the id */
+	const char *say;           /* read aloud; may be NULL */
+	const char *performed_by;  /* role, may be NULL */
+	const char **confirm;      /* roles that confirm Actual, n_confirm of them */
+	size_t n_confirm;
+	const char **signoff;      /* roles that sign off */
+	size_t n_signoff;
+	const struct ynode *expect;   /* map output-name -> scalar, or NULL */
+	struct record_field *record;
+	size_t n_record;
+	enum on_fail_kind on_fail;
+	unsigned retries;          /* ON_FAIL_RETRY: how many more attempts */
+	const char *on_fail_decision; /* ON_FAIL_DECISION: id of a decision step */
+	const char *token;         /* `token:` key when the type uses one, else NULL */
+	const struct ynode *node;  /* the whole step map: types read their own keys from it */
+	void *priv;                /* what the type's validate parsed; freed with free() */
+};
+
+struct ceremony {
+	struct ydoc *doc;          /* owns every string above */
+	const char *title;
+	const char *description;
+	bool separation_strict;
+	struct role *roles;
+	size_t n_roles;
+	struct token_decl *tokens;
+	size_t n_tokens;
+	struct step *steps;
+	size_t n_steps;
+};
+
+/* Loads and validates path. On failure *out is NULL and e says where and why. */
+int script_load(const char *path, struct ceremony **out, struct err *e) CER_MUST_CHECK;
+int script_parse(const char *name, const uint8_t *data, size_t len, struct ceremony **out,
+		 struct err *e) CER_MUST_CHECK;
+void script_free(struct ceremony *c);   /* NULL is a no-op */
+
+const struct step *script_step(const struct ceremony *c, const char *id);
+const struct role *script_role(const struct ceremony *c, const char *name);
+const struct token_decl *script_token(const struct ceremony *c, const char *name);
+
+/* Helpers for step types' validate functions: positioned errors about s's keys. */
+int script_err(const struct ceremony *c, const struct ynode *n, struct err *e, const char *fmt, ...)
+	CER_PRINTF(4, 5);
+/* Resolves a reference "STEP" or "STEP.ARTIFACT" written in step `from` at node n:
+ * the step must exist, come earlier, and produce the artifact (or, for "STEP" alone,
+ * at least one artifact; *artifact then gets its first). */
+int script_ref(const struct ceremony *c, const struct step *from, const struct ynode *n,
+	       const struct step **target, const char **artifact, struct err *e) CER_MUST_CHECK;
+
+#endif

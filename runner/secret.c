@@ -1,0 +1,93 @@
+#include <string.h>
+#include <stdlib.h>
+#include <sys/mman.h>
+#include <sys/prctl.h>
+#include <sys/resource.h>
+#include <unistd.h>
+#include <openssl/crypto.h>
+#include <openssl/rand.h>
+#include "secret.h"
+
+/* Secrets get pages of their own: mlock keeps them out of swap and
+ * MADV_DONTDUMP out of core files, which malloc'ed memory cannot promise. */
+static size_t page_round(size_t n)
+{
+	long pg = sysconf(_SC_PAGESIZE);
+	size_t p = pg > 0 ? (size_t)pg : 4096;
+	return (n + p - 1) / p * p;
+}
+
+struct secret *secret_new(size_t cap, struct err *e)
+{
+	struct secret *s = calloc(1, sizeof *s);
+	if (!s) {
+		err_set(e, "nomem", "out of memory");
+		return NULL;
+	}
+	size_t map = page_round(cap + 1);
+	void *p = mmap(NULL, map, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if (p == MAP_FAILED) {
+		free(s);
+		err_errno(e, "cannot map memory for a secret");
+		return NULL;
+	}
+	if (mlock(p, map) != 0) {
+		err_errno(e, "cannot lock memory for a secret (raise RLIMIT_MEMLOCK)");
+		munmap(p, map);
+		free(s);
+		return NULL;
+	}
+	(void)madvise(p, map, MADV_DONTDUMP);
+	s->p = p;
+	s->cap = cap;
+	s->len = 0;
+	return s;
+}
+
+void secret_free(struct secret *s)
+{
+	if (!s)
+		return;
+	size_t map = page_round(s->cap + 1);
+	OPENSSL_cleanse(s->p, map);
+	munlock(s->p, map);
+	munmap(s->p, map);
+	OPENSSL_cleanse(s, sizeof *s);
+	free(s);
+}
+
+int secret_random(struct secret *s, size_t len, struct err *e)
+{
+	if (len > s->cap)
+		return err_set(e, "internal", "secret buffer too small (%zu > %zu)", len, s->cap);
+	if (RAND_priv_bytes(s->p, (int)len) != 1)
+		return err_openssl(e, "cannot draw random bytes");
+	s->len = len;
+	s->p[len] = 0;
+	return 0;
+}
+
+int secret_set(struct secret *s, const void *data, size_t len, struct err *e)
+{
+	if (len > s->cap)
+		return err_set(e, "input", "secret too long (%zu bytes, at most %zu)", len, s->cap);
+	memcpy(s->p, data, len);
+	OPENSSL_cleanse(s->p + len, s->cap - len);
+	s->len = len;
+	s->p[len] = 0;
+	return 0;
+}
+
+void secret_wipe(void *p, size_t len)
+{
+	if (p && len)
+		OPENSSL_cleanse(p, len);
+}
+
+void secret_process_harden(void)
+{
+	/* No core dumps and no ptrace by other users' tools: secrets in memory stay there. */
+	(void)prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
+	struct rlimit rl = {0, 0};
+	(void)setrlimit(RLIMIT_CORE, &rl);
+}

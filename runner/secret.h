@@ -1,0 +1,33 @@
+/* secret: the one buffer type for secrets (PINs, shares, wrap keys, the audit key).
+ *
+ * Memory is mmap'ed, mlock'ed and marked MADV_DONTDUMP, so it is never swapped
+ * and never lands in a core dump; secret_free wipes with OPENSSL_cleanse on every
+ * path. secret_process_harden() makes the process non-dumpable (PR_SET_DUMPABLE 0)
+ * and is called once by main before anything else.
+ * Ownership: secret_new returns a buffer the caller frees with secret_free;
+ * secret_free(NULL) is a no-op.
+ */
+#ifndef CER_SECRET_H
+#define CER_SECRET_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include "err.h"
+
+struct secret {
+	uint8_t *p;   /* cap bytes of locked memory; p[len] is kept 0 so text secrets are C strings */
+	size_t len;
+	size_t cap;
+};
+
+struct secret *secret_new(size_t cap, struct err *e) CER_MUST_CHECK;
+void secret_free(struct secret *s);
+/* Fills the buffer with len random bytes from OpenSSL's RAND_priv_bytes. */
+int secret_random(struct secret *s, size_t len, struct err *e) CER_MUST_CHECK;
+/* Copies text into s (fails if it does not fit). */
+int secret_set(struct secret *s, const void *data, size_t len, struct err *e) CER_MUST_CHECK;
+/* Wipes any plain memory that held a secret (OPENSSL_cleanse, cannot be optimised away). */
+void secret_wipe(void *p, size_t len);
+void secret_process_harden(void);
+
+#endif

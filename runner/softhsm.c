@@ -1,0 +1,170 @@
+/* softhsm: throwaway SoftHSM2 token stores. See softhsm.h.
+ *
+ * SoftHSM reads SOFTHSM2_CONF in C_Initialize, so pointing the variable at a
+ * fresh directory is all it takes to give a rehearsal its own tokens without
+ * touching the machine's /var/lib/softhsm.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <ftw.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+#include "softhsm.h"
+
+struct softhsm_store {
+	char *dir;
+	char *old_conf;   /* SOFTHSM2_CONF before us, restored on free; NULL if unset */
+	bool had_conf;
+};
+
+static int write_conf(const char *conf, const char *tokendir, struct err *e)
+{
+	FILE *f = NULL;
+	int fd, ret = -1;
+
+	/* O_EXCL: the directory is ours (mkdtemp), so an existing file means trouble. */
+	fd = open(conf, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+	if (fd < 0) {
+		err_errno(e, "cannot create '%s'", conf);
+		goto out;
+	}
+	f = fdopen(fd, "w");
+	if (!f) {
+		err_errno(e, "cannot write '%s'", conf);
+		close(fd);
+		goto out;
+	}
+	/* slots.removable = false: the tokens stay put, so sessions survive a rescan. */
+	fprintf(f, "# written by ceremony for a throwaway token store\n"
+		   "directories.tokendir = %s\n"
+		   "objectstore.backend = file\n"
+		   "log.level = ERROR\n"
+		   "slots.removable = false\n",
+		tokendir);
+	if (fflush(f) != 0 || fsync(fileno(f)) != 0) {
+		err_errno(e, "cannot write '%s'", conf);
+		goto out;
+	}
+	ret = 0;
+out:
+	if (f && fclose(f) != 0 && ret == 0)
+		ret = err_errno(e, "cannot write '%s'", conf);
+	return ret;
+}
+
+int softhsm_store_new(const char *parent, struct softhsm_store **out, struct err *e)
+{
+	struct softhsm_store *s = NULL;
+	char *tmpl = NULL, *tokens = NULL, *conf = NULL;
+	const char *old;
+	bool made = false;
+	int ret = -1;
+
+	*out = NULL;
+	if (!parent || !*parent)
+		parent = getenv("TMPDIR");
+	if (!parent || !*parent)
+		parent = "/tmp";
+	if (strpbrk(parent, "\n\r#")) {
+		/* SoftHSM's configuration is line-based and '#' starts a comment. */
+		err_set(e, "input", "the token store's parent directory '%s' contains a newline or '#'", parent);
+		goto out;
+	}
+	s = calloc(1, sizeof *s);
+	if (!s || asprintf(&tmpl, "%s/ceremony-tokens.XXXXXX", parent) < 0) {
+		tmpl = NULL;
+		err_set(e, "nomem", "out of memory");
+		goto out;
+	}
+	if (!mkdtemp(tmpl)) {
+		err_errno(e, "cannot create a token store under '%s'", parent);
+		goto out;
+	}
+	made = true;
+	if (asprintf(&tokens, "%s/tokens", tmpl) < 0 || asprintf(&conf, "%s/softhsm2.conf", tmpl) < 0) {
+		err_set(e, "nomem", "out of memory");
+		goto out;
+	}
+	if (mkdir(tokens, 0700) != 0) {
+		err_errno(e, "cannot create '%s'", tokens);
+		goto out;
+	}
+	if (write_conf(conf, tokens, e) != 0)
+		goto out;
+	old = getenv("SOFTHSM2_CONF");
+	if (old) {
+		s->old_conf = strdup(old);
+		if (!s->old_conf) {
+			err_set(e, "nomem", "out of memory");
+			goto out;
+		}
+		s->had_conf = true;
+	}
+	if (setenv("SOFTHSM2_CONF", conf, 1) != 0) {
+		err_errno(e, "cannot set SOFTHSM2_CONF");
+		goto out;
+	}
+	s->dir = tmpl;
+	tmpl = NULL;
+	*out = s;
+	s = NULL;
+	made = false;
+	ret = 0;
+out:
+	if (made) {
+		/* Undo a half-made store: at most the conf file and two empty directories. */
+		if (conf)
+			(void)unlink(conf);
+		if (tokens)
+			(void)rmdir(tokens);
+		(void)rmdir(tmpl);
+	}
+	if (s)
+		free(s->old_conf);
+	free(s);
+	free(tmpl);
+	free(tokens);
+	free(conf);
+	return ret;
+}
+
+const char *softhsm_store_dir(const struct softhsm_store *s)
+{
+	return s->dir;
+}
+
+static int remove_one(const char *path, const struct stat *st, int type, struct FTW *ftw)
+{
+	(void)st;
+	(void)type;
+	(void)ftw;
+	/* Keep going on a failure: remove as much of the store as we can. */
+	if (remove(path) != 0)
+		fprintf(stderr, "ceremony: cannot remove '%s': %s\n", path, strerror(errno));
+	return 0;
+}
+
+void softhsm_store_free(struct softhsm_store *s, bool keep)
+{
+	if (!s)
+		return;
+	if (keep) {
+		fprintf(stderr, "ceremony: SoftHSM token store kept in %s (use SOFTHSM2_CONF=%s/softhsm2.conf)\n",
+			s->dir, s->dir);
+	} else {
+		/* FTW_DEPTH: contents before their directory; FTW_PHYS: never follow a
+		 * symlink out of the store. */
+		if (nftw(s->dir, remove_one, 16, FTW_DEPTH | FTW_PHYS) != 0)
+			fprintf(stderr, "ceremony: cannot remove the token store '%s': %s\n", s->dir, strerror(errno));
+	}
+	if (s->had_conf)
+		(void)setenv("SOFTHSM2_CONF", s->old_conf, 1);
+	else
+		(void)unsetenv("SOFTHSM2_CONF");
+	free(s->old_conf);
+	free(s->dir);
+	free(s);
+}

@@ -1,0 +1,21 @@
+/* softhsm: throwaway SoftHSM2 token stores for rehearsals and tests.
+ *
+ * A store is a fresh directory (mkdtemp) holding softhsm2.conf and tokens/.
+ * softhsm_store_new points SOFTHSM2_CONF at it, so it must be called before the
+ * module is loaded (SoftHSM reads its configuration in C_Initialize).
+ */
+#ifndef CER_SOFTHSM_H
+#define CER_SOFTHSM_H
+
+#include <stdbool.h>
+#include "err.h"
+
+struct softhsm_store;
+
+/* Creates the store under parent (NULL: $TMPDIR or /tmp) and sets SOFTHSM2_CONF. */
+int softhsm_store_new(const char *parent, struct softhsm_store **out, struct err *e) CER_MUST_CHECK;
+const char *softhsm_store_dir(const struct softhsm_store *s);
+/* Removes the whole store unless keep (then it says where it is kept). NULL no-op. */
+void softhsm_store_free(struct softhsm_store *s, bool keep);
+
+#endif

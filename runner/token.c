@@ -1,0 +1,1414 @@
+/* token: the runner's PKCS#11 layer. See token.h.
+ *
+ * This is the only file that dlopen's a module and calls C_GetFunctionList;
+ * everything else reaches tokens through the functions below. CK_RV values
+ * become struct err in err_p11() from the one table rv_table[]. Section numbers
+ * in comments refer to the PKCS#11 Base Specification 3.0 (OASIS, 2020).
+ */
+#include <dlfcn.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <p11-kit/uri.h>
+#include <openssl/asn1.h>
+#include <openssl/core_names.h>
+#include <openssl/ec.h>
+#include <openssl/err.h>
+#include <openssl/evp.h>
+#include <openssl/objects.h>
+#include <openssl/param_build.h>
+#include <openssl/x509.h>
+#include "buf.h"
+#include "token.h"
+
+/* Return values and mechanisms of PKCS#11 3.0 that p11-kit 0.24's 2.40 header lacks. */
+#ifndef CKR_TOKEN_RESOURCE_EXCEEDED
+#define CKR_TOKEN_RESOURCE_EXCEEDED 0x201UL
+#endif
+#ifndef CKR_OPERATION_CANCEL_FAILED
+#define CKR_OPERATION_CANCEL_FAILED 0x202UL
+#endif
+#ifndef CKM_EC_MONTGOMERY_KEY_PAIR_GEN
+#define CKM_EC_MONTGOMERY_KEY_PAIR_GEN 0x1056UL
+#endif
+#ifndef CKM_XEDDSA
+#define CKM_XEDDSA 0x1058UL
+#endif
+#ifndef CKM_ECDSA_SHA3_224
+#define CKM_ECDSA_SHA3_224 0x1047UL
+#define CKM_ECDSA_SHA3_256 0x1048UL
+#define CKM_ECDSA_SHA3_384 0x1049UL
+#define CKM_ECDSA_SHA3_512 0x104aUL
+#endif
+#ifndef CKM_SHA3_256
+#define CKM_SHA3_256 0x2b0UL
+#define CKM_SHA3_224 0x2b5UL
+#define CKM_SHA3_384 0x2c0UL
+#define CKM_SHA3_512 0x2d0UL
+#endif
+#ifndef CKM_AES_KEY_WRAP_KWP
+#define CKM_AES_KEY_WRAP_KWP 0x210bUL
+#endif
+#ifndef CKF_EC_OID
+#define CKF_EC_OID CKF_EC_NAMEDCURVE   /* renamed in 3.0 §6.3.1, same bit */
+#endif
+#ifndef CKF_EC_ECPARAMETERS
+#define CKF_EC_ECPARAMETERS (1UL << 22)
+#endif
+#ifndef CKF_EC_F_2M
+#define CKF_EC_F_2M (1UL << 21)
+#endif
+
+/* ------------------------------------------------------------------------- */
+/* Return values: one table, names and what the person at the token can do. */
+
+struct rv_row {
+	CK_RV rv;
+	const char *name;
+	const char *advice;   /* NULL when the name says it all */
+};
+
+#define RV(n, a) { n, #n, a }
+static const struct rv_row rv_table[] = {
+	RV(CKR_OK, NULL),
+	RV(CKR_CANCEL, "the operation was cancelled"),
+	RV(CKR_HOST_MEMORY, "the workstation ran out of memory"),
+	RV(CKR_SLOT_ID_INVALID, "the slot does not exist; list slots with 'ceremony tokens'"),
+	RV(CKR_GENERAL_ERROR, "the module failed and may need to be reloaded; check its logs"),
+	RV(CKR_FUNCTION_FAILED, "the token could not do it; check its logs and try again"),
+	RV(CKR_ARGUMENTS_BAD, "the module rejected the arguments (a runner bug: please report it)"),
+	RV(CKR_NO_EVENT, NULL),
+	RV(CKR_NEED_TO_CREATE_THREADS, "the module needs to create threads"),
+	RV(CKR_CANT_LOCK, "the module cannot use operating-system locking"),
+	RV(CKR_ATTRIBUTE_READ_ONLY, "this attribute cannot be changed"),
+	RV(CKR_ATTRIBUTE_SENSITIVE, "the token refuses to reveal this attribute (it is sensitive)"),
+	RV(CKR_ATTRIBUTE_TYPE_INVALID, "the object has no such attribute"),
+	RV(CKR_ATTRIBUTE_VALUE_INVALID, "the token rejected an attribute value"),
+	RV(CKR_ACTION_PROHIBITED, "the token's policy forbids this action"),
+	RV(CKR_DATA_INVALID, "the token rejected the input data"),
+	RV(CKR_DATA_LEN_RANGE, "the input has the wrong length for this mechanism"),
+	RV(CKR_DEVICE_ERROR, "the token reported a hardware problem; check its connection and status lights"),
+	RV(CKR_DEVICE_MEMORY, "the token is out of memory; remove unneeded objects"),
+	RV(CKR_DEVICE_REMOVED, "the token was removed during the operation; reconnect it and repeat the step"),
+	RV(CKR_ENCRYPTED_DATA_INVALID, NULL),
+	RV(CKR_ENCRYPTED_DATA_LEN_RANGE, NULL),
+	RV(CKR_FUNCTION_CANCELED, "the operation was cancelled"),
+	RV(CKR_FUNCTION_NOT_PARALLEL, NULL),
+	RV(CKR_FUNCTION_NOT_SUPPORTED, "this module does not implement the function"),
+	RV(CKR_KEY_HANDLE_INVALID, "the key no longer exists in this session"),
+	RV(CKR_KEY_SIZE_RANGE, "the token does not support this key size"),
+	RV(CKR_KEY_TYPE_INCONSISTENT, "the key type does not fit the mechanism"),
+	RV(CKR_KEY_NOT_NEEDED, NULL),
+	RV(CKR_KEY_CHANGED, NULL),
+	RV(CKR_KEY_NEEDED, NULL),
+	RV(CKR_KEY_INDIGESTIBLE, NULL),
+	RV(CKR_KEY_FUNCTION_NOT_PERMITTED, "the key's attributes do not allow this use (e.g. CKA_SIGN is false)"),
+	RV(CKR_KEY_NOT_WRAPPABLE, "the key may not be wrapped (CKA_EXTRACTABLE false or wrap policy); it cannot be backed up this way"),
+	RV(CKR_KEY_UNEXTRACTABLE, "the key is not extractable; it never leaves the token"),
+	RV(CKR_MECHANISM_INVALID, "the token does not offer this mechanism; see 'ceremony tokens --mechanisms'"),
+	RV(CKR_MECHANISM_PARAM_INVALID, "the token rejected the mechanism's parameters"),
+	RV(CKR_OBJECT_HANDLE_INVALID, "the object no longer exists in this session"),
+	RV(CKR_OPERATION_ACTIVE, "another operation is still active in this session; close the session and retry"),
+	RV(CKR_OPERATION_NOT_INITIALIZED, NULL),
+	RV(CKR_PIN_INCORRECT, "the PIN is wrong; check it and type it again (repeated wrong PINs may lock the token)"),
+	RV(CKR_PIN_INVALID, "the PIN has characters the token does not accept"),
+	RV(CKR_PIN_LEN_RANGE, "the PIN is too short or too long for this token"),
+	RV(CKR_PIN_EXPIRED, "the PIN has expired and must be changed before use"),
+	RV(CKR_PIN_LOCKED, "the PIN is locked after too many wrong tries; the security officer must unlock it"),
+	RV(CKR_SESSION_CLOSED, "the session was closed; open a new one"),
+	RV(CKR_SESSION_COUNT, "the token has too many open sessions; close other applications"),
+	RV(CKR_SESSION_HANDLE_INVALID, "the session is gone (token removed or module reset); repeat the step"),
+	RV(CKR_SESSION_PARALLEL_NOT_SUPPORTED, NULL),
+	RV(CKR_SESSION_READ_ONLY, "this needs a read/write session"),
+	RV(CKR_SESSION_EXISTS, "close all sessions with the token first (another application may hold one)"),
+	RV(CKR_SESSION_READ_ONLY_EXISTS, "a read-only session is open; the security officer cannot log in"),
+	RV(CKR_SESSION_READ_WRITE_SO_EXISTS, "the security officer is logged in elsewhere; log out there first"),
+	RV(CKR_SIGNATURE_INVALID, "the signature does not verify"),
+	RV(CKR_SIGNATURE_LEN_RANGE, "the signature has the wrong length"),
+	RV(CKR_TEMPLATE_INCOMPLETE, "the token needs attributes the template lacks"),
+	RV(CKR_TEMPLATE_INCONSISTENT, "the token rejected the combination of attributes"),
+	RV(CKR_TOKEN_NOT_PRESENT, "no token in the slot; insert or connect it and retry"),
+	RV(CKR_TOKEN_NOT_RECOGNIZED, "the module does not recognise the token in the slot"),
+	RV(CKR_TOKEN_WRITE_PROTECTED, "the token is write-protected"),
+	RV(CKR_UNWRAPPING_KEY_HANDLE_INVALID, NULL),
+	RV(CKR_UNWRAPPING_KEY_SIZE_RANGE, NULL),
+	RV(CKR_UNWRAPPING_KEY_TYPE_INCONSISTENT, NULL),
+	RV(CKR_USER_ALREADY_LOGGED_IN, "already logged in"),
+	RV(CKR_USER_NOT_LOGGED_IN, "log in first (token.activate) before using private objects"),
+	RV(CKR_USER_PIN_NOT_INITIALIZED, "the user PIN was never set; the security officer must initialise it"),
+	RV(CKR_USER_TYPE_INVALID, NULL),
+	RV(CKR_USER_ANOTHER_ALREADY_LOGGED_IN, "another user is logged in; log out first"),
+	RV(CKR_USER_TOO_MANY_TYPES, NULL),
+	RV(CKR_WRAPPED_KEY_INVALID, "the wrapped key blob is damaged or was wrapped under another key"),
+	RV(CKR_WRAPPED_KEY_LEN_RANGE, "the wrapped key blob has the wrong length"),
+	RV(CKR_WRAPPING_KEY_HANDLE_INVALID, NULL),
+	RV(CKR_WRAPPING_KEY_SIZE_RANGE, NULL),
+	RV(CKR_WRAPPING_KEY_TYPE_INCONSISTENT, NULL),
+	RV(CKR_RANDOM_SEED_NOT_SUPPORTED, NULL),
+	RV(CKR_RANDOM_NO_RNG, "the token has no random number generator"),
+	RV(CKR_DOMAIN_PARAMS_INVALID, "the token does not support these domain parameters (curve)"),
+	RV(CKR_CURVE_NOT_SUPPORTED, "the token does not support this curve"),
+	RV(CKR_BUFFER_TOO_SMALL, NULL),
+	RV(CKR_SAVED_STATE_INVALID, NULL),
+	RV(CKR_INFORMATION_SENSITIVE, NULL),
+	RV(CKR_STATE_UNSAVEABLE, NULL),
+	RV(CKR_CRYPTOKI_NOT_INITIALIZED, "the module is not initialised (a runner bug: please report it)"),
+	RV(CKR_CRYPTOKI_ALREADY_INITIALIZED, "another part of this process initialised the module"),
+	RV(CKR_MUTEX_BAD, NULL),
+	RV(CKR_MUTEX_NOT_LOCKED, NULL),
+	RV(CKR_NEW_PIN_MODE, NULL),
+	RV(CKR_NEXT_OTP, NULL),
+	RV(CKR_EXCEEDED_MAX_ITERATIONS, NULL),
+	RV(CKR_FIPS_SELF_TEST_FAILED, "the token failed its self test; do not use it"),
+	RV(CKR_LIBRARY_LOAD_FAILED, "the module could not load a library it needs"),
+	RV(CKR_PIN_TOO_WEAK, "the token rejects this PIN as too weak"),
+	RV(CKR_PUBLIC_KEY_INVALID, NULL),
+	RV(CKR_FUNCTION_REJECTED, "the token or its user rejected the request"),
+	RV(CKR_TOKEN_RESOURCE_EXCEEDED, "the token has no room left"),
+	RV(CKR_OPERATION_CANCEL_FAILED, NULL),
+};
+#undef RV
+
+static const struct rv_row *rv_find(CK_RV rv)
+{
+	for (size_t i = 0; i < sizeof rv_table / sizeof rv_table[0]; i++)
+		if (rv_table[i].rv == rv)
+			return &rv_table[i];
+	return NULL;
+}
+
+const char *tok_rv_name(CK_RV rv)
+{
+	/* Per thread, so a name can be printed while another thread formats its own. */
+	static _Thread_local char unknown[32];
+	const struct rv_row *r = rv_find(rv);
+	if (r)
+		return r->name;
+	snprintf(unknown, sizeof unknown, "CKR_0x%08lX", (unsigned long)rv);
+	return unknown;
+}
+
+int err_p11(struct err *e, CK_RV rv, const char *what)
+{
+	const struct rv_row *r = rv_find(rv);
+	const char *name = tok_rv_name(rv);
+	char code[ERR_CODE_MAX];
+	snprintf(code, sizeof code, "%s", name);
+	if (r && r->advice)
+		return err_set(e, code, "%s: %s (0x%lX): %s", what, code, (unsigned long)rv, r->advice);
+	if (rv & CKR_VENDOR_DEFINED)
+		return err_set(e, code, "%s: %s (0x%lX): vendor-defined error; see the token's manual", what,
+			       code, (unsigned long)rv);
+	return err_set(e, code, "%s: %s (0x%lX)", what, code, (unsigned long)rv);
+}
+
+/* ------------------------------------------------------------------------- */
+/* Mechanism and attribute names. */
+
+struct name_row {
+	unsigned long v;
+	const char *name;
+};
+
+#define N(n) { n, #n }
+static const struct name_row mech_table[] = {
+	/* RSA */
+	N(CKM_RSA_PKCS_KEY_PAIR_GEN), N(CKM_RSA_X9_31_KEY_PAIR_GEN), N(CKM_RSA_PKCS), N(CKM_RSA_9796),
+	N(CKM_RSA_X_509), N(CKM_RSA_PKCS_OAEP), N(CKM_RSA_X9_31), N(CKM_RSA_PKCS_PSS),
+	N(CKM_SHA1_RSA_PKCS), N(CKM_SHA224_RSA_PKCS), N(CKM_SHA256_RSA_PKCS), N(CKM_SHA384_RSA_PKCS),
+	N(CKM_SHA512_RSA_PKCS), N(CKM_SHA1_RSA_PKCS_PSS), N(CKM_SHA224_RSA_PKCS_PSS),
+	N(CKM_SHA256_RSA_PKCS_PSS), N(CKM_SHA384_RSA_PKCS_PSS), N(CKM_SHA512_RSA_PKCS_PSS),
+	N(CKM_SHA1_RSA_X9_31), N(CKM_RSA_AES_KEY_WRAP),
+	/* EC, ECDSA, ECDH */
+	N(CKM_EC_KEY_PAIR_GEN), N(CKM_ECDSA), N(CKM_ECDSA_SHA1), N(CKM_ECDSA_SHA224),
+	N(CKM_ECDSA_SHA256), N(CKM_ECDSA_SHA384), N(CKM_ECDSA_SHA512), N(CKM_ECDSA_SHA3_224),
+	N(CKM_ECDSA_SHA3_256), N(CKM_ECDSA_SHA3_384), N(CKM_ECDSA_SHA3_512), N(CKM_ECDH1_DERIVE),
+	N(CKM_ECDH1_COFACTOR_DERIVE), N(CKM_ECMQV_DERIVE), N(CKM_ECDH_AES_KEY_WRAP),
+	/* EdDSA and Montgomery curves */
+	N(CKM_EC_EDWARDS_KEY_PAIR_GEN), N(CKM_EC_MONTGOMERY_KEY_PAIR_GEN), N(CKM_EDDSA), N(CKM_XEDDSA),
+	/* AES */
+	N(CKM_AES_KEY_GEN), N(CKM_AES_ECB), N(CKM_AES_CBC), N(CKM_AES_CBC_PAD), N(CKM_AES_CTR),
+	N(CKM_AES_GCM), N(CKM_AES_CCM), N(CKM_AES_CTS), N(CKM_AES_MAC), N(CKM_AES_MAC_GENERAL),
+	N(CKM_AES_CMAC), N(CKM_AES_CMAC_GENERAL), N(CKM_AES_XCBC_MAC), N(CKM_AES_XCBC_MAC_96),
+	N(CKM_AES_GMAC), N(CKM_AES_OFB), N(CKM_AES_CFB1), N(CKM_AES_CFB8), N(CKM_AES_CFB64),
+	N(CKM_AES_CFB128), N(CKM_AES_KEY_WRAP), N(CKM_AES_KEY_WRAP_PAD), N(CKM_AES_KEY_WRAP_KWP),
+	N(CKM_AES_ECB_ENCRYPT_DATA), N(CKM_AES_CBC_ENCRYPT_DATA),
+	/* SHA-1, SHA-2, SHA-3 and their HMACs */
+	N(CKM_SHA_1), N(CKM_SHA224), N(CKM_SHA256), N(CKM_SHA384), N(CKM_SHA512),
+	N(CKM_SHA512_224), N(CKM_SHA512_256), N(CKM_SHA512_T), N(CKM_SHA3_224), N(CKM_SHA3_256),
+	N(CKM_SHA3_384), N(CKM_SHA3_512), N(CKM_SHA_1_HMAC), N(CKM_SHA224_HMAC), N(CKM_SHA256_HMAC),
+	N(CKM_SHA384_HMAC), N(CKM_SHA512_HMAC), N(CKM_SHA_1_HMAC_GENERAL), N(CKM_SHA224_HMAC_GENERAL),
+	N(CKM_SHA256_HMAC_GENERAL), N(CKM_SHA384_HMAC_GENERAL), N(CKM_SHA512_HMAC_GENERAL),
+	N(CKM_SHA1_KEY_DERIVATION), N(CKM_SHA224_KEY_DERIVATION), N(CKM_SHA256_KEY_DERIVATION),
+	N(CKM_SHA384_KEY_DERIVATION), N(CKM_SHA512_KEY_DERIVATION),
+	/* others a SoftHSM or a common HSM lists */
+	N(CKM_MD5), N(CKM_MD5_HMAC), N(CKM_MD5_RSA_PKCS), N(CKM_GENERIC_SECRET_KEY_GEN),
+	N(CKM_DES_KEY_GEN), N(CKM_DES2_KEY_GEN), N(CKM_DES3_KEY_GEN), N(CKM_DES_ECB), N(CKM_DES_CBC),
+	N(CKM_DES_CBC_PAD), N(CKM_DES3_ECB), N(CKM_DES3_CBC), N(CKM_DES3_CBC_PAD), N(CKM_DES3_CMAC),
+	N(CKM_DES_ECB_ENCRYPT_DATA), N(CKM_DES_CBC_ENCRYPT_DATA), N(CKM_DES3_ECB_ENCRYPT_DATA),
+	N(CKM_DES3_CBC_ENCRYPT_DATA), N(CKM_DSA_PARAMETER_GEN), N(CKM_DSA_KEY_PAIR_GEN), N(CKM_DSA),
+	N(CKM_DSA_SHA1), N(CKM_DSA_SHA224), N(CKM_DSA_SHA256), N(CKM_DSA_SHA384), N(CKM_DSA_SHA512),
+	N(CKM_DH_PKCS_KEY_PAIR_GEN), N(CKM_DH_PKCS_PARAMETER_GEN), N(CKM_DH_PKCS_DERIVE),
+	N(CKM_CONCATENATE_DATA_AND_BASE), N(CKM_GOSTR3410_KEY_PAIR_GEN), N(CKM_GOSTR3410),
+	N(CKM_GOSTR3410_WITH_GOSTR3411), N(CKM_GOSTR3411), N(CKM_GOSTR3411_HMAC),
+};
+
+static const struct name_row attr_table[] = {
+	N(CKA_CLASS), N(CKA_TOKEN), N(CKA_PRIVATE), N(CKA_LABEL), N(CKA_APPLICATION), N(CKA_VALUE),
+	N(CKA_OBJECT_ID), N(CKA_CERTIFICATE_TYPE), N(CKA_ISSUER), N(CKA_SERIAL_NUMBER), N(CKA_TRUSTED),
+	N(CKA_CHECK_VALUE), N(CKA_KEY_TYPE), N(CKA_SUBJECT), N(CKA_ID), N(CKA_SENSITIVE),
+	N(CKA_ENCRYPT), N(CKA_DECRYPT), N(CKA_WRAP), N(CKA_UNWRAP), N(CKA_SIGN), N(CKA_SIGN_RECOVER),
+	N(CKA_VERIFY), N(CKA_VERIFY_RECOVER), N(CKA_DERIVE), N(CKA_START_DATE), N(CKA_END_DATE),
+	N(CKA_MODULUS), N(CKA_MODULUS_BITS), N(CKA_PUBLIC_EXPONENT), N(CKA_PRIVATE_EXPONENT),
+	N(CKA_PUBLIC_KEY_INFO), N(CKA_VALUE_LEN), N(CKA_EXTRACTABLE), N(CKA_LOCAL),
+	N(CKA_NEVER_EXTRACTABLE), N(CKA_ALWAYS_SENSITIVE), N(CKA_KEY_GEN_MECHANISM), N(CKA_MODIFIABLE),
+	N(CKA_COPYABLE), N(CKA_DESTROYABLE), N(CKA_EC_PARAMS), N(CKA_EC_POINT),
+	N(CKA_ALWAYS_AUTHENTICATE), N(CKA_WRAP_WITH_TRUSTED), N(CKA_WRAP_TEMPLATE),
+	N(CKA_UNWRAP_TEMPLATE), N(CKA_DERIVE_TEMPLATE), N(CKA_ALLOWED_MECHANISMS),
+};
+#undef N
+
+static const char *name_find(const struct name_row *t, size_t n, unsigned long v)
+{
+	for (size_t i = 0; i < n; i++)
+		if (t[i].v == v)
+			return t[i].name;
+	return NULL;
+}
+
+const char *tok_mech_name(CK_MECHANISM_TYPE m)
+{
+	return name_find(mech_table, sizeof mech_table / sizeof mech_table[0], m);
+}
+
+const char *tok_attr_name(CK_ATTRIBUTE_TYPE a)
+{
+	static _Thread_local char unknown[32];
+	const char *n = name_find(attr_table, sizeof attr_table / sizeof attr_table[0], a);
+	if (n)
+		return n;
+	snprintf(unknown, sizeof unknown, "CKA_0x%lX", (unsigned long)a);
+	return unknown;
+}
+
+/* ------------------------------------------------------------------------- */
+/* Flags as words. */
+
+struct flag_row {
+	CK_FLAGS bit;
+	const char *word;
+};
+
+static const struct flag_row token_flags[] = {
+	{CKF_RNG, "rng"},
+	{CKF_WRITE_PROTECTED, "write-protected"},
+	{CKF_LOGIN_REQUIRED, "login-required"},
+	{CKF_USER_PIN_INITIALIZED, "user-pin-initialized"},
+	{CKF_RESTORE_KEY_NOT_NEEDED, "restore-key-not-needed"},
+	{CKF_CLOCK_ON_TOKEN, "clock-on-token"},
+	{CKF_PROTECTED_AUTHENTICATION_PATH, "protected-authentication-path"},
+	{CKF_DUAL_CRYPTO_OPERATIONS, "dual-crypto-operations"},
+	{CKF_TOKEN_INITIALIZED, "token-initialized"},
+	{CKF_SECONDARY_AUTHENTICATION, "secondary-authentication"},
+	{CKF_USER_PIN_COUNT_LOW, "user-pin-count-low"},
+	{CKF_USER_PIN_FINAL_TRY, "user-pin-final-try"},
+	{CKF_USER_PIN_LOCKED, "user-pin-locked"},
+	{CKF_USER_PIN_TO_BE_CHANGED, "user-pin-to-be-changed"},
+	{CKF_SO_PIN_COUNT_LOW, "so-pin-count-low"},
+	{CKF_SO_PIN_FINAL_TRY, "so-pin-final-try"},
+	{CKF_SO_PIN_LOCKED, "so-pin-locked"},
+	{CKF_SO_PIN_TO_BE_CHANGED, "so-pin-to-be-changed"},
+	{1UL << 24, "error-state"},   /* CKF_ERROR_STATE, PKCS#11 3.0 §4.4 */
+};
+
+static const struct flag_row slot_flags[] = {
+	{CKF_TOKEN_PRESENT, "token-present"},
+	{CKF_REMOVABLE_DEVICE, "removable-device"},
+	{CKF_HW_SLOT, "hardware-slot"},
+};
+
+static const struct flag_row mech_flags[] = {
+	{CKF_HW, "hw"},
+	{CKF_ENCRYPT, "encrypt"},
+	{CKF_DECRYPT, "decrypt"},
+	{CKF_DIGEST, "digest"},
+	{CKF_SIGN, "sign"},
+	{CKF_SIGN_RECOVER, "sign-recover"},
+	{CKF_VERIFY, "verify"},
+	{CKF_VERIFY_RECOVER, "verify-recover"},
+	{CKF_GENERATE, "generate"},
+	{CKF_GENERATE_KEY_PAIR, "generate-key-pair"},
+	{CKF_WRAP, "wrap"},
+	{CKF_UNWRAP, "unwrap"},
+	{CKF_DERIVE, "derive"},
+	{CKF_EC_F_P, "ec-f-p"},
+	{CKF_EC_F_2M, "ec-f-2m"},
+	{CKF_EC_ECPARAMETERS, "ec-parameters"},
+	{CKF_EC_OID, "ec-oid"},
+	{CKF_EC_UNCOMPRESS, "ec-uncompress"},
+	{CKF_EC_COMPRESS, "ec-compress"},
+	{CKF_EXTENSION, "extension"},
+};
+
+static void flags_words(const struct flag_row *t, size_t n, CK_FLAGS f, char *buf, size_t len)
+{
+	size_t used = 0;
+	CK_FLAGS known = 0;
+	if (!len)
+		return;
+	buf[0] = 0;
+	for (size_t i = 0; i < n; i++) {
+		known |= t[i].bit;
+		if ((f & t[i].bit) && used < len) {
+			int k = snprintf(buf + used, len - used, "%s%s", used ? " " : "", t[i].word);
+			used += k > 0 ? (size_t)k : 0;
+		}
+	}
+	/* Bits we have no word for are shown, not hidden: an auditor may need them. */
+	if ((f & ~known) && used < len) {
+		int k = snprintf(buf + used, len - used, "%s0x%lX", used ? " " : "", (unsigned long)(f & ~known));
+		used += k > 0 ? (size_t)k : 0;
+	}
+	if (!used)
+		snprintf(buf, len, "none");
+}
+
+void tok_flags_text(CK_FLAGS f, char *buf, size_t len)
+{
+	flags_words(token_flags, sizeof token_flags / sizeof token_flags[0], f, buf, len);
+}
+
+void tok_slot_flags_text(CK_FLAGS f, char *buf, size_t len)
+{
+	flags_words(slot_flags, sizeof slot_flags / sizeof slot_flags[0], f, buf, len);
+}
+
+void tok_mech_flags_text(CK_FLAGS f, char *buf, size_t len)
+{
+	flags_words(mech_flags, sizeof mech_flags / sizeof mech_flags[0], f, buf, len);
+}
+
+/* ------------------------------------------------------------------------- */
+/* Blank-padded PKCS#11 strings (§3.2: CK_UTF8CHAR fields padded with blanks, no NUL). */
+
+static void unpad(char *dst, size_t dstsize, const CK_UTF8CHAR *src, size_t srclen)
+{
+	size_t n = srclen < dstsize - 1 ? srclen : dstsize - 1;
+	memcpy(dst, src, n);
+	dst[n] = 0;
+	/* Some modules NUL-terminate instead of padding; stop there too. */
+	n = strlen(dst);
+	while (n > 0 && (dst[n - 1] == ' ' || dst[n - 1] == '\t'))
+		dst[--n] = 0;
+}
+
+static void pad(CK_UTF8CHAR *dst, size_t dstlen, const char *src)
+{
+	size_t n = strlen(src);
+	memset(dst, ' ', dstlen);
+	memcpy(dst, src, n < dstlen ? n : dstlen);
+}
+
+/* ------------------------------------------------------------------------- */
+/* Modules. */
+
+struct tok_module {
+	void *dl;
+	CK_FUNCTION_LIST_PTR f;
+	char *path;
+	unsigned refs;
+	struct tok_module *next;
+};
+
+/* Modules loaded by this process. PKCS#11 allows one C_Initialize per application
+ * (§5.4, CKR_CRYPTOKI_ALREADY_INITIALIZED), so a second load of the same library
+ * (two token names bound to one module) shares the first one. The runner is
+ * single-threaded; this list is not locked. */
+static struct tok_module *loaded;
+
+struct tok_session {
+	struct tok_module *m;
+	CK_SESSION_HANDLE h;
+	CK_SLOT_ID slot;
+	bool logged_in;
+};
+
+const char *tok_default_module(void)
+{
+	static const char *const candidates[] = {
+		"/usr/lib/softhsm/libsofthsm2.so",
+#if defined(__x86_64__)
+		"/usr/lib/x86_64-linux-gnu/softhsm/libsofthsm2.so",
+#elif defined(__aarch64__)
+		"/usr/lib/aarch64-linux-gnu/softhsm/libsofthsm2.so",
+#endif
+	};
+	for (size_t i = 0; i < sizeof candidates / sizeof candidates[0]; i++)
+		if (access(candidates[i], R_OK) == 0)
+			return candidates[i];
+	/* None installed: name Debian's path so the load error says what is missing. */
+	return candidates[0];
+}
+
+int tok_module_load(const char *path, struct tok_module **out, struct err *e)
+{
+	struct tok_module *m = NULL;
+	void *dl = NULL;
+	CK_C_GetFunctionList get;
+	CK_FUNCTION_LIST_PTR f = NULL;
+	CK_RV rv;
+	int ret = -1;
+
+	*out = NULL;
+	if (!path || !*path)
+		path = tok_default_module();
+	if (access(path, R_OK) != 0) {
+		err_errno(e, "cannot load PKCS#11 module '%s'", path);
+		snprintf(e->code, sizeof e->code, "module");
+		goto out;
+	}
+	dlerror();
+	dl = dlopen(path, RTLD_NOW | RTLD_LOCAL);
+	if (!dl) {
+		const char *why = dlerror();
+		err_set(e, "module", "cannot load PKCS#11 module '%s': %s", path, why ? why : "dlopen failed");
+		goto out;
+	}
+	for (struct tok_module *l = loaded; l; l = l->next) {
+		if (l->dl == dl) {
+			/* dlopen counted a reference for us; the shared entry keeps its own. */
+			dlclose(dl);
+			dl = NULL;
+			l->refs++;
+			*out = l;
+			ret = 0;
+			goto out;
+		}
+	}
+	/* dlsym returns void *; POSIX guarantees it converts to a function pointer. */
+	*(void **)&get = dlsym(dl, "C_GetFunctionList");
+	if (!get) {
+		err_set(e, "module", "'%s' is not a PKCS#11 module: it has no C_GetFunctionList", path);
+		goto out;
+	}
+	rv = get(&f);
+	if (rv != CKR_OK || !f) {
+		err_p11(e, rv == CKR_OK ? CKR_GENERAL_ERROR : rv, "C_GetFunctionList");
+		err_wrap(e, "loading '%s'", path);
+		goto out;
+	}
+	/* §5.4: no mutex callbacks and CKF_OS_LOCKING_OK: the module may use native locks. */
+	CK_C_INITIALIZE_ARGS args = {0};
+	args.flags = CKF_OS_LOCKING_OK;
+	rv = f->C_Initialize(&args);
+	if (rv != CKR_OK) {
+		err_p11(e, rv, "C_Initialize");
+		err_wrap(e, "loading '%s'", path);
+		goto out;
+	}
+	m = calloc(1, sizeof *m);
+	if (m)
+		m->path = strdup(path);
+	if (!m || !m->path) {
+		f->C_Finalize(NULL);
+		err_set(e, "nomem", "out of memory");
+		goto out;
+	}
+	m->dl = dl;
+	m->f = f;
+	m->refs = 1;
+	m->next = loaded;
+	loaded = m;
+	dl = NULL;
+	*out = m;
+	m = NULL;
+	ret = 0;
+out:
+	if (m)
+		free(m->path);
+	free(m);
+	if (dl)
+		dlclose(dl);
+	return ret;
+}
+
+void tok_module_free(struct tok_module *m)
+{
+	if (!m)
+		return;
+	if (--m->refs > 0)
+		return;
+	for (struct tok_module **pp = &loaded; *pp; pp = &(*pp)->next) {
+		if (*pp == m) {
+			*pp = m->next;
+			break;
+		}
+	}
+	m->f->C_Finalize(NULL);
+	dlclose(m->dl);
+	free(m->path);
+	free(m);
+}
+
+const char *tok_module_path(const struct tok_module *m)
+{
+	return m->path;
+}
+
+int tok_module_info(struct tok_module *m, struct tok_module_info *out, struct err *e)
+{
+	CK_INFO info;
+	CK_RV rv = m->f->C_GetInfo(&info);
+	if (rv != CKR_OK)
+		return err_p11(e, rv, "C_GetInfo");
+	memset(out, 0, sizeof *out);
+	unpad(out->manufacturer, sizeof out->manufacturer, info.manufacturerID, sizeof info.manufacturerID);
+	unpad(out->description, sizeof out->description, info.libraryDescription,
+	      sizeof info.libraryDescription);
+	out->cryptoki_major = info.cryptokiVersion.major;
+	out->cryptoki_minor = info.cryptokiVersion.minor;
+	out->lib_major = info.libraryVersion.major;
+	out->lib_minor = info.libraryVersion.minor;
+	return 0;
+}
+
+/* ------------------------------------------------------------------------- */
+/* Slots and tokens. */
+
+/* §5.5 C_GetSlotList with the two-call convention of §5.2; the list can grow
+ * between the calls (SoftHSM adds a free slot after C_InitToken), hence the loop. */
+static int slot_ids(struct tok_module *m, CK_SLOT_ID **out, CK_ULONG *n, struct err *e)
+{
+	CK_SLOT_ID *ids = NULL;
+	CK_ULONG count = 0;
+	CK_RV rv;
+	int ret = -1;
+
+	for (int tries = 0; tries < 8; tries++) {
+		rv = m->f->C_GetSlotList(CK_FALSE, NULL, &count);
+		if (rv != CKR_OK) {
+			err_p11(e, rv, "C_GetSlotList");
+			goto out;
+		}
+		free(ids);
+		ids = calloc(count ? count : 1, sizeof *ids);
+		if (!ids) {
+			err_set(e, "nomem", "out of memory");
+			goto out;
+		}
+		rv = m->f->C_GetSlotList(CK_FALSE, ids, &count);
+		if (rv == CKR_BUFFER_TOO_SMALL)
+			continue;
+		if (rv != CKR_OK) {
+			err_p11(e, rv, "C_GetSlotList");
+			goto out;
+		}
+		*out = ids;
+		*n = count;
+		ids = NULL;
+		ret = 0;
+		goto out;
+	}
+	err_set(e, "token", "the module's slot list keeps changing; retry when the tokens are settled");
+out:
+	free(ids);
+	return ret;
+}
+
+/* Slot and token information of one slot, raw (for p11-kit's URI matching) and
+ * trimmed (for people). A token that vanished between the calls counts as absent. */
+static int slot_read(struct tok_module *m, CK_SLOT_ID id, CK_SLOT_INFO *si, CK_TOKEN_INFO *ti,
+		     struct tok_info *info, struct err *e)
+{
+	char what[64];
+	CK_RV rv = m->f->C_GetSlotInfo(id, si);
+	if (rv != CKR_OK) {
+		snprintf(what, sizeof what, "C_GetSlotInfo(slot %lu)", (unsigned long)id);
+		return err_p11(e, rv, what);
+	}
+	memset(info, 0, sizeof *info);
+	memset(ti, 0, sizeof *ti);
+	info->slot = id;
+	info->slot_flags = si->flags;
+	unpad(info->slot_description, sizeof info->slot_description, si->slotDescription,
+	      sizeof si->slotDescription);
+	if (!(si->flags & CKF_TOKEN_PRESENT))
+		return 0;
+	rv = m->f->C_GetTokenInfo(id, ti);
+	if (rv == CKR_TOKEN_NOT_PRESENT || rv == CKR_TOKEN_NOT_RECOGNIZED || rv == CKR_DEVICE_REMOVED)
+		return 0;
+	if (rv != CKR_OK) {
+		snprintf(what, sizeof what, "C_GetTokenInfo(slot %lu)", (unsigned long)id);
+		return err_p11(e, rv, what);
+	}
+	info->token_present = true;
+	unpad(info->label, sizeof info->label, ti->label, sizeof ti->label);
+	unpad(info->manufacturer, sizeof info->manufacturer, ti->manufacturerID, sizeof ti->manufacturerID);
+	unpad(info->model, sizeof info->model, ti->model, sizeof ti->model);
+	unpad(info->serial, sizeof info->serial, ti->serialNumber, sizeof ti->serialNumber);
+	info->token_flags = ti->flags;
+	info->hw_major = ti->hardwareVersion.major;
+	info->hw_minor = ti->hardwareVersion.minor;
+	info->fw_major = ti->firmwareVersion.major;
+	info->fw_minor = ti->firmwareVersion.minor;
+	return 0;
+}
+
+int tok_list(struct tok_module *m, struct tok_info **out, size_t *n, struct err *e)
+{
+	CK_SLOT_ID *ids = NULL;
+	CK_ULONG count = 0;
+	struct tok_info *v = NULL;
+	CK_SLOT_INFO si;
+	CK_TOKEN_INFO ti;
+	int ret = -1;
+
+	*out = NULL;
+	*n = 0;
+	if (slot_ids(m, &ids, &count, e) != 0)
+		goto out;
+	v = calloc(count ? count : 1, sizeof *v);
+	if (!v) {
+		err_set(e, "nomem", "out of memory");
+		goto out;
+	}
+	for (CK_ULONG i = 0; i < count; i++)
+		if (slot_read(m, ids[i], &si, &ti, &v[i], e) != 0)
+			goto out;
+	*out = v;
+	*n = count;
+	v = NULL;
+	ret = 0;
+out:
+	free(ids);
+	free(v);
+	return ret;
+}
+
+int tok_mechanisms(struct tok_module *m, CK_SLOT_ID slot, CK_MECHANISM_TYPE **out, size_t *n, struct err *e)
+{
+	CK_MECHANISM_TYPE *v = NULL;
+	CK_ULONG count = 0;
+	CK_RV rv;
+	char what[64];
+	int ret = -1;
+
+	*out = NULL;
+	*n = 0;
+	snprintf(what, sizeof what, "C_GetMechanismList(slot %lu)", (unsigned long)slot);
+	/* §5.2 two-call convention: ask for the count, then fill. */
+	for (int tries = 0; tries < 4; tries++) {
+		rv = m->f->C_GetMechanismList(slot, NULL, &count);
+		if (rv != CKR_OK) {
+			err_p11(e, rv, what);
+			goto out;
+		}
+		free(v);
+		v = calloc(count ? count : 1, sizeof *v);
+		if (!v) {
+			err_set(e, "nomem", "out of memory");
+			goto out;
+		}
+		rv = m->f->C_GetMechanismList(slot, v, &count);
+		if (rv == CKR_BUFFER_TOO_SMALL)
+			continue;
+		if (rv != CKR_OK) {
+			err_p11(e, rv, what);
+			goto out;
+		}
+		*out = v;
+		*n = count;
+		v = NULL;
+		ret = 0;
+		goto out;
+	}
+	err_p11(e, CKR_BUFFER_TOO_SMALL, what);
+out:
+	free(v);
+	return ret;
+}
+
+int tok_mechanism_info(struct tok_module *m, CK_SLOT_ID slot, CK_MECHANISM_TYPE mech, CK_MECHANISM_INFO *info,
+		       struct err *e)
+{
+	CK_RV rv = m->f->C_GetMechanismInfo(slot, mech, info);
+	if (rv != CKR_OK) {
+		char what[96];
+		const char *name = tok_mech_name(mech);
+		if (name)
+			snprintf(what, sizeof what, "C_GetMechanismInfo(%s)", name);
+		else
+			snprintf(what, sizeof what, "C_GetMechanismInfo(0x%lX)", (unsigned long)mech);
+		return err_p11(e, rv, what);
+	}
+	return 0;
+}
+
+/* A URI is echoed in messages unless it carries a PIN: a PIN is never printed. */
+static const char *uri_shown(const char *uri)
+{
+	if (strstr(uri, "pin-value") || strstr(uri, "PIN-VALUE"))
+		return "(URI not shown: it carries a pin-value)";
+	return uri;
+}
+
+int tok_find_uri(struct tok_module *m, const char *uri, CK_SLOT_ID *slot, struct err *e)
+{
+	P11KitUri *u = NULL;
+	CK_SLOT_ID *ids = NULL;
+	CK_ULONG count = 0;
+	CK_INFO mi;
+	CK_SLOT_INFO si;
+	CK_TOKEN_INFO ti;
+	struct tok_info info;
+	CK_SLOT_ID want_slot, found = 0;
+	size_t matches = 0, initialised = 0;
+	CK_RV rv;
+	int rc, ret = -1;
+
+	u = p11_kit_uri_new();
+	if (!u) {
+		err_set(e, "nomem", "out of memory");
+		goto out;
+	}
+	/* RFC 7512 §2.3: library-*, slot-* and token attributes may all narrow the choice. */
+	rc = p11_kit_uri_parse(uri, P11_KIT_URI_FOR_MODULE_WITH_VERSION | P11_KIT_URI_FOR_SLOT |
+				       P11_KIT_URI_FOR_TOKEN, u);
+	if (rc != P11_KIT_URI_OK) {
+		err_set(e, "input", "'%s' is not a usable PKCS#11 URI: %s", uri_shown(uri),
+			p11_kit_uri_message(rc));
+		goto out;
+	}
+	if (p11_kit_uri_get_pin_value(u) || p11_kit_uri_get_pin_source(u)) {
+		err_set(e, "input", "a token URI must not carry a PIN (pin-value or pin-source): "
+			"PINs are entered during the ceremony, never written down");
+		goto out;
+	}
+	if (p11_kit_uri_any_unrecognized(u)) {
+		err_set(e, "input", "'%s' has attributes that do not select a token (object=, id= and type= "
+			"name objects); use token=, manufacturer=, model=, serial= or slot-id=", uri_shown(uri));
+		goto out;
+	}
+	rv = m->f->C_GetInfo(&mi);
+	if (rv != CKR_OK) {
+		err_p11(e, rv, "C_GetInfo");
+		goto out;
+	}
+	if (slot_ids(m, &ids, &count, e) != 0)
+		goto out;
+	want_slot = p11_kit_uri_get_slot_id(u);
+	for (CK_ULONG i = 0; i < count; i++) {
+		if (slot_read(m, ids[i], &si, &ti, &info, e) != 0)
+			goto out;
+		/* Only initialised tokens can be meant: a blank one has no label or serial to name. */
+		if (!info.token_present || !(info.token_flags & CKF_TOKEN_INITIALIZED))
+			continue;
+		initialised++;
+		if (!p11_kit_uri_match_module_info(u, &mi))
+			continue;
+		if (want_slot != (CK_SLOT_ID)-1 && want_slot != ids[i])
+			continue;
+		if (!p11_kit_uri_match_slot_info(u, &si) || !p11_kit_uri_match_token_info(u, &ti))
+			continue;
+		if (matches++ == 0)
+			found = ids[i];
+	}
+	if (matches == 0) {
+		err_set(e, "token", "no initialised token matches '%s' (0 matches among %zu initialised token%s)",
+			uri_shown(uri), initialised, initialised == 1 ? "" : "s");
+		goto out;
+	}
+	if (matches > 1) {
+		err_set(e, "token", "%zu tokens match '%s'; add serial= to the URI to name exactly one",
+			matches, uri_shown(uri));
+		goto out;
+	}
+	*slot = found;
+	ret = 0;
+out:
+	free(ids);
+	if (u)
+		p11_kit_uri_free(u);
+	return ret;
+}
+
+int tok_find_label(struct tok_module *m, const char *label, CK_SLOT_ID *slot, struct err *e)
+{
+	struct tok_info *v = NULL;
+	size_t n = 0, matches = 0;
+	CK_SLOT_ID found = 0;
+	int ret = -1;
+
+	if (tok_list(m, &v, &n, e) != 0)
+		goto out;
+	for (size_t i = 0; i < n; i++) {
+		if (!v[i].token_present || !(v[i].token_flags & CKF_TOKEN_INITIALIZED))
+			continue;
+		if (strcmp(v[i].label, label) != 0)
+			continue;
+		if (matches++ == 0)
+			found = v[i].slot;
+	}
+	if (matches == 0) {
+		err_set(e, "token", "no initialised token is labelled '%s'; list tokens with 'ceremony tokens'", label);
+		goto out;
+	}
+	if (matches > 1) {
+		err_set(e, "token", "%zu tokens are labelled '%s'; name one by URI with its serial=", matches, label);
+		goto out;
+	}
+	*slot = found;
+	ret = 0;
+out:
+	free(v);
+	return ret;
+}
+
+int tok_find_free(struct tok_module *m, CK_SLOT_ID *slot, struct err *e)
+{
+	struct tok_info *v = NULL;
+	size_t n = 0;
+	int ret = -1;
+
+	if (tok_list(m, &v, &n, e) != 0)
+		goto out;
+	for (size_t i = 0; i < n; i++) {
+		if (v[i].token_present && !(v[i].token_flags & CKF_TOKEN_INITIALIZED)) {
+			*slot = v[i].slot;
+			ret = 0;
+			goto out;
+		}
+	}
+	err_set(e, "token", "no slot holds an uninitialised token (SoftHSM always offers one; is this the right module?)");
+out:
+	free(v);
+	return ret;
+}
+
+char *tok_uri(const struct tok_info *t)
+{
+	P11KitUri *u = p11_kit_uri_new();
+	CK_TOKEN_INFO *ti;
+	char *s = NULL;
+
+	if (!u)
+		return NULL;
+	/* Fields left all-zero are "not set" for p11-kit and stay out of the URI. */
+	ti = p11_kit_uri_get_token_info(u);
+	if (t->label[0])
+		pad(ti->label, sizeof ti->label, t->label);
+	if (t->manufacturer[0])
+		pad(ti->manufacturerID, sizeof ti->manufacturerID, t->manufacturer);
+	if (t->model[0])
+		pad(ti->model, sizeof ti->model, t->model);
+	if (t->serial[0])
+		pad(ti->serialNumber, sizeof ti->serialNumber, t->serial);
+	if (p11_kit_uri_format(u, P11_KIT_URI_FOR_TOKEN, &s) != P11_KIT_URI_OK)
+		s = NULL;
+	p11_kit_uri_free(u);
+	return s;
+}
+
+/* ------------------------------------------------------------------------- */
+/* Sessions. */
+
+int tok_init_token(struct tok_module *m, CK_SLOT_ID slot, const char *label, const struct secret *so_pin,
+		   const struct secret *user_pin, struct err *e)
+{
+	CK_UTF8CHAR lab[32];
+	struct tok_session *s = NULL;
+	CK_RV rv;
+	int ret = -1;
+
+	if (!label || !*label || strlen(label) > sizeof lab) {
+		err_set(e, "input", "token label '%s' must have 1 to 32 bytes", label ? label : "");
+		goto out;
+	}
+	if (!so_pin || !user_pin || !so_pin->len || !user_pin->len) {
+		err_set(e, "input", "initialising a token needs an SO PIN and a user PIN");
+		goto out;
+	}
+	/* §5.6 C_InitToken: the label is 32 bytes padded with blanks, not NUL-terminated.
+	 * The PINs go to the module straight from their locked buffers, no copies. */
+	pad(lab, sizeof lab, label);
+	rv = m->f->C_InitToken(slot, so_pin->p, so_pin->len, lab);
+	if (rv != CKR_OK) {
+		err_p11(e, rv, "C_InitToken");
+		err_wrap(e, "initialising token '%s'", label);
+		goto out;
+	}
+	if (tok_open(m, slot, true, &s, e) != 0 || tok_login(s, true, so_pin, e) != 0) {
+		err_wrap(e, "initialising token '%s'", label);
+		goto out;
+	}
+	/* §5.6 C_InitPIN: only the SO, in an R/W SO session, sets the first user PIN. */
+	rv = m->f->C_InitPIN(s->h, user_pin->p, user_pin->len);
+	if (rv != CKR_OK) {
+		err_p11(e, rv, "C_InitPIN");
+		err_wrap(e, "initialising token '%s'", label);
+		goto out;
+	}
+	rv = m->f->C_Logout(s->h);
+	s->logged_in = false;
+	if (rv != CKR_OK) {
+		err_p11(e, rv, "C_Logout");
+		err_wrap(e, "initialising token '%s'", label);
+		goto out;
+	}
+	ret = 0;
+out:
+	tok_close(s);
+	return ret;
+}
+
+int tok_open(struct tok_module *m, CK_SLOT_ID slot, bool rw, struct tok_session **out, struct err *e)
+{
+	struct tok_session *s = NULL;
+	CK_RV rv;
+	int ret = -1;
+
+	*out = NULL;
+	s = calloc(1, sizeof *s);
+	if (!s) {
+		err_set(e, "nomem", "out of memory");
+		goto out;
+	}
+	/* §5.6 C_OpenSession: CKF_SERIAL_SESSION must always be set. */
+	rv = m->f->C_OpenSession(slot, CKF_SERIAL_SESSION | (rw ? CKF_RW_SESSION : 0), NULL, NULL, &s->h);
+	if (rv != CKR_OK) {
+		char what[64];
+		snprintf(what, sizeof what, "C_OpenSession(slot %lu)", (unsigned long)slot);
+		err_p11(e, rv, what);
+		goto out;
+	}
+	s->m = m;
+	s->slot = slot;
+	*out = s;
+	s = NULL;
+	ret = 0;
+out:
+	free(s);
+	return ret;
+}
+
+int tok_login(struct tok_session *s, bool so, const struct secret *pin, struct err *e)
+{
+	CK_RV rv;
+	if (!pin || !pin->len)
+		return err_set(e, "input", "logging in needs a PIN");
+	rv = s->m->f->C_Login(s->h, so ? CKU_SO : CKU_USER, pin->p, pin->len);
+	/* §5.6: login state is per application, so another session's login counts;
+	 * we then leave the logout to whoever logged in. */
+	if (rv == CKR_USER_ALREADY_LOGGED_IN)
+		return 0;
+	if (rv != CKR_OK)
+		return err_p11(e, rv, so ? "C_Login(security officer)" : "C_Login(user)");
+	s->logged_in = true;
+	return 0;
+}
+
+void tok_close(struct tok_session *s)
+{
+	if (!s)
+		return;
+	if (s->logged_in)
+		(void)s->m->f->C_Logout(s->h);
+	(void)s->m->f->C_CloseSession(s->h);
+	free(s);
+}
+
+CK_SLOT_ID tok_session_slot(const struct tok_session *s)
+{
+	return s->slot;
+}
+
+struct tok_module *tok_session_module(const struct tok_session *s)
+{
+	return s->m;
+}
+
+/* ------------------------------------------------------------------------- */
+/* Objects and attributes. */
+
+int tok_find(struct tok_session *s, CK_OBJECT_CLASS cls, const char *label, CK_OBJECT_HANDLE *h, size_t max,
+	     size_t *n, struct err *e)
+{
+	CK_ATTRIBUTE tmpl[2];
+	CK_ULONG nt = 0, got = 0;
+	CK_RV rv;
+	size_t have = 0;
+	int ret = -1;
+
+	*n = 0;
+	if (cls != (CK_OBJECT_CLASS)-1)
+		tmpl[nt++] = (CK_ATTRIBUTE){CKA_CLASS, &cls, sizeof cls};
+	if (label)
+		tmpl[nt++] = (CK_ATTRIBUTE){CKA_LABEL, (void *)label, strlen(label)};
+	rv = s->m->f->C_FindObjectsInit(s->h, nt ? tmpl : NULL, nt);
+	if (rv != CKR_OK)
+		return err_p11(e, rv, "C_FindObjectsInit");
+	/* §5.7: C_FindObjects may return fewer than asked; 0 means done. */
+	while (have < max) {
+		rv = s->m->f->C_FindObjects(s->h, h + have, max - have, &got);
+		if (rv != CKR_OK) {
+			err_p11(e, rv, "C_FindObjects");
+			goto out;
+		}
+		if (got == 0)
+			break;
+		have += got;
+	}
+	*n = have;
+	ret = 0;
+out:
+	/* Always end the search, or the session refuses the next one (CKR_OPERATION_ACTIVE). */
+	rv = s->m->f->C_FindObjectsFinal(s->h);
+	if (ret == 0 && rv != CKR_OK)
+		ret = err_p11(e, rv, "C_FindObjectsFinal");
+	return ret;
+}
+
+int tok_attr(struct tok_session *s, CK_OBJECT_HANDLE o, CK_ATTRIBUTE_TYPE type, struct buf *out, struct err *e)
+{
+	CK_ATTRIBUTE a = {type, NULL, 0};
+	void *tmp = NULL;
+	char what[96];
+	CK_RV rv;
+	int ret = -1;
+
+	snprintf(what, sizeof what, "reading %s of object %lu", tok_attr_name(type), (unsigned long)o);
+	/* §5.7 C_GetAttributeValue: a NULL pValue asks for the length; an unavailable
+	 * or sensitive value comes back as CK_UNAVAILABLE_INFORMATION. */
+	rv = s->m->f->C_GetAttributeValue(s->h, o, &a, 1);
+	if (rv == CKR_OK && a.ulValueLen == CK_UNAVAILABLE_INFORMATION)
+		rv = CKR_ATTRIBUTE_SENSITIVE;
+	if (rv != CKR_OK) {
+		err_p11(e, rv, what);
+		goto out;
+	}
+	if (a.ulValueLen == 0) {
+		ret = buf_terminate(out, e);
+		goto out;
+	}
+	tmp = malloc(a.ulValueLen);
+	if (!tmp) {
+		err_set(e, "nomem", "out of memory");
+		goto out;
+	}
+	a.pValue = tmp;
+	rv = s->m->f->C_GetAttributeValue(s->h, o, &a, 1);
+	if (rv == CKR_OK && a.ulValueLen == CK_UNAVAILABLE_INFORMATION)
+		rv = CKR_ATTRIBUTE_SENSITIVE;
+	if (rv != CKR_OK) {
+		err_p11(e, rv, what);
+		goto out;
+	}
+	ret = buf_append(out, tmp, a.ulValueLen, e);
+out:
+	free(tmp);
+	return ret;
+}
+
+/* Reads a fixed-size attribute into v, insisting the token returns exactly that size. */
+static int attr_fixed(struct tok_session *s, CK_OBJECT_HANDLE o, CK_ATTRIBUTE_TYPE type, void *v, size_t size,
+		      struct err *e)
+{
+	CK_ATTRIBUTE a = {type, v, size};
+	char what[96];
+	CK_RV rv = s->m->f->C_GetAttributeValue(s->h, o, &a, 1);
+	snprintf(what, sizeof what, "reading %s of object %lu", tok_attr_name(type), (unsigned long)o);
+	if (rv == CKR_OK && a.ulValueLen == CK_UNAVAILABLE_INFORMATION)
+		rv = CKR_ATTRIBUTE_SENSITIVE;
+	if (rv != CKR_OK)
+		return err_p11(e, rv, what);
+	if (a.ulValueLen != size)
+		return err_set(e, "token", "%s: the token returned %lu bytes, expected %zu", what,
+			       (unsigned long)a.ulValueLen, size);
+	return 0;
+}
+
+int tok_attr_bool(struct tok_session *s, CK_OBJECT_HANDLE o, CK_ATTRIBUTE_TYPE type, bool *v, struct err *e)
+{
+	CK_BBOOL b = CK_FALSE;
+	if (attr_fixed(s, o, type, &b, sizeof b, e) != 0)
+		return -1;
+	*v = b != CK_FALSE;
+	return 0;
+}
+
+int tok_attr_ulong(struct tok_session *s, CK_OBJECT_HANDLE o, CK_ATTRIBUTE_TYPE type, CK_ULONG *v, struct err *e)
+{
+	CK_ULONG u = 0;
+	if (attr_fixed(s, o, type, &u, sizeof u, e) != 0)
+		return -1;
+	*v = u;
+	return 0;
+}
+
+int tok_random(struct tok_session *s, uint8_t *out, size_t len, struct err *e)
+{
+	CK_RV rv = s->m->f->C_GenerateRandom(s->h, out, len);
+	if (rv != CKR_OK)
+		return err_p11(e, rv, "C_GenerateRandom");
+	return 0;
+}
+
+/* ------------------------------------------------------------------------- */
+/* Key generation. */
+
+/* CKA_EC_PARAMS is the DER of the curve's OID (§6.3.3 / X9.62 ECParameters namedCurve). */
+static const uint8_t oid_p256[] = {0x06, 0x08, 0x2a, 0x86, 0x48, 0xce, 0x3d, 0x03, 0x01, 0x07}; /* 1.2.840.10045.3.1.7 */
+static const uint8_t oid_p384[] = {0x06, 0x05, 0x2b, 0x81, 0x04, 0x00, 0x22};                   /* 1.3.132.0.34 */
+
+struct alg_row {
+	const char *name;
+	CK_MECHANISM_TYPE gen;
+	const uint8_t *params;
+	size_t params_len;
+};
+
+static const struct alg_row alg_table[] = {
+	{"ec-p256", CKM_EC_KEY_PAIR_GEN, oid_p256, sizeof oid_p256},
+	{"ec-p384", CKM_EC_KEY_PAIR_GEN, oid_p384, sizeof oid_p384},
+};
+
+static const struct alg_row *alg_find(const char *name)
+{
+	for (size_t i = 0; name && i < sizeof alg_table / sizeof alg_table[0]; i++)
+		if (strcmp(alg_table[i].name, name) == 0)
+			return &alg_table[i];
+	return NULL;
+}
+
+bool tok_algorithm_known(const char *algorithm, CK_MECHANISM_TYPE *gen_mech)
+{
+	const struct alg_row *a = alg_find(algorithm);
+	if (a && gen_mech)
+		*gen_mech = a->gen;
+	return a != NULL;
+}
+
+int tok_generate(struct tok_session *s, const char *algorithm, const char *label, struct tok_keypair *kp,
+		 struct err *e)
+{
+	const struct alg_row *alg = alg_find(algorithm);
+	CK_OBJECT_HANDLE seen[1];
+	size_t nseen = 0;
+	CK_BBOOL yes = CK_TRUE, no = CK_FALSE;
+	CK_RV rv;
+	int ret = -1;
+
+	memset(kp, 0, sizeof *kp);
+	if (!alg) {
+		err_set(e, "input", "unknown key algorithm '%s' (known: ec-p256, ec-p384)",
+			algorithm ? algorithm : "");
+		goto out;
+	}
+	if (!label || !*label) {
+		err_set(e, "input", "a generated key needs a label");
+		goto out;
+	}
+	/* One label, one key: a second key under the same label would make every later
+	 * reference to it ambiguous. Private objects are only visible after login. */
+	if (tok_find(s, (CK_OBJECT_CLASS)-1, label, seen, 1, &nseen, e) != 0)
+		goto out;
+	if (nseen) {
+		err_set(e, "token", "an object labelled '%s' exists already on this token; choose another label",
+			label);
+		goto out;
+	}
+	if (tok_random(s, kp->id, sizeof kp->id, e) != 0)
+		goto out;
+
+	/* §4.8/§4.9 key attributes; the policy is the one in token.h: the private key
+	 * signs and does nothing else, and never leaves the token in the clear. */
+	CK_ATTRIBUTE pub[] = {
+		{CKA_TOKEN, &yes, sizeof yes},
+		{CKA_VERIFY, &yes, sizeof yes},
+		{CKA_LABEL, (void *)label, strlen(label)},
+		{CKA_ID, kp->id, sizeof kp->id},
+		{CKA_EC_PARAMS, (void *)alg->params, alg->params_len},
+	};
+	CK_ATTRIBUTE priv[] = {
+		{CKA_TOKEN, &yes, sizeof yes},
+		{CKA_PRIVATE, &yes, sizeof yes},
+		{CKA_SENSITIVE, &yes, sizeof yes},
+		{CKA_SIGN, &yes, sizeof yes},
+		{CKA_EXTRACTABLE, &no, sizeof no},
+		{CKA_DECRYPT, &no, sizeof no},
+		{CKA_DERIVE, &no, sizeof no},
+		{CKA_LABEL, (void *)label, strlen(label)},
+		{CKA_ID, kp->id, sizeof kp->id},
+	};
+	CK_MECHANISM mech = {alg->gen, NULL, 0};
+	rv = s->m->f->C_GenerateKeyPair(s->h, &mech, pub, sizeof pub / sizeof pub[0], priv,
+					sizeof priv / sizeof priv[0], &kp->pub, &kp->priv);
+	if (rv != CKR_OK) {
+		err_p11(e, rv, "C_GenerateKeyPair");
+		err_wrap(e, "generating %s key '%s'", alg->name, label);
+		goto out;
+	}
+	ret = 0;
+out:
+	return ret;
+}
+
+/* ------------------------------------------------------------------------- */
+/* Public keys. */
+
+int tok_ec_spki(const uint8_t *params, size_t params_len, const uint8_t *point, size_t point_len, struct buf *out,
+		struct err *e)
+{
+	EC_GROUP *g = NULL;
+	EC_POINT *pt = NULL;
+	ASN1_OCTET_STRING *os = NULL;
+	unsigned char *enc = NULL, *der = NULL;
+	OSSL_PARAM_BLD *bld = NULL;
+	OSSL_PARAM *op = NULL;
+	EVP_PKEY_CTX *ctx = NULL;
+	EVP_PKEY *pkey = NULL;
+	const unsigned char *p;
+	const char *curve;
+	size_t enc_len;
+	int nid, der_len, ret = -1;
+
+	p = params;
+	g = d2i_ECPKParameters(NULL, &p, (long)params_len);
+	if (!g || p != params + params_len) {
+		err_openssl(e, "CKA_EC_PARAMS is not a DER-encoded curve");
+		goto out;
+	}
+	nid = EC_GROUP_get_curve_name(g);
+	curve = nid != NID_undef ? OBJ_nid2sn(nid) : NULL;
+	if (!curve) {
+		err_set(e, "crypto", "CKA_EC_PARAMS holds explicit curve parameters; only named curves are accepted");
+		goto out;
+	}
+	pt = EC_POINT_new(g);
+	if (!pt) {
+		err_openssl(e, "EC_POINT_new");
+		goto out;
+	}
+	/* §6.3.3: CKA_EC_POINT is the DER OCTET STRING holding the X9.62 point, but some
+	 * modules return the bare point. The wrapped reading wins only if it holds a
+	 * point on the curve, so a bare point that happens to parse as DER still works. */
+	p = point;
+	os = d2i_ASN1_OCTET_STRING(NULL, &p, (long)point_len);
+	if (!(os && p == point + point_len &&
+	      EC_POINT_oct2point(g, pt, ASN1_STRING_get0_data(os), (size_t)ASN1_STRING_length(os), NULL) == 1)) {
+		ERR_clear_error();
+		if (EC_POINT_oct2point(g, pt, point, point_len, NULL) != 1) {
+			err_openssl(e, "CKA_EC_POINT is not a point on the key's curve");
+			err_wrap(e, "%s", curve);
+			goto out;
+		}
+	}
+	if (EC_POINT_is_at_infinity(g, pt)) {
+		err_set(e, "crypto", "CKA_EC_POINT is the point at infinity, not a public key");
+		goto out;
+	}
+	enc_len = EC_POINT_point2oct(g, pt, POINT_CONVERSION_UNCOMPRESSED, NULL, 0, NULL);
+	enc = enc_len ? OPENSSL_malloc(enc_len) : NULL;
+	if (!enc || EC_POINT_point2oct(g, pt, POINT_CONVERSION_UNCOMPRESSED, enc, enc_len, NULL) != enc_len) {
+		err_openssl(e, "encoding the EC point");
+		goto out;
+	}
+	bld = OSSL_PARAM_BLD_new();
+	if (!bld || OSSL_PARAM_BLD_push_utf8_string(bld, OSSL_PKEY_PARAM_GROUP_NAME, curve, 0) != 1 ||
+	    OSSL_PARAM_BLD_push_octet_string(bld, OSSL_PKEY_PARAM_PUB_KEY, enc, enc_len) != 1 ||
+	    !(op = OSSL_PARAM_BLD_to_param(bld))) {
+		err_openssl(e, "building EC key parameters");
+		goto out;
+	}
+	ctx = EVP_PKEY_CTX_new_from_name(NULL, "EC", NULL);
+	if (!ctx || EVP_PKEY_fromdata_init(ctx) != 1 || EVP_PKEY_fromdata(ctx, &pkey, EVP_PKEY_PUBLIC_KEY, op) != 1) {
+		err_openssl(e, "making an EC public key from the token's point");
+		goto out;
+	}
+	der_len = i2d_PUBKEY(pkey, &der);
+	if (der_len <= 0) {
+		err_openssl(e, "encoding SubjectPublicKeyInfo");
+		goto out;
+	}
+	ret = buf_append(out, der, (size_t)der_len, e);
+out:
+	OPENSSL_free(der);
+	EVP_PKEY_free(pkey);
+	EVP_PKEY_CTX_free(ctx);
+	OSSL_PARAM_free(op);
+	OSSL_PARAM_BLD_free(bld);
+	OPENSSL_free(enc);
+	ASN1_OCTET_STRING_free(os);
+	EC_POINT_free(pt);
+	EC_GROUP_free(g);
+	return ret;
+}
+
+int tok_public_spki(struct tok_session *s, CK_OBJECT_HANDLE pub, struct buf *out, struct err *e)
+{
+	struct buf params = {0}, point = {0};
+	CK_ULONG kt = 0;
+	int ret = -1;
+
+	if (tok_attr_ulong(s, pub, CKA_KEY_TYPE, &kt, e) != 0)
+		goto out;
+	if (kt != CKK_EC) {
+		err_set(e, "token", "object %lu is not an EC key (CKA_KEY_TYPE 0x%lX)", (unsigned long)pub,
+			(unsigned long)kt);
+		goto out;
+	}
+	if (tok_attr(s, pub, CKA_EC_PARAMS, &params, e) != 0 || tok_attr(s, pub, CKA_EC_POINT, &point, e) != 0)
+		goto out;
+	ret = tok_ec_spki(params.p, params.len, point.p, point.len, out, e);
+out:
+	buf_free(&params);
+	buf_free(&point);
+	return ret;
+}
+
+/* ------------------------------------------------------------------------- */
+/* Signing. */
+
+int tok_sign(struct tok_session *s, CK_OBJECT_HANDLE key, CK_MECHANISM_TYPE mech, const uint8_t *data, size_t len,
+	     struct buf *out, struct err *e)
+{
+	CK_MECHANISM mm = {mech, NULL, 0};
+	CK_ULONG sig_len = 0;
+	uint8_t *sig = NULL;
+	char what[80];
+	const char *name = tok_mech_name(mech);
+	CK_RV rv;
+	int ret = -1;
+
+	if (name)
+		snprintf(what, sizeof what, "signing with %s", name);
+	else
+		snprintf(what, sizeof what, "signing with mechanism 0x%lX", (unsigned long)mech);
+	rv = s->m->f->C_SignInit(s->h, &mm, key);
+	if (rv != CKR_OK) {
+		err_p11(e, rv, what);
+		goto out;
+	}
+	/* §5.2: a NULL output asks for the length and leaves the operation active;
+	 * any other failure ends it. */
+	rv = s->m->f->C_Sign(s->h, (CK_BYTE_PTR)data, len, NULL, &sig_len);
+	if (rv != CKR_OK) {
+		err_p11(e, rv, what);
+		goto out;
+	}
+	sig = malloc(sig_len ? sig_len : 1);
+	if (!sig) {
+		err_set(e, "nomem", "out of memory");
+		goto out;
+	}
+	rv = s->m->f->C_Sign(s->h, (CK_BYTE_PTR)data, len, sig, &sig_len);
+	if (rv != CKR_OK) {
+		err_p11(e, rv, what);
+		goto out;
+	}
+	ret = buf_append(out, sig, sig_len, e);
+out:
+	free(sig);
+	return ret;
+}

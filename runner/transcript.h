@@ -1,0 +1,110 @@
+/* transcript: the only writer and the reader of `ceremony-transcript/1` files
+ * (see TRANSCRIPT.md, normative; schemas/transcript.cddl restates it).
+ *
+ * Writer: the file is created with O_EXCL (never overwritten); every record is
+ * built as an entry map, deterministically encoded, signed as COSE_Sign1,
+ * appended with write(2) and fdatasync'ed before the call returns. Any failure
+ * to sign, write or sync is returned; the interpreter then stops (fail closed).
+ * Reader/verifier: checks 1-5 of TRANSCRIPT.md plus the optional script and
+ * anchor checks of 6.
+ */
+#ifndef CER_TRANSCRIPT_H
+#define CER_TRANSCRIPT_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include "err.h"
+#include "dcbor.h"
+#include "cose.h"
+
+#define TS_FORMAT "ceremony-transcript/1"
+
+enum ts_kind {
+	TS_GENESIS = 0,
+	TS_STEP_BEGIN = 1,
+	TS_STEP_RESULT = 2,
+	TS_CHECKPOINT = 3,
+	TS_RESUME = 4,
+	TS_SEAL = 5,
+};
+
+enum ts_outcome { TS_PASSED = 0, TS_FAILED = 1, TS_SKIPPED = 2, TS_ABORTED = 3, TS_DEVIATION = 4 };
+enum ts_seal_status { TS_COMPLETED = 0, TS_SEAL_ABORTED = 1, TS_HALTED = 2 };
+
+struct ts_writer;
+
+/* What genesis needs besides the signer. All borrowed for the duration of the call. */
+struct ts_genesis {
+	const char *title;
+	const uint8_t *script;       /* exact script bytes */
+	size_t script_len;
+	bool rehearsal;               /* mode 1 */
+	const char *runner;           /* "ceremony 0.1.0 (git abc123)" */
+	const char *signer_where;     /* "memory" */
+	cbor_item_t *host;            /* optional tstr=>tstr map, or NULL (borrowed) */
+};
+
+/* Creates path with O_EXCL (fails with code "io" if it exists), draws a random
+ * cid, writes and syncs genesis. The writer keeps a pointer to signer (borrowed;
+ * the caller frees it after ts_writer_close). */
+int ts_writer_open(const char *path, struct cose_signer *signer, const struct ts_genesis *g,
+		   struct ts_writer **out, struct err *e) CER_MUST_CHECK;
+/* Appends one record of `kind` with body (borrowed; not consumed). *seq gets its
+ * seq (may be NULL). The time is the workstation clock in ms, never decreasing. */
+int ts_append(struct ts_writer *w, enum ts_kind kind, const cbor_item_t *body, uint64_t *seq,
+	      struct err *e) CER_MUST_CHECK;
+/* Head = SHA-256 of the last record written. */
+void ts_writer_head(const struct ts_writer *w, uint8_t head[32]);
+uint64_t ts_writer_next_seq(const struct ts_writer *w);
+const uint8_t *ts_writer_cid(const struct ts_writer *w);   /* 16 bytes */
+/* Closes the file (already synced). NULL is a no-op. */
+void ts_writer_close(struct ts_writer *w);
+
+/* --- verification ---------------------------------------------------------- */
+
+enum ts_verdict {
+	TS_VALID = 0,         /* exit 0 */
+	TS_VALID_ABORTED = 3, /* exit 3: sealed, aborted or halted */
+	TS_INCOMPLETE = 4,    /* exit 4: every record good, no seal */
+	TS_INVALID = 1,       /* exit 1 */
+	TS_UNREADABLE = 2,    /* exit 2 */
+};
+
+struct ts_anchor {
+	uint64_t seq;
+	uint8_t head[32];     /* prev of record seq (the head before it), as shown at a checkpoint */
+};
+
+struct ts_verify_opts {
+	const uint8_t *script;        /* optional: bytes to match against script-sha256 */
+	size_t script_len;
+	const struct ts_anchor *anchors;
+	size_t n_anchors;
+};
+
+struct ts_report {
+	enum ts_verdict verdict;
+	uint64_t records;
+	int64_t bad_seq;               /* first bad record for INVALID, else -1 */
+	char reason[ERR_MSG_MAX];      /* why INVALID / INCOMPLETE */
+	uint8_t head[32];              /* SHA-256 of the last good record */
+	uint8_t cid[16];
+	uint8_t kids[4][32];           /* signer kids in order of appearance */
+	size_t n_kids;
+	uint64_t first_ms, last_ms;
+	int seal_status;               /* -1 none */
+	char title[256];
+	bool rehearsal;
+};
+
+/* Verifies the transcript bytes. Returns 0 when a verdict was reached (any
+ * verdict, in r->verdict); -1 only for internal failure (OOM). */
+int ts_verify(const uint8_t *data, size_t len, const struct ts_verify_opts *o, struct ts_report *r,
+	      struct err *e) CER_MUST_CHECK;
+
+/* Reads a whole file into memory (caller frees *data), bounded by max bytes. */
+int ts_read_file(const char *path, size_t max, uint8_t **data, size_t *len, struct err *e) CER_MUST_CHECK;
+
+#endif

@@ -1,0 +1,83 @@
+/* decision: a question with named choices; each goes to a step id or halts the
+ * ceremony. The choice and who made it are recorded. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include "steps.h"
+
+static int validate(const struct ceremony *c, struct step *s, struct err *e)
+{
+	const struct ynode *q = ynode_get(s->node, "question"), *ch = ynode_get(s->node, "choices");
+	const char *text;
+	if (!q)
+		return script_err(c, s->node, e, "step '%s': missing 'question'", s->id);
+	if (ynode_want_str(c->doc, q, "'question'", &text, e))
+		return -1;
+	if (!ch)
+		return script_err(c, s->node, e, "step '%s': missing 'choices' (a map of choice to step id or halt)",
+				  s->id);
+	if (ynode_want_map(c->doc, ch, "'choices' (a map of choice to step id or halt)", e))
+		return -1;
+	if (ch->n < 2)
+		return script_err(c, ch, e, "expected at least two choices, found %zu", ch->n);
+	for (size_t i = 0; i < ch->n; i++) {
+		const char *to;
+		if (ynode_want_str(c->doc, ch->vals[i], "a step id or halt", &to, e))
+			return -1;
+		if (strcmp(to, "halt") && !script_step(c, to))
+			return script_err(c, ch->vals[i], e, "choice '%s' goes to step '%s', which is not in the script",
+					  ch->keys[i]->str, to);
+	}
+	return 0;
+}
+
+static int execute(struct step_run *r, struct err *e)
+{
+	const struct ynode *q = ynode_get(r->step->node, "question"), *ch = ynode_get(r->step->node, "choices");
+	char prompt[1024], *answer = NULL;
+	size_t used = (size_t)snprintf(prompt, sizeof prompt, "%s [", q->str);
+	for (size_t i = 0; i < ch->n && used < sizeof prompt; i++)
+		used += (size_t)snprintf(prompt + used, sizeof prompt - used, "%s%s", i ? " / " : "", ch->keys[i]->str);
+	if (used < sizeof prompt)
+		snprintf(prompt + used, sizeof prompt - used, "]");
+	if (step_ask(r, step_role(r), "choice", prompt, &answer, e))
+		return -1;
+	const struct ynode *to = ynode_get(ch, answer);
+	if (!to) {
+		err_set(e, "decision", "'%s' is not one of the choices of step '%s'", answer, r->step->id);
+		free(answer);
+		return -1;
+	}
+	cbor_item_t *d = dcbor_map();
+	int rc = !d || dcbor_put_u(d, 0, dcbor_text(q->str), e) || dcbor_put_u(d, 1, dcbor_text(answer), e) ||
+		 (strcmp(to->str, "halt") && dcbor_put_u(d, 2, dcbor_text(to->str), e)) ||
+		 step_output(r, "choice", dcbor_text(answer), e) ||
+		 step_output(r, "decided_by", dcbor_text(step_role(r) ? step_role(r) : "-"), e);
+	free(answer);
+	if (rc) {
+		if (d)
+			cbor_decref(&d);
+		return rc ? -1 : 0;
+	}
+	r->decision = d;
+	if (!strcmp(to->str, "halt")) {
+		r->halt = true;
+		step_show(r, "the ceremony halts here, as decided");
+	} else {
+		r->next = to->str;
+		step_show(r, "next: step '%s'", to->str);
+	}
+	return 0;
+}
+
+static const char *const keys[] = {"question", "choices", NULL};
+static const char *const outputs[] = {"choice", "decided_by", NULL};
+
+const struct step_type step_decision = {
+	.name = "decision",
+	.summary = "a question with choices leading to step ids or a halt",
+	.keys = keys,
+	.outputs = outputs,
+	.validate = validate,
+	.execute = execute,
+};

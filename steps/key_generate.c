@@ -1,0 +1,148 @@
+/* key.generate: a key pair made inside the token. The private key is created
+ * sensitive and never extractable; the attributes are read back and each one is
+ * a recorded check, so the transcript proves the key never left the token
+ * (CKA_LOCAL: generated there; CKA_ALWAYS_SENSITIVE / CKA_NEVER_EXTRACTABLE: never
+ * exposed, PKCS#11 3.0 §4.9). The public key is exported as SPKI (DER and PEM). */
+#include <stdio.h>
+#include <string.h>
+#include <openssl/evp.h>
+#include <openssl/pem.h>
+#include <openssl/sha.h>
+#include <openssl/x509.h>
+#include "steps.h"
+#include "../runner/words.h"
+
+static int validate(const struct ceremony *c, struct step *s, struct err *e)
+{
+	const struct ynode *alg = ynode_get(s->node, "algorithm"), *label = ynode_get(s->node, "label");
+	const char *a, *l;
+	CK_MECHANISM_TYPE mech;
+	if (!alg)
+		return script_err(c, s->node, e, "step '%s': missing 'algorithm' (ec-p256 or ec-p384)", s->id);
+	if (ynode_want_str(c->doc, alg, "'algorithm'", &a, e))
+		return -1;
+	if (!tok_algorithm_known(a, &mech))
+		return script_err(c, alg, e, "unknown algorithm '%s' (expected ec-p256 or ec-p384)", a);
+	if (!label)
+		return script_err(c, s->node, e, "step '%s': missing 'label' (the key's CKA_LABEL)", s->id);
+	if (ynode_want_str(c->doc, label, "'label'", &l, e))
+		return -1;
+	if (!l[0] || strlen(l) > 64)
+		return script_err(c, label, e, "expected a label of 1 to 64 bytes, found %zu bytes", strlen(l));
+	return 0;
+}
+
+/* What the private key must be, read back from the token rather than assumed. */
+static const struct {
+	CK_ATTRIBUTE_TYPE type;
+	const char *attribute, *output;
+	bool want;
+} policy[] = {
+	{CKA_TOKEN, "CKA_TOKEN", "token", true},
+	{CKA_PRIVATE, "CKA_PRIVATE", "private", true},
+	{CKA_SENSITIVE, "CKA_SENSITIVE", "sensitive", true},
+	{CKA_EXTRACTABLE, "CKA_EXTRACTABLE", "extractable", false},
+	{CKA_SIGN, "CKA_SIGN", "sign", true},
+	{CKA_DECRYPT, "CKA_DECRYPT", "decrypt", false},
+	{CKA_DERIVE, "CKA_DERIVE", "derive", false},
+	{CKA_LOCAL, "CKA_LOCAL", "local", true},
+	{CKA_ALWAYS_SENSITIVE, "CKA_ALWAYS_SENSITIVE", "always_sensitive", true},
+	{CKA_NEVER_EXTRACTABLE, "CKA_NEVER_EXTRACTABLE", "never_extractable", true},
+};
+
+/* Records each attribute of the policy as a check; *all is false if one does not hold. */
+static int check_policy(struct step_run *r, struct tok_session *s, CK_OBJECT_HANDLE o, bool *all, struct err *e)
+{
+	*all = true;
+	for (size_t i = 0; i < sizeof policy / sizeof policy[0]; i++) {
+		bool v;
+		if (tok_attr_bool(s, o, policy[i].type, &v, e))
+			return -1;
+		if (v != policy[i].want)
+			*all = false;
+		if (step_check(r, policy[i].attribute, dcbor_bool(policy[i].want), dcbor_bool(v), v == policy[i].want, e) ||
+		    step_output(r, policy[i].output, dcbor_bool(v), e))
+			return -1;
+	}
+	return 0;
+}
+
+static int pem_of(const uint8_t *der, size_t len, struct buf *out, struct err *e)
+{
+	const unsigned char *p = der;
+	EVP_PKEY *k = d2i_PUBKEY(NULL, &p, (long)len);
+	BIO *bio = BIO_new(BIO_s_mem());
+	char *data;
+	int ret = -1;
+	if (!k || !bio || PEM_write_bio_PUBKEY(bio, k) != 1) {
+		err_openssl(e, "cannot encode the public key as PEM");
+		goto out;
+	}
+	long n = BIO_get_mem_data(bio, &data);
+	ret = buf_append(out, data, (size_t)n, e);
+out:
+	EVP_PKEY_free(k);
+	BIO_free(bio);
+	return ret;
+}
+
+static int execute(struct step_run *r, struct err *e)
+{
+	const char *alg = ynode_get(r->step->node, "algorithm")->str;
+	const char *label = ynode_get(r->step->node, "label")->str;
+	struct tok_session *s;
+	struct tok_keypair kp;
+	struct buf spki = {0}, pem = {0};
+	bool all;
+	char hex[200], file[128];
+	uint8_t sha[32];
+	int ret = -1;
+
+	if (step_session(r, &s, e) || tok_generate(s, alg, label, &kp, e))
+		return -1;
+	step_show(r, "key pair '%s' generated in the token", label);
+	if (step_output(r, "key_type", dcbor_text("EC"), e) ||
+	    step_output(r, "curve", dcbor_text(!strcmp(alg, "ec-p256") ? "P-256" : "P-384"), e) ||
+	    step_output(r, "label", dcbor_text(label), e) ||
+	    step_output(r, "id", dcbor_text(words_hex(kp.id, sizeof kp.id, hex, sizeof hex)), e))
+		goto out;
+	if (check_policy(r, s, kp.priv, &all, e))
+		goto out;
+	if (!all) {
+		err_set(e, "key-attributes", "the private key '%s' does not have the attributes it must have", label);
+		goto out;
+	}
+	if (tok_public_spki(s, kp.pub, &spki, e) || pem_of(spki.p, spki.len, &pem, e))
+		goto out;
+	SHA256(spki.p, spki.len, sha);
+	if (step_output(r, "public_key_sha256", dcbor_text(words_hex(sha, sizeof sha, hex, sizeof hex)), e))
+		goto out;
+	snprintf(file, sizeof file, "%s.spki.der", r->step->id);
+	if (step_artifact(r, "public_key", file, "application/pkix-spki", spki.p, spki.len, e))
+		goto out;
+	snprintf(file, sizeof file, "%s.pub.pem", r->step->id);
+	if (step_artifact(r, "public_key_pem", file, "application/x-pem-file", pem.p, pem.len, e))
+		goto out;
+	ret = 0;
+out:
+	buf_free(&spki);
+	buf_free(&pem);
+	return ret;
+}
+
+static const char *const keys[] = {"algorithm", "label", NULL};
+static const char *const artifacts[] = {"public_key", "public_key_pem", NULL};
+static const char *const outputs[] = {"key_type", "curve", "label", "id", "token", "private", "sensitive",
+				      "extractable", "sign", "decrypt", "derive", "local", "always_sensitive",
+				      "never_extractable", "public_key_sha256", NULL};
+
+const struct step_type step_key_generate = {
+	.name = "key.generate",
+	.summary = "generates a key pair in the token; private key sensitive, never extractable",
+	.keys = keys,
+	.artifacts = artifacts,
+	.outputs = outputs,
+	.flags = STEP_USES_TOKEN | STEP_NEEDS_LOGIN,
+	.validate = validate,
+	.execute = execute,
+};

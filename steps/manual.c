@@ -1,0 +1,23 @@
+/* manual: a human action read aloud. The acting role confirms it was done; values
+ * the script asks to record (record:) are typed in by the interpreter. */
+#include <stdio.h>
+#include "steps.h"
+
+static int execute(struct step_run *r, struct err *e)
+{
+	char q[256];
+	snprintf(q, sizeof q, "type yes when '%s' is done", r->step->title);
+	if (step_confirm(r, step_role(r), "done", q, e))
+		return -1;
+	return step_output(r, "done", dcbor_bool(true), e);
+}
+
+static const char *const outputs[] = {"done", NULL};
+
+const struct step_type step_manual = {
+	.name = "manual",
+	.summary = "a human action read aloud, confirmed as done; typed values recorded",
+	.keys = (const char *const[]){NULL},
+	.outputs = outputs,
+	.execute = execute,
+};

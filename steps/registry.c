@@ -1,0 +1,26 @@
+/* The registry of step types: adding a type is one file in steps/ and one line here. */
+#include <string.h>
+#include "steps.h"
+
+extern const struct step_type step_manual, step_checklist, step_attendance, step_token_info, step_key_generate,
+	step_fingerprint, step_decision, step_checkpoint;
+
+const struct step_type *const step_registry[] = {
+	&step_manual,
+	&step_checklist,
+	&step_attendance,
+	&step_token_info,
+	&step_key_generate,
+	&step_fingerprint,
+	&step_decision,
+	&step_checkpoint,
+};
+const size_t step_registry_len = sizeof step_registry / sizeof step_registry[0];
+
+const struct step_type *step_type_find(const char *name)
+{
+	for (size_t i = 0; i < step_registry_len; i++)
+		if (!strcmp(step_registry[i]->name, name))
+			return step_registry[i];
+	return NULL;
+}

@@ -1,0 +1,100 @@
+/* steps: the step-type registry and the interface between a step type and the
+ * interpreter.
+ *
+ * Each steps/<type>.c exports one `const struct step_type step_<type>` and is
+ * listed once in steps/registry.c. A step type:
+ *   - names the keys it accepts besides the common ones (script.h),
+ *   - validates them at load time (positions in errors; nothing touched),
+ *   - executes against the interpreter's services below: it never prints,
+ *     prompts or opens a token itself, and reaches the transcript only through
+ *     its outputs, checks and artifacts.
+ */
+#ifndef CER_STEPS_H
+#define CER_STEPS_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cbor.h>
+#include "../runner/err.h"
+#include "../runner/script.h"
+#include "../runner/prompt.h"
+#include "../runner/token.h"
+
+struct step_run;
+
+enum step_flags {
+	STEP_USES_TOKEN = 1 << 0,   /* requires a `token:` key naming a declared token */
+	STEP_NEEDS_LOGIN = 1 << 1,  /* the interpreter logs the user in before execute */
+};
+
+struct step_type {
+	const char *name;
+	const char *summary;                  /* one line for `check` and docs */
+	const char *const *keys;              /* type-specific keys, NULL-terminated */
+	const char *const *artifacts;         /* names of artifacts it produces, NULL-terminated or NULL */
+	const char *const *outputs;           /* output names `expect` may name, NULL-terminated or NULL */
+	unsigned flags;
+	/* Load-time validation of the type's keys; may set s->priv (malloc'ed). */
+	int (*validate)(const struct ceremony *c, struct step *s, struct err *e);
+	/* Acts. Returns 0 when the step ran (its outcome may still be a failure through
+	 * checks); -1 with e set when it failed. */
+	int (*execute)(struct step_run *r, struct err *e);
+};
+
+/* The registry (steps/registry.c). */
+extern const struct step_type *const step_registry[];
+extern const size_t step_registry_len;
+const struct step_type *step_type_find(const char *name);
+
+/* --- what the interpreter gives a running step (implemented in runner/interp.c) --- */
+
+struct interp;
+
+struct step_run {
+	struct interp *in;
+	const struct ceremony *cer;
+	const struct step *step;
+	unsigned attempt;          /* 1 for the first */
+	cbor_item_t *outputs;      /* map tstr => value: the "Actual" */
+	cbor_item_t *checks;       /* array, filled by step_check */
+	cbor_item_t *artifacts;    /* array, filled by step_artifact */
+	cbor_item_t *decision;     /* set by a decision step: { 0: question, 1: choice, ? 2: next } */
+	const char *next;          /* decision: step id to go to (borrowed from the script) */
+	bool halt;                 /* decision: halt the ceremony */
+};
+
+/* The role that acts for the step: performed_by, else "administrator" when the
+ * script has one, else the first role. */
+const char *step_role(const struct step_run *r);
+/* Show text to the room (the interpreter prints; steps never do). */
+void step_show(struct step_run *r, const char *fmt, ...) CER_PRINTF(2, 3);
+/* Ask role for a line of text under key; *answer malloc'ed. */
+int step_ask(struct step_run *r, const char *role, const char *key, const char *question, char **answer,
+	     struct err *e) CER_MUST_CHECK;
+/* Ask role to type the exact word "yes". */
+int step_confirm(struct step_run *r, const char *role, const char *key, const char *question,
+		 struct err *e) CER_MUST_CHECK;
+/* An output value (takes ownership of value). */
+int step_output(struct step_run *r, const char *name, cbor_item_t *value, struct err *e) CER_MUST_CHECK;
+/* A recorded check; takes ownership of expected and actual. */
+int step_check(struct step_run *r, const char *what, cbor_item_t *expected, cbor_item_t *actual, bool held,
+	       struct err *e) CER_MUST_CHECK;
+/* A public artifact: embedded in the step-result and written to OUT/artifacts/<file>
+ * (O_EXCL, temp name + link, never overwritten). */
+int step_artifact(struct step_run *r, const char *name, const char *file, const char *media_type,
+		  const uint8_t *data, size_t len, struct err *e) CER_MUST_CHECK;
+/* An artifact made by an earlier step of this run (ref "STEP" or "STEP.NAME"). */
+int step_find_artifact(struct step_run *r, const char *step_id, const char *name, const uint8_t **data,
+		       size_t *len, struct err *e) CER_MUST_CHECK;
+/* A session on the token the step names (logged in when the type says so). Borrowed. */
+int step_session(struct step_run *r, struct tok_session **s, struct err *e) CER_MUST_CHECK;
+/* The module and slot of the step's token (for token.info). */
+int step_token_slot(struct step_run *r, struct tok_module **m, CK_SLOT_ID *slot, struct err *e) CER_MUST_CHECK;
+/* Attendance: adds a present participant; refuses a name already present in another
+ * role when separation is strict. */
+int step_attend(struct step_run *r, const char *name, const char *role, struct err *e) CER_MUST_CHECK;
+/* Writes a checkpoint record now and shows seq and head (hex and PGP words). */
+int step_write_checkpoint(struct step_run *r, const char *label, struct err *e) CER_MUST_CHECK;
+
+#endif

@@ -1,0 +1,22 @@
+# Shared helpers for the CLI tests (TAP output). Source it: . "$(dirname "$0")/lib.sh"
+# Each test script prints "ok N - what" / "not ok N - what"; tests/run.sh counts them.
+set -u
+TOP=$(cd "$(dirname "$0")/../.." && pwd)
+CEREMONY=${CEREMONY:-$TOP/build/ceremony}
+T=$(mktemp -d "${TMPDIR:-/tmp}/ceremony-test.XXXXXX")
+trap 'rm -rf "$T"' EXIT
+n=0
+ok()     { n=$((n + 1)); echo "ok $n - $1"; }
+not_ok() { n=$((n + 1)); echo "not ok $n - $1"; shift; for l in "$@"; do echo "#   $l"; done; }
+# expect_exit CODE "what" cmd args...: runs cmd, output to $T/out, checks the status.
+expect_exit() {
+	want=$1; what=$2; shift 2
+	"$@" >"$T/out" 2>&1 </dev/null; got=$?
+	if [ "$got" -eq "$want" ]; then ok "$what"; else
+		not_ok "$what" "exit $got, wanted $want" "$(head -c 2000 "$T/out")"; fi
+}
+# expect_out "what" PATTERN: the last command's output matches the grep -E pattern.
+expect_out() {
+	if grep -Eq -- "$2" "$T/out"; then ok "$1"; else
+		not_ok "$1" "no match for: $2" "$(head -c 2000 "$T/out")"; fi
+}
