@@ -19,6 +19,8 @@ int cmd_check(int argc, char **argv);
 int cmd_rehearse(int argc, char **argv);
 int cmd_verify(int argc, char **argv);
 int cmd_tokens(int argc, char **argv);
+int cmd_run(int argc, char **argv);
+void cmd_run_usage(FILE *f);
 void cmd_check_usage(FILE *f);
 void cmd_rehearse_usage(FILE *f);
 void cmd_verify_usage(FILE *f);
@@ -30,6 +32,14 @@ enum {
 	EXIT_FAILED = 1,   /* the ceremony failed or was halted */
 	EXIT_USAGE = 2,    /* bad usage or bad input */
 };
+
+struct ceremony;
+struct prompt;
+/* Shared start of run and rehearse: loads and validates the script, opens the
+ * prompt backend (answers file or terminal) and checks the answers against the
+ * script. Returns EXIT_OK, or EXIT_USAGE after printing why ("ceremony WHO: ..."). */
+int cmd_prepare(const char *who, const char *script, const char *answers, struct ceremony **c,
+		struct prompt **p);
 
 /* True when argv[i] is --help or -h; commands print their usage to stdout and return 0. */
 int cmd_is_help(const char *arg);

@@ -32,20 +32,6 @@ void cmd_rehearse_usage(FILE *f)
 		   tok_default_module());
 }
 
-struct known_ctx {
-	const struct ceremony *c;
-};
-
-static int known(const void *ctx, const char *step, const char *role)
-{
-	const struct ceremony *c = ((const struct known_ctx *)ctx)->c;
-	if (!script_step(c, step))
-		return 1;
-	if (strcmp(role, "-") && !script_role(c, role))
-		return 2;
-	return 0;
-}
-
 /* A rehearsal PIN: 16 random bytes as 32 hex characters, only in locked memory. */
 static struct secret *new_pin(struct err *e)
 {
@@ -102,19 +88,9 @@ int cmd_rehearse(int argc, char **argv)
 		strftime(default_out, sizeof default_out, "rehearsal-%Y%m%dT%H%M%S", &tm);
 		out = default_out;
 	}
-	/* Everything is validated before any token is made or any file written. */
-	if (script_load(argv[optind], &c, &e)) {
-		fprintf(stderr, "ceremony rehearse: %s\n", e.msg);
-		return EXIT_USAGE;
-	}
-	p = answers ? prompt_answers_new(answers, stdout, &e) : prompt_terminal_new(stdout, &e);
-	struct known_ctx kc = {c};
-	if (!p || prompt_answers_check(p, known, &kc, &e)) {
-		fprintf(stderr, "ceremony rehearse: %s\n", e.msg);
-		ret = EXIT_USAGE;
-		goto out;
-	}
-
+	if ((ret = cmd_prepare("rehearse", argv[optind], answers, &c, &p)) != EXIT_OK)
+		return ret;
+	ret = EXIT_FAILED;
 	if (softhsm_store_new(NULL, &store, &e) || tok_module_load(module ? module : tok_default_module(), &m, &e))
 		goto fail;
 	b = calloc(c->n_tokens ? c->n_tokens : 1, sizeof *b);
@@ -144,6 +120,7 @@ int cmd_rehearse(int argc, char **argv)
 		.bindings = b,
 		.n_bindings = nb,
 		.module_path = module ? module : tok_default_module(),
+		.answers_path = answers,
 	};
 	if (interp_run(c, &io, &status, &e))
 		goto fail;

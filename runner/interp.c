@@ -383,8 +383,19 @@ static void value_text(const cbor_item_t *v, char *out, size_t cap)
 			cbor_decref(&it);
 			used += (size_t)snprintf(out + used, cap - used, "%s%s", i ? ", " : "", one);
 		}
+	} else if (cbor_isa_map(v)) {
+		struct cbor_pair *pairs = cbor_map_handle(v);
+		size_t used = (size_t)snprintf(out, cap, "{");
+		for (size_t i = 0; i < cbor_map_size(v) && used + 1 < cap; i++) {
+			char k[128], one[256];
+			value_text(pairs[i].key, k, sizeof k);
+			value_text(pairs[i].value, one, sizeof one);
+			used += (size_t)snprintf(out + used, cap - used, "%s%s: %s", i ? ", " : "", k, one);
+		}
+		if (used + 1 < cap)
+			snprintf(out + used, cap - used, "}");
 	} else {
-		snprintf(out, cap, "(structured value)");
+		snprintf(out, cap, "(null)");
 	}
 }
 
@@ -642,7 +653,7 @@ static size_t step_index(const struct ceremony *c, const char *id)
 	return s ? s->index : c->n_steps;
 }
 
-static int host_facts(cbor_item_t **out, struct err *e)
+static int host_facts(const struct interp_opts *o, cbor_item_t **out, struct err *e)
 {
 	cbor_item_t *h = dcbor_map();
 	struct utsname u;
@@ -674,6 +685,13 @@ static int host_facts(cbor_item_t **out, struct err *e)
 		fclose(f);
 	}
 	if (dcbor_put(h, "openssl", dcbor_text(OpenSSL_version(OPENSSL_VERSION)), e))
+		goto fail;
+	/* An auditor must see whether people answered in the room or a file did. */
+	char prompts[1024];
+	snprintf(prompts, sizeof prompts, "%s%s", o->answers_path ? "answers file " : "terminal",
+		 o->answers_path ? o->answers_path : "");
+	if (dcbor_put(h, "prompts", dcbor_text(prompts), e) ||
+	    (o->module_path && dcbor_put(h, "pkcs11_module", dcbor_text(o->module_path), e)))
 		goto fail;
 	*out = h;
 	return 0;
@@ -768,7 +786,7 @@ int interp_run(const struct ceremony *c, const struct interp_opts *o, int *statu
 	}
 	if (files_mkdirs(in.art_dir, e))
 		goto out;
-	if (!(in.signer = cose_signer_new_memory_es256(e)) || host_facts(&host, e))
+	if (!(in.signer = cose_signer_new_memory_es256(e)) || host_facts(o, &host, e))
 		goto out;
 	struct ts_genesis g = {
 		.title = c->title,

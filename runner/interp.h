@@ -28,6 +28,7 @@ struct interp_opts {
 	const struct interp_binding *bindings;
 	size_t n_bindings;
 	const char *module_path;
+	const char *answers_path;    /* answers came from this file (recorded in genesis), or NULL */
 };
 
 /* Runs the ceremony. Returns 0 when a transcript was sealed; *status receives the

@@ -3,11 +3,14 @@
 #include <string.h>
 #include "cmd.h"
 #include "interp.h"
+#include "prompt.h"
+#include "script.h"
 #include "secret.h"
 
 static const struct cmd commands[] = {
 	{"check", "validate a script and print its plan; touches nothing", cmd_check, cmd_check_usage},
 	{"rehearse", "run a script against throwaway SoftHSM tokens", cmd_rehearse, cmd_rehearse_usage},
+	{"run", "run the live ceremony against the bound tokens", cmd_run, cmd_run_usage},
 	{"verify", "verify a transcript (VALID / ABORTED / INCOMPLETE / INVALID)", cmd_verify, cmd_verify_usage},
 	{"tokens", "list a PKCS#11 module's slots, tokens and mechanisms", cmd_tokens, cmd_tokens_usage},
 };
@@ -15,6 +18,37 @@ static const struct cmd commands[] = {
 int cmd_is_help(const char *arg)
 {
 	return !strcmp(arg, "--help") || !strcmp(arg, "-h");
+}
+
+static int known(const void *ctx, const char *step, const char *role)
+{
+	const struct ceremony *c = ctx;
+	if (!script_step(c, step))
+		return 1;
+	if (strcmp(role, "-") && !script_role(c, role))
+		return 2;
+	return 0;
+}
+
+int cmd_prepare(const char *who, const char *script, const char *answers, struct ceremony **c, struct prompt **p)
+{
+	struct err e = {{0}, {0}};
+	*p = NULL;
+	/* Everything is validated before any token is touched or any file written. */
+	if (script_load(script, c, &e)) {
+		fprintf(stderr, "ceremony %s: %s\n", who, e.msg);
+		return EXIT_USAGE;
+	}
+	*p = answers ? prompt_answers_new(answers, stdout, &e) : prompt_terminal_new(stdout, &e);
+	if (!*p || prompt_answers_check(*p, known, *c, &e)) {
+		fprintf(stderr, "ceremony %s: %s\n", who, e.msg);
+		prompt_free(*p);
+		script_free(*c);
+		*p = NULL;
+		*c = NULL;
+		return EXIT_USAGE;
+	}
+	return EXIT_OK;
 }
 
 static void usage(FILE *f)

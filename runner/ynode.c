@@ -127,8 +127,8 @@ const char *ynode_quote(const char *s, char *buf, size_t size)
 
 const char *ynode_what(const struct ynode *n, char *buf, size_t size)
 {
-	const char *fixed = NULL;
-	char q[YNODE_WHAT_MAX];
+	const char *fixed = NULL, *prefix;
+	size_t used;
 
 	if (!n)
 		fixed = "nothing";
@@ -142,9 +142,11 @@ const char *ynode_what(const struct ynode *n, char *buf, size_t size)
 		snprintf(buf, size, "%s", fixed);
 		return buf;
 	}
-	ynode_quote(n->str, q, sizeof q - 16);
 	/* Quoted scalars are always text; saying so explains why "5" is not a number. */
-	snprintf(buf, size, "%s%s", n->plain ? "" : "the quoted text ", q);
+	prefix = n->plain ? "" : "the quoted text ";
+	snprintf(buf, size, "%s", prefix);
+	used = strlen(buf);
+	ynode_quote(n->str, buf + used, size - used);
 	return buf;
 }
 

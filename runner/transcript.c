@@ -1,0 +1,986 @@
+/* transcript: writer and verifier of `ceremony-transcript/1` (TRANSCRIPT.md).
+ *
+ * The writer and the verifier share one per-record shape check (check_entry),
+ * so the runner can never write a record its own verifier would reject for its
+ * shape: a bug in a step type stops the ceremony before the record is written.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <libgen.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+#include <openssl/crypto.h>
+#include <openssl/rand.h>
+#include <openssl/sha.h>
+#include "transcript.h"
+
+enum {
+	HASH_LEN = 32,
+	CID_LEN = 16,
+};
+
+static const uint8_t zero_hash[HASH_LEN];
+
+/* ======================================================================= */
+/* Shape checks (TRANSCRIPT.md "Entry"): check 2 of the verifier.           */
+/* ======================================================================= */
+
+static bool is_tstr(const cbor_item_t *it)
+{
+	return it && cbor_isa_string(it) && cbor_string_is_definite(it);
+}
+
+static bool is_bstr(const cbor_item_t *it, size_t want)
+{
+	return it && cbor_isa_bytestring(it) && cbor_bytestring_is_definite(it) &&
+	       (want == SIZE_MAX || cbor_bytestring_length(it) == want);
+}
+
+static bool is_uint_max(const cbor_item_t *it, uint64_t max)
+{
+	return it && cbor_isa_uint(it) && cbor_get_int(it) <= max;
+}
+
+static bool is_bool(const cbor_item_t *it)
+{
+	return it && cbor_is_bool(it);
+}
+
+/* `{ * tstr => ... }`: every key a text string (the empty map qualifies). */
+static bool is_tstr_map(const cbor_item_t *it)
+{
+	if (!it || !cbor_isa_map(it))
+		return false;
+	for (size_t i = 0; i < cbor_map_size(it); i++) {
+		if (!is_tstr(cbor_map_handle(it)[i].key))
+			return false;
+	}
+	return true;
+}
+
+/* The map has uint keys only, all of `required` (bit k = key k) and nothing
+ * outside required|optional: an unknown key is an error, because the format
+ * grows only by keys a later revision of TRANSCRIPT.md names. */
+static int check_keys(const cbor_item_t *m, uint32_t required, uint32_t optional, const char *what, struct err *e)
+{
+	uint32_t seen = 0;
+	if (!m || !cbor_isa_map(m))
+		return err_set(e, "shape", "%s is not a map", what);
+	for (size_t i = 0; i < cbor_map_size(m); i++) {
+		const cbor_item_t *k = cbor_map_handle(m)[i].key;
+		uint64_t v;
+		if (!dcbor_as_u64(k, &v))
+			return err_set(e, "shape", "%s has a key that is not an unsigned integer", what);
+		if (v >= 32 || !((required | optional) & (UINT32_C(1) << v)))
+			return err_set(e, "shape", "%s has unknown key %" PRIu64, what, v);
+		seen |= UINT32_C(1) << v;
+	}
+	for (unsigned k = 0; k < 32; k++) {
+		if ((required & (UINT32_C(1) << k)) && !(seen & (UINT32_C(1) << k)))
+			return err_set(e, "shape", "%s lacks key %u", what, k);
+	}
+	return 0;
+}
+
+#define K(n) (UINT32_C(1) << (n))
+#define G(m, k) dcbor_get_u((m), (k))
+
+/* signer = { 0: kid bstr 32, 1: SPKI DER bstr, 2: alg int, ? 3: where tstr } */
+static int check_signer(const cbor_item_t *s, const char *what, struct err *e)
+{
+	const cbor_item_t *kid, *spki, *alg;
+	uint8_t h[HASH_LEN];
+	if (check_keys(s, K(0) | K(1) | K(2), K(3), what, e) != 0)
+		return -1;
+	kid = G(s, 0);
+	spki = G(s, 1);
+	alg = G(s, 2);
+	if (!is_bstr(kid, HASH_LEN) || !is_bstr(spki, SIZE_MAX))
+		return err_set(e, "shape", "%s kid must be bstr 32 and SPKI a bstr", what);
+	if (!cbor_isa_negint(alg) && !cbor_isa_uint(alg))
+		return err_set(e, "shape", "%s alg is not an integer", what);
+	if (G(s, 3) && !is_tstr(G(s, 3)))
+		return err_set(e, "shape", "%s location is not text", what);
+	cose_kid(cbor_bytestring_handle(spki), cbor_bytestring_length(spki), h);
+	if (memcmp(h, cbor_bytestring_handle(kid), HASH_LEN) != 0)
+		return err_set(e, "shape", "%s kid is not the SHA-256 of its SPKI", what);
+	return 0;
+}
+
+/* signoff = { 0: role, 1: name, 2: statement, 3: time uint, 4: method 0|1, ? 5: COSE_Sign1 bstr } */
+static int check_signoffs(const cbor_item_t *a, struct err *e)
+{
+	if (!a || !cbor_isa_array(a))
+		return err_set(e, "shape", "signoffs is not an array");
+	for (size_t i = 0; i < cbor_array_size(a); i++) {
+		const cbor_item_t *s = cbor_array_handle(a)[i];
+		if (check_keys(s, K(0) | K(1) | K(2) | K(3) | K(4), K(5), "signoff", e) != 0)
+			return -1;
+		if (!is_tstr(G(s, 0)) || !is_tstr(G(s, 1)) || !is_tstr(G(s, 2)) || !is_uint_max(G(s, 3), UINT64_MAX) ||
+		    !is_uint_max(G(s, 4), 1) || (G(s, 5) && !is_bstr(G(s, 5), SIZE_MAX)))
+			return err_set(e, "shape", "signoff %zu has a value of the wrong type", i);
+	}
+	return 0;
+}
+
+static int check_genesis(const cbor_item_t *b, struct err *e)
+{
+	const cbor_item_t *fmt, *script, *hosts, *inputs;
+	uint8_t h[HASH_LEN];
+
+	if (check_keys(b, K(0) | K(1) | K(2) | K(3) | K(4) | K(5) | K(6), K(7) | K(8) | K(9), "genesis", e) != 0)
+		return -1;
+	fmt = G(b, 0);
+	if (!is_tstr(fmt) || cbor_string_length(fmt) != strlen(TS_FORMAT) ||
+	    memcmp(cbor_string_handle(fmt), TS_FORMAT, strlen(TS_FORMAT)) != 0)
+		return err_set(e, "shape", "genesis format is not '%s'", TS_FORMAT);
+	script = G(b, 3);
+	if (!is_tstr(G(b, 1)) || !is_bstr(G(b, 2), HASH_LEN) || !is_bstr(script, SIZE_MAX) ||
+	    !is_uint_max(G(b, 5), 1) || !is_tstr(G(b, 6)) || (G(b, 7) && !is_bstr(G(b, 7), HASH_LEN)))
+		return err_set(e, "shape", "genesis has a value of the wrong type");
+	/* The script travels with its hash so the transcript replays on its own. */
+	SHA256(cbor_bytestring_handle(script), cbor_bytestring_length(script), h);
+	if (memcmp(h, cbor_bytestring_handle(G(b, 2)), HASH_LEN) != 0)
+		return err_set(e, "shape", "genesis script does not hash to script-sha256");
+	if (check_signer(G(b, 4), "genesis signer", e) != 0)
+		return -1;
+	hosts = G(b, 8);
+	if (hosts) {
+		if (!is_tstr_map(hosts))
+			return err_set(e, "shape", "genesis host is not a map of text");
+		for (size_t i = 0; i < cbor_map_size(hosts); i++) {
+			if (!is_tstr(cbor_map_handle(hosts)[i].value))
+				return err_set(e, "shape", "genesis host is not a map of text");
+		}
+	}
+	inputs = G(b, 9);
+	if (inputs) {
+		if (!cbor_isa_array(inputs))
+			return err_set(e, "shape", "genesis inputs is not an array");
+		for (size_t i = 0; i < cbor_array_size(inputs); i++) {
+			const cbor_item_t *in = cbor_array_handle(inputs)[i];
+			if (check_keys(in, K(0) | K(1) | K(2), 0, "genesis input", e) != 0)
+				return -1;
+			if (!is_tstr(G(in, 0)) || !is_bstr(G(in, 1), HASH_LEN) || !is_uint_max(G(in, 2), UINT64_MAX))
+				return err_set(e, "shape", "genesis input %zu has a value of the wrong type", i);
+		}
+	}
+	return 0;
+}
+
+static int check_step_begin(const cbor_item_t *b, struct err *e)
+{
+	if (check_keys(b, K(0) | K(1) | K(2) | K(3), K(4), "step-begin", e) != 0)
+		return -1;
+	if (!is_tstr(G(b, 0)) || !is_uint_max(G(b, 1), UINT64_MAX) || !is_tstr(G(b, 2)) || !is_tstr_map(G(b, 3)) ||
+	    (G(b, 4) && !is_tstr(G(b, 4))))
+		return err_set(e, "shape", "step-begin has a value of the wrong type");
+	return 0;
+}
+
+/* artifact = { 0: name, 1: sha256 bstr 32, 2: size uint, ? 3: media type, ? 4: content }.
+ * An embedded artifact must hash to its recorded sha256 and have its size:
+ * part of check 6, done always because it needs nothing from outside. */
+static int check_artifacts(const cbor_item_t *a, struct err *e)
+{
+	if (!cbor_isa_array(a))
+		return err_set(e, "shape", "artifacts is not an array");
+	for (size_t i = 0; i < cbor_array_size(a); i++) {
+		const cbor_item_t *art = cbor_array_handle(a)[i], *content;
+		uint8_t h[HASH_LEN];
+		uint64_t size;
+		if (check_keys(art, K(0) | K(1) | K(2), K(3) | K(4), "artifact", e) != 0)
+			return -1;
+		content = G(art, 4);
+		if (!is_tstr(G(art, 0)) || !is_bstr(G(art, 1), HASH_LEN) || !dcbor_as_u64(G(art, 2), &size) ||
+		    (G(art, 3) && !is_tstr(G(art, 3))) || (content && !is_bstr(content, SIZE_MAX)))
+			return err_set(e, "shape", "artifact %zu has a value of the wrong type", i);
+		if (!content)
+			continue;
+		if (size != cbor_bytestring_length(content))
+			return err_set(e, "artifact", "artifact %zu size %" PRIu64 " differs from its content (%zu bytes)",
+				       i, size, cbor_bytestring_length(content));
+		SHA256(cbor_bytestring_handle(content), cbor_bytestring_length(content), h);
+		if (memcmp(h, cbor_bytestring_handle(G(art, 1)), HASH_LEN) != 0)
+			return err_set(e, "artifact", "artifact %zu content does not hash to its sha256", i);
+	}
+	return 0;
+}
+
+static int check_step_result(const cbor_item_t *b, struct err *e)
+{
+	const cbor_item_t *checks, *dec, *er;
+	if (check_keys(b, K(0) | K(1) | K(2) | K(3), K(4) | K(5) | K(6) | K(7) | K(8) | K(9), "step-result", e) != 0)
+		return -1;
+	if (!is_tstr(G(b, 0)) || !is_uint_max(G(b, 1), UINT64_MAX) || !is_uint_max(G(b, 2), TS_DEVIATION) ||
+	    !is_tstr_map(G(b, 3)) || (G(b, 8) && !is_tstr(G(b, 8))))
+		return err_set(e, "shape", "step-result has a value of the wrong type");
+	checks = G(b, 4);
+	if (checks) {
+		if (!cbor_isa_array(checks))
+			return err_set(e, "shape", "step-result checks is not an array");
+		for (size_t i = 0; i < cbor_array_size(checks); i++) {
+			const cbor_item_t *c = cbor_array_handle(checks)[i];
+			if (check_keys(c, K(0) | K(1) | K(2) | K(3), 0, "check", e) != 0)
+				return -1;
+			if (!is_tstr(G(c, 0)) || !is_bool(G(c, 3)))
+				return err_set(e, "shape", "check %zu has a value of the wrong type", i);
+		}
+	}
+	if (G(b, 5) && check_signoffs(G(b, 5), e) != 0)
+		return -1;
+	if (G(b, 6) && check_artifacts(G(b, 6), e) != 0)
+		return -1;
+	dec = G(b, 7);
+	if (dec) {
+		if (check_keys(dec, K(0) | K(1), K(2), "decision", e) != 0)
+			return -1;
+		if (!is_tstr(G(dec, 0)) || !is_tstr(G(dec, 1)) || (G(dec, 2) && !is_tstr(G(dec, 2))))
+			return err_set(e, "shape", "decision has a value of the wrong type");
+	}
+	er = G(b, 9);
+	if (er) {
+		if (check_keys(er, K(0) | K(1), 0, "error", e) != 0)
+			return -1;
+		if (!is_tstr(G(er, 0)) || !is_tstr(G(er, 1)))
+			return err_set(e, "shape", "error has a value of the wrong type");
+	}
+	return 0;
+}
+
+static int check_body(uint64_t kind, const cbor_item_t *b, struct err *e)
+{
+	switch (kind) {
+	case TS_GENESIS:
+		return check_genesis(b, e);
+	case TS_STEP_BEGIN:
+		return check_step_begin(b, e);
+	case TS_STEP_RESULT:
+		return check_step_result(b, e);
+	case TS_CHECKPOINT:
+		if (check_keys(b, K(0), K(1), "checkpoint", e) != 0)
+			return -1;
+		if (!is_tstr(G(b, 0)))
+			return err_set(e, "shape", "checkpoint label is not text");
+		return G(b, 1) ? check_signoffs(G(b, 1), e) : 0;
+	case TS_RESUME:
+		if (check_keys(b, K(0) | K(1) | K(2) | K(3), K(4), "resume", e) != 0)
+			return -1;
+		if (!is_uint_max(G(b, 0), UINT64_MAX) || !is_uint_max(G(b, 1), UINT64_MAX) || !is_bstr(G(b, 2), HASH_LEN) ||
+		    !is_tstr(G(b, 3)))
+			return err_set(e, "shape", "resume has a value of the wrong type");
+		return G(b, 4) ? check_signer(G(b, 4), "resume signer", e) : 0;
+	case TS_SEAL:
+		if (check_keys(b, K(0) | K(1), K(2), "seal", e) != 0)
+			return -1;
+		if (!is_uint_max(G(b, 0), TS_HALTED) || !is_tstr_map(G(b, 1)))
+			return err_set(e, "shape", "seal has a value of the wrong type");
+		return G(b, 2) ? check_signoffs(G(b, 2), e) : 0;
+	}
+	return err_set(e, "shape", "unknown kind %" PRIu64, kind);
+}
+
+/* The fields of an entry, borrowed from its decoded item. */
+struct entry_view {
+	uint64_t seq, time, kind;
+	const uint8_t *prev, *cid;
+	const cbor_item_t *body;
+};
+
+/* entry = { 0: seq, 1: prev bstr 32, 2: cid bstr 16, 3: time, 4: kind, 5: body } */
+static int check_entry(const cbor_item_t *m, struct entry_view *v, struct err *e)
+{
+	if (check_keys(m, K(0) | K(1) | K(2) | K(3) | K(4) | K(5), 0, "entry", e) != 0)
+		return -1;
+	if (!dcbor_as_u64(G(m, 0), &v->seq) || !is_bstr(G(m, 1), HASH_LEN) || !is_bstr(G(m, 2), CID_LEN) ||
+	    !dcbor_as_u64(G(m, 3), &v->time) || !dcbor_as_u64(G(m, 4), &v->kind))
+		return err_set(e, "shape", "entry has a value of the wrong type");
+	if (v->kind > TS_SEAL)
+		return err_set(e, "shape", "unknown kind %" PRIu64, v->kind);
+	v->prev = cbor_bytestring_handle(G(m, 1));
+	v->cid = cbor_bytestring_handle(G(m, 2));
+	v->body = G(m, 5);
+	return check_body(v->kind, v->body, e);
+}
+
+/* ======================================================================= */
+/* Writer                                                                   */
+/* ======================================================================= */
+
+struct ts_writer {
+	int fd;
+	struct cose_signer *signer;   /* borrowed */
+	uint8_t cid[CID_LEN];
+	uint8_t head[HASH_LEN];
+	uint64_t next_seq;
+	uint64_t last_ms;
+	bool sealed;
+	bool broken;   /* a write or sync failed: the file's state is unknown, stop */
+};
+
+static uint64_t now_ms(void)
+{
+	struct timespec ts;
+	if (clock_gettime(CLOCK_REALTIME, &ts) != 0 || ts.tv_sec < 0)
+		return 0;
+	return (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
+}
+
+static int put_uint(struct buf *b, uint64_t v, struct err *e)
+{
+	unsigned char h[9];
+	return buf_append(b, h, cbor_encode_uint(v, h, sizeof h), e);
+}
+
+static int put_bytes(struct buf *b, const uint8_t *p, size_t n, struct err *e)
+{
+	unsigned char h[9];
+	if (buf_append(b, h, cbor_encode_bytestring_start(n, h, sizeof h), e) != 0)
+		return -1;
+	return buf_append(b, p, n, e);
+}
+
+static int write_all(int fd, const uint8_t *p, size_t n, struct err *e)
+{
+	while (n > 0) {
+		ssize_t w = write(fd, p, n);
+		if (w < 0) {
+			if (errno == EINTR)
+				continue;
+			return err_errno(e, "writing the transcript");
+		}
+		p += w;
+		n -= (size_t)w;
+	}
+	return 0;
+}
+
+/* Builds, checks, signs, writes and syncs one record. */
+static int append_record(struct ts_writer *w, uint64_t kind, const cbor_item_t *body, uint64_t *seq, struct err *e)
+{
+	struct buf entry = {0}, rec = {0};
+	cbor_item_t *back = NULL;
+	struct entry_view v;
+	uint64_t t = now_ms();
+	size_t used = 0;
+	int ret = -1;
+
+	if (w->broken) {
+		err_set(e, "transcript", "the transcript writer stopped after an earlier failure");
+		goto out;
+	}
+	if (w->sealed) {
+		err_set(e, "transcript", "the transcript is sealed; nothing may follow the seal");
+		goto out;
+	}
+	/* Never decreasing (TRANSCRIPT.md entry 3): a clock stepped back is clamped. */
+	if (t < w->last_ms)
+		t = w->last_ms;
+	/* The entry's keys 0..5 are single bytes in ascending order, so it is
+	 * assembled directly in its deterministic form. */
+	if (buf_append(&entry, "\xa6", 1, e) != 0 || put_uint(&entry, 0, e) != 0 || put_uint(&entry, w->next_seq, e) != 0 ||
+	    put_uint(&entry, 1, e) != 0 || put_bytes(&entry, w->head, HASH_LEN, e) != 0 || put_uint(&entry, 2, e) != 0 ||
+	    put_bytes(&entry, w->cid, CID_LEN, e) != 0 || put_uint(&entry, 3, e) != 0 || put_uint(&entry, t, e) != 0 ||
+	    put_uint(&entry, 4, e) != 0 || put_uint(&entry, kind, e) != 0 || put_uint(&entry, 5, e) != 0 ||
+	    dcbor_encode(body, &entry, e) != 0)
+		goto out;
+	/* Read it back as the verifier will: fail closed on a malformed body. */
+	if (dcbor_decode_strict(entry.p, entry.len, false, &back, &used, e) != 0 || check_entry(back, &v, e) != 0) {
+		err_wrap(e, "refusing to write a malformed record");
+		goto out;
+	}
+	if (cose_sign1(w->signer, entry.p, entry.len, &rec, e) != 0) {
+		err_wrap(e, "signing a transcript record");
+		goto out;
+	}
+	/* From here on a failure leaves the file in an unknown state. */
+	w->broken = true;
+	if (write_all(w->fd, rec.p, rec.len, e) != 0)
+		goto out;
+	/* The record is durable before the ceremony acts on it (fail closed). */
+	if (fdatasync(w->fd) != 0) {
+		err_errno(e, "syncing the transcript");
+		goto out;
+	}
+	w->broken = false;
+	SHA256(rec.p, rec.len, w->head);
+	w->last_ms = t;
+	if (seq)
+		*seq = w->next_seq;
+	w->next_seq++;
+	if (kind == TS_SEAL)
+		w->sealed = true;
+	ret = 0;
+out:
+	if (back)
+		cbor_decref(&back);
+	buf_free(&entry);
+	buf_free(&rec);
+	return ret;
+}
+
+static cbor_item_t *signer_map(const struct cose_signer *s, const char *where, struct err *e)
+{
+	cbor_item_t *m = dcbor_map();
+	if (!m) {
+		err_set(e, "nomem", "out of memory");
+		return NULL;
+	}
+	if (dcbor_put_u(m, 0, dcbor_bytes(s->kid, HASH_LEN), e) != 0 ||
+	    dcbor_put_u(m, 1, dcbor_bytes(s->spki, s->spki_len), e) != 0 || dcbor_put_u(m, 2, dcbor_int(s->alg), e) != 0 ||
+	    (where && dcbor_put_u(m, 3, dcbor_text(where), e) != 0)) {
+		cbor_decref(&m);
+		return NULL;
+	}
+	return m;
+}
+
+/* A new directory entry is durable only once its directory is synced. */
+static int sync_parent(const char *path, struct err *e)
+{
+	char *copy = strdup(path);
+	int fd = -1, ret = -1;
+	if (!copy) {
+		err_set(e, "nomem", "out of memory");
+		goto out;
+	}
+	fd = open(dirname(copy), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (fd < 0 || fsync(fd) != 0) {
+		err_errno(e, "syncing the directory of '%s'", path);
+		goto out;
+	}
+	ret = 0;
+out:
+	if (fd >= 0)
+		close(fd);
+	free(copy);
+	return ret;
+}
+
+int ts_writer_open(const char *path, struct cose_signer *signer, const struct ts_genesis *g, struct ts_writer **out,
+		   struct err *e)
+{
+	struct ts_writer *w = NULL;
+	cbor_item_t *body = NULL;
+	uint8_t h[HASH_LEN];
+	bool created = false;
+	int ret = -1;
+
+	*out = NULL;
+	w = calloc(1, sizeof *w);
+	if (!w) {
+		err_set(e, "nomem", "out of memory");
+		goto out;
+	}
+	w->signer = signer;
+	/* O_EXCL: a transcript is never overwritten; O_APPEND: only ever grows. */
+	w->fd = open(path, O_EXCL | O_CREAT | O_WRONLY | O_APPEND | O_CLOEXEC, 0644);
+	if (w->fd < 0) {
+		err_errno(e, "creating transcript '%s'", path);
+		goto out;
+	}
+	created = true;
+	if (RAND_bytes(w->cid, CID_LEN) != 1) {
+		err_openssl(e, "drawing the ceremony id");
+		goto out;
+	}
+	SHA256(g->script, g->script_len, h);
+	body = dcbor_map();
+	if (!body) {
+		err_set(e, "nomem", "out of memory");
+		goto out;
+	}
+	if (dcbor_put_u(body, 0, dcbor_text(TS_FORMAT), e) != 0 || dcbor_put_u(body, 1, dcbor_text(g->title), e) != 0 ||
+	    dcbor_put_u(body, 2, dcbor_bytes(h, HASH_LEN), e) != 0 ||
+	    dcbor_put_u(body, 3, dcbor_bytes(g->script, g->script_len), e) != 0 ||
+	    dcbor_put_u(body, 4, signer_map(signer, g->signer_where, e), e) != 0 ||
+	    dcbor_put_u(body, 5, dcbor_uint(g->rehearsal ? 1 : 0), e) != 0 ||
+	    dcbor_put_u(body, 6, dcbor_text(g->runner), e) != 0)
+		goto out;
+	if (g->host) {
+		cbor_incref(g->host);   /* borrowed from the caller; dcbor_put_u consumes a reference */
+		if (dcbor_put_u(body, 8, g->host, e) != 0)
+			goto out;
+	}
+	if (sync_parent(path, e) != 0 || append_record(w, TS_GENESIS, body, NULL, e) != 0)
+		goto out;
+	*out = w;
+	w = NULL;
+	ret = 0;
+out:
+	if (body)
+		cbor_decref(&body);
+	if (w) {
+		if (w->fd >= 0)
+			close(w->fd);
+		/* Nothing of a ceremony has happened yet: do not leave a half genesis. */
+		if (created)
+			unlink(path);
+		free(w);
+	}
+	return ret;
+}
+
+int ts_append(struct ts_writer *w, enum ts_kind kind, const cbor_item_t *body, uint64_t *seq, struct err *e)
+{
+	if (kind == TS_GENESIS || (unsigned)kind > TS_SEAL)
+		return err_set(e, "transcript", "cannot append a record of kind %d", (int)kind);
+	/* A new signer must sign its own resume record; this writer has one signer. */
+	if (kind == TS_RESUME && dcbor_get_u(body, 4))
+		return err_set(e, "transcript", "a signer change needs a writer holding the new signer");
+	return append_record(w, kind, body, seq, e);
+}
+
+void ts_writer_head(const struct ts_writer *w, uint8_t head[32])
+{
+	memcpy(head, w->head, HASH_LEN);
+}
+
+uint64_t ts_writer_next_seq(const struct ts_writer *w)
+{
+	return w->next_seq;
+}
+
+const uint8_t *ts_writer_cid(const struct ts_writer *w)
+{
+	return w->cid;
+}
+
+void ts_writer_close(struct ts_writer *w)
+{
+	if (!w)
+		return;
+	if (w->fd >= 0)
+		close(w->fd);
+	free(w);
+}
+
+/* ======================================================================= */
+/* Verifier                                                                 */
+/* ======================================================================= */
+
+/* The key currently allowed to sign records. */
+struct signer_state {
+	uint8_t *spki;   /* malloc'ed copy */
+	size_t spki_len;
+	uint8_t kid[HASH_LEN];
+	int alg;
+};
+
+struct vstate {
+	struct ts_report *r;
+	struct signer_state cur;
+	uint8_t (*prevs)[HASH_LEN];   /* prev of each good record, for anchors */
+	size_t prevs_cap;
+	uint8_t script_hash[HASH_LEN];
+	bool have_genesis;
+	bool sealed;
+	int64_t pending;              /* seq of a step-begin awaiting its result, -1 none */
+	char *pending_id;
+	bool resumed;                 /* a resume came after the pending step-begin */
+};
+
+static void invalid(struct ts_report *r, uint64_t seq, const char *fmt, ...) CER_PRINTF(3, 4);
+
+static void invalid(struct ts_report *r, uint64_t seq, const char *fmt, ...)
+{
+	va_list ap;
+	r->verdict = TS_INVALID;
+	r->bad_seq = (int64_t)seq;
+	va_start(ap, fmt);
+	vsnprintf(r->reason, sizeof r->reason, fmt, ap);
+	va_end(ap);
+}
+
+static int signer_set(struct signer_state *s, const cbor_item_t *m, struct err *e)
+{
+	const cbor_item_t *spki = G(m, 1), *alg = G(m, 2);
+	uint8_t *copy = malloc(cbor_bytestring_length(spki) + 1);
+	if (!copy)
+		return err_set(e, "nomem", "out of memory");
+	memcpy(copy, cbor_bytestring_handle(spki), cbor_bytestring_length(spki));
+	free(s->spki);
+	s->spki = copy;
+	s->spki_len = cbor_bytestring_length(spki);
+	memcpy(s->kid, cbor_bytestring_handle(G(m, 0)), HASH_LEN);
+	/* check_signer made sure it is an integer; an absurd one fails the alg check later. */
+	if (cbor_isa_negint(alg))
+		s->alg = cbor_get_int(alg) > 1000000 ? 0 : -1 - (int)cbor_get_int(alg);
+	else
+		s->alg = cbor_get_int(alg) > 1000000 ? 0 : (int)cbor_get_int(alg);
+	return 0;
+}
+
+static void add_kid(struct ts_report *r, const uint8_t kid[HASH_LEN])
+{
+	for (size_t i = 0; i < r->n_kids; i++) {
+		if (memcmp(r->kids[i], kid, HASH_LEN) == 0)
+			return;
+	}
+	if (r->n_kids < sizeof r->kids / sizeof r->kids[0])
+		memcpy(r->kids[r->n_kids++], kid, HASH_LEN);
+}
+
+/* The payload of a COSE_Sign1 without verifying it (to learn a new signer). */
+static int record_payload(const cbor_item_t *rec, const uint8_t **p, size_t *n, struct err *e)
+{
+	cbor_item_t *arr, *pl;
+	int ret = -1;
+	if (!cbor_isa_tag(rec) || cbor_tag_value(rec) != 18)
+		return err_set(e, "cose", "record is not a COSE_Sign1 (tag 18)");
+	arr = cbor_tag_item(rec);
+	if (!cbor_isa_array(arr) || cbor_array_size(arr) != 4) {
+		err_set(e, "cose", "COSE_Sign1 is not an array of 4");
+		goto out;
+	}
+	pl = cbor_array_handle(arr)[2];
+	if (!is_bstr(pl, SIZE_MAX)) {
+		err_set(e, "cose", "COSE_Sign1 payload is not a byte string");
+		goto out;
+	}
+	*p = cbor_bytestring_handle(pl);
+	*n = cbor_bytestring_length(pl);
+	ret = 0;
+out:
+	cbor_decref(&arr);
+	return ret;
+}
+
+/* Copies a tstr into a fixed buffer, cut at a UTF-8 character boundary. */
+static void copy_text(char *dst, size_t cap, const cbor_item_t *t)
+{
+	size_t n = cbor_string_length(t);
+	if (n > cap - 1) {
+		n = cap - 1;
+		while (n > 0 && (cbor_string_handle(t)[n] & 0xc0) == 0x80)
+			n--;
+	}
+	memcpy(dst, cbor_string_handle(t), n);
+	dst[n] = 0;
+}
+
+/* Checks 1-5 for the record at data[0..n) in position pos. Returns 1 when the
+ * record is good, 0 when it is bad (r filled), -1 on internal failure. */
+static int verify_record(struct vstate *st, uint64_t pos, const cbor_item_t *rec, const uint8_t *raw, size_t n,
+			 struct err *e)
+{
+	struct ts_report *r = st->r;
+	cbor_item_t *entry = NULL;
+	const uint8_t *pl = NULL;
+	size_t pl_len = 0, used = 0;
+	struct entry_view v;
+	struct err de;
+	const cbor_item_t *signer = NULL;   /* signer map of this record when it names one */
+	uint8_t kid[HASH_LEN], h[HASH_LEN];
+	int alg = 0, ret = 0;
+	bool sig_done = false;
+
+	/* Check 1, early when the current signer is known: the signature is
+	 * checked before anything in the payload is believed. */
+	if (cose_peek(rec, &alg, kid, &de) != 0) {
+		invalid(r, pos, "%s", de.msg);
+		goto out;
+	}
+	if (pos > 0 && memcmp(kid, st->cur.kid, HASH_LEN) == 0) {
+		if (cose_verify1(rec, st->cur.spki, st->cur.spki_len, &pl, &pl_len, &alg, &de) != 0) {
+			invalid(r, pos, "%s", de.msg);
+			goto out;
+		}
+		sig_done = true;
+	} else if (record_payload(rec, &pl, &pl_len, &de) != 0) {
+		invalid(r, pos, "%s", de.msg);
+		goto out;
+	}
+
+	/* Check 2: deterministic and shaped. */
+	if (dcbor_decode_strict(pl, pl_len, false, &entry, &used, &de) != 0) {
+		if (strcmp(de.code, "nomem") == 0) {
+			ret = err_set(e, "nomem", "%s", de.msg);
+			goto out;
+		}
+		invalid(r, pos, "payload: %s", de.msg);
+		goto out;
+	}
+	if (used != pl_len) {
+		invalid(r, pos, "payload: trailing bytes after the entry");
+		goto out;
+	}
+	if (check_entry(entry, &v, &de) != 0) {
+		invalid(r, pos, "payload: %s", de.msg);
+		goto out;
+	}
+
+	/* Check 4 (signer part): record 0 is genesis and names the first signer;
+	 * only a resume may name another. */
+	if (pos == 0) {
+		if (v.kind != TS_GENESIS) {
+			invalid(r, pos, "record 0 is not genesis");
+			goto out;
+		}
+		signer = G(v.body, 4);
+	} else if (v.kind == TS_GENESIS) {
+		invalid(r, pos, "genesis after record 0");
+		goto out;
+	} else if (v.kind == TS_RESUME && G(v.body, 4)) {
+		signer = G(v.body, 4);
+	}
+	if (sig_done && signer && memcmp(cbor_bytestring_handle(G(signer, 0)), st->cur.kid, HASH_LEN) != 0) {
+		invalid(r, pos, "resume names a new signer but is not signed by it");
+		goto out;
+	}
+	if (!sig_done) {
+		struct signer_state next = {0};
+		if (!signer) {
+			/* Not the current signer's kid and no new signer named here. */
+			invalid(r, pos, "kid does not match the current signer");
+			goto out;
+		}
+		if (signer_set(&next, signer, e) != 0) {
+			ret = -1;
+			goto out;
+		}
+		if (cose_verify1(rec, next.spki, next.spki_len, &pl, &pl_len, &alg, &de) != 0) {
+			free(next.spki);
+			invalid(r, pos, "%s", de.msg);
+			goto out;
+		}
+		free(st->cur.spki);
+		st->cur = next;
+		add_kid(r, st->cur.kid);
+	}
+	if (alg != st->cur.alg) {
+		invalid(r, pos, "record alg differs from the signer's declared alg");
+		goto out;
+	}
+
+	/* Check 3: the chain. */
+	if (v.seq != pos) {
+		invalid(r, pos, "seq %" PRIu64 " at position %" PRIu64 " (record dropped, inserted or reordered)", v.seq,
+			pos);
+		goto out;
+	}
+	if (pos > 0 && memcmp(v.cid, r->cid, CID_LEN) != 0) {
+		invalid(r, pos, "ceremony id changed (record from another transcript)");
+		goto out;
+	}
+	if (memcmp(v.prev, pos == 0 ? zero_hash : r->head, HASH_LEN) != 0) {
+		invalid(r, pos, "prev is not the SHA-256 of the previous record");
+		goto out;
+	}
+	if (pos > 0 && v.time < r->last_ms) {
+		invalid(r, pos, "time decreases");
+		goto out;
+	}
+
+	/* Check 4: steps in order. */
+	if (v.kind == TS_STEP_BEGIN) {
+		if (st->pending >= 0 && !st->resumed) {
+			invalid(r, pos, "step-begin while step '%.200s' (seq %" PRId64 ") has no result", st->pending_id,
+				st->pending);
+			goto out;
+		}
+		free(st->pending_id);
+		st->pending_id = dcbor_strdup(G(v.body, 0));
+		if (!st->pending_id) {
+			ret = err_set(e, "nomem", "out of memory");
+			goto out;
+		}
+		st->pending = (int64_t)pos;
+		st->resumed = false;
+	} else if (v.kind == TS_STEP_RESULT) {
+		uint64_t begin = 0;
+		const cbor_item_t *id = G(v.body, 0);
+		(void)dcbor_as_u64(G(v.body, 1), &begin);
+		if (st->pending < 0 || begin != (uint64_t)st->pending) {
+			invalid(r, pos, "step-result names seq %" PRIu64 ", which is not the step-begin awaiting a result",
+				begin);
+			goto out;
+		}
+		if (cbor_string_length(id) != strlen(st->pending_id) ||
+		    memcmp(cbor_string_handle(id), st->pending_id, cbor_string_length(id)) != 0) {
+			invalid(r, pos, "step-result step id differs from its step-begin");
+			goto out;
+		}
+		st->pending = -1;
+		st->resumed = false;
+	} else if (v.kind == TS_RESUME) {
+		st->resumed = true;
+	}
+
+	/* The record is good: account for it. */
+	if (pos == 0) {
+		memcpy(r->cid, v.cid, CID_LEN);
+		r->first_ms = v.time;
+		copy_text(r->title, sizeof r->title, G(v.body, 1));
+		r->rehearsal = cbor_get_int(G(v.body, 5)) == 1;
+		memcpy(st->script_hash, cbor_bytestring_handle(G(v.body, 2)), HASH_LEN);
+		st->have_genesis = true;
+	}
+	if (v.kind == TS_SEAL) {
+		st->sealed = true;
+		r->seal_status = (int)cbor_get_int(G(v.body, 0));
+	}
+	if (r->records >= st->prevs_cap) {
+		size_t cap = st->prevs_cap ? st->prevs_cap * 2 : 64;
+		void *p = realloc(st->prevs, cap * HASH_LEN);
+		if (!p) {
+			ret = err_set(e, "nomem", "out of memory");
+			goto out;
+		}
+		st->prevs = p;
+		st->prevs_cap = cap;
+	}
+	memcpy(st->prevs[r->records], v.prev, HASH_LEN);
+	SHA256(raw, n, h);
+	memcpy(r->head, h, HASH_LEN);
+	r->last_ms = v.time;
+	r->records++;
+	ret = 1;
+out:
+	if (entry)
+		cbor_decref(&entry);
+	return ret;
+}
+
+/* Check 6, the parts given from outside: the script and the paper log's anchors. */
+static void verify_options(struct vstate *st, const struct ts_verify_opts *o)
+{
+	struct ts_report *r = st->r;
+	/* Records known good; an earlier finding wins only when its seq is lower. */
+	uint64_t good = r->records;
+
+	if (o->script && st->have_genesis) {
+		uint8_t h[HASH_LEN];
+		SHA256(o->script, o->script_len, h);
+		if (memcmp(h, st->script_hash, HASH_LEN) != 0 && (r->verdict != TS_INVALID || r->bad_seq > 0))
+			invalid(r, 0, "the script given does not match script-sha256 of genesis");
+	}
+	for (size_t i = 0; i < o->n_anchors; i++) {
+		const struct ts_anchor *a = &o->anchors[i];
+		if (r->verdict == TS_INVALID && (uint64_t)r->bad_seq <= a->seq)
+			continue;
+		if (a->seq >= good)
+			invalid(r, a->seq, "anchor %" PRIu64 " lies beyond the last good record (%" PRIu64 " records)",
+				a->seq, good);
+		else if (memcmp(st->prevs[a->seq], a->head, HASH_LEN) != 0)
+			invalid(r, a->seq, "anchor %" PRIu64 " does not match the head before that record", a->seq);
+	}
+}
+
+int ts_verify(const uint8_t *data, size_t len, const struct ts_verify_opts *o, struct ts_report *r, struct err *e)
+{
+	struct vstate st = {0};
+	size_t off = 0;
+	uint64_t pos = 0;
+	int ret = -1;
+
+	memset(r, 0, sizeof *r);
+	r->verdict = TS_INCOMPLETE;
+	r->bad_seq = -1;
+	r->seal_status = -1;
+	st.r = r;
+	st.pending = -1;
+
+	while (off < len) {
+		cbor_item_t *rec = NULL;
+		struct err de;
+		size_t used = 0;
+		int rc;
+
+		if (st.sealed) {
+			invalid(r, pos, "data after the seal");
+			break;
+		}
+		if (dcbor_decode_strict(data + off, len - off, true, &rec, &used, &de) != 0) {
+			if (strcmp(de.code, "nomem") == 0) {
+				err_set(e, "nomem", "%s", de.msg);
+				goto out;
+			}
+			if (strcmp(de.code, "truncated") == 0) {
+				/* A crash mid-write leaves a prefix of a record: every record before
+				 * it is good, so the transcript is incomplete, not forged. */
+				r->verdict = TS_INCOMPLETE;
+				snprintf(r->reason, sizeof r->reason,
+					 "torn tail at byte offset %zu (%zu bytes after the last whole record)", off,
+					 len - off);
+				break;
+			}
+			invalid(r, pos, "record: %s", de.msg);
+			break;
+		}
+		rc = verify_record(&st, pos, rec, data + off, used, e);
+		cbor_decref(&rec);
+		if (rc < 0)
+			goto out;
+		if (rc == 0)
+			break;
+		off += used;
+		pos++;
+	}
+	if (r->verdict != TS_INVALID && !r->reason[0]) {
+		if (st.sealed)
+			r->verdict = r->seal_status == TS_COMPLETED ? TS_VALID : TS_VALID_ABORTED;
+		else if (r->records == 0)
+			snprintf(r->reason, sizeof r->reason, "empty transcript: no genesis");
+		else
+			snprintf(r->reason, sizeof r->reason, "no seal: the transcript ends after %" PRIu64 " records",
+				 r->records);
+	}
+	if (o)
+		verify_options(&st, o);
+	ret = 0;
+out:
+	free(st.cur.spki);
+	free(st.prevs);
+	free(st.pending_id);
+	return ret;
+}
+
+int ts_read_file(const char *path, size_t max, uint8_t **data, size_t *len, struct err *e)
+{
+	struct buf b = {0};
+	uint8_t chunk[65536];
+	int fd, ret = -1;
+
+	*data = NULL;
+	*len = 0;
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0) {
+		err_errno(e, "cannot open '%s'", path);
+		goto out;
+	}
+	for (;;) {
+		ssize_t n = read(fd, chunk, sizeof chunk);
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			err_errno(e, "reading '%s'", path);
+			goto out;
+		}
+		if (n == 0)
+			break;
+		if ((size_t)n > max - b.len) {
+			err_set(e, "io", "'%s' is larger than %zu bytes", path, max);
+			goto out;
+		}
+		if (buf_append(&b, chunk, (size_t)n, e) != 0)
+			goto out;
+	}
+	if (!b.p && buf_terminate(&b, e) != 0)
+		goto out;
+	*data = b.p;
+	*len = b.len;
+	b.p = NULL;
+	ret = 0;
+out:
+	if (fd >= 0)
+		close(fd);
+	buf_free(&b);
+	return ret;
+}

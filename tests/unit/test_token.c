@@ -1,0 +1,662 @@
+/* Unit tests for runner/token.c and runner/softhsm.c, against a real SoftHSM2
+ * store made for the run (softhsm_store_new) and removed at the end.
+ * Run: CMOCKA_MESSAGE_OUTPUT=TAP build/tests/test_token
+ */
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+#include <openssl/bn.h>
+#include <openssl/core_names.h>
+#include <openssl/ec.h>
+#include <openssl/evp.h>
+#include <openssl/sha.h>
+#include <openssl/x509.h>
+
+#include "runner/buf.h"
+#include "runner/err.h"
+#include "runner/secret.h"
+#include "runner/softhsm.h"
+#include "runner/token.h"
+
+#define LABEL "ceremony-unit"
+#define SO_PIN "so-pin-for-unit-tests"
+
+static struct {
+	struct softhsm_store *store;
+	struct tok_module *m;
+	struct secret *so, *user;
+	CK_SLOT_ID slot;
+} fx;
+
+/* Fails the test with the err's code and message, which say more than "-1 != 0". */
+#define OK(call, e) do { \
+	if ((call) != 0) fail_msg("%s failed: [%s] %s", #call, (e).code, (e).msg); \
+} while (0)
+
+static int group_setup(void **state)
+{
+	struct err e = {0};
+	struct secret *raw = NULL;
+	static const char hex[] = "0123456789abcdef";
+	char pin[33];
+	int ret = -1;
+	(void)state;
+
+	/* The store first: SoftHSM reads SOFTHSM2_CONF in C_Initialize. */
+	if (softhsm_store_new(NULL, &fx.store, &e) != 0 || tok_module_load(tok_default_module(), &fx.m, &e) != 0)
+		goto out;
+	fx.so = secret_new(64, &e);
+	fx.user = fx.so ? secret_new(64, &e) : NULL;
+	raw = fx.user ? secret_new(16, &e) : NULL;
+	if (!raw)
+		goto out;
+	/* A generated user PIN, as token.init makes one: 16 random bytes in hex. */
+	if (secret_random(raw, 16, &e) != 0)
+		goto out;
+	for (size_t i = 0; i < 16; i++) {
+		pin[2 * i] = hex[raw->p[i] >> 4];
+		pin[2 * i + 1] = hex[raw->p[i] & 15];
+	}
+	pin[32] = 0;
+	if (secret_set(fx.user, pin, 32, &e) != 0 || secret_set(fx.so, SO_PIN, strlen(SO_PIN), &e) != 0)
+		goto out;
+	if (tok_find_free(fx.m, &fx.slot, &e) != 0 ||
+	    tok_init_token(fx.m, fx.slot, LABEL, fx.so, fx.user, &e) != 0)
+		goto out;
+	ret = 0;
+out:
+	secret_wipe(pin, sizeof pin);
+	secret_free(raw);
+	if (ret != 0)
+		fprintf(stderr, "# setup failed: [%s] %s\n", e.code, e.msg);
+	return ret;
+}
+
+static int group_teardown(void **state)
+{
+	(void)state;
+	tok_module_free(fx.m);
+	secret_free(fx.so);
+	secret_free(fx.user);
+	softhsm_store_free(fx.store, false);
+	return 0;
+}
+
+/* A R/W session on the test token, logged in as the user. */
+static struct tok_session *user_session(void)
+{
+	struct tok_session *s = NULL;
+	struct err e = {0};
+	CK_SLOT_ID slot;
+	OK(tok_find_label(fx.m, LABEL, &slot, &e), e);
+	OK(tok_open(fx.m, slot, true, &s, &e), e);
+	OK(tok_login(s, false, fx.user, &e), e);
+	return s;
+}
+
+static void test_names(void **state)
+{
+	struct err e = {0};
+	char words[256];
+	(void)state;
+
+	assert_string_equal(tok_rv_name(CKR_OK), "CKR_OK");
+	assert_string_equal(tok_rv_name(CKR_PIN_INCORRECT), "CKR_PIN_INCORRECT");
+	assert_string_equal(tok_rv_name(CKR_KEY_NOT_WRAPPABLE), "CKR_KEY_NOT_WRAPPABLE");
+	assert_string_equal(tok_rv_name(0x7777), "CKR_0x00007777");
+	assert_int_equal(err_p11(&e, CKR_PIN_LOCKED, "logging in"), -1);
+	assert_string_equal(e.code, "CKR_PIN_LOCKED");
+	assert_non_null(strstr(e.msg, "logging in: CKR_PIN_LOCKED (0xA4): "));
+	assert_non_null(strstr(e.msg, "security officer"));
+	assert_int_equal(err_p11(&e, CKR_BUFFER_TOO_SMALL, "x"), -1);
+	assert_string_equal(e.msg, "x: CKR_BUFFER_TOO_SMALL (0x150)");
+	assert_int_equal(err_p11(&e, CKR_VENDOR_DEFINED | 5, "x"), -1);
+	assert_string_equal(e.code, "CKR_0x80000005");
+
+	assert_string_equal(tok_mech_name(CKM_ECDSA), "CKM_ECDSA");
+	assert_string_equal(tok_mech_name(CKM_EC_KEY_PAIR_GEN), "CKM_EC_KEY_PAIR_GEN");
+	assert_string_equal(tok_mech_name(CKM_EDDSA), "CKM_EDDSA");
+	assert_string_equal(tok_mech_name(CKM_RSA_PKCS_PSS), "CKM_RSA_PKCS_PSS");
+	assert_string_equal(tok_mech_name(CKM_AES_KEY_WRAP_PAD), "CKM_AES_KEY_WRAP_PAD");
+	assert_string_equal(tok_mech_name(CKM_SHA384), "CKM_SHA384");
+	assert_null(tok_mech_name(0x7fff1234UL));
+	assert_string_equal(tok_attr_name(CKA_NEVER_EXTRACTABLE), "CKA_NEVER_EXTRACTABLE");
+	assert_string_equal(tok_attr_name(0x7fff0000UL), "CKA_0x7FFF0000");
+
+	tok_flags_text(CKF_RNG | CKF_LOGIN_REQUIRED | CKF_TOKEN_INITIALIZED, words, sizeof words);
+	assert_string_equal(words, "rng login-required token-initialized");
+	tok_flags_text(0, words, sizeof words);
+	assert_string_equal(words, "none");
+	tok_flags_text(CKF_RNG | (1UL << 30), words, sizeof words);
+	assert_string_equal(words, "rng 0x40000000");
+	tok_flags_text(CKF_RNG | CKF_LOGIN_REQUIRED, words, 6);   /* truncates, stays terminated */
+	assert_string_equal(words, "rng l");
+	tok_mech_flags_text(CKF_SIGN | CKF_VERIFY | CKF_GENERATE_KEY_PAIR, words, sizeof words);
+	assert_string_equal(words, "sign verify generate-key-pair");
+	tok_slot_flags_text(CKF_TOKEN_PRESENT, words, sizeof words);
+	assert_string_equal(words, "token-present");
+}
+
+static void test_module_load(void **state)
+{
+	struct err e = {0};
+	struct tok_module *m = NULL, *again = NULL;
+	struct tok_module_info mi;
+	(void)state;
+
+	assert_int_equal(access(tok_default_module(), R_OK), 0);
+	assert_int_equal(tok_module_load("/nonexistent/libnothing.so", &m, &e), -1);
+	assert_null(m);
+	assert_string_equal(e.code, "module");
+	assert_non_null(strstr(e.msg, "/nonexistent/libnothing.so"));
+	/* A file that is not a shared object. */
+	assert_int_equal(tok_module_load("/etc/hostname", &m, &e), -1);
+	assert_string_equal(e.code, "module");
+
+	/* Loading the module again shares the first load (one C_Initialize per process). */
+	OK(tok_module_load(tok_default_module(), &again, &e), e);
+	assert_ptr_equal(again, fx.m);
+	tok_module_free(again);
+	OK(tok_module_info(fx.m, &mi, &e), e);
+	assert_string_equal(mi.manufacturer, "SoftHSM");
+	assert_int_equal(mi.cryptoki_major, 2);
+	assert_string_equal(tok_module_path(fx.m), tok_default_module());
+	tok_module_free(NULL);
+}
+
+static void test_list(void **state)
+{
+	struct err e = {0};
+	struct tok_info *v = NULL;
+	size_t n = 0, ours = 0, blank = 0;
+	(void)state;
+
+	OK(tok_list(fx.m, &v, &n, &e), e);
+	assert_true(n >= 2);   /* ours, and the free slot SoftHSM adds */
+	for (size_t i = 0; i < n; i++) {
+		if (!v[i].token_present)
+			continue;
+		if (!(v[i].token_flags & CKF_TOKEN_INITIALIZED)) {
+			blank++;
+			continue;
+		}
+		if (strcmp(v[i].label, LABEL) != 0)
+			continue;
+		ours++;
+		assert_true(v[i].token_flags & CKF_USER_PIN_INITIALIZED);
+		assert_true(v[i].token_flags & CKF_LOGIN_REQUIRED);
+		assert_string_equal(v[i].manufacturer, "SoftHSM project");
+		assert_string_equal(v[i].model, "SoftHSM v2");
+		assert_true(strlen(v[i].serial) > 0);
+		assert_null(strchr(v[i].serial, ' '));
+		assert_true(v[i].slot_description[0] != 0);
+		assert_int_equal(v[i].hw_major, 2);
+	}
+	assert_int_equal(ours, 1);
+	assert_true(blank >= 1);
+	free(v);
+}
+
+static void test_find(void **state)
+{
+	struct err e = {0};
+	struct tok_info *v = NULL;
+	size_t n = 0;
+	CK_SLOT_ID by_label = 0, by_uri = 99999, other;
+	char *uri = NULL;
+	(void)state;
+
+	OK(tok_find_label(fx.m, LABEL, &by_label, &e), e);
+	OK(tok_list(fx.m, &v, &n, &e), e);
+	for (size_t i = 0; i < n; i++)
+		if (v[i].slot == by_label)
+			uri = tok_uri(&v[i]);
+	free(v);
+	assert_non_null(uri);
+	assert_non_null(strstr(uri, "pkcs11:"));
+	assert_non_null(strstr(uri, "token=" LABEL));
+	assert_non_null(strstr(uri, "manufacturer=SoftHSM%20project"));
+	assert_non_null(strstr(uri, "serial="));
+	OK(tok_find_uri(fx.m, uri, &by_uri, &e), e);
+	assert_int_equal(by_uri, by_label);
+	free(uri);
+	OK(tok_find_uri(fx.m, "pkcs11:token=" LABEL, &by_uri, &e), e);
+	assert_int_equal(by_uri, by_label);
+	OK(tok_find_uri(fx.m, "pkcs11:token=" LABEL ";library-manufacturer=SoftHSM", &by_uri, &e), e);
+	assert_int_equal(by_uri, by_label);
+
+	/* Negative cases: each names the URI or label and says why. */
+	assert_int_equal(tok_find_uri(fx.m, "pkcs11:token=no-such-token", &other, &e), -1);
+	assert_string_equal(e.code, "token");
+	assert_non_null(strstr(e.msg, "pkcs11:token=no-such-token"));
+	assert_non_null(strstr(e.msg, "0 matches"));
+	assert_int_equal(tok_find_uri(fx.m, "pkcs11:token=" LABEL ";library-manufacturer=Other", &other, &e), -1);
+	assert_int_equal(tok_find_uri(fx.m, "not-a-uri", &other, &e), -1);
+	assert_string_equal(e.code, "input");
+	assert_non_null(strstr(e.msg, "not-a-uri"));
+	assert_int_equal(tok_find_uri(fx.m, "pkcs11:token=%ZZ", &other, &e), -1);
+	assert_string_equal(e.code, "input");
+	assert_int_equal(tok_find_uri(fx.m, "pkcs11:token=" LABEL ";object=key", &other, &e), -1);
+	assert_string_equal(e.code, "input");
+	assert_int_equal(tok_find_uri(fx.m, "pkcs11:token=" LABEL "?pin-value=123456", &other, &e), -1);
+	assert_string_equal(e.code, "input");
+	assert_null(strstr(e.msg, "123456"));
+	assert_int_equal(tok_find_label(fx.m, "no-such-token", &other, &e), -1);
+	assert_string_equal(e.code, "token");
+	assert_non_null(strstr(e.msg, "'no-such-token'"));
+}
+
+/* Runs after test_find: a second token makes a URI that names only the
+ * manufacturer ambiguous, and that must be an error, not the first match. */
+static void test_init_second_token(void **state)
+{
+	struct err e = {0};
+	CK_SLOT_ID free_slot, slot;
+	(void)state;
+
+	OK(tok_find_free(fx.m, &free_slot, &e), e);
+	assert_int_equal(tok_init_token(fx.m, free_slot, "this-label-is-longer-than-32-bytes!", fx.so, fx.user, &e), -1);
+	assert_string_equal(e.code, "input");
+	OK(tok_init_token(fx.m, free_slot, "second", fx.so, fx.user, &e), e);
+	OK(tok_find_label(fx.m, "second", &slot, &e), e);
+	assert_int_equal(tok_find_uri(fx.m, "pkcs11:manufacturer=SoftHSM%20project", &slot, &e), -1);
+	assert_string_equal(e.code, "token");
+	assert_non_null(strstr(e.msg, "2 tokens match 'pkcs11:manufacturer=SoftHSM%20project'"));
+	OK(tok_find_uri(fx.m, "pkcs11:token=second", &slot, &e), e);
+}
+
+static void test_login(void **state)
+{
+	struct err e = {0};
+	struct tok_session *s = NULL;
+	struct secret *wrong = NULL;
+	CK_SLOT_ID slot;
+	(void)state;
+
+	OK(tok_find_label(fx.m, LABEL, &slot, &e), e);
+	wrong = secret_new(32, &e);
+	assert_non_null(wrong);
+	OK(secret_set(wrong, "not-the-pin", 11, &e), e);
+	OK(tok_open(fx.m, slot, false, &s, &e), e);
+	assert_int_equal(tok_session_slot(s), slot);
+	assert_ptr_equal(tok_session_module(s), fx.m);
+	assert_int_equal(tok_login(s, false, wrong, &e), -1);
+	assert_string_equal(e.code, "CKR_PIN_INCORRECT");
+	assert_non_null(strstr(e.msg, "C_Login(user): CKR_PIN_INCORRECT"));
+	assert_null(strstr(e.msg, "not-the-pin"));
+	assert_int_equal(tok_login(s, false, NULL, &e), -1);
+	OK(tok_login(s, false, fx.user, &e), e);
+	tok_close(s);
+	tok_close(NULL);
+	secret_free(wrong);
+}
+
+/* r||s (PKCS#11 §2.3.1 ECDSA signature) to the DER ECDSA-Sig-Value OpenSSL verifies. */
+static int verify_raw_ecdsa(const struct buf *spki, const uint8_t *digest, size_t dlen, const uint8_t *sig, size_t slen)
+{
+	const unsigned char *p = spki->p;
+	EVP_PKEY *pkey = d2i_PUBKEY(NULL, &p, (long)spki->len);
+	ECDSA_SIG *es = ECDSA_SIG_new();
+	BIGNUM *r = BN_bin2bn(sig, (int)(slen / 2), NULL), *s = BN_bin2bn(sig + slen / 2, (int)(slen / 2), NULL);
+	unsigned char *der = NULL;
+	EVP_PKEY_CTX *ctx = NULL;
+	int der_len, ok = -1;
+
+	if (!pkey || !es || !r || !s || ECDSA_SIG_set0(es, r, s) != 1)
+		goto out;
+	r = s = NULL;
+	der_len = i2d_ECDSA_SIG(es, &der);
+	ctx = EVP_PKEY_CTX_new(pkey, NULL);
+	if (der_len <= 0 || !ctx || EVP_PKEY_verify_init(ctx) != 1)
+		goto out;
+	ok = EVP_PKEY_verify(ctx, der, (size_t)der_len, digest, dlen);
+out:
+	EVP_PKEY_CTX_free(ctx);
+	OPENSSL_free(der);
+	BN_free(r);
+	BN_free(s);
+	ECDSA_SIG_free(es);
+	EVP_PKEY_free(pkey);
+	return ok;
+}
+
+static void check_bool(struct tok_session *s, CK_OBJECT_HANDLE o, CK_ATTRIBUTE_TYPE t, bool want)
+{
+	struct err e = {0};
+	bool v = !want;
+	OK(tok_attr_bool(s, o, t, &v, &e), e);
+	if (v != want)
+		fail_msg("%s is %s, expected %s", tok_attr_name(t), v ? "true" : "false", want ? "true" : "false");
+}
+
+static void generate_and_use(const char *alg, const char *label, const char *group, size_t sig_len)
+{
+	struct err e = {0};
+	struct tok_session *s = user_session();
+	struct tok_keypair kp;
+	struct buf spki = {0}, sig = {0}, val = {0};
+	CK_ULONG u = 0;
+	CK_OBJECT_HANDLE found[4];
+	size_t n = 0;
+	uint8_t digest[SHA256_DIGEST_LENGTH];
+	char name[64];
+	size_t name_len = 0;
+	const unsigned char *p;
+	EVP_PKEY *pkey;
+
+	OK(tok_generate(s, alg, label, &kp, &e), e);
+
+	/* The private key policy, read back (token.h; PKCS#11 §4.9 for LOCAL and the ALWAYS/NEVER pair). */
+	check_bool(s, kp.priv, CKA_TOKEN, true);
+	check_bool(s, kp.priv, CKA_PRIVATE, true);
+	check_bool(s, kp.priv, CKA_SENSITIVE, true);
+	check_bool(s, kp.priv, CKA_SIGN, true);
+	check_bool(s, kp.priv, CKA_EXTRACTABLE, false);
+	check_bool(s, kp.priv, CKA_DECRYPT, false);
+	check_bool(s, kp.priv, CKA_DERIVE, false);
+	check_bool(s, kp.priv, CKA_LOCAL, true);
+	check_bool(s, kp.priv, CKA_ALWAYS_SENSITIVE, true);
+	check_bool(s, kp.priv, CKA_NEVER_EXTRACTABLE, true);
+	check_bool(s, kp.pub, CKA_TOKEN, true);
+	check_bool(s, kp.pub, CKA_VERIFY, true);
+	OK(tok_attr_ulong(s, kp.priv, CKA_KEY_TYPE, &u, &e), e);
+	assert_int_equal(u, CKK_EC);
+	OK(tok_attr_ulong(s, kp.priv, CKA_CLASS, &u, &e), e);
+	assert_int_equal(u, CKO_PRIVATE_KEY);
+	/* The secret scalar must not come out. */
+	assert_int_equal(tok_attr(s, kp.priv, CKA_VALUE, &val, &e), -1);
+	assert_string_equal(e.code, "CKR_ATTRIBUTE_SENSITIVE");
+	assert_int_equal(val.len, 0);
+	/* A bool read of a non-bool attribute is refused, not truncated. */
+	assert_int_equal(tok_attr_bool(s, kp.priv, CKA_LABEL, &(bool){false}, &e), -1);
+	/* Both halves carry the label and the one 16-byte CKA_ID. */
+	OK(tok_attr(s, kp.priv, CKA_ID, &val, &e), e);
+	assert_int_equal(val.len, 16);
+	assert_memory_equal(val.p, kp.id, 16);
+	buf_free(&val);
+	OK(tok_attr(s, kp.pub, CKA_ID, &val, &e), e);
+	assert_memory_equal(val.p, kp.id, 16);
+	buf_free(&val);
+	OK(tok_attr(s, kp.pub, CKA_LABEL, &val, &e), e);
+	assert_int_equal(val.len, strlen(label));
+	assert_memory_equal(val.p, label, strlen(label));
+	buf_free(&val);
+	OK(tok_find(s, CKO_PRIVATE_KEY, label, found, 4, &n, &e), e);
+	assert_int_equal(n, 1);
+	assert_int_equal(found[0], kp.priv);
+	OK(tok_find(s, (CK_OBJECT_CLASS)-1, label, found, 4, &n, &e), e);
+	assert_int_equal(n, 2);
+	OK(tok_find(s, (CK_OBJECT_CLASS)-1, label, found, 1, &n, &e), e);
+	assert_int_equal(n, 1);
+
+	/* The public key as SubjectPublicKeyInfo, on the right curve. */
+	OK(tok_public_spki(s, kp.pub, &spki, &e), e);
+	p = spki.p;
+	pkey = d2i_PUBKEY(NULL, &p, (long)spki.len);
+	assert_non_null(pkey);
+	assert_ptr_equal(p, spki.p + spki.len);
+	assert_int_equal(EVP_PKEY_get_base_id(pkey), EVP_PKEY_EC);
+	assert_int_equal(EVP_PKEY_get_group_name(pkey, name, sizeof name, &name_len), 1);
+	assert_string_equal(name, group);
+	EVP_PKEY_free(pkey);
+	/* The SPKI of the private key object is refused: it is no public key. */
+	assert_int_equal(tok_public_spki(s, kp.priv, &val, &e), -1);
+	buf_free(&val);
+
+	/* CKM_ECDSA over a SHA-256 digest; OpenSSL verifies it with the exported key. */
+	SHA256((const unsigned char *)"ceremony test message", 21, digest);
+	OK(tok_sign(s, kp.priv, CKM_ECDSA, digest, sizeof digest, &sig, &e), e);
+	assert_int_equal(sig.len, sig_len);
+	assert_int_equal(verify_raw_ecdsa(&spki, digest, sizeof digest, sig.p, sig.len), 1);
+	digest[0] ^= 1;   /* tamper: the altered digest must not verify */
+	assert_int_not_equal(verify_raw_ecdsa(&spki, digest, sizeof digest, sig.p, sig.len), 1);
+	buf_free(&sig);
+	/* A mechanism the key cannot do. */
+	assert_int_equal(tok_sign(s, kp.priv, CKM_RSA_PKCS, digest, sizeof digest, &sig, &e), -1);
+	assert_int_equal(strncmp(e.code, "CKR_", 4), 0);
+	buf_free(&sig);
+	/* The session is still usable after that failure. */
+	OK(tok_sign(s, kp.priv, CKM_ECDSA, digest, sizeof digest, &sig, &e), e);
+	assert_int_equal(sig.len, sig_len);
+
+	/* A second key under the same label is refused. */
+	assert_int_equal(tok_generate(s, alg, label, &kp, &e), -1);
+	assert_string_equal(e.code, "token");
+	assert_non_null(strstr(e.msg, label));
+
+	buf_free(&sig);
+	buf_free(&spki);
+	tok_close(s);
+}
+
+static void test_generate_p256(void **state)
+{
+	(void)state;
+	generate_and_use("ec-p256", "unit-key-p256", "prime256v1", 64);
+}
+
+static void test_generate_p384(void **state)
+{
+	(void)state;
+	generate_and_use("ec-p384", "unit-key-p384", "secp384r1", 96);
+}
+
+static void test_generate_refused(void **state)
+{
+	struct err e = {0};
+	struct tok_session *s = NULL;
+	struct tok_keypair kp;
+	CK_MECHANISM_TYPE mech = 0;
+	CK_SLOT_ID slot;
+	(void)state;
+
+	assert_true(tok_algorithm_known("ec-p256", &mech));
+	assert_int_equal(mech, CKM_EC_KEY_PAIR_GEN);
+	assert_true(tok_algorithm_known("ec-p384", NULL));
+	assert_false(tok_algorithm_known("rsa-1024", &mech));
+	assert_false(tok_algorithm_known(NULL, &mech));
+
+	s = user_session();
+	assert_int_equal(tok_generate(s, "rsa-1024", "x", &kp, &e), -1);
+	assert_string_equal(e.code, "input");
+	assert_non_null(strstr(e.msg, "rsa-1024"));
+	assert_int_equal(tok_generate(s, "ec-p256", "", &kp, &e), -1);
+	assert_string_equal(e.code, "input");
+	tok_close(s);
+
+	/* Without login the token refuses to make a private token object. */
+	OK(tok_find_label(fx.m, LABEL, &slot, &e), e);
+	OK(tok_open(fx.m, slot, true, &s, &e), e);
+	assert_int_equal(tok_generate(s, "ec-p256", "no-login", &kp, &e), -1);
+	assert_int_equal(strncmp(e.code, "CKR_", 4), 0);
+	tok_close(s);
+}
+
+static void test_mechanisms(void **state)
+{
+	struct err e = {0};
+	CK_MECHANISM_TYPE *v = NULL;
+	CK_MECHANISM_INFO mi;
+	size_t n = 0;
+	bool ecdsa = false, gen = false;
+	CK_SLOT_ID slot;
+	(void)state;
+
+	OK(tok_find_label(fx.m, LABEL, &slot, &e), e);
+	OK(tok_mechanisms(fx.m, slot, &v, &n, &e), e);
+	for (size_t i = 0; i < n; i++) {
+		ecdsa |= v[i] == CKM_ECDSA;
+		gen |= v[i] == CKM_EC_KEY_PAIR_GEN;
+	}
+	free(v);
+	assert_true(ecdsa);
+	assert_true(gen);
+	OK(tok_mechanism_info(fx.m, slot, CKM_ECDSA, &mi, &e), e);
+	assert_true(mi.flags & CKF_SIGN);
+	assert_true(mi.ulMaxKeySize >= 384);
+	OK(tok_mechanism_info(fx.m, slot, CKM_EC_KEY_PAIR_GEN, &mi, &e), e);
+	assert_true(mi.flags & CKF_GENERATE_KEY_PAIR);
+	assert_int_equal(tok_mechanism_info(fx.m, slot, 0x7fff1234UL, &mi, &e), -1);
+	assert_string_equal(e.code, "CKR_MECHANISM_INVALID");
+	assert_int_equal(tok_mechanisms(fx.m, 0xdeadbeefUL, &v, &n, &e), -1);
+	assert_string_equal(e.code, "CKR_SLOT_ID_INVALID");
+}
+
+static void test_random(void **state)
+{
+	struct err e = {0};
+	struct tok_session *s = NULL;
+	uint8_t a[32] = {0}, b[32] = {0};
+	CK_SLOT_ID slot;
+	(void)state;
+
+	OK(tok_find_label(fx.m, LABEL, &slot, &e), e);
+	OK(tok_open(fx.m, slot, false, &s, &e), e);
+	OK(tok_random(s, a, sizeof a, &e), e);
+	OK(tok_random(s, b, sizeof b, &e), e);
+	assert_memory_not_equal(a, b, sizeof a);
+	tok_close(s);
+}
+
+/* tok_ec_spki on its own: the point raw, DER-wrapped, compressed; and bad input. */
+static void test_ec_spki(void **state)
+{
+	static const uint8_t p256[] = {0x06, 0x08, 0x2a, 0x86, 0x48, 0xce, 0x3d, 0x03, 0x01, 0x07};
+	static const uint8_t p384[] = {0x06, 0x05, 0x2b, 0x81, 0x04, 0x00, 0x22};
+	struct err e = {0};
+	EVP_PKEY *key = EVP_EC_gen("P-256");
+	uint8_t pt[65], wrapped[67], comp[33], bad[65];
+	size_t pt_len = 0;
+	unsigned char *want = NULL;
+	int want_len;
+	struct buf out = {0};
+	(void)state;
+
+	assert_non_null(key);
+	assert_int_equal(EVP_PKEY_get_octet_string_param(key, OSSL_PKEY_PARAM_PUB_KEY, pt, sizeof pt, &pt_len), 1);
+	assert_int_equal(pt_len, 65);
+	assert_int_equal(pt[0], 0x04);
+	want_len = i2d_PUBKEY(key, &want);
+	assert_true(want_len > 0);
+
+	OK(tok_ec_spki(p256, sizeof p256, pt, sizeof pt, &out, &e), e);
+	assert_int_equal(out.len, (size_t)want_len);
+	assert_memory_equal(out.p, want, (size_t)want_len);
+	buf_free(&out);
+
+	wrapped[0] = 0x04;   /* OCTET STRING, 65 bytes: what SoftHSM returns */
+	wrapped[1] = 65;
+	memcpy(wrapped + 2, pt, 65);
+	OK(tok_ec_spki(p256, sizeof p256, wrapped, sizeof wrapped, &out, &e), e);
+	assert_memory_equal(out.p, want, (size_t)want_len);
+	buf_free(&out);
+
+	comp[0] = (uint8_t)(0x02 | (pt[64] & 1));   /* compressed form, re-encoded uncompressed */
+	memcpy(comp + 1, pt + 1, 32);
+	OK(tok_ec_spki(p256, sizeof p256, comp, sizeof comp, &out, &e), e);
+	assert_memory_equal(out.p, want, (size_t)want_len);
+	buf_free(&out);
+
+	memcpy(bad, pt, sizeof bad);   /* not on the curve */
+	bad[64] ^= 1;
+	assert_int_equal(tok_ec_spki(p256, sizeof p256, bad, sizeof bad, &out, &e), -1);
+	assert_string_equal(e.code, "crypto");
+	assert_int_equal(tok_ec_spki(p384, sizeof p384, pt, sizeof pt, &out, &e), -1);   /* wrong curve */
+	assert_int_equal(tok_ec_spki(p256, sizeof p256 - 1, pt, sizeof pt, &out, &e), -1); /* truncated OID */
+	assert_int_equal(tok_ec_spki(p256, sizeof p256, (const uint8_t *)"\x00", 1, &out, &e), -1); /* infinity */
+	assert_int_equal(tok_ec_spki(p256, sizeof p256, pt, 0, &out, &e), -1);
+	assert_int_equal(out.len, 0);
+	buf_free(&out);
+	OPENSSL_free(want);
+	EVP_PKEY_free(key);
+}
+
+static void test_store(void **state)
+{
+	struct err e = {0};
+	struct softhsm_store *st = NULL;
+	char parent[] = "/tmp/ceremony-unit-parent.XXXXXX";
+	char path[512], conf_before[512], line[512];
+	const char *before = getenv("SOFTHSM2_CONF");
+	struct stat sb;
+	FILE *f;
+	bool tokendir = false;
+	(void)state;
+
+	assert_non_null(before);
+	snprintf(conf_before, sizeof conf_before, "%s", before);
+	snprintf(path, sizeof path, "%s/softhsm2.conf", softhsm_store_dir(fx.store));
+	assert_string_equal(conf_before, path);
+	assert_non_null(mkdtemp(parent));
+
+	/* A store under a given parent, removed on free; SOFTHSM2_CONF comes back. */
+	OK(softhsm_store_new(parent, &st, &e), e);
+	assert_int_equal(strncmp(softhsm_store_dir(st), parent, strlen(parent)), 0);
+	assert_non_null(strstr(softhsm_store_dir(st), "/ceremony-tokens."));
+	snprintf(path, sizeof path, "%s/softhsm2.conf", softhsm_store_dir(st));
+	assert_string_equal(getenv("SOFTHSM2_CONF"), path);
+	f = fopen(path, "r");
+	assert_non_null(f);
+	while (fgets(line, sizeof line, f)) {
+		char want[600];
+		snprintf(want, sizeof want, "directories.tokendir = %s/tokens\n", softhsm_store_dir(st));
+		tokendir |= strcmp(line, want) == 0;
+	}
+	fclose(f);
+	assert_true(tokendir);
+	snprintf(path, sizeof path, "%s/tokens", softhsm_store_dir(st));
+	assert_int_equal(stat(path, &sb), 0);
+	assert_true(S_ISDIR(sb.st_mode));
+	snprintf(path, sizeof path, "%s", softhsm_store_dir(st));
+	softhsm_store_free(st, false);
+	assert_int_equal(stat(path, &sb), -1);
+	assert_string_equal(getenv("SOFTHSM2_CONF"), conf_before);
+
+	/* keep: the store stays (and says where); we clean it by hand. */
+	OK(softhsm_store_new(parent, &st, &e), e);
+	snprintf(path, sizeof path, "%s", softhsm_store_dir(st));
+	softhsm_store_free(st, true);
+	assert_int_equal(stat(path, &sb), 0);
+	assert_string_equal(getenv("SOFTHSM2_CONF"), conf_before);
+	char sub[600];
+	snprintf(sub, sizeof sub, "%s/softhsm2.conf", path);
+	assert_int_equal(unlink(sub), 0);
+	snprintf(sub, sizeof sub, "%s/tokens", path);
+	assert_int_equal(rmdir(sub), 0);
+	assert_int_equal(rmdir(path), 0);
+
+	/* A parent that does not exist. */
+	assert_int_equal(softhsm_store_new("/nonexistent/dir", &st, &e), -1);
+	assert_null(st);
+	assert_string_equal(e.code, "io");
+	assert_int_equal(rmdir(parent), 0);
+	softhsm_store_free(NULL, false);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_names),
+		cmocka_unit_test(test_module_load),
+		cmocka_unit_test(test_list),
+		cmocka_unit_test(test_find),
+		cmocka_unit_test(test_init_second_token),
+		cmocka_unit_test(test_login),
+		cmocka_unit_test(test_generate_p256),
+		cmocka_unit_test(test_generate_p384),
+		cmocka_unit_test(test_generate_refused),
+		cmocka_unit_test(test_mechanisms),
+		cmocka_unit_test(test_random),
+		cmocka_unit_test(test_ec_spki),
+		cmocka_unit_test(test_store),
+	};
+	return cmocka_run_group_tests(tests, group_setup, group_teardown);
+}
