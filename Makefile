@@ -34,7 +34,8 @@ LIBS       = $(PKG_LIBS) -ldl $(EXTRA_LIBS)
 
 SRC        := $(wildcard runner/*.c) $(wildcard steps/*.c)
 OBJ        := $(patsubst %.c,$(BUILD)/%.o,$(SRC)) $(BUILD)/gen/pgpwords.o
-LIB_OBJ    := $(filter-out $(BUILD)/runner/main.o,$(OBJ))
+# Unit tests link the modules, not main and the commands (those are tested from the CLI).
+LIB_OBJ    := $(filter-out $(BUILD)/runner/main.o $(BUILD)/runner/cmd_%.o,$(OBJ))
 UNIT_SRC   := $(wildcard tests/unit/test_*.c)
 UNIT_BIN   := $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(UNIT_SRC))
 

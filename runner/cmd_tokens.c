@@ -29,7 +29,7 @@ void cmd_tokens_usage(FILE *f)
 		"EXIT STATUS\n"
 		"  0  the module was loaded and listed\n"
 		"  1  the module could not be loaded or queried, or no single token matches --uri\n"
-		"  2  bad usage\n"
+		"  2  bad usage (unknown option, missing value, a --uri that is not a usable URI)\n"
 		"\n"
 		"EXAMPLES\n"
 		"  ceremony tokens\n"
@@ -190,9 +190,13 @@ int cmd_tokens(int argc, char **argv)
 	}
 	ret = EXIT_OK;
 out:
-	/* Usage errors were reported where they were found; module and token ones here. */
-	if (ret == EXIT_FAILED && e.msg[0])
+	/* Option errors were reported where they were found; the rest here. A URI that
+	 * does not parse (code "input") is bad usage, not a token failure. */
+	if (ret == EXIT_FAILED && e.msg[0]) {
 		fprintf(stderr, "ceremony tokens: %s\n", e.msg);
+		if (strcmp(e.code, "input") == 0)
+			ret = EXIT_USAGE;
+	}
 	free(list);
 	tok_module_free(m);
 	return ret;

@@ -227,15 +227,16 @@ static int encode(const cbor_item_t *item, struct buf *out, int depth, struct er
 		/* The only tag of the format is COSE's 18 around a record (dcbor_encode_tagged). */
 		return err_set(e, "cbor", "tag %llu inside an item", (unsigned long long)cbor_tag_value(item));
 	case CBOR_TYPE_FLOAT_CTRL:
+		/* Asked first: libcbor's ctrl accessors assert on a float. */
+		if (!cbor_float_ctrl_is_ctrl(item))
+			return err_set(e, "cbor", "floating-point value");
 		if (cbor_is_bool(item))
 			return put_head(out, cbor_encode_bool(cbor_get_bool(item), head, sizeof head), head, e);
 		if (cbor_is_null(item))
 			return put_head(out, cbor_encode_null(head, sizeof head), head, e);
 		if (cbor_is_undef(item))
 			return err_set(e, "cbor", "undefined value");
-		if (cbor_float_ctrl_is_ctrl(item))
-			return err_set(e, "cbor", "simple value %u", (unsigned)cbor_ctrl_value(item));
-		return err_set(e, "cbor", "floating-point value");
+		return err_set(e, "cbor", "simple value %u", (unsigned)cbor_ctrl_value(item));
 	}
 	return err_set(e, "cbor", "unknown item type");
 }
@@ -262,12 +263,13 @@ int dcbor_encode_tagged(uint64_t tag, const cbor_item_t *item, struct buf *out, 
  * could hold (which would make it preallocate on the word of the input).
  * Sets code "truncated" when the data ends inside the item: that is how a torn
  * tail looks, and the transcript reader must tell it from a damaged record. */
-static int scan(const uint8_t *d, size_t len, bool allow_top_tag, size_t *used, struct err *e)
+static int scan(const uint8_t *d, size_t len, bool allow_top_tag, size_t *used, size_t *tag_head, struct err *e)
 {
 	uint64_t left[DCBOR_DEPTH_MAX + 1];
 	int depth = 0;
 	size_t off = 0;
 
+	*tag_head = 0;
 	left[0] = 1;
 	while (depth >= 0) {
 		uint8_t ib, major, ai;
@@ -323,6 +325,7 @@ static int scan(const uint8_t *d, size_t len, bool allow_top_tag, size_t *used, 
 		case 6:
 			if (!allow_top_tag || off != 1 + argn)
 				return err_set(e, "cbor", "tag %llu inside an item", (unsigned long long)arg);
+			*tag_head = off;
 			left[++depth] = 1;
 			break;
 		default:
@@ -338,27 +341,37 @@ int dcbor_decode_strict(const uint8_t *data, size_t len, bool allow_top_tag, cbo
 			struct err *e)
 {
 	struct cbor_load_result res;
-	cbor_item_t *item = NULL;
+	cbor_item_t *item = NULL, *inner = NULL;
 	struct buf re = {0};
-	size_t n = 0;
+	size_t n = 0, th = 0;
+	uint64_t tag = 0;
 	int ret = -1;
 
 	*out = NULL;
-	if (scan(data, len, allow_top_tag, &n, e) != 0)
+	if (scan(data, len, allow_top_tag, &n, &th, e) != 0)
 		goto out;
-	item = cbor_load(data, n, &res);
-	if (!item || res.error.code != CBOR_ERR_NONE || res.read != n) {
+	/* libcbor 0.8 refuses tags 6..20 as "unassigned" (COSE_Sign1 is 18), so
+	 * the top tag's head is read here and only the tagged item is loaded. */
+	for (size_t i = th > 1 ? 1 : 0; i < th; i++)
+		tag = (tag << 8) | data[i];
+	if (th == 1)
+		tag = data[0] & 0x1f;
+	item = cbor_load(data + th, n - th, &res);
+	if (!item || res.error.code != CBOR_ERR_NONE || res.read != n - th) {
 		if (res.error.code == CBOR_ERR_MEMERROR)
 			err_set(e, "nomem", "out of memory decoding CBOR");
 		else
-			err_set(e, "cbor", "malformed CBOR at byte %zu", res.error.position);
+			err_set(e, "cbor", "malformed CBOR at byte %zu", th + res.error.position);
 		goto out;
 	}
-	if (cbor_isa_tag(item)) {
-		cbor_item_t *inner = cbor_tag_item(item);
-		int rc = dcbor_encode_tagged(cbor_tag_value(item), inner, &re, e);
-		cbor_decref(&inner);
-		if (rc != 0)
+	if (th) {
+		inner = item;
+		item = cbor_build_tag(tag, inner);   /* takes its own reference */
+		if (!item) {
+			err_set(e, "nomem", "out of memory decoding CBOR");
+			goto out;
+		}
+		if (dcbor_encode_tagged(tag, inner, &re, e) != 0)
 			goto out;
 	} else if (dcbor_encode(item, &re, e) != 0) {
 		goto out;
@@ -376,6 +389,8 @@ int dcbor_decode_strict(const uint8_t *data, size_t len, bool allow_top_tag, cbo
 out:
 	if (item)
 		cbor_decref(&item);
+	if (inner)
+		cbor_decref(&inner);
 	buf_free(&re);
 	return ret;
 }

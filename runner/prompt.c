@@ -48,6 +48,10 @@ static int term_ask(struct prompt *p, const struct prompt_q *q, char **answer, s
 	char line[LINE_MAX_LEN];
 	show_question(p, q);
 	long n = read_line((uint8_t *)line, sizeof line);
+	/* Typed on a terminal the answer is already on screen; piped in, show it so the
+	 * log reads as the room heard it. */
+	if (n >= 0 && !isatty(0))
+		fprintf(p->out, "%s\n", line);
 	if (n < 0)
 		return err_set(e, "input", "no answer for step '%s', role '%s', '%s' (end of input)", q->step,
 			       q->role ? q->role : "-", q->key);
@@ -71,10 +75,9 @@ static int term_ask_secret(struct prompt *p, const struct prompt_q *q, struct se
 			return err_errno(e, "cannot turn echo off");
 	}
 	long n = read_line(out->p, out->cap + 1);
-	if (have_tty) {
+	if (have_tty)
 		(void)tcsetattr(0, TCSAFLUSH, &old);
-		fputc('\n', p->out);
-	}
+	fputc('\n', p->out);
 	if (n < 0) {
 		err_set(e, "input", "no answer for step '%s', role '%s', '%s' (end of input)", q->step,
 			q->role ? q->role : "-", q->key);

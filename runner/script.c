@@ -146,15 +146,18 @@ static int load_version(struct ceremony *c, const struct ynode *root, struct err
 	const struct ynode *n = ynode_get(root, "ceremony");
 	uint64_t v;
 	struct err ignored;
+	char found[YNODE_WHAT_MAX];
 
 	if (!n)
 		return script_err(c, root, e, "missing required key 'ceremony' (the format version) in the script; "
 					      "expected 'ceremony: %d' first", SCRIPT_VERSION);
-	if (ynode_want_uint(c->doc, n, "'ceremony' (the format version)", 0, UINT64_MAX, &v, &ignored) == 0 &&
-	    v != SCRIPT_VERSION)
+	if (ynode_want_uint(c->doc, n, "'ceremony'", 0, UINT64_MAX, &v, &ignored) != 0)
+		return script_err(c, n, e, "expected the format version %d for 'ceremony', found %s", SCRIPT_VERSION,
+				  ynode_what(n, found, sizeof found));
+	if (v != SCRIPT_VERSION)
 		return script_err(c, n, e, "unknown format version %llu: this runner reads version %d only "
 					   "('ceremony: %d')", (unsigned long long)v, SCRIPT_VERSION, SCRIPT_VERSION);
-	return ynode_want_uint(c->doc, n, "'ceremony' (the format version)", SCRIPT_VERSION, SCRIPT_VERSION, &v, e);
+	return 0;
 }
 
 static int load_roles(struct ceremony *c, const struct ynode *root, struct err *e)

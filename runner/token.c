@@ -463,6 +463,13 @@ int tok_module_load(const char *path, struct tok_module **out, struct err *e)
 	*out = NULL;
 	if (!path || !*path)
 		path = tok_default_module();
+	/* A bare name would be looked up along LD_LIBRARY_PATH and friends; the module
+	 * that holds the keys must be exactly the file the binding names. */
+	if (!strchr(path, '/')) {
+		err_set(e, "module", "PKCS#11 module '%s' is not a path; give the full path (e.g. %s)", path,
+			tok_default_module());
+		goto out;
+	}
 	if (access(path, R_OK) != 0) {
 		err_errno(e, "cannot load PKCS#11 module '%s'", path);
 		snprintf(e->code, sizeof e->code, "module");
@@ -1225,7 +1232,11 @@ int tok_generate(struct tok_session *s, const char *algorithm, const char *label
 	 * signs and does nothing else, and never leaves the token in the clear. */
 	CK_ATTRIBUTE pub[] = {
 		{CKA_TOKEN, &yes, sizeof yes},
+		{CKA_PRIVATE, &no, sizeof no},
 		{CKA_VERIFY, &yes, sizeof yes},
+		{CKA_ENCRYPT, &no, sizeof no},
+		{CKA_WRAP, &no, sizeof no},
+		{CKA_DERIVE, &no, sizeof no},
 		{CKA_LABEL, (void *)label, strlen(label)},
 		{CKA_ID, kp->id, sizeof kp->id},
 		{CKA_EC_PARAMS, (void *)alg->params, alg->params_len},
@@ -1238,6 +1249,9 @@ int tok_generate(struct tok_session *s, const char *algorithm, const char *label
 		{CKA_EXTRACTABLE, &no, sizeof no},
 		{CKA_DECRYPT, &no, sizeof no},
 		{CKA_DERIVE, &no, sizeof no},
+		/* SoftHSM defaults CKA_UNWRAP to true: say no explicitly. */
+		{CKA_UNWRAP, &no, sizeof no},
+		{CKA_SIGN_RECOVER, &no, sizeof no},
 		{CKA_LABEL, (void *)label, strlen(label)},
 		{CKA_ID, kp->id, sizeof kp->id},
 	};

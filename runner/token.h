@@ -112,7 +112,8 @@ int tok_random(struct tok_session *s, uint8_t *out, size_t len, struct err *e) C
 
 /* Key pair generation. algorithm: "ec-p256", "ec-p384" (more in later steps).
  * Private key: CKA_TOKEN, CKA_PRIVATE, CKA_SENSITIVE, CKA_SIGN true; CKA_EXTRACTABLE,
- * CKA_DECRYPT, CKA_DERIVE false. Public key: CKA_TOKEN, CKA_VERIFY. Both get the label
+ * CKA_DECRYPT, CKA_DERIVE, CKA_UNWRAP, CKA_SIGN_RECOVER false. Public key: CKA_TOKEN,
+ * CKA_VERIFY true; CKA_PRIVATE, CKA_ENCRYPT, CKA_WRAP, CKA_DERIVE false. Both get the label
  * and one CKA_ID of 16 bytes from the token's RNG. Refuses (code "token") when an
  * object with this label exists already. */
 struct tok_keypair {

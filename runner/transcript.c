@@ -49,7 +49,8 @@ static bool is_uint_max(const cbor_item_t *it, uint64_t max)
 
 static bool is_bool(const cbor_item_t *it)
 {
-	return it && cbor_is_bool(it);
+	/* libcbor's ctrl accessors assert on a float, so ask for a ctrl first. */
+	return it && cbor_isa_float_ctrl(it) && cbor_float_ctrl_is_ctrl(it) && cbor_is_bool(it);
 }
 
 /* `{ * tstr => ... }`: every key a text string (the empty map qualifies). */

@@ -45,6 +45,8 @@ static const struct {
 	{CKA_SIGN, "CKA_SIGN", "sign", true},
 	{CKA_DECRYPT, "CKA_DECRYPT", "decrypt", false},
 	{CKA_DERIVE, "CKA_DERIVE", "derive", false},
+	{CKA_UNWRAP, "CKA_UNWRAP", "unwrap", false},
+	{CKA_SIGN_RECOVER, "CKA_SIGN_RECOVER", "sign_recover", false},
 	{CKA_LOCAL, "CKA_LOCAL", "local", true},
 	{CKA_ALWAYS_SENSITIVE, "CKA_ALWAYS_SENSITIVE", "always_sensitive", true},
 	{CKA_NEVER_EXTRACTABLE, "CKA_NEVER_EXTRACTABLE", "never_extractable", true},
@@ -133,7 +135,7 @@ out:
 static const char *const keys[] = {"algorithm", "label", NULL};
 static const char *const artifacts[] = {"public_key", "public_key_pem", NULL};
 static const char *const outputs[] = {"key_type", "curve", "label", "id", "token", "private", "sensitive",
-				      "extractable", "sign", "decrypt", "derive", "local", "always_sensitive",
+				      "extractable", "sign", "decrypt", "derive", "unwrap", "sign_recover", "local", "always_sensitive",
 				      "never_extractable", "public_key_sha256", NULL};
 
 const struct step_type step_key_generate = {

@@ -3,6 +3,9 @@
 set -u
 TOP=$(cd "$(dirname "$0")/../.." && pwd)
 CEREMONY=${CEREMONY:-$TOP/build/ceremony}
+# Debian's python3, which has python3-cbor2 and python3-cryptography from `make deps`
+# (not whatever python3 comes first on PATH).
+PYTHON=${PYTHON:-/usr/bin/python3}
 T=$(mktemp -d "${TMPDIR:-/tmp}/ceremony-test.XXXXXX")
 trap 'rm -rf "$T"' EXIT
 n=0

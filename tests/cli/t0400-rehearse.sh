@@ -40,7 +40,7 @@ expect_out "verify says it was a rehearsal" "rehearsal"
 expect_exit 0 "it matches its script" "$CEREMONY" verify "$T/r1/transcript.cts" --script "$S"
 printf '# another script\n' >"$T/other.yaml"
 expect_exit 1 "it does not match another script" "$CEREMONY" verify "$T/r1/transcript.cts" --script "$T/other.yaml"
-expect_exit 0 "the independent verifier says VALID" python3 "$TOP/tests/tools/verify_cts.py" "$T/r1/transcript.cts"
+expect_exit 0 "the independent verifier says VALID" "$PYTHON" "$TOP/tests/tools/verify_cts.py" "$T/r1/transcript.cts"
 expect_out "the independent verifier prints VALID" "VALID"
 
 sum=$(sha256sum "$T/r1/transcript.cts")
@@ -63,7 +63,7 @@ expect_exit 1 "'y' is not a confirmation" "$CEREMONY" rehearse "$S" --answers "$
 expect_out "it says to type yes" "'y' is not a confirmation"
 
 # A decision that halts.
-sed 's/{choice: store}/{choice: stop}/' "$A" >"$T/stop.yaml"
+sed "s/choice: store/choice: stop/" "$A" >"$T/stop.yaml"
 expect_exit 1 "a decision can halt the ceremony" "$CEREMONY" rehearse "$S" --answers "$T/stop.yaml" --out "$T/r4"
 expect_out "the seal says halted" "Transcript sealed: halted"
 expect_exit 3 "a halted transcript is VALID, ABORTED" "$CEREMONY" verify "$T/r4/transcript.cts"
@@ -80,7 +80,7 @@ expect_exit 1 "one person in two roles is refused" "$CEREMONY" rehearse "$S" --a
 expect_out "it says why" "separation of duties"
 
 # The terminal backend: the same answers typed on stdin, in order.
-printf '%s\n' "Alice Adams" yes "Oscar Ortiz" yes "Wendy Wu" yes yes yes yes yes yes yes yes yes yes yes yes store yes TEB-1 yes yes >"$T/typed"
+printf '%s\n' "Alice Adams" yes "Oscar Ortiz" yes "Wendy Wu" yes yes yes yes yes yes yes yes yes yes yes yes store yes TEB-1 yes yes yes >"$T/typed"
 "$CEREMONY" rehearse "$S" --out "$T/r7" <"$T/typed" >"$T/out" 2>&1; rc=$?
 [ $rc -eq 0 ] && ok "the ceremony runs from typed answers" || not_ok "the ceremony runs from typed answers" "exit $rc" "$(tail -20 "$T/out")"
 expect_exit 0 "that transcript is VALID" "$CEREMONY" verify "$T/r7/transcript.cts"

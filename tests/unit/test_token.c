@@ -157,6 +157,10 @@ static void test_module_load(void **state)
 	assert_null(m);
 	assert_string_equal(e.code, "module");
 	assert_non_null(strstr(e.msg, "/nonexistent/libnothing.so"));
+	/* A bare name is not searched for. */
+	assert_int_equal(tok_module_load("libsofthsm2.so", &m, &e), -1);
+	assert_string_equal(e.code, "module");
+	assert_non_null(strstr(e.msg, "not a path"));
 	/* A file that is not a shared object. */
 	assert_int_equal(tok_module_load("/etc/hostname", &m, &e), -1);
 	assert_string_equal(e.code, "module");
@@ -583,8 +587,8 @@ static void test_store(void **state)
 {
 	struct err e = {0};
 	struct softhsm_store *st = NULL;
-	char parent[] = "/tmp/ceremony-unit-parent.XXXXXX";
-	char path[512], conf_before[512], line[512];
+	const char *tmp = getenv("TMPDIR");
+	char parent[256], path[512], conf_before[512], line[512];
 	const char *before = getenv("SOFTHSM2_CONF");
 	struct stat sb;
 	FILE *f;
@@ -595,6 +599,7 @@ static void test_store(void **state)
 	snprintf(conf_before, sizeof conf_before, "%s", before);
 	snprintf(path, sizeof path, "%s/softhsm2.conf", softhsm_store_dir(fx.store));
 	assert_string_equal(conf_before, path);
+	snprintf(parent, sizeof parent, "%s/ceremony-unit-parent.XXXXXX", tmp && *tmp ? tmp : "/tmp");
 	assert_non_null(mkdtemp(parent));
 
 	/* A store under a given parent, removed on free; SOFTHSM2_CONF comes back. */

@@ -1,0 +1,349 @@
+/* ceremony verify: the auditor's check of a transcript (TRANSCRIPT.md,
+ * "What a verifier checks"). The exit status carries the verdict so scripts
+ * need not parse the text. */
+#include <ctype.h>
+#include <errno.h>
+#include <inttypes.h>
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include "cmd.h"
+#include "transcript.h"
+#include "words.h"
+
+enum {
+	MAX_TRANSCRIPT = 256 * 1024 * 1024,   /* far above any ceremony; bounds memory on a hostile file */
+	MAX_SCRIPT = 16 * 1024 * 1024,
+	MAX_ANCHORS = 256,
+};
+
+void cmd_verify_usage(FILE *f)
+{
+	fputs("usage: ceremony verify FILE [--script S] [--anchor SEQ:HEX]... [--json]\n"
+	      "\n"
+	      "Checks a transcript (ceremony-transcript/1): each record's COSE signature and\n"
+	      "deterministic encoding, the shape of each entry, the hash chain, the ceremony id,\n"
+	      "the time order, the order of steps, the signer, and the seal. Prints the verdict\n"
+	      "first, then the title, mode, record count, time span, signer kid(s) and head\n"
+	      "(hex and PGP words, to compare with the paper log).\n"
+	      "\n"
+	      "options:\n"
+	      "  --script S        also check that S is byte for byte the script the ceremony ran\n"
+	      "  --anchor SEQ:HEX  also check a head from the paper log: HEX (64 hex digits,\n"
+	      "                    spaces allowed) is the head before record SEQ, as shown at\n"
+	      "                    the checkpoint SEQ; may be given more than once\n"
+	      "  --json            print one JSON object instead of text\n"
+	      "  -h, --help        print this help\n"
+	      "\n"
+	      "EXIT STATUS\n"
+	      "  0  VALID: sealed, the ceremony completed\n"
+	      "  3  VALID, ABORTED: sealed, the ceremony was aborted or halted at a decision\n"
+	      "  4  INCOMPLETE: every record is good but there is no seal (truncated, torn\n"
+	      "     tail after a crash, or still running)\n"
+	      "  1  INVALID: a record is bad; its seq and the reason are printed\n"
+	      "  2  the file or script could not be read, or bad usage\n"
+	      "\n"
+	      "EXAMPLES\n"
+	      "  ceremony verify out/transcript.cts --script ceremonies/course-exercise.yaml\n"
+	      "  ceremony verify transcript.cts --anchor '7:E582 94F2 ...' --json\n",
+	      f);
+}
+
+static int usage_error(const char *fmt, ...) CER_PRINTF(1, 2);
+
+static int usage_error(const char *fmt, ...)
+{
+	va_list ap;
+	fputs("ceremony verify: ", stderr);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputs("\n", stderr);
+	cmd_verify_usage(stderr);
+	return EXIT_USAGE;
+}
+
+/* "SEQ:HEX", HEX as 64 hex digits with any spaces between them (as copied from
+ * the paper log, which groups them). */
+static bool parse_anchor(const char *s, struct ts_anchor *a)
+{
+	const char *colon = strchr(s, ':');
+	char *end;
+	size_t nd = 0;
+	unsigned long long seq;
+
+	if (!colon || colon == s || !isdigit((unsigned char)s[0]))
+		return false;
+	errno = 0;
+	seq = strtoull(s, &end, 10);
+	if (errno || end != colon)
+		return false;
+	a->seq = seq;
+	for (const char *p = colon + 1; *p; p++) {
+		int v;
+		if (*p == ' ' || *p == '\t')
+			continue;
+		if (!isxdigit((unsigned char)*p) || nd >= 64)
+			return false;
+		v = isdigit((unsigned char)*p) ? *p - '0' : (tolower((unsigned char)*p) - 'a' + 10);
+		if (nd % 2 == 0)
+			a->head[nd / 2] = (uint8_t)(v << 4);
+		else
+			a->head[nd / 2] |= (uint8_t)v;
+		nd++;
+	}
+	return nd == 64;
+}
+
+/* ISO 8601 UTC with milliseconds. */
+static void iso_time(uint64_t ms, char *out, size_t cap)
+{
+	time_t t = (time_t)(ms / 1000);
+	struct tm tm;
+	char base[32];
+	if (!gmtime_r(&t, &tm) || strftime(base, sizeof base, "%Y-%m-%dT%H:%M:%S", &tm) == 0) {
+		snprintf(out, cap, "?");
+		return;
+	}
+	snprintf(out, cap, "%s.%03uZ", base, (unsigned)(ms % 1000));
+}
+
+static const char *verdict_word(enum ts_verdict v)
+{
+	switch (v) {
+	case TS_VALID:
+		return "VALID";
+	case TS_VALID_ABORTED:
+		return "ABORTED";
+	case TS_INCOMPLETE:
+		return "INCOMPLETE";
+	case TS_INVALID:
+		return "INVALID";
+	case TS_UNREADABLE:
+		break;
+	}
+	return "UNREADABLE";
+}
+
+static const char *seal_text(int status)
+{
+	switch (status) {
+	case TS_COMPLETED:
+		return "completed";
+	case TS_SEAL_ABORTED:
+		return "aborted";
+	case TS_HALTED:
+		return "halted at a decision";
+	}
+	return "none";
+}
+
+static void json_string(FILE *f, const char *s)
+{
+	fputc('"', f);
+	for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
+		if (*p == '"' || *p == '\\')
+			fprintf(f, "\\%c", *p);
+		else if (*p == '\n')
+			fputs("\\n", f);
+		else if (*p < 0x20 || *p == 0x7f)
+			fprintf(f, "\\u%04x", *p);
+		else
+			fputc(*p, f);   /* UTF-8 passes through; the transcript's text is UTF-8 */
+	}
+	fputc('"', f);
+}
+
+static void print_json(FILE *f, const struct ts_report *r)
+{
+	char hex[65], t0[40], t1[40];
+
+	fputs("{\"verdict\":", f);
+	json_string(f, verdict_word(r->verdict));
+	fprintf(f, ",\"records\":%" PRIu64, r->records);
+	fputs(",\"head\":", f);
+	if (r->records)
+		json_string(f, words_hex(r->head, 32, hex, sizeof hex));
+	else
+		fputs("null", f);
+	fputs(",\"kids\":[", f);
+	for (size_t i = 0; i < r->n_kids; i++) {
+		if (i)
+			fputc(',', f);
+		json_string(f, words_hex(r->kids[i], 32, hex, sizeof hex));
+	}
+	fputc(']', f);
+	if (r->bad_seq >= 0)
+		fprintf(f, ",\"bad_seq\":%" PRId64, r->bad_seq);
+	else
+		fputs(",\"bad_seq\":null", f);
+	fputs(",\"reason\":", f);
+	json_string(f, r->reason);
+	if (r->records) {
+		fputs(",\"title\":", f);
+		json_string(f, r->title);
+		fputs(",\"mode\":", f);
+		json_string(f, r->rehearsal ? "rehearsal" : "live");
+		fputs(",\"cid\":", f);
+		json_string(f, words_hex(r->cid, 16, hex, sizeof hex));
+		iso_time(r->first_ms, t0, sizeof t0);
+		iso_time(r->last_ms, t1, sizeof t1);
+		fputs(",\"first_time\":", f);
+		json_string(f, t0);
+		fputs(",\"last_time\":", f);
+		json_string(f, t1);
+	}
+	if (r->seal_status >= 0)
+		fprintf(f, ",\"seal_status\":%d", r->seal_status);
+	else
+		fputs(",\"seal_status\":null", f);
+	fputs("}\n", f);
+}
+
+static void print_text(FILE *f, const struct ts_report *r)
+{
+	char hex[96], words[1024], t0[40], t1[40];
+
+	switch (r->verdict) {
+	case TS_VALID:
+		fputs("VALID\n", f);
+		break;
+	case TS_VALID_ABORTED:
+		fputs("VALID, ABORTED\n", f);
+		break;
+	case TS_INCOMPLETE:
+		fprintf(f, "INCOMPLETE\nreason:   %s\n", r->reason);
+		break;
+	case TS_INVALID:
+		fprintf(f, "INVALID at seq %" PRId64 ": %s\n", r->bad_seq, r->reason);
+		break;
+	case TS_UNREADABLE:
+		fprintf(f, "UNREADABLE: %s\n", r->reason);
+		return;
+	}
+	if (r->records == 0)
+		return;
+	fprintf(f, "title:    %s\n", r->title);
+	fprintf(f, "mode:     %s\n", r->rehearsal ? "rehearsal" : "live");
+	if (r->seal_status >= 0)
+		fprintf(f, "seal:     %s\n", seal_text(r->seal_status));
+	fprintf(f, "records:  %" PRIu64 "%s\n", r->records, r->verdict == TS_INVALID ? " good before the bad one" : "");
+	iso_time(r->first_ms, t0, sizeof t0);
+	iso_time(r->last_ms, t1, sizeof t1);
+	fprintf(f, "time:     %s .. %s\n", t0, t1);
+	fprintf(f, "ceremony: %s\n", words_hex(r->cid, 16, hex, sizeof hex));
+	for (size_t i = 0; i < r->n_kids; i++) {
+		fprintf(f, "%s %s\n", i ? "          " : "signer:  ", words_hex_groups(r->kids[i], 32, 2, hex, sizeof hex));
+		fprintf(f, "          %s\n", words_pgp_line(r->kids[i], 32, words, sizeof words));
+	}
+	fprintf(f, "head:     %s\n", words_hex_groups(r->head, 32, 2, hex, sizeof hex));
+	fprintf(f, "          %s\n", words_pgp_line(r->head, 32, words, sizeof words));
+}
+
+/* An unreadable input still gets a verdict object in --json mode, so a caller
+ * parsing stdout always finds one. */
+static int unreadable(bool json, const struct err *e)
+{
+	if (json) {
+		struct ts_report r = {.verdict = TS_UNREADABLE, .bad_seq = -1, .seal_status = -1};
+		snprintf(r.reason, sizeof r.reason, "%s", e->msg);
+		print_json(stdout, &r);
+	}
+	fprintf(stderr, "ceremony verify: %s\n", e->msg);
+	return EXIT_USAGE;
+}
+
+int cmd_verify(int argc, char **argv)
+{
+	const char *file = NULL, *script_path = NULL;
+	struct ts_anchor *anchors = NULL;
+	struct ts_verify_opts o = {0};
+	struct ts_report r;
+	struct err e = {{0}, {0}};
+	uint8_t *data = NULL, *script = NULL;
+	size_t len = 0, script_len = 0, n_anchors = 0;
+	bool json = false;
+	int ret = EXIT_USAGE;
+
+	anchors = calloc(MAX_ANCHORS, sizeof *anchors);
+	if (!anchors) {
+		fprintf(stderr, "ceremony verify: out of memory\n");
+		goto out;
+	}
+	for (int i = 1; i < argc; i++) {
+		const char *a = argv[i];
+		if (cmd_is_help(a)) {
+			cmd_verify_usage(stdout);
+			ret = EXIT_OK;
+			goto out;
+		} else if (strcmp(a, "--json") == 0) {
+			json = true;
+		} else if (strcmp(a, "--script") == 0 || strncmp(a, "--script=", 9) == 0) {
+			const char *v = a[8] == '=' ? a + 9 : (i + 1 < argc ? argv[++i] : NULL);
+			if (!v || !*v) {
+				ret = usage_error("%s needs a file", "--script");
+				goto out;
+			}
+			script_path = v;
+		} else if (strcmp(a, "--anchor") == 0 || strncmp(a, "--anchor=", 9) == 0) {
+			const char *v = a[8] == '=' ? a + 9 : (i + 1 < argc ? argv[++i] : NULL);
+			if (!v) {
+				ret = usage_error("%s needs SEQ:HEX", "--anchor");
+				goto out;
+			}
+			if (n_anchors == MAX_ANCHORS) {
+				ret = usage_error("too many anchors (at most %d)", MAX_ANCHORS);
+				goto out;
+			}
+			if (!parse_anchor(v, &anchors[n_anchors])) {
+				ret = usage_error("bad anchor '%s': want SEQ:HEX with 64 hex digits", v);
+				goto out;
+			}
+			n_anchors++;
+		} else if (a[0] == '-' && a[1]) {
+			ret = usage_error("unknown option '%s'", a);
+			goto out;
+		} else if (file) {
+			ret = usage_error("one transcript at a time (extra '%s')", a);
+			goto out;
+		} else {
+			file = a;
+		}
+	}
+	if (!file) {
+		ret = usage_error("no transcript given");
+		goto out;
+	}
+	if (ts_read_file(file, MAX_TRANSCRIPT, &data, &len, &e) != 0) {
+		ret = unreadable(json, &e);
+		goto out;
+	}
+	if (script_path) {
+		if (ts_read_file(script_path, MAX_SCRIPT, &script, &script_len, &e) != 0) {
+			ret = unreadable(json, &e);
+			goto out;
+		}
+		o.script = script;
+		o.script_len = script_len;
+	}
+	o.anchors = anchors;
+	o.n_anchors = n_anchors;
+	if (ts_verify(data, len, &o, &r, &e) != 0) {
+		ret = unreadable(json, &e);
+		goto out;
+	}
+	if (json)
+		print_json(stdout, &r);
+	else
+		print_text(stdout, &r);
+	/* The verdict values are the exit statuses (transcript.h). */
+	ret = (int)r.verdict;
+out:
+	free(anchors);
+	free(data);
+	free(script);
+	return ret;
+}
