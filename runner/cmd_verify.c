@@ -61,8 +61,9 @@ static int usage_error(const char *fmt, ...)
 	va_start(ap, fmt);
 	vfprintf(stderr, fmt, ap);
 	va_end(ap);
-	fputs("\n", stderr);
-	cmd_verify_usage(stderr);
+	fputs("\nusage: ceremony verify FILE [--script S] [--anchor SEQ:HEX]... [--json]\n"
+	      "(ceremony verify --help for more)\n",
+	      stderr);
 	return EXIT_USAGE;
 }
 
@@ -236,7 +237,8 @@ static void print_text(FILE *f, const struct ts_report *r)
 	fprintf(f, "time:     %s .. %s\n", t0, t1);
 	fprintf(f, "ceremony: %s\n", words_hex(r->cid, 16, hex, sizeof hex));
 	for (size_t i = 0; i < r->n_kids; i++) {
-		fprintf(f, "%s %s\n", i ? "          " : "signer:  ", words_hex_groups(r->kids[i], 32, 2, hex, sizeof hex));
+		fprintf(f, "%-10s%s\n", i ? "" : r->n_kids > 1 ? "signers:" : "signer:",
+			words_hex_groups(r->kids[i], 32, 2, hex, sizeof hex));
 		fprintf(f, "          %s\n", words_pgp_line(r->kids[i], 32, words, sizeof words));
 	}
 	fprintf(f, "head:     %s\n", words_hex_groups(r->head, 32, 2, hex, sizeof hex));

@@ -83,6 +83,10 @@ int main(int argc, char **argv)
 	}
 	for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++)
 		if (!strcmp(argv[1], commands[i].name)) {
+			if (argc == 3 && !strcmp(argv[2], "--version")) {
+				printf("%s\n", interp_runner_version());
+				return EXIT_OK;
+			}
 			int rc = commands[i].run(argc - 1, argv + 1);
 			fflush(stdout);
 			return rc;

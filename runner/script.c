@@ -22,6 +22,10 @@ static const struct ylimits script_limits = {
 
 enum {
 	MAX_STEPS = 1000,
+	/* Far beyond any ceremony; they keep every lookup and list check cheap. */
+	MAX_ROLES = 100,
+	MAX_TOKENS = 100,
+	MAX_RECORD = 100,
 	MAX_NAME = 63,
 	MAX_TOKEN_LABEL = 32, /* CK_TOKEN_INFO.label is 32 bytes (PKCS#11 3.0 §3.2) */
 	MAX_ROLE_COUNT = 100,
@@ -46,7 +50,7 @@ static const char *const on_fail_keys[] = {"retry", "decision", NULL};
 const struct step *script_step(const struct ceremony *c, const char *id)
 {
 	size_t i;
-	for (i = 0; c && i < c->n_steps; i++)
+	for (i = 0; i < c->n_steps; i++)
 		if (c->steps[i].id && strcmp(c->steps[i].id, id) == 0)
 			return &c->steps[i];
 	return NULL;
@@ -55,7 +59,7 @@ const struct step *script_step(const struct ceremony *c, const char *id)
 const struct role *script_role(const struct ceremony *c, const char *name)
 {
 	size_t i;
-	for (i = 0; c && i < c->n_roles; i++)
+	for (i = 0; i < c->n_roles; i++)
 		if (strcmp(c->roles[i].name, name) == 0)
 			return &c->roles[i];
 	return NULL;
@@ -64,7 +68,7 @@ const struct role *script_role(const struct ceremony *c, const char *name)
 const struct token_decl *script_token(const struct ceremony *c, const char *name)
 {
 	size_t i;
-	for (i = 0; c && i < c->n_tokens; i++)
+	for (i = 0; i < c->n_tokens; i++)
 		if (strcmp(c->tokens[i].name, name) == 0)
 			return &c->tokens[i];
 	return NULL;
@@ -171,6 +175,9 @@ static int load_roles(struct ceremony *c, const struct ynode *root, struct err *
 		return -1;
 	if (map->n == 0)
 		return script_err(c, map, e, "expected at least one role in 'roles', found none");
+	if (map->n > MAX_ROLES)
+		return script_err(c, map->keys[MAX_ROLES], e, "too many roles: expected at most %d, found %zu", MAX_ROLES,
+				  map->n);
 	c->roles = calloc(map->n, sizeof *c->roles);
 	if (!c->roles)
 		return err_set(e, "memory", "out of memory");
@@ -212,6 +219,9 @@ static int load_tokens(struct ceremony *c, const struct ynode *root, struct err 
 		return -1;
 	if (map->n == 0)
 		return 0;
+	if (map->n > MAX_TOKENS)
+		return script_err(c, map->keys[MAX_TOKENS], e, "too many tokens: expected at most %d, found %zu", MAX_TOKENS,
+				  map->n);
 	c->tokens = calloc(map->n, sizeof *c->tokens);
 	if (!c->tokens)
 		return err_set(e, "memory", "out of memory");
@@ -385,6 +395,9 @@ static int load_record(struct ceremony *c, struct step *s, struct err *e)
 		return -1;
 	if (map->n == 0)
 		return 0;
+	if (map->n > MAX_RECORD)
+		return script_err(c, map->keys[MAX_RECORD], e, "too many record fields in step '%s': expected at most %d, "
+							       "found %zu", s->id, MAX_RECORD, map->n);
 	s->record = calloc(map->n, sizeof *s->record);
 	if (!s->record)
 		return err_set(e, "memory", "out of memory");
@@ -591,7 +604,7 @@ static int step_keys(const struct step *s, const char ***out, struct err *e)
 
 static int load_step_body(struct ceremony *c, struct step *s, struct err *e)
 {
-	const char **keys = NULL;
+	const char **keys = NULL, *note;
 	const struct ynode *n;
 	char what[160];
 	int ret = -1;
@@ -601,15 +614,12 @@ static int load_step_body(struct ceremony *c, struct step *s, struct err *e)
 	snprintf(what, sizeof what, "step '%s'", s->id);
 	if (ynode_only_keys(c->doc, s->node, keys, what, e))
 		goto out;
-	if (want_opt_str(c, s->node, "title", what, &s->title, e) || want_opt_str(c, s->node, "say", what, &s->say, e))
+	/* note is for reviewers only: checked to be text, not kept in the model. */
+	if (want_opt_str(c, s->node, "title", what, &s->title, e) || want_opt_str(c, s->node, "say", what, &s->say, e) ||
+	    want_opt_str(c, s->node, "note", what, &note, e))
 		goto out;
 	if (!s->title)
 		s->title = s->id;
-	{
-		const char *note;
-		if (want_opt_str(c, s->node, "note", what, &note, e))
-			goto out;
-	}
 	n = ynode_get(s->node, "performed_by");
 	if (n) {
 		snprintf(what, sizeof what, "'performed_by' of step '%s'", s->id);
@@ -647,6 +657,23 @@ out:
 	return ret;
 }
 
+/* A sign-off comes from someone recorded present in its role, so a step with
+ * sign-offs before any attendance step could never pass: refused here, not in the room. */
+static int check_signoffs_after_attendance(const struct ceremony *c, struct err *e)
+{
+	for (size_t i = 0; i < c->n_steps; i++) {
+		const struct step *s = &c->steps[i];
+		if (!strcmp(s->type->name, "attendance"))
+			return 0;
+		if (s->n_signoff)
+			return script_err(c, ynode_get(s->node, "signoff"), e,
+					  "step '%s' asks for sign-offs, but no attendance step comes before it to record "
+					  "who is present",
+					  s->id);
+	}
+	return 0;
+}
+
 static int load_steps(struct ceremony *c, const struct ynode *root, struct err *e)
 {
 	const struct ynode *seq = ynode_get(root, "steps");
@@ -673,7 +700,7 @@ static int load_steps(struct ceremony *c, const struct ynode *root, struct err *
 	for (i = 0; i < c->n_steps; i++)
 		if (load_step_body(c, &c->steps[i], e))
 			return -1;
-	return 0;
+	return check_signoffs_after_attendance(c, e);
 }
 
 static int load_model(struct ceremony *c, struct err *e)

@@ -669,16 +669,17 @@ out:
 	return ret;
 }
 
-static int doc_new(const char *name, const char *code, struct ydoc **out, struct err *e)
+/* An empty document carrying the name and code for messages; NULL (e set) when out of memory. */
+static struct ydoc *doc_new(const char *name, const char *code, struct err *e)
 {
 	struct ydoc *d = calloc(1, sizeof *d);
 	if (!d || !(d->name = strdup(name ? name : "(input)"))) {
 		free(d);
-		return err_set(e, "memory", "%s: out of memory", name ? name : "(input)");
+		err_set(e, "memory", "%s: out of memory", name ? name : "(input)");
+		return NULL;
 	}
 	d->code = code ? code : "script";
-	*out = d;
-	return 0;
+	return d;
 }
 
 int ydoc_parse(const char *name, const uint8_t *data, size_t len, const struct ylimits *lim, const char *code,
@@ -690,7 +691,7 @@ int ydoc_parse(const char *name, const uint8_t *data, size_t len, const struct y
 	*out = NULL;
 	if (!lim)
 		lim = &default_limits;
-	if (doc_new(name, code, &d, e))
+	if (!(d = doc_new(name, code, e)))
 		goto out;
 	/* Refuse before copying: the size limit also bounds our own memory. */
 	if (len > lim->file) {
@@ -741,7 +742,7 @@ int ydoc_load(const char *path, const struct ylimits *lim, const char *code, str
 	*out = NULL;
 	if (!lim)
 		lim = &default_limits;
-	if (doc_new(path, code, &d, e))
+	if (!(d = doc_new(path, code, e)))
 		goto out;
 	/* O_NONBLOCK: opening a FIFO must not hang the check; it is refused below. */
 	fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);

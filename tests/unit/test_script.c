@@ -240,9 +240,9 @@ static void test_unknown_keys(void **state)
 	refused("ceremony: 1\nzzz: T\n", "s.yaml:2:1: unknown key 'zzz' in the script; expected one of: ceremony, title, "
 					 "description, separation, roles, tokens, steps");
 	refused("ceremony: 1\ntitle: T\nroles:\n  operator: {count: 1, cuont: 2}\n",
-		"s.yaml:4:25: unknown key 'cuont' in role 'operator' (did you mean 'count'?)");
+		"s.yaml:4:24: unknown key 'cuont' in role 'operator' (did you mean 'count'?)");
 	refused("ceremony: 1\ntitle: T\nroles: {a: {count: 1}}\ntokens:\n  root: {lable: X}\n",
-		"s.yaml:5:11: unknown key 'lable' in token 'root' (did you mean 'label'?)");
+		"s.yaml:5:10: unknown key 'lable' in token 'root' (did you mean 'label'?)");
 }
 
 static void test_unknown_type(void **state)
@@ -330,7 +330,7 @@ static void test_script_ref_direct(void **state)
 				   "    label: K\n"
 				   "  - id: m\n    type: manual\n    note: k\n"
 				   "  - id: n\n    type: manual\n    note: k.public_key_pem\n"
-				   "  - id: o\n    type: manual\n    note: [k]\n",
+				   "  - id: o\n    type: manual\n",
 			      &c, &e), 0);
 	s = script_step(c, "m");
 	assert_int_equal(script_ref(c, s, ynode_get(s->node, "note"), &t, &art, &e), 0);
@@ -340,14 +340,17 @@ static void test_script_ref_direct(void **state)
 	assert_int_equal(script_ref(c, s, ynode_get(s->node, "note"), &t, &art, &e), 0);
 	assert_string_equal(art, "public_key_pem");
 	s = script_step(c, "o");
-	assert_int_equal(script_ref(c, s, ynode_get(s->node, "note"), &t, &art, &e), -1);
-	assert_string_equal(e.msg, "s.yaml:22:11: expected a reference to an earlier step ('STEP' or 'STEP.ARTIFACT') in "
-				   "step 'o', found a list");
-	/* k refers forward to m */
+	assert_int_equal(script_ref(c, s, s->node, &t, &art, &e), -1);
+	assert_string_equal(e.msg, "s.yaml:20:5: expected a reference to an earlier step ('STEP' or 'STEP.ARTIFACT') in "
+				   "step 'o', found a map");
+	assert_int_equal(script_ref(c, s, NULL, &t, &art, &e), -1);
+	assert_string_equal(e.msg, "s.yaml:20:5: expected a reference to an earlier step ('STEP' or 'STEP.ARTIFACT') in "
+				   "step 'o', found nothing");
+	/* Only earlier steps: k cannot refer to itself. */
 	s = script_step(c, "k");
 	assert_int_equal(script_ref(c, s, ynode_get(script_step(c, "n")->node, "note"), NULL, NULL, &e), -1);
-	assert_string_equal(e.msg, "s.yaml:19:11: unknown step in reference 'k.public_key_pem' of step 'k'; expected "
-				   "the id of an earlier step");
+	assert_string_equal(e.msg, "s.yaml:19:11: step 'k' refers to itself in 'k.public_key_pem'; expected an earlier "
+				   "step");
 	assert_int_equal(script_err(c, s->node, &e, "custom %d", 7), -1);
 	assert_string_equal(e.msg, "s.yaml:9:5: custom 7");
 	script_free(c);
@@ -437,9 +440,9 @@ static void test_missing(void **state)
 	refused("ceremony: 1\ntitle: T\nroles: {a: {count: 1}}\n", "s.yaml:1:1: missing required key 'steps' in the script");
 	refused("ceremony: 1\ntitle:\n", "s.yaml:2:7: expected text for 'title' of the script, found nothing");
 	refused("ceremony: 1\ntitle: T\nroles:\n  a: {description: x}\n",
-		"s.yaml:4:7: missing required key 'count' in role 'a'");
+		"s.yaml:4:6: missing required key 'count' in role 'a'");
 	refused("ceremony: 1\ntitle: T\nroles: {a: {count: 1}}\ntokens:\n  root: {description: x}\n",
-		"s.yaml:5:10: missing required key 'label' in token 'root'");
+		"s.yaml:5:9: missing required key 'label' in token 'root'");
 	refused(HEAD "  - type: manual\n", "s.yaml:9:5: missing required key 'id' in step 1");
 	refused(HEAD "  - id: a\n    say: hi\n", "s.yaml:9:5: missing required key 'type' in step 'a'");
 	refused(HEAD "  - id: a\n    type: key.generate\n    algorithm: ec-p256\n    label: K\n",
@@ -448,7 +451,7 @@ static void test_missing(void **state)
 	refused(HEAD "  - id: a\n    type: token.info\n    token: rooot\n",
 		"s.yaml:11:12: undeclared token 'rooot' in 'token' of step 'a' (did you mean 'root'?)");
 	refused("ceremony: 1\ntitle: T\nroles: {a: {count: 1}}\nsteps:\n  - {id: i, type: token.info, token: root}\n",
-		"s.yaml:5:39: undeclared token 'root' in 'token' of step 'i'; the script declares no 'tokens'");
+		"s.yaml:5:38: undeclared token 'root' in 'token' of step 'i'; the script declares no 'tokens'");
 }
 
 static void test_shapes(void **state)
@@ -492,6 +495,30 @@ static void test_too_many_steps(void **state)
 		used += (size_t)snprintf(text + used, cap - used, "  - {id: s%zu, type: manual}\n", i);
 	assert_true(used < cap);
 	refused(text, "s.yaml:1009:5: too many steps: expected at most 1000, found 1001");
+	free(text);
+}
+
+static void test_too_many_roles_tokens_fields(void **state)
+{
+	size_t cap = 64 * 1024, used, i;
+	char *text = malloc(cap);
+	(void)state;
+	assert_non_null(text);
+	used = (size_t)snprintf(text, cap, "ceremony: 1\ntitle: T\nroles:\n");
+	for (i = 0; i < 101; i++)
+		used += (size_t)snprintf(text + used, cap - used, "  r%zu: {count: 1}\n", i);
+	refused(text, "s.yaml:104:3: too many roles: expected at most 100, found 101");
+
+	used = (size_t)snprintf(text, cap, "ceremony: 1\ntitle: T\nroles: {a: {count: 1}}\ntokens:\n");
+	for (i = 0; i < 101; i++)
+		used += (size_t)snprintf(text + used, cap - used, "  t%zu: {label: T}\n", i);
+	refused(text, "s.yaml:105:3: too many tokens: expected at most 100, found 101");
+
+	used = (size_t)snprintf(text, cap, "%s  - id: a\n    type: manual\n    record:\n", HEAD);
+	for (i = 0; i < 101; i++)
+		used += (size_t)snprintf(text + used, cap - used, "      f%zu:\n", i);
+	assert_true(used < cap);
+	refused(text, "s.yaml:112:7: too many record fields in step 'a': expected at most 100, found 101");
 	free(text);
 }
 
@@ -541,6 +568,7 @@ int main(void)
 		cmocka_unit_test(test_shapes),
 		cmocka_unit_test(test_expect),
 		cmocka_unit_test(test_too_many_steps),
+		cmocka_unit_test(test_too_many_roles_tokens_fields),
 		cmocka_unit_test(test_load_file),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -1,0 +1,719 @@
+/* Unit tests for runner/transcript.c: the writer (O_EXCL, chain, sync) and the
+ * verifier's verdicts on good, damaged, truncated and spliced transcripts. */
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <dirent.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+#include <cmocka.h>
+#include <openssl/sha.h>
+#include "runner/transcript.h"
+
+static const char script_text[] = "title: Test ceremony\nsteps: []\n";
+
+struct fx {
+	char dir[64];
+	char path[128];
+	struct cose_signer *s;
+};
+
+static int setup(void **state)
+{
+	struct fx *f = calloc(1, sizeof *f);
+	struct err e;
+	if (!f)
+		return -1;
+	snprintf(f->dir, sizeof f->dir, "/tmp/test-transcript.XXXXXX");
+	if (!mkdtemp(f->dir))
+		return -1;
+	snprintf(f->path, sizeof f->path, "%s/t.cts", f->dir);
+	f->s = cose_signer_new_memory_es256(&e);
+	if (!f->s)
+		return -1;
+	umask(022);
+	*state = f;
+	return 0;
+}
+
+static int teardown(void **state)
+{
+	struct fx *f = *state;
+	DIR *d = opendir(f->dir);
+	struct dirent *de;
+	char p[512];
+	while (d && (de = readdir(d)) != NULL) {
+		if (de->d_name[0] == '.')
+			continue;
+		snprintf(p, sizeof p, "%s/%s", f->dir, de->d_name);
+		unlink(p);
+	}
+	if (d)
+		closedir(d);
+	rmdir(f->dir);
+	cose_signer_free(f->s);
+	free(f);
+	return 0;
+}
+
+/* --- bodies ------------------------------------------------------------------ */
+
+static cbor_item_t *step_begin(const char *id, uint64_t pos)
+{
+	struct err e;
+	cbor_item_t *b = dcbor_map(), *params = dcbor_map();
+	assert_int_equal(dcbor_put(params, "text", dcbor_text("hello"), &e), 0);
+	assert_int_equal(dcbor_put_u(b, 0, dcbor_text(id), &e), 0);
+	assert_int_equal(dcbor_put_u(b, 1, dcbor_uint(pos), &e), 0);
+	assert_int_equal(dcbor_put_u(b, 2, dcbor_text("note"), &e), 0);
+	assert_int_equal(dcbor_put_u(b, 3, params, &e), 0);
+	return b;
+}
+
+static cbor_item_t *step_result(const char *id, uint64_t begin_seq)
+{
+	struct err e;
+	const char content[] = "-----BEGIN CERTIFICATE-----\n";
+	uint8_t h[32];
+	cbor_item_t *b = dcbor_map(), *out = dcbor_map(), *arts = dcbor_array(), *art = dcbor_map();
+	SHA256((const uint8_t *)content, strlen(content), h);
+	assert_int_equal(dcbor_put(out, "ok", dcbor_bool(true), &e), 0);
+	assert_int_equal(dcbor_put_u(art, 0, dcbor_text("root.pem"), &e), 0);
+	assert_int_equal(dcbor_put_u(art, 1, dcbor_bytes(h, 32), &e), 0);
+	assert_int_equal(dcbor_put_u(art, 2, dcbor_uint(strlen(content)), &e), 0);
+	assert_int_equal(dcbor_put_u(art, 3, dcbor_text("application/x-pem-file"), &e), 0);
+	assert_int_equal(dcbor_put_u(art, 4, dcbor_bytes(content, strlen(content)), &e), 0);
+	assert_int_equal(dcbor_push(arts, art, &e), 0);
+	assert_int_equal(dcbor_put_u(b, 0, dcbor_text(id), &e), 0);
+	assert_int_equal(dcbor_put_u(b, 1, dcbor_uint(begin_seq), &e), 0);
+	assert_int_equal(dcbor_put_u(b, 2, dcbor_uint(TS_PASSED), &e), 0);
+	assert_int_equal(dcbor_put_u(b, 3, out, &e), 0);
+	assert_int_equal(dcbor_put_u(b, 6, arts, &e), 0);
+	return b;
+}
+
+static cbor_item_t *checkpoint(const char *label)
+{
+	struct err e;
+	cbor_item_t *b = dcbor_map();
+	assert_int_equal(dcbor_put_u(b, 0, dcbor_text(label), &e), 0);
+	return b;
+}
+
+static cbor_item_t *resume(uint64_t last_good)
+{
+	struct err e;
+	uint8_t h[32];
+	cbor_item_t *b = dcbor_map();
+	SHA256((const uint8_t *)"", 0, h);
+	assert_int_equal(dcbor_put_u(b, 0, dcbor_uint(last_good), &e), 0);
+	assert_int_equal(dcbor_put_u(b, 1, dcbor_uint(0), &e), 0);
+	assert_int_equal(dcbor_put_u(b, 2, dcbor_bytes(h, 32), &e), 0);
+	assert_int_equal(dcbor_put_u(b, 3, dcbor_text("power cut"), &e), 0);
+	return b;
+}
+
+static cbor_item_t *seal(uint64_t status)
+{
+	struct err e;
+	cbor_item_t *b = dcbor_map(), *sum = dcbor_map();
+	assert_int_equal(dcbor_put(sum, "steps", dcbor_uint(1), &e), 0);
+	assert_int_equal(dcbor_put_u(b, 0, dcbor_uint(status), &e), 0);
+	assert_int_equal(dcbor_put_u(b, 1, sum, &e), 0);
+	return b;
+}
+
+/* Appends body (consumed) and checks the seq it got. */
+static void append(struct ts_writer *w, enum ts_kind kind, cbor_item_t *body, uint64_t want_seq)
+{
+	struct err e;
+	uint64_t seq = 99;
+	if (ts_append(w, kind, body, &seq, &e) != 0)
+		fail_msg("append kind %d: %s", (int)kind, e.msg);
+	assert_int_equal(seq, want_seq);
+	cbor_decref(&body);
+}
+
+static struct ts_writer *open_writer(const char *path, struct cose_signer *s)
+{
+	struct ts_genesis g = {
+		.title = "Test ceremony",
+		.script = (const uint8_t *)script_text,
+		.script_len = strlen(script_text),
+		.rehearsal = true,
+		.runner = "ceremony test",
+		.signer_where = "memory",
+	};
+	struct ts_writer *w = NULL;
+	struct err e;
+	cbor_item_t *host = dcbor_map();
+	assert_int_equal(dcbor_put(host, "hostname", dcbor_text("test"), &e), 0);
+	g.host = host;
+	if (ts_writer_open(path, s, &g, &w, &e) != 0)
+		fail_msg("open: %s", e.msg);
+	cbor_decref(&host);
+	assert_int_equal(ts_writer_next_seq(w), 1);
+	return w;
+}
+
+/* genesis, step-begin, step-result, checkpoint, and a seal unless status < 0.
+ * head receives the writer's head. */
+static void write_std(const char *path, struct cose_signer *s, int status, uint8_t head[32])
+{
+	struct ts_writer *w = open_writer(path, s);
+	append(w, TS_STEP_BEGIN, step_begin("s1", 0), 1);
+	append(w, TS_STEP_RESULT, step_result("s1", 1), 2);
+	append(w, TS_CHECKPOINT, checkpoint("after s1"), 3);
+	if (status >= 0)
+		append(w, TS_SEAL, seal((uint64_t)status), 4);
+	if (head)
+		ts_writer_head(w, head);
+	ts_writer_close(w);
+}
+
+static void read_all(const char *path, uint8_t **data, size_t *len)
+{
+	struct err e;
+	if (ts_read_file(path, 1 << 24, data, len, &e) != 0)
+		fail_msg("read: %s", e.msg);
+}
+
+static void verify(const uint8_t *data, size_t len, const struct ts_verify_opts *o, struct ts_report *r)
+{
+	struct err e;
+	if (ts_verify(data, len, o, r, &e) != 0)
+		fail_msg("verify: %s", e.msg);
+}
+
+/* Splits a transcript into its records: off[i], len[i]; returns the count. */
+static size_t split(const uint8_t *data, size_t len, size_t *off, size_t *rlen, size_t max)
+{
+	size_t n = 0, at = 0;
+	while (at < len) {
+		cbor_item_t *it = NULL;
+		size_t used;
+		struct err e;
+		assert_true(n < max);
+		if (dcbor_decode_strict(data + at, len - at, true, &it, &used, &e) != 0)
+			fail_msg("split: %s", e.msg);
+		cbor_decref(&it);
+		off[n] = at;
+		rlen[n] = used;
+		n++;
+		at += used;
+	}
+	return n;
+}
+
+/* The decoded entry of the record at data[0..n) (caller decrefs). */
+static cbor_item_t *entry_of(const uint8_t *data, size_t n)
+{
+	cbor_item_t *rec = NULL, *arr, *ent = NULL;
+	size_t used;
+	struct err e;
+	assert_int_equal(dcbor_decode_strict(data, n, true, &rec, &used, &e), 0);
+	arr = cbor_tag_item(rec);
+	assert_int_equal(dcbor_decode_strict(cbor_bytestring_handle(cbor_array_handle(arr)[2]),
+					     cbor_bytestring_length(cbor_array_handle(arr)[2]), false, &ent, &used, &e),
+			 0);
+	cbor_decref(&arr);
+	cbor_decref(&rec);
+	return ent;
+}
+
+/* --- tests ------------------------------------------------------------------- */
+
+static void test_valid(void **state)
+{
+	struct fx *f = *state;
+	uint8_t head[32], *data;
+	size_t len;
+	struct ts_report r;
+	struct stat st;
+	(void)state;
+	write_std(f->path, f->s, TS_COMPLETED, head);
+	assert_int_equal(stat(f->path, &st), 0);
+	assert_int_equal(st.st_mode & 0777, 0644);
+	read_all(f->path, &data, &len);
+	verify(data, len, NULL, &r);
+	assert_int_equal(r.verdict, TS_VALID);
+	assert_int_equal(r.records, 5);
+	assert_int_equal(r.bad_seq, -1);
+	assert_int_equal(r.seal_status, TS_COMPLETED);
+	assert_memory_equal(r.head, head, 32);
+	assert_int_equal(r.n_kids, 1);
+	assert_memory_equal(r.kids[0], f->s->kid, 32);
+	assert_string_equal(r.title, "Test ceremony");
+	assert_true(r.rehearsal);
+	assert_true(r.first_ms > 1600000000000ULL);
+	assert_true(r.first_ms <= r.last_ms);
+	free(data);
+}
+
+static void test_chain_links(void **state)
+{
+	struct fx *f = *state;
+	uint8_t *data, h[32], cid[16];
+	size_t len, off[16], rl[16], n;
+	uint64_t last_time = 0;
+	write_std(f->path, f->s, TS_COMPLETED, NULL);
+	read_all(f->path, &data, &len);
+	n = split(data, len, off, rl, 16);
+	assert_int_equal(n, 5);
+	for (size_t i = 0; i < n; i++) {
+		cbor_item_t *ent = entry_of(data + off[i], rl[i]);
+		cbor_item_t *prev = dcbor_get_u(ent, 1), *c = dcbor_get_u(ent, 2);
+		uint64_t seq = 99, t = 0;
+		assert_true(dcbor_as_u64(dcbor_get_u(ent, 0), &seq));
+		assert_int_equal(seq, i);
+		assert_int_equal(cbor_bytestring_length(prev), 32);
+		if (i == 0) {
+			memset(h, 0, 32);
+			memcpy(cid, cbor_bytestring_handle(c), 16);
+		} else {
+			SHA256(data + off[i - 1], rl[i - 1], h);
+		}
+		/* record n's prev is SHA-256 of record n-1's complete bytes */
+		assert_memory_equal(cbor_bytestring_handle(prev), h, 32);
+		assert_memory_equal(cbor_bytestring_handle(c), cid, 16);
+		assert_true(dcbor_as_u64(dcbor_get_u(ent, 3), &t));
+		assert_true(t >= last_time);
+		last_time = t;
+		cbor_decref(&ent);
+	}
+	assert_int_equal(off[n - 1] + rl[n - 1], len);
+	free(data);
+}
+
+static void test_excl(void **state)
+{
+	struct fx *f = *state;
+	struct ts_genesis g = {.title = "x", .script = (const uint8_t *)"", .runner = "t"};
+	struct ts_writer *w = NULL;
+	struct err e;
+	uint8_t *before, *after;
+	size_t lb, la;
+	write_std(f->path, f->s, TS_COMPLETED, NULL);
+	read_all(f->path, &before, &lb);
+	assert_int_equal(ts_writer_open(f->path, f->s, &g, &w, &e), -1);
+	assert_null(w);
+	assert_string_equal(e.code, "io");
+	read_all(f->path, &after, &la);
+	assert_int_equal(la, lb);
+	assert_memory_equal(after, before, lb);
+	free(before);
+	free(after);
+}
+
+static void test_truncated(void **state)
+{
+	struct fx *f = *state;
+	uint8_t *data, h[32];
+	size_t len, off[16], rl[16], n;
+	struct ts_report r;
+	char want[64];
+	write_std(f->path, f->s, TS_COMPLETED, NULL);
+	read_all(f->path, &data, &len);
+	n = split(data, len, off, rl, 16);
+	/* cut in the middle of the last record */
+	verify(data, off[n - 1] + rl[n - 1] / 2, NULL, &r);
+	assert_int_equal(r.verdict, TS_INCOMPLETE);
+	assert_int_equal(r.records, n - 1);
+	snprintf(want, sizeof want, "torn tail at byte offset %zu", off[n - 1]);
+	assert_non_null(strstr(r.reason, want));
+	SHA256(data + off[n - 2], rl[n - 2], h);
+	assert_memory_equal(r.head, h, 32);
+	/* every cut inside the file is INCOMPLETE, never INVALID or VALID */
+	for (size_t cut = 1; cut < len; cut++) {
+		verify(data, cut, NULL, &r);
+		assert_int_equal(r.verdict, TS_INCOMPLETE);
+	}
+	/* empty */
+	verify(data, 0, NULL, &r);
+	assert_int_equal(r.verdict, TS_INCOMPLETE);
+	assert_int_equal(r.records, 0);
+	free(data);
+}
+
+static void test_flipped(void **state)
+{
+	struct fx *f = *state;
+	uint8_t *data;
+	size_t len, off[16], rl[16], n;
+	struct ts_report r;
+	write_std(f->path, f->s, TS_COMPLETED, NULL);
+	read_all(f->path, &data, &len);
+	n = split(data, len, off, rl, 16);
+	/* a byte in the middle of record 2 (inside its payload) */
+	data[off[2] + rl[2] / 2] ^= 0x01;
+	verify(data, len, NULL, &r);
+	assert_int_equal(r.verdict, TS_INVALID);
+	assert_int_equal(r.bad_seq, 2);
+	assert_int_equal(r.records, 2);
+	data[off[2] + rl[2] / 2] ^= 0x01;
+	/* the last byte of each record (inside its signature) */
+	for (size_t i = 0; i < n; i++) {
+		data[off[i] + rl[i] - 1] ^= 0x80;
+		verify(data, len, NULL, &r);
+		assert_int_equal(r.verdict, TS_INVALID);
+		assert_int_equal(r.bad_seq, (int64_t)i);
+		data[off[i] + rl[i] - 1] ^= 0x80;
+	}
+	/* no single flipped bit anywhere yields VALID (a flipped length may look
+	 * like a torn tail, which is INCOMPLETE: still not VALID) */
+	for (size_t i = 0; i < len; i++) {
+		data[i] ^= 0x04;
+		verify(data, len, NULL, &r);
+		if (r.verdict == TS_VALID || r.verdict == TS_VALID_ABORTED)
+			fail_msg("flipping byte %zu went unnoticed", i);
+		data[i] ^= 0x04;
+	}
+	free(data);
+}
+
+static void test_no_seal(void **state)
+{
+	struct fx *f = *state;
+	uint8_t *data;
+	size_t len;
+	struct ts_report r;
+	write_std(f->path, f->s, -1, NULL);
+	read_all(f->path, &data, &len);
+	verify(data, len, NULL, &r);
+	assert_int_equal(r.verdict, TS_INCOMPLETE);
+	assert_int_equal(r.records, 4);
+	assert_int_equal(r.seal_status, -1);
+	assert_non_null(strstr(r.reason, "no seal"));
+	free(data);
+}
+
+static void test_aborted(void **state)
+{
+	struct fx *f = *state;
+	uint8_t *data;
+	size_t len;
+	struct ts_report r;
+	char p2[160];
+	write_std(f->path, f->s, TS_SEAL_ABORTED, NULL);
+	read_all(f->path, &data, &len);
+	verify(data, len, NULL, &r);
+	assert_int_equal(r.verdict, TS_VALID_ABORTED);
+	assert_int_equal(r.seal_status, TS_SEAL_ABORTED);
+	free(data);
+	snprintf(p2, sizeof p2, "%s/halted.cts", f->dir);
+	write_std(p2, f->s, TS_HALTED, NULL);
+	read_all(p2, &data, &len);
+	verify(data, len, NULL, &r);
+	assert_int_equal(r.verdict, TS_VALID_ABORTED);
+	assert_int_equal(r.seal_status, TS_HALTED);
+	free(data);
+}
+
+static void test_anchors(void **state)
+{
+	struct fx *f = *state;
+	uint8_t *data;
+	size_t len, off[16], rl[16];
+	struct ts_report r;
+	struct ts_anchor a[2] = {{0}};
+	struct ts_verify_opts o = {.anchors = a, .n_anchors = 2};
+	write_std(f->path, f->s, TS_COMPLETED, NULL);
+	read_all(f->path, &data, &len);
+	(void)split(data, len, off, rl, 16);
+	/* the checkpoint (seq 3) showed the head before it: SHA-256 of record 2 */
+	a[0].seq = 3;
+	SHA256(data + off[2], rl[2], a[0].head);
+	a[1].seq = 0;   /* head before genesis: 32 zero bytes */
+	verify(data, len, &o, &r);
+	assert_int_equal(r.verdict, TS_VALID);
+	/* a wrong head */
+	a[0].head[31] ^= 1;
+	verify(data, len, &o, &r);
+	assert_int_equal(r.verdict, TS_INVALID);
+	assert_int_equal(r.bad_seq, 3);
+	assert_non_null(strstr(r.reason, "anchor"));
+	a[0].head[31] ^= 1;
+	/* the head of record 3 itself is not the anchor of seq 3 */
+	SHA256(data + off[3], rl[3], a[0].head);
+	verify(data, len, &o, &r);
+	assert_int_equal(r.verdict, TS_INVALID);
+	/* beyond the end: the paper log knows records the file lacks */
+	a[0].seq = 9;
+	verify(data, len, &o, &r);
+	assert_int_equal(r.verdict, TS_INVALID);
+	assert_int_equal(r.bad_seq, 9);
+	/* an anchor still catches a truncated file's missing part */
+	SHA256(data + off[2], rl[2], a[0].head);
+	a[0].seq = 3;
+	verify(data, off[3], &o, &r);
+	assert_int_equal(r.verdict, TS_INVALID);
+	free(data);
+}
+
+static void test_script(void **state)
+{
+	struct fx *f = *state;
+	uint8_t *data;
+	size_t len;
+	struct ts_report r;
+	struct ts_verify_opts o = {.script = (const uint8_t *)script_text, .script_len = strlen(script_text)};
+	write_std(f->path, f->s, TS_COMPLETED, NULL);
+	read_all(f->path, &data, &len);
+	verify(data, len, &o, &r);
+	assert_int_equal(r.verdict, TS_VALID);
+	o.script_len--;   /* one byte short: another script */
+	verify(data, len, &o, &r);
+	assert_int_equal(r.verdict, TS_INVALID);
+	assert_int_equal(r.bad_seq, 0);
+	assert_non_null(strstr(r.reason, "script"));
+	free(data);
+}
+
+static void test_writer_rules(void **state)
+{
+	struct fx *f = *state;
+	struct ts_writer *w = open_writer(f->path, f->s);
+	struct err e;
+	cbor_item_t *bad = dcbor_map(), *out = dcbor_map(), *res;
+	uint8_t *data;
+	size_t len, len_before;
+	struct ts_report r;
+	struct stat st;
+
+	/* a step-begin without its step type: refused, nothing written */
+	assert_int_equal(stat(f->path, &st), 0);
+	len_before = (size_t)st.st_size;
+	assert_int_equal(dcbor_put_u(bad, 0, dcbor_text("s1"), &e), 0);
+	assert_int_equal(ts_append(w, TS_STEP_BEGIN, bad, NULL, &e), -1);
+	assert_int_equal(stat(f->path, &st), 0);
+	assert_int_equal((size_t)st.st_size, len_before);
+	/* an unknown key */
+	assert_int_equal(dcbor_put_u(bad, 1, dcbor_uint(0), &e), 0);
+	assert_int_equal(dcbor_put_u(bad, 2, dcbor_text("note"), &e), 0);
+	assert_int_equal(dcbor_put_u(bad, 3, dcbor_map(), &e), 0);
+	assert_int_equal(dcbor_put_u(bad, 17, dcbor_map(), &e), 0);
+	assert_int_equal(ts_append(w, TS_STEP_BEGIN, bad, NULL, &e), -1);
+	cbor_decref(&bad);
+	/* a float among the outputs */
+	res = dcbor_map();
+	assert_int_equal(dcbor_put(out, "pi", cbor_build_float8(3.14), &e), 0);
+	assert_int_equal(dcbor_put_u(res, 0, dcbor_text("s1"), &e), 0);
+	assert_int_equal(dcbor_put_u(res, 1, dcbor_uint(1), &e), 0);
+	assert_int_equal(dcbor_put_u(res, 2, dcbor_uint(0), &e), 0);
+	assert_int_equal(dcbor_put_u(res, 3, out, &e), 0);
+	assert_int_equal(ts_append(w, TS_STEP_RESULT, res, NULL, &e), -1);
+	assert_string_equal(e.code, "cbor");
+	cbor_decref(&res);
+	/* genesis twice; a resume naming a signer (this writer has one) */
+	bad = checkpoint("x");
+	assert_int_equal(ts_append(w, TS_GENESIS, bad, NULL, &e), -1);
+	cbor_decref(&bad);
+	bad = resume(0);
+	assert_int_equal(dcbor_put_u(bad, 4, dcbor_map(), &e), 0);
+	assert_int_equal(ts_append(w, TS_RESUME, bad, NULL, &e), -1);
+	cbor_decref(&bad);
+	assert_int_equal(stat(f->path, &st), 0);
+	assert_int_equal((size_t)st.st_size, len_before);
+	/* the writer still works after refusals */
+	append(w, TS_STEP_BEGIN, step_begin("s1", 0), 1);
+	append(w, TS_STEP_RESULT, step_result("s1", 1), 2);
+	append(w, TS_SEAL, seal(0), 3);
+	/* nothing after the seal */
+	bad = checkpoint("late");
+	assert_int_equal(ts_append(w, TS_CHECKPOINT, bad, NULL, &e), -1);
+	cbor_decref(&bad);
+	ts_writer_close(w);
+	ts_writer_close(NULL);
+	read_all(f->path, &data, &len);
+	verify(data, len, NULL, &r);
+	assert_int_equal(r.verdict, TS_VALID);
+	assert_int_equal(r.records, 4);
+	free(data);
+}
+
+static void test_step_order(void **state)
+{
+	struct fx *f = *state;
+	char p[160];
+	uint8_t *data;
+	size_t len;
+	struct ts_report r;
+	struct ts_writer *w;
+
+	/* two step-begins in a row */
+	w = open_writer(f->path, f->s);
+	append(w, TS_STEP_BEGIN, step_begin("s1", 0), 1);
+	append(w, TS_STEP_BEGIN, step_begin("s2", 1), 2);
+	ts_writer_close(w);
+	read_all(f->path, &data, &len);
+	verify(data, len, NULL, &r);
+	assert_int_equal(r.verdict, TS_INVALID);
+	assert_int_equal(r.bad_seq, 2);
+	free(data);
+
+	/* a result naming the wrong step id, then one naming no step-begin */
+	snprintf(p, sizeof p, "%s/b.cts", f->dir);
+	w = open_writer(p, f->s);
+	append(w, TS_STEP_BEGIN, step_begin("s1", 0), 1);
+	append(w, TS_STEP_RESULT, step_result("s2", 1), 2);
+	ts_writer_close(w);
+	read_all(p, &data, &len);
+	verify(data, len, NULL, &r);
+	assert_int_equal(r.verdict, TS_INVALID);
+	assert_int_equal(r.bad_seq, 2);
+	free(data);
+	snprintf(p, sizeof p, "%s/c.cts", f->dir);
+	w = open_writer(p, f->s);
+	append(w, TS_STEP_RESULT, step_result("s1", 0), 1);
+	ts_writer_close(w);
+	read_all(p, &data, &len);
+	verify(data, len, NULL, &r);
+	assert_int_equal(r.verdict, TS_INVALID);
+	assert_int_equal(r.bad_seq, 1);
+	free(data);
+
+	/* across a resume a step may begin again */
+	snprintf(p, sizeof p, "%s/d.cts", f->dir);
+	w = open_writer(p, f->s);
+	append(w, TS_STEP_BEGIN, step_begin("s1", 0), 1);
+	append(w, TS_RESUME, resume(1), 2);
+	append(w, TS_STEP_BEGIN, step_begin("s1", 0), 3);
+	append(w, TS_STEP_RESULT, step_result("s1", 3), 4);
+	append(w, TS_SEAL, seal(0), 5);
+	ts_writer_close(w);
+	read_all(p, &data, &len);
+	verify(data, len, NULL, &r);
+	assert_int_equal(r.verdict, TS_VALID);
+	free(data);
+}
+
+static void test_reorder_and_drop(void **state)
+{
+	struct fx *f = *state;
+	uint8_t *data, *copy;
+	size_t len, off[16], rl[16];
+	struct ts_report r;
+	write_std(f->path, f->s, TS_COMPLETED, NULL);
+	read_all(f->path, &data, &len);
+	(void)split(data, len, off, rl, 16);
+	copy = malloc(len);
+	assert_non_null(copy);
+	/* drop record 2 */
+	memcpy(copy, data, off[2]);
+	memcpy(copy + off[2], data + off[3], len - off[3]);
+	verify(copy, len - rl[2], NULL, &r);
+	assert_int_equal(r.verdict, TS_INVALID);
+	assert_int_equal(r.bad_seq, 2);
+	/* swap records 2 and 3 */
+	memcpy(copy, data, off[2]);
+	memcpy(copy + off[2], data + off[3], rl[3]);
+	memcpy(copy + off[2] + rl[3], data + off[2], rl[2]);
+	memcpy(copy + off[4], data + off[4], len - off[4]);
+	verify(copy, len, NULL, &r);
+	assert_int_equal(r.verdict, TS_INVALID);
+	assert_int_equal(r.bad_seq, 2);
+	/* junk after the seal */
+	memcpy(copy, data, len);
+	verify(copy, len, NULL, &r);
+	assert_int_equal(r.verdict, TS_VALID);
+	free(copy);
+	copy = malloc(len + 1);
+	assert_non_null(copy);
+	memcpy(copy, data, len);
+	copy[len] = 0;
+	verify(copy, len + 1, NULL, &r);
+	assert_int_equal(r.verdict, TS_INVALID);
+	assert_int_equal(r.bad_seq, 5);
+	free(copy);
+	free(data);
+}
+
+/* Replaces record k of a with record k of b, writing the result to a. */
+static void splice(const char *pa, const char *pb, size_t k, uint8_t **out, size_t *out_len)
+{
+	uint8_t *a, *b, *c;
+	size_t la, lb, oa[16], ra[16], ob[16], rb[16];
+	read_all(pa, &a, &la);
+	read_all(pb, &b, &lb);
+	(void)split(a, la, oa, ra, 16);
+	(void)split(b, lb, ob, rb, 16);
+	c = malloc(la + rb[k]);
+	assert_non_null(c);
+	memcpy(c, a, oa[k]);
+	memcpy(c + oa[k], b + ob[k], rb[k]);
+	memcpy(c + oa[k] + rb[k], a + oa[k] + ra[k], la - oa[k] - ra[k]);
+	*out = c;
+	*out_len = la - ra[k] + rb[k];
+	free(a);
+	free(b);
+}
+
+static void test_spliced(void **state)
+{
+	struct fx *f = *state;
+	char pb[160], pc[160];
+	struct err e;
+	struct cose_signer *other = cose_signer_new_memory_es256(&e);
+	uint8_t *c;
+	size_t lc;
+	struct ts_report r;
+	assert_non_null(other);
+	snprintf(pb, sizeof pb, "%s/other.cts", f->dir);
+	snprintf(pc, sizeof pc, "%s/same-key.cts", f->dir);
+	write_std(f->path, f->s, TS_COMPLETED, NULL);
+	write_std(pb, other, TS_COMPLETED, NULL);
+	/* another ceremony, its own audit key: the kid gives it away */
+	splice(f->path, pb, 2, &c, &lc);
+	verify(c, lc, NULL, &r);
+	assert_int_equal(r.verdict, TS_INVALID);
+	assert_int_equal(r.bad_seq, 2);
+	assert_non_null(strstr(r.reason, "kid"));
+	free(c);
+	/* even signed by the same key, the ceremony id gives it away */
+	write_std(pc, f->s, TS_COMPLETED, NULL);
+	splice(f->path, pc, 2, &c, &lc);
+	verify(c, lc, NULL, &r);
+	assert_int_equal(r.verdict, TS_INVALID);
+	assert_int_equal(r.bad_seq, 2);
+	assert_non_null(strstr(r.reason, "ceremony id"));
+	free(c);
+	cose_signer_free(other);
+}
+
+static void test_read_file(void **state)
+{
+	struct fx *f = *state;
+	uint8_t *data = NULL;
+	size_t len;
+	struct err e;
+	write_std(f->path, f->s, TS_COMPLETED, NULL);
+	assert_int_equal(ts_read_file(f->path, 10, &data, &len, &e), -1);
+	assert_null(data);
+	assert_int_equal(ts_read_file("/nonexistent/x.cts", 10, &data, &len, &e), -1);
+	assert_string_equal(e.code, "io");
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_setup_teardown(test_valid, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_chain_links, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_excl, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_truncated, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_flipped, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_no_seal, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_aborted, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_anchors, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_script, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_writer_rules, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_step_order, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_reorder_and_drop, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_spliced, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_read_file, setup, teardown),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
