@@ -142,18 +142,73 @@ static const char *seal_text(int status)
 	return "none";
 }
 
+/* Length of the well-formed UTF-8 character at p (1..4), 0 if there is none.
+ * Titles and step ids come from the file being audited: a reason cut inside a
+ * character, or a title with terminal escapes, must not reach the auditor's
+ * terminal or a JSON parser as is. */
+static size_t utf8_char(const unsigned char *p)
+{
+	size_t n;
+	uint32_t cp;
+	if (p[0] < 0x80)
+		return 1;
+	if (p[0] >= 0xc2 && p[0] <= 0xdf) {
+		n = 2;
+		cp = p[0] & 0x1f;
+	} else if (p[0] >= 0xe0 && p[0] <= 0xef) {
+		n = 3;
+		cp = p[0] & 0x0f;
+	} else if (p[0] >= 0xf0 && p[0] <= 0xf4) {
+		n = 4;
+		cp = p[0] & 0x07;
+	} else {
+		return 0;
+	}
+	for (size_t i = 1; i < n; i++) {
+		if ((p[i] & 0xc0) != 0x80)
+			return 0;   /* also stops at the NUL */
+		cp = (cp << 6) | (p[i] & 0x3f);
+	}
+	if ((n == 3 && cp < 0x800) || (n == 4 && cp < 0x10000) || cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff))
+		return 0;
+	return n;
+}
+
+/* Text from the transcript for the terminal: control characters and broken
+ * UTF-8 become '?'. */
+static void put_safe(FILE *f, const char *s)
+{
+	const unsigned char *p = (const unsigned char *)s;
+	while (*p) {
+		size_t n = utf8_char(p);
+		if (n == 0 || (n == 1 && (*p < 0x20 || *p == 0x7f))) {
+			fputc('?', f);
+			p++;
+			continue;
+		}
+		fwrite(p, 1, n, f);
+		p += n;
+	}
+}
+
 static void json_string(FILE *f, const char *s)
 {
+	const unsigned char *p = (const unsigned char *)s;
 	fputc('"', f);
-	for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
+	while (*p) {
+		size_t n = utf8_char(p);
+		if (n == 0) {
+			fputs("\\ufffd", f);   /* broken UTF-8: JSON must be valid Unicode */
+			p++;
+			continue;
+		}
 		if (*p == '"' || *p == '\\')
 			fprintf(f, "\\%c", *p);
-		else if (*p == '\n')
-			fputs("\\n", f);
-		else if (*p < 0x20 || *p == 0x7f)
+		else if (n == 1 && (*p < 0x20 || *p == 0x7f))
 			fprintf(f, "\\u%04x", *p);
 		else
-			fputc(*p, f);   /* UTF-8 passes through; the transcript's text is UTF-8 */
+			fwrite(p, 1, n, f);
+		p += n;
 	}
 	fputc('"', f);
 }
@@ -216,18 +271,26 @@ static void print_text(FILE *f, const struct ts_report *r)
 		fputs("VALID, ABORTED\n", f);
 		break;
 	case TS_INCOMPLETE:
-		fprintf(f, "INCOMPLETE\nreason:   %s\n", r->reason);
+		fputs("INCOMPLETE\nreason:   ", f);
+		put_safe(f, r->reason);
+		fputc('\n', f);
 		break;
 	case TS_INVALID:
-		fprintf(f, "INVALID at seq %" PRId64 ": %s\n", r->bad_seq, r->reason);
+		fprintf(f, "INVALID at seq %" PRId64 ": ", r->bad_seq);
+		put_safe(f, r->reason);
+		fputc('\n', f);
 		break;
 	case TS_UNREADABLE:
-		fprintf(f, "UNREADABLE: %s\n", r->reason);
+		fputs("UNREADABLE: ", f);
+		put_safe(f, r->reason);
+		fputc('\n', f);
 		return;
 	}
 	if (r->records == 0)
 		return;
-	fprintf(f, "title:    %s\n", r->title);
+	fputs("title:    ", f);
+	put_safe(f, r->title);
+	fputc('\n', f);
 	fprintf(f, "mode:     %s\n", r->rehearsal ? "rehearsal" : "live");
 	if (r->seal_status >= 0)
 		fprintf(f, "seal:     %s\n", seal_text(r->seal_status));

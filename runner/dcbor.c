@@ -259,10 +259,11 @@ int dcbor_encode_tagged(uint64_t tag, const cbor_item_t *item, struct buf *out, 
 
 /* Walks the heads of the first item of data without building anything, so that
  * libcbor (whose items are freed recursively) never sees nesting deeper than
- * DCBOR_DEPTH_MAX, an indefinite length, or a count larger than the bytes left
- * could hold (which would make it preallocate on the word of the input).
- * Sets code "truncated" when the data ends inside the item: that is how a torn
- * tail looks, and the transcript reader must tell it from a damaged record. */
+ * DCBOR_DEPTH_MAX or an indefinite length, and is only handed an item that is
+ * complete within data (so no count it preallocates can exceed the input).
+ * Sets code "truncated" when the data ends inside the item before anything
+ * malformed was seen: that is how a torn tail looks, and the transcript reader
+ * must tell it from a damaged record. */
 static int scan(const uint8_t *d, size_t len, bool allow_top_tag, size_t *used, size_t *tag_head, struct err *e)
 {
 	uint64_t left[DCBOR_DEPTH_MAX + 1];
@@ -312,15 +313,14 @@ static int scan(const uint8_t *d, size_t len, bool allow_top_tag, size_t *used, 
 			break;
 		case 4:
 		case 5:
-			/* Each element takes at least one byte. */
-			if (arg > len - off || (major == 5 && arg > (len - off) / 2))
-				return err_set(e, "truncated", "container at byte %zu runs past the end", off);
 			/* Counted even when empty, as the encoder counts it. */
 			if (depth + 1 > DCBOR_DEPTH_MAX)
 				return err_set(e, "cbor", "nesting deeper than %d", DCBOR_DEPTH_MAX);
 			if (arg == 0)
 				break;
-			left[++depth] = major == 5 ? arg * 2 : arg;
+			/* Each element takes at least one byte, so a count beyond len runs
+			 * into the end of the data all the same; capping it avoids overflow. */
+			left[++depth] = arg > len ? (uint64_t)len + 1 : major == 5 ? arg * 2 : arg;
 			break;
 		case 6:
 			if (!allow_top_tag || off != 1 + argn)

@@ -30,7 +30,9 @@ int dcbor_encode_tagged(uint64_t tag, const cbor_item_t *item, struct buf *out, 
 
 /* Decodes the first item of data[0..len) into *out (caller owns: cbor_decref).
  * *used receives its length in bytes. Fails (code "cbor") on malformed input, on
- * an item that is not deterministic (re-encoding differs), or nesting deeper than 64.
+ * an item that is not deterministic (re-encoding differs), or nesting deeper than 64;
+ * with code "truncated" when data ends inside the item before anything malformed
+ * (how a torn tail looks); "nomem" when out of memory.
  * If allow_top_tag is true, the outermost item may be a tag (e.g. COSE's 18). */
 int dcbor_decode_strict(const uint8_t *data, size_t len, bool allow_top_tag,
 			cbor_item_t **out, size_t *used, struct err *e) CER_MUST_CHECK;

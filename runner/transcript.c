@@ -474,6 +474,10 @@ int ts_writer_open(const char *path, struct cose_signer *signer, const struct ts
 	int ret = -1;
 
 	*out = NULL;
+	if (!g->title || !g->runner || (!g->script && g->script_len)) {
+		err_set(e, "transcript", "genesis needs a title, the script and the runner's name");
+		goto out;
+	}
 	w = calloc(1, sizeof *w);
 	if (!w) {
 		err_set(e, "nomem", "out of memory");
@@ -631,10 +635,12 @@ static void add_kid(struct ts_report *r, const uint8_t kid[HASH_LEN])
 /* The payload of a COSE_Sign1 without verifying it (to learn a new signer). */
 static int record_payload(const cbor_item_t *rec, const uint8_t **p, size_t *n, struct err *e)
 {
-	cbor_item_t *arr, *pl;
+	cbor_item_t *arr = NULL, *pl;
 	int ret = -1;
-	if (!cbor_isa_tag(rec) || cbor_tag_value(rec) != 18)
-		return err_set(e, "cose", "record is not a COSE_Sign1 (tag 18)");
+	if (!cbor_isa_tag(rec) || cbor_tag_value(rec) != 18) {
+		err_set(e, "cose", "record is not a COSE_Sign1 (tag 18)");
+		goto out;
+	}
 	arr = cbor_tag_item(rec);
 	if (!cbor_isa_array(arr) || cbor_array_size(arr) != 4) {
 		err_set(e, "cose", "COSE_Sign1 is not an array of 4");
@@ -649,7 +655,8 @@ static int record_payload(const cbor_item_t *rec, const uint8_t **p, size_t *n, 
 	*n = cbor_bytestring_length(pl);
 	ret = 0;
 out:
-	cbor_decref(&arr);
+	if (arr)
+		cbor_decref(&arr);
 	return ret;
 }
 

@@ -17,18 +17,19 @@
 static const char script_text[] = "title: Test ceremony\nsteps: []\n";
 
 struct fx {
-	char dir[64];
-	char path[128];
+	char dir[256];
+	char path[300];
 	struct cose_signer *s;
 };
 
 static int setup(void **state)
 {
 	struct fx *f = calloc(1, sizeof *f);
+	const char *tmp = getenv("TMPDIR");
 	struct err e;
 	if (!f)
 		return -1;
-	snprintf(f->dir, sizeof f->dir, "/tmp/test-transcript.XXXXXX");
+	snprintf(f->dir, sizeof f->dir, "%s/test-transcript.XXXXXX", tmp && *tmp ? tmp : "/tmp");
 	if (!mkdtemp(f->dir))
 		return -1;
 	snprintf(f->path, sizeof f->path, "%s/t.cts", f->dir);
@@ -45,7 +46,7 @@ static int teardown(void **state)
 	struct fx *f = *state;
 	DIR *d = opendir(f->dir);
 	struct dirent *de;
-	char p[512];
+	char p[600];
 	while (d && (de = readdir(d)) != NULL) {
 		if (de->d_name[0] == '.')
 			continue;
@@ -397,7 +398,7 @@ static void test_aborted(void **state)
 	uint8_t *data;
 	size_t len;
 	struct ts_report r;
-	char p2[160];
+	char p2[400];
 	write_std(f->path, f->s, TS_SEAL_ABORTED, NULL);
 	read_all(f->path, &data, &len);
 	verify(data, len, NULL, &r);
@@ -538,7 +539,7 @@ static void test_writer_rules(void **state)
 static void test_step_order(void **state)
 {
 	struct fx *f = *state;
-	char p[160];
+	char p[400];
 	uint8_t *data;
 	size_t len;
 	struct ts_report r;
@@ -655,7 +656,7 @@ static void splice(const char *pa, const char *pb, size_t k, uint8_t **out, size
 static void test_spliced(void **state)
 {
 	struct fx *f = *state;
-	char pb[160], pc[160];
+	char pb[400], pc[400];
 	struct err e;
 	struct cose_signer *other = cose_signer_new_memory_es256(&e);
 	uint8_t *c;

@@ -1,0 +1,534 @@
+#!/usr/bin/env python3
+"""verify_cts: an independent verifier of `ceremony-transcript/1` files.
+
+Written only from TRANSCRIPT.md (the normative format, in the design notes), in
+Python with python3-cbor2 and python3-cryptography, sharing no code with the C
+implementation, so that two readings of the format must agree on the verdicts
+of tests/vectors/.
+
+usage: verify_cts.py FILE [--script S] [--anchor SEQ:HEX]...
+
+Prints the verdict first ("VALID", "VALID, ABORTED", "INCOMPLETE",
+"INVALID at seq N: reason"), then records, head and signer kids.
+Exit status: 0 VALID, 3 VALID but aborted or halted, 4 INCOMPLETE,
+1 INVALID, 2 unreadable or bad usage.
+"""
+
+import hashlib
+import sys
+
+import cbor2
+from cryptography.exceptions import InvalidSignature
+from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives.asymmetric import ec, ed25519, padding, rsa
+from cryptography.hazmat.primitives.asymmetric.utils import encode_dss_signature
+
+CONTENT_TYPE = "application/ceremony-entry+cbor"
+FORMAT = "ceremony-transcript/1"
+
+# alg -> (name, kind, hash, curve name, bytes per ECDSA coordinate)
+ALGS = {
+    -7: ("ES256", "ec", hashes.SHA256, "secp256r1", 32),
+    -35: ("ES384", "ec", hashes.SHA384, "secp384r1", 48),
+    -36: ("ES512", "ec", hashes.SHA512, "secp521r1", 66),
+    -8: ("EdDSA", "ed25519", None, None, 0),
+    -37: ("PS256", "pss", hashes.SHA256, None, 0),
+}
+
+GENESIS, STEP_BEGIN, STEP_RESULT, CHECKPOINT, RESUME, SEAL = range(6)
+
+
+class Bad(Exception):
+    """The record at hand breaks the format: INVALID."""
+
+
+class Torn(Exception):
+    """The data ends inside an item: a torn tail."""
+
+
+# --------------------------------------------------------------------------
+# CBOR: item boundaries, and the deterministic-encoding rule
+# --------------------------------------------------------------------------
+
+def item_end(b, off):
+    """Offset just past the CBOR item starting at b[off]. Raises Torn when the
+    data ends inside it before anything malformed was seen (a crash mid-write
+    leaves a prefix of a good record), and Bad when it is malformed, uses an
+    indefinite length (never deterministic) or has a tag below the top (the
+    only tag of the format is the record's 18)."""
+    start = off
+    pending = 1
+    while pending:
+        pending -= 1
+        if off >= len(b):
+            raise Torn()
+        head_at = off
+        ib = b[off]
+        major, ai = ib >> 5, ib & 31
+        off += 1
+        if ai < 24:
+            arg = ai
+        elif ai < 28:
+            n = 1 << (ai - 24)
+            if off + n > len(b):
+                raise Torn()
+            arg = int.from_bytes(b[off:off + n], "big")
+            off += n
+        elif ai == 31 and 2 <= major <= 5:
+            raise Bad("indefinite length (not deterministic)")
+        else:
+            raise Bad("malformed CBOR at byte %d" % (off - 1))
+        if major in (2, 3):
+            if off + arg > len(b):
+                raise Torn()
+            off += arg
+        elif major == 4:
+            pending += arg
+        elif major == 5:
+            pending += 2 * arg
+        elif major == 6:
+            if head_at != start:
+                raise Bad("tag inside an item")
+            pending += 1
+    return off
+
+
+def check_value(v, top_tag):
+    """Only what the format allows: uint, negative int, bstr, tstr, bool, null,
+    arrays, and maps keyed all by uints or all by tstrs; no tags inside."""
+    if isinstance(v, bool) or v is None:
+        return
+    if isinstance(v, int):
+        if not -(1 << 64) <= v < (1 << 64):
+            raise Bad("integer out of range (bignum)")
+        return
+    if isinstance(v, (bytes, str)):
+        return
+    if isinstance(v, list):
+        for x in v:
+            check_value(x, False)
+        return
+    if isinstance(v, dict):
+        keys = list(v.keys())
+        if keys:
+            if all(type(k) is int and k >= 0 for k in keys):
+                pass
+            elif all(type(k) is str for k in keys):
+                pass
+            else:
+                raise Bad("map keys are not all uints or all tstrs")
+        for x in v.values():
+            check_value(x, False)
+        return
+    if isinstance(v, cbor2.CBORTag) and top_tag and v.tag == 18:
+        check_value(v.value, False)
+        return
+    raise Bad("value of a type the format does not allow: %s" % type(v).__name__)
+
+
+def strict(b, top_tag=False):
+    """Decodes the single item b, which must be deterministically encoded: the
+    reader re-encodes what it decoded and rejects the item if the bytes differ."""
+    try:
+        v = cbor2.loads(b)
+    except Exception as e:  # any decoder complaint is a malformed record
+        raise Bad("malformed CBOR: %s" % e)
+    check_value(v, top_tag)
+    try:
+        again = cbor2.dumps(v, canonical=True)
+    except Exception as e:
+        raise Bad("cannot re-encode: %s" % e)
+    if again != b:
+        raise Bad("not deterministic CBOR")
+    return v
+
+
+# --------------------------------------------------------------------------
+# Shapes (TRANSCRIPT.md "Entry")
+# --------------------------------------------------------------------------
+
+def is_uint(v):
+    return type(v) is int and v >= 0
+
+
+def is_int(v):
+    return type(v) is int
+
+
+def is_tstr(v):
+    return type(v) is str
+
+
+def is_bstr(v, n=None):
+    return type(v) is bytes and (n is None or len(v) == n)
+
+
+def is_tstr_map(v):
+    return type(v) is dict and all(type(k) is str for k in v)
+
+
+def keys(m, required, optional, what):
+    if type(m) is not dict:
+        raise Bad("%s is not a map" % what)
+    for k in m:
+        if not is_uint(k):
+            raise Bad("%s: key %r is not a uint" % (what, k))
+        if k not in required and k not in optional:
+            raise Bad("%s: unknown key %d" % (what, k))
+    for k in required:
+        if k not in m:
+            raise Bad("%s: missing key %d" % (what, k))
+
+
+def need(cond, msg):
+    if not cond:
+        raise Bad(msg)
+
+
+def shape_signer(s, what):
+    keys(s, {0, 1, 2}, {3}, what)
+    need(is_bstr(s[0], 32) and is_bstr(s[1]) and is_int(s[2]), "%s: wrong types" % what)
+    need(3 not in s or is_tstr(s[3]), "%s: where is not text" % what)
+    need(hashlib.sha256(s[1]).digest() == s[0], "%s: kid is not SHA-256 of the SPKI" % what)
+
+
+def shape_signoffs(a):
+    need(type(a) is list, "signoffs is not an array")
+    for so in a:
+        keys(so, {0, 1, 2, 3, 4}, {5}, "signoff")
+        need(is_tstr(so[0]) and is_tstr(so[1]) and is_tstr(so[2]) and is_uint(so[3])
+             and so[4] in (0, 1) and is_uint(so[4]), "signoff: wrong types")
+        need(5 not in so or is_bstr(so[5]), "signoff: COSE_Sign1 is not a bstr")
+
+
+def shape_genesis(b):
+    keys(b, set(range(7)), {7, 8, 9}, "genesis")
+    need(b[0] == FORMAT and is_tstr(b[0]), "genesis: format is not %s" % FORMAT)
+    need(is_tstr(b[1]), "genesis: title is not text")
+    need(is_bstr(b[2], 32) and is_bstr(b[3]), "genesis: script fields have wrong types")
+    need(hashlib.sha256(b[3]).digest() == b[2], "genesis: script bytes do not match script-sha256")
+    shape_signer(b[4], "genesis signer")
+    need(is_uint(b[5]) and b[5] in (0, 1), "genesis: mode is not 0 or 1")
+    need(is_tstr(b[6]), "genesis: runner is not text")
+    need(7 not in b or is_bstr(b[7], 32), "genesis: continues is not bstr 32")
+    if 8 in b:
+        need(is_tstr_map(b[8]) and all(is_tstr(x) for x in b[8].values()), "genesis: host is not tstr => tstr")
+    if 9 in b:
+        need(type(b[9]) is list, "genesis: inputs is not an array")
+        for i in b[9]:
+            keys(i, {0, 1, 2}, set(), "genesis input")
+            need(is_tstr(i[0]) and is_bstr(i[1], 32) and is_uint(i[2]), "genesis input: wrong types")
+
+
+def shape_step_begin(b):
+    keys(b, {0, 1, 2, 3}, {4}, "step-begin")
+    need(is_tstr(b[0]) and is_uint(b[1]) and is_tstr(b[2]) and is_tstr_map(b[3]),
+         "step-begin: wrong types")
+    need(4 not in b or is_tstr(b[4]), "step-begin: role is not text")
+
+
+def shape_step_result(b):
+    keys(b, {0, 1, 2, 3}, {4, 5, 6, 7, 8, 9}, "step-result")
+    need(is_tstr(b[0]) and is_uint(b[1]) and is_uint(b[2]) and b[2] <= 4 and is_tstr_map(b[3]),
+         "step-result: wrong types")
+    if 4 in b:
+        need(type(b[4]) is list, "step-result: checks is not an array")
+        for c in b[4]:
+            keys(c, {0, 1, 2, 3}, set(), "check")
+            need(is_tstr(c[0]) and type(c[3]) is bool, "check: wrong types")
+    if 5 in b:
+        shape_signoffs(b[5])
+    if 6 in b:
+        need(type(b[6]) is list, "step-result: artifacts is not an array")
+        for a in b[6]:
+            keys(a, {0, 1, 2}, {3, 4}, "artifact")
+            need(is_tstr(a[0]) and is_bstr(a[1], 32) and is_uint(a[2]), "artifact: wrong types")
+            need(3 not in a or is_tstr(a[3]), "artifact: media type is not text")
+            if 4 in a:
+                need(is_bstr(a[4]), "artifact: content is not a bstr")
+                # check 6: embedded artifacts hash to their recorded sha256
+                need(len(a[4]) == a[2], "artifact %r: size differs from its content" % a[0])
+                need(hashlib.sha256(a[4]).digest() == a[1], "artifact %r: content does not match sha256" % a[0])
+    if 7 in b:
+        keys(b[7], {0, 1}, {2}, "decision")
+        need(is_tstr(b[7][0]) and is_tstr(b[7][1]) and (2 not in b[7] or is_tstr(b[7][2])),
+             "decision: wrong types")
+    need(8 not in b or is_tstr(b[8]), "step-result: note is not text")
+    if 9 in b:
+        keys(b[9], {0, 1}, set(), "error")
+        need(is_tstr(b[9][0]) and is_tstr(b[9][1]), "error: wrong types")
+
+
+def shape_body(kind, b):
+    if kind == GENESIS:
+        shape_genesis(b)
+    elif kind == STEP_BEGIN:
+        shape_step_begin(b)
+    elif kind == STEP_RESULT:
+        shape_step_result(b)
+    elif kind == CHECKPOINT:
+        keys(b, {0}, {1}, "checkpoint")
+        need(is_tstr(b[0]), "checkpoint: label is not text")
+        if 1 in b:
+            shape_signoffs(b[1])
+    elif kind == RESUME:
+        keys(b, {0, 1, 2, 3}, {4}, "resume")
+        need(is_uint(b[0]) and is_uint(b[1]) and is_bstr(b[2], 32) and is_tstr(b[3]), "resume: wrong types")
+        if 4 in b:
+            shape_signer(b[4], "resume signer")
+    elif kind == SEAL:
+        keys(b, {0, 1}, {2}, "seal")
+        need(is_uint(b[0]) and b[0] <= 2 and is_tstr_map(b[1]), "seal: wrong types")
+        if 2 in b:
+            shape_signoffs(b[2])
+    else:
+        raise Bad("unknown kind %r" % kind)
+
+
+# --------------------------------------------------------------------------
+# COSE_Sign1 (RFC 9052 §4.2, §4.4; RFC 9053 §2.1, §2.2; RFC 8230 §2)
+# --------------------------------------------------------------------------
+
+def open_sign1(rec):
+    need(isinstance(rec, cbor2.CBORTag) and rec.tag == 18, "record is not tag 18")
+    arr = rec.value
+    need(type(arr) is list and len(arr) == 4, "COSE_Sign1 is not an array of 4")
+    prot, unprot, payload, sig = arr
+    need(is_bstr(prot) and is_bstr(payload) and is_bstr(sig), "COSE_Sign1 fields are not byte strings")
+    need(unprot == {} and type(unprot) is dict, "unprotected header is not the empty map")
+    hdr = strict(prot)
+    need(type(hdr) is dict and set(hdr.keys()) == {1, 3, 4} and all(type(k) is int for k in hdr),
+         "protected header is not exactly {1, 3, 4}")
+    need(type(hdr[1]) is int and hdr[1] in ALGS, "alg %r is not on the list" % (hdr[1],))
+    need(hdr[3] == CONTENT_TYPE, "content type is not %s" % CONTENT_TYPE)
+    need(is_bstr(hdr[4], 32), "kid is not bstr 32")
+    return prot, payload, sig, hdr[1], hdr[4]
+
+
+def check_signature(alg, spki, prot, payload, sig):
+    name, kind, h, curve, coord = ALGS[alg]
+    try:
+        key = serialization.load_der_public_key(spki)
+    except Exception as e:
+        raise Bad("signer SPKI does not parse: %s" % e)
+    tbs = cbor2.dumps(["Signature1", prot, b"", payload], canonical=True)
+    try:
+        if kind == "ec":
+            need(isinstance(key, ec.EllipticCurvePublicKey) and key.curve.name == curve,
+                 "%s needs a %s key" % (name, curve))
+            need(len(sig) == 2 * coord, "%s signature is not r||s of %d bytes" % (name, 2 * coord))
+            r = int.from_bytes(sig[:coord], "big")
+            s = int.from_bytes(sig[coord:], "big")
+            key.verify(encode_dss_signature(r, s), tbs, ec.ECDSA(h()))
+        elif kind == "ed25519":
+            need(isinstance(key, ed25519.Ed25519PublicKey), "EdDSA needs an Ed25519 key")
+            key.verify(sig, tbs)
+        else:
+            need(isinstance(key, rsa.RSAPublicKey) and key.key_size >= 2048, "PS256 needs an RSA key of 2048+ bits")
+            key.verify(sig, tbs, padding.PSS(mgf=padding.MGF1(hashes.SHA256()), salt_length=32), hashes.SHA256())
+    except InvalidSignature:
+        raise Bad("%s signature does not verify" % name)
+
+
+# --------------------------------------------------------------------------
+# The walk (checks 1-5, then the optional 6)
+# --------------------------------------------------------------------------
+
+class Result:
+    def __init__(self):
+        self.verdict = "INCOMPLETE"
+        self.bad_seq = None
+        self.reason = ""
+        self.records = 0
+        self.head = bytes(32)
+        self.kids = []
+        self.prevs = []
+        self.script_sha256 = None
+        self.seal_status = None
+        self.title = None
+        self.mode = None
+
+    def invalid(self, seq, why):
+        self.verdict = "INVALID"
+        self.bad_seq = seq
+        self.reason = why
+
+
+def verify(data):
+    res = Result()
+    off = 0
+    pos = 0
+    signer = None            # (spki, alg, kid)
+    cid = None
+    last_time = None
+    sealed = False
+    pending = None           # (seq, step id) of a step-begin awaiting its result
+    resumed = False
+
+    while off < len(data):
+        if sealed:
+            res.invalid(pos, "data after the seal")
+            return res
+        try:
+            end = item_end(data, off)
+        except Torn:
+            res.reason = "torn tail at byte offset %d" % off
+            return res
+        except Bad as e:
+            res.invalid(pos, str(e))
+            return res
+        raw = data[off:end]
+        try:
+            rec = strict(raw, top_tag=True)
+            prot, payload, sig, alg, kid = open_sign1(rec)
+            entry = strict(payload)
+            keys(entry, {0, 1, 2, 3, 4, 5}, set(), "entry")
+            seq, prev, this_cid, t, kind, body = (entry[k] for k in range(6))
+            need(is_uint(seq) and is_bstr(prev, 32) and is_bstr(this_cid, 16) and is_uint(t) and is_uint(kind),
+                 "entry: wrong types")
+            shape_body(kind, body)
+
+            # check 1 with the signer in force; check 4: genesis names the first,
+            # only a resume may name another, and signs itself with it
+            if pos == 0:
+                need(kind == GENESIS, "record 0 is not genesis")
+                s = body[4]
+                signer = (s[1], s[2], s[0])
+            else:
+                need(kind != GENESIS, "genesis after record 0")
+                if kind == RESUME and 4 in body:
+                    s = body[4]
+                    signer = (s[1], s[2], s[0])
+            spki, signer_alg, signer_kid = signer
+            need(kid == hashlib.sha256(spki).digest(), "kid does not match the current signer")
+            need(alg == signer_alg, "record alg differs from the signer's alg")
+            check_signature(alg, spki, prot, payload, sig)
+
+            # check 3: the chain
+            need(seq == pos, "seq %d at position %d" % (seq, pos))
+            want_prev = bytes(32) if pos == 0 else res.head
+            need(prev == want_prev, "prev is not SHA-256 of the previous record")
+            if pos == 0:
+                cid = this_cid
+            need(this_cid == cid, "ceremony id changed")
+            need(last_time is None or t >= last_time, "time decreases")
+
+            # check 4: steps in order
+            if kind == STEP_BEGIN:
+                need(pending is None or resumed, "step-begin while step %r has no result" % (pending and pending[1]))
+                pending = (pos, body[0])
+                resumed = False
+            elif kind == STEP_RESULT:
+                need(pending is not None and body[1] == pending[0], "step-result names no waiting step-begin")
+                need(body[0] == pending[1], "step-result step id differs from its step-begin")
+                pending = None
+                resumed = False
+            elif kind == RESUME:
+                resumed = True
+        except Bad as e:
+            res.invalid(pos, str(e))
+            return res
+
+        if pos == 0:
+            res.title = body[1]
+            res.mode = "rehearsal" if body[5] == 1 else "live"
+            res.script_sha256 = body[2]
+        if signer[2] not in res.kids:
+            res.kids.append(signer[2])
+        if kind == SEAL:
+            sealed = True
+            res.seal_status = body[0]
+        res.prevs.append(prev)
+        res.head = hashlib.sha256(raw).digest()
+        res.records += 1
+        last_time = t
+        off = end
+        pos += 1
+
+    # check 5: exactly one seal, the last record
+    if sealed:
+        res.verdict = "VALID" if res.seal_status == 0 else "ABORTED"
+    elif res.records == 0:
+        res.reason = "empty transcript"
+    else:
+        res.reason = "no seal"
+    return res
+
+
+def optional_checks(res, script, anchors):
+    if script is not None and res.script_sha256 is not None:
+        if hashlib.sha256(script).digest() != res.script_sha256 and (res.bad_seq is None or res.bad_seq > 0):
+            res.invalid(0, "script does not match script-sha256")
+    for seq, head in anchors:
+        if res.bad_seq is not None and res.bad_seq <= seq:
+            continue
+        if seq >= res.records:
+            res.invalid(seq, "anchor %d beyond the last good record" % seq)
+        elif res.prevs[seq] != head:
+            res.invalid(seq, "anchor %d does not match" % seq)
+
+
+EXIT = {"VALID": 0, "ABORTED": 3, "INCOMPLETE": 4, "INVALID": 1}
+
+
+def main(argv):
+    path, script, anchors = None, None, []
+    args = argv[1:]
+    i = 0
+    try:
+        while i < len(args):
+            a = args[i]
+            if a in ("-h", "--help"):
+                print(__doc__)
+                return 0
+            if a == "--script":
+                i += 1
+                with open(args[i], "rb") as f:
+                    script = f.read()
+            elif a == "--anchor":
+                i += 1
+                seq, hx = args[i].split(":", 1)
+                head = bytes.fromhex("".join(hx.split()))
+                if len(head) != 32:
+                    raise ValueError("anchor head is not 32 bytes")
+                anchors.append((int(seq), head))
+            elif path is None and not a.startswith("-"):
+                path = a
+            else:
+                raise ValueError("unexpected argument %r" % a)
+            i += 1
+        if path is None:
+            raise ValueError("no transcript given")
+        with open(path, "rb") as f:
+            data = f.read()
+    except (OSError, ValueError, IndexError) as e:
+        print("verify_cts: %s" % e, file=sys.stderr)
+        return 2
+
+    res = verify(data)
+    optional_checks(res, script, anchors)
+    if res.verdict == "INVALID":
+        print("INVALID at seq %d: %s" % (res.bad_seq, res.reason))
+    elif res.verdict == "ABORTED":
+        print("VALID, ABORTED")
+    elif res.verdict == "INCOMPLETE":
+        print("INCOMPLETE (%s)" % res.reason)
+    else:
+        print("VALID")
+    if res.title is not None:
+        print("title:   %s" % res.title)
+        print("mode:    %s" % res.mode)
+    print("records: %d" % res.records)
+    print("head:    %s" % res.head.hex())
+    for k in res.kids:
+        print("kid:     %s" % k.hex())
+    return EXIT[res.verdict]
+
+
+if __name__ == "__main__":
+    try:
+        sys.exit(main(sys.argv))
+    except Exception:  # a bug here must not pass for a verdict (1 would read INVALID)
+        import traceback
+        traceback.print_exc()
+        sys.exit(2)
