@@ -11,6 +11,7 @@
 #include <string.h>
 #include <time.h>
 #include "cmd.h"
+#include "files.h"
 #include "transcript.h"
 #include "words.h"
 
@@ -382,12 +383,12 @@ int cmd_verify(int argc, char **argv)
 		ret = usage_error("no transcript given");
 		goto out;
 	}
-	if (ts_read_file(file, MAX_TRANSCRIPT, &data, &len, &e) != 0) {
+	if (files_read(file, MAX_TRANSCRIPT, &data, &len, &e) != 0) {
 		ret = unreadable(json, &e);
 		goto out;
 	}
 	if (script_path) {
-		if (ts_read_file(script_path, MAX_SCRIPT, &script, &script_len, &e) != 0) {
+		if (files_read(script_path, MAX_SCRIPT, &script, &script_len, &e) != 0) {
 			ret = unreadable(json, &e);
 			goto out;
 		}

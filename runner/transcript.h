@@ -104,7 +104,4 @@ struct ts_report {
 int ts_verify(const uint8_t *data, size_t len, const struct ts_verify_opts *o, struct ts_report *r,
 	      struct err *e) CER_MUST_CHECK;
 
-/* Reads a whole file into memory (caller frees *data), bounded by max bytes. */
-int ts_read_file(const char *path, size_t max, uint8_t **data, size_t *len, struct err *e) CER_MUST_CHECK;
-
 #endif

@@ -70,6 +70,9 @@ static void mkdirs_and_limits(void **state)
 	assert_non_null(strstr(e.msg, "too large"));
 	assert_int_equal(files_read(dir, 9, &data, &len, &e), -1);
 	assert_non_null(strstr(e.msg, "not a regular file"));
+	assert_int_equal(files_read("/nonexistent/x.cts", 10, &data, &len, &e), -1);
+	assert_string_equal(e.code, "io");
+	assert_null(data);
 	snprintf(path, sizeof path, "%s/big/under-a-file", dir);
 	assert_int_equal(files_mkdirs(path, &e), -1);
 }

@@ -12,6 +12,7 @@
 #include <unistd.h>
 #include <cmocka.h>
 #include <openssl/sha.h>
+#include "runner/files.h"
 #include "runner/transcript.h"
 
 static const char script_text[] = "title: Test ceremony\nsteps: []\n";
@@ -179,7 +180,7 @@ static void write_std(const char *path, struct cose_signer *s, int status, uint8
 static void read_all(const char *path, uint8_t **data, size_t *len)
 {
 	struct err e;
-	if (ts_read_file(path, 1 << 24, data, len, &e) != 0)
+	if (files_read(path, 1 << 24, data, len, &e) != 0)
 		fail_msg("read: %s", e.msg);
 }
 
@@ -685,19 +686,6 @@ static void test_spliced(void **state)
 	cose_signer_free(other);
 }
 
-static void test_read_file(void **state)
-{
-	struct fx *f = *state;
-	uint8_t *data = NULL;
-	size_t len;
-	struct err e;
-	write_std(f->path, f->s, TS_COMPLETED, NULL);
-	assert_int_equal(ts_read_file(f->path, 10, &data, &len, &e), -1);
-	assert_null(data);
-	assert_int_equal(ts_read_file("/nonexistent/x.cts", 10, &data, &len, &e), -1);
-	assert_string_equal(e.code, "io");
-}
-
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -714,7 +702,6 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_step_order, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_reorder_and_drop, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_spliced, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_read_file, setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -24,6 +24,7 @@
 #include <string.h>
 #include <unistd.h>
 #include <openssl/sha.h>
+#include "runner/files.h"
 #include "runner/transcript.h"
 
 static const char script[] =
@@ -100,7 +101,7 @@ static void read_vec(const char *name, uint8_t **data, size_t *len)
 	char p[4096];
 	struct err e;
 	path_of(name, p, sizeof p);
-	check(ts_read_file(p, 1 << 24, data, len, &e), p, &e);
+	check(files_read(p, 1 << 24, data, len, &e), p, &e);
 }
 
 /* --- bodies ----------------------------------------------------------------- */
