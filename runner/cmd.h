@@ -40,6 +40,9 @@ struct prompt;
  * script. Returns EXIT_OK, or EXIT_USAGE after printing why ("ceremony WHO: ..."). */
 int cmd_prepare(const char *who, const char *script, const char *answers, struct ceremony **c,
 		struct prompt **p);
+/* The output folder: `given`, or PREFIX-YYYYMMDDTHHMMSS (UTC) written into buf; checked
+ * (interp_check_out) before any token is touched. EXIT_OK or EXIT_USAGE after saying why. */
+int cmd_out_dir(const char *who, const char *given, const char *prefix, char *buf, size_t cap, const char **out);
 
 /* True when argv[i] is --help or -h; commands print their usage to stdout and return 0. */
 int cmd_is_help(const char *arg);

@@ -81,18 +81,23 @@ int cmd_rehearse(int argc, char **argv)
 		cmd_rehearse_usage(stderr);
 		return EXIT_USAGE;
 	}
-	if (!out) {
-		time_t now = time(NULL);
-		struct tm tm;
-		gmtime_r(&now, &tm);
-		strftime(default_out, sizeof default_out, "rehearsal-%Y%m%dT%H%M%S", &tm);
-		out = default_out;
-	}
 	if ((ret = cmd_prepare("rehearse", argv[optind], answers, &c, &p)) != EXIT_OK)
 		return ret;
+	if ((ret = cmd_out_dir("rehearse", out, "rehearsal", default_out, sizeof default_out, &out)) != EXIT_OK)
+		goto out;
 	ret = EXIT_FAILED;
 	if (softhsm_store_new(NULL, &store, &e) || tok_module_load(module ? module : tok_default_module(), &m, &e))
 		goto fail;
+	/* A rehearsal initialises tokens: never let --module point that at a real HSM. */
+	struct tok_module_info mi;
+	if (tok_module_info(m, &mi, &e))
+		goto fail;
+	if (!strstr(mi.manufacturer, "SoftHSM")) {
+		err_set(&e, "module", "rehearse only initialises throwaway SoftHSM tokens; '%s' is a module of '%s' "
+				      "(use `ceremony run --bind` for real tokens)",
+			module ? module : tok_default_module(), mi.manufacturer);
+		goto fail;
+	}
 	b = calloc(c->n_tokens ? c->n_tokens : 1, sizeof *b);
 	if (!b) {
 		err_set(&e, "nomem", "out of memory");

@@ -58,15 +58,10 @@ int cmd_run(int argc, char **argv)
 		cmd_run_usage(stderr);
 		return EXIT_USAGE;
 	}
-	if (!out) {
-		time_t now = time(NULL);
-		struct tm tm;
-		gmtime_r(&now, &tm);
-		strftime(default_out, sizeof default_out, "ceremony-%Y%m%dT%H%M%S", &tm);
-		out = default_out;
-	}
 	if ((ret = cmd_prepare("run", argv[optind], answers, &c, &p)) != EXIT_OK)
 		return ret;
+	if ((ret = cmd_out_dir("run", out, "ceremony", default_out, sizeof default_out, &out)) != EXIT_OK)
+		goto out;
 	if (binding_load(bind, c, &bf, &e)) {
 		fprintf(stderr, "ceremony run: %s\n", e.msg);
 		ret = EXIT_USAGE;

@@ -40,7 +40,8 @@ struct cose_signer {
 };
 
 /* Generates a fresh in-memory ES256 key (P-256). Its private scalar is held by
- * OpenSSL with secure-heap semantics where available; cose_signer_free wipes it. */
+ * OpenSSL, on its locked secure heap once secret_process_harden() has set that up
+ * (main does, first); cose_signer_free wipes it. */
 struct cose_signer *cose_signer_new_memory_es256(struct err *e) CER_MUST_CHECK;
 /* The same for any alg of the list (keys for tests and test vectors: P-256,
  * P-384, P-521, Ed25519, RSA-2048). */

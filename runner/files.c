@@ -9,8 +9,9 @@
 #include <openssl/rand.h>
 #include "files.h"
 
-static int write_all(int fd, const uint8_t *p, size_t len)
+int files_write_all(int fd, const void *data, size_t len)
 {
+	const uint8_t *p = data;
 	while (len) {
 		ssize_t w = write(fd, p, len);
 		if (w < 0) {
@@ -40,7 +41,7 @@ int files_write_new(const char *path, const void *data, size_t len, struct err *
 	fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
 	if (fd < 0)
 		return err_errno(e, "cannot create '%s'", tmp);
-	if (write_all(fd, data, len) != 0 || fsync(fd) != 0) {
+	if (files_write_all(fd, data, len) != 0 || fsync(fd) != 0) {
 		err_errno(e, "cannot write '%s'", tmp);
 		goto out;
 	}

@@ -12,6 +12,8 @@
 #include <stdint.h>
 #include "err.h"
 
+/* write(2) until all of data is written (EINTR retried); -1 with errno set on failure. */
+int files_write_all(int fd, const void *data, size_t len) CER_MUST_CHECK;
 int files_write_new(const char *path, const void *data, size_t len, struct err *e) CER_MUST_CHECK;
 /* mkdir -p with mode 0700 for new directories; existing directories are fine. */
 int files_mkdirs(const char *path, struct err *e) CER_MUST_CHECK;

@@ -24,6 +24,7 @@ enum { MAX_STEP_RUNS = 10000 };
 struct participant {
 	char *name;
 	const char *role;
+	const char *step_id;   /* the attendance step that recorded them */
 };
 
 struct made_artifact {
@@ -61,6 +62,9 @@ const char *interp_runner_version(void)
 	return "ceremony " CER_VERSION " (" CER_REVISION ")";
 }
 
+static int person_for(struct interp *in, struct step_run *r, const char *role, const char *key, const char **name,
+		      struct err *e);
+
 /* ---- services for step types (steps/steps.h) ------------------------------ */
 
 void step_show(struct step_run *r, const char *fmt, ...)
@@ -88,6 +92,10 @@ int step_confirm(struct step_run *r, const char *role, const char *key, const ch
 
 int step_output(struct step_run *r, const char *name, cbor_item_t *value, struct err *e)
 {
+	if (dcbor_get(r->outputs, name)) {
+		cbor_decref(&value);
+		return err_set(e, "internal", "step '%s' produced output '%s' twice", r->step->id, name);
+	}
 	return dcbor_put(r->outputs, name, value, e);
 }
 
@@ -95,15 +103,14 @@ int step_check(struct step_run *r, const char *what, cbor_item_t *expected, cbor
 	       struct err *e)
 {
 	cbor_item_t *c = dcbor_map();
-	if (!c) {
-		cbor_decref(&expected);
-		cbor_decref(&actual);
+	/* Each put takes its value even when it fails, so every value is handed over. */
+	int rc = !c;
+	rc |= c ? dcbor_put_u(c, 1, expected, e) : (cbor_decref(&expected), -1);
+	rc |= c ? dcbor_put_u(c, 2, actual, e) : (cbor_decref(&actual), -1);
+	if (rc || dcbor_put_u(c, 0, dcbor_text(what), e) || dcbor_put_u(c, 3, dcbor_bool(held), e)) {
+		if (c)
+			cbor_decref(&c);
 		return err_set(e, "nomem", "out of memory");
-	}
-	if (dcbor_put_u(c, 0, dcbor_text(what), e) || dcbor_put_u(c, 1, expected, e) ||
-	    dcbor_put_u(c, 2, actual, e) || dcbor_put_u(c, 3, dcbor_bool(held), e)) {
-		cbor_decref(&c);
-		return -1;
 	}
 	return dcbor_push(r->checks, c, e);
 }
@@ -248,16 +255,20 @@ int step_attend(struct step_run *r, const char *name, const char *role, struct e
 	if (!in->people[in->n_people].name)
 		return err_set(e, "nomem", "out of memory");
 	in->people[in->n_people].role = ro->name;
+	in->people[in->n_people].step_id = r->step->id;
 	in->n_people++;
 	return 0;
 }
 
-static void show_head(struct interp *in, const char *what, uint64_t seq, const uint8_t head[32])
+/* Shows an anchor for the paper log in the form `ceremony verify --anchor SEQ:HEX`
+ * takes: the head before record seq. */
+static void show_anchor(struct interp *in, const char *what, uint64_t seq, const uint8_t head[32])
 {
 	char hex[100], words[600];
-	prompt_show(in->o->prompt, PROMPT_PLAIN, "%s: seq %llu, head %s", what, (unsigned long long)seq,
-		    words_hex_groups(head, 32, 2, hex, sizeof hex));
-	prompt_show(in->o->prompt, PROMPT_PLAIN, "  in words: %s", words_pgp_line(head, 32, words, sizeof words));
+	prompt_show(in->o->prompt, PROMPT_PLAIN, "%s: anchor %llu:%s", what, (unsigned long long)seq,
+		    words_hex(head, 32, hex, sizeof hex));
+	prompt_show(in->o->prompt, PROMPT_PLAIN, "  in groups: %s", words_hex_groups(head, 32, 2, hex, sizeof hex));
+	prompt_show(in->o->prompt, PROMPT_PLAIN, "  in words:  %s", words_pgp_line(head, 32, words, sizeof words));
 }
 
 int step_write_checkpoint(struct step_run *r, const char *label, struct err *e)
@@ -273,7 +284,7 @@ int step_write_checkpoint(struct step_run *r, const char *label, struct err *e)
 	cbor_decref(&body);
 	if (rc)
 		return -1;
-	show_head(in, "checkpoint for the paper log", seq, head);
+	show_anchor(in, "checkpoint for the paper log", seq, head);
 	char hex[100];
 	return step_output(r, "checkpoint_seq", dcbor_uint(seq), e) ||
 	       step_output(r, "checkpoint_prev", dcbor_text(words_hex(head, 32, hex, sizeof hex)), e);
@@ -281,13 +292,10 @@ int step_write_checkpoint(struct step_run *r, const char *label, struct err *e)
 
 /* ---- the interpreter ------------------------------------------------------ */
 
-static const char *const common_keys[] = {"id", "type", "title", "say", "performed_by", "confirm",
-					  "signoff", "expect", "record", "on_fail", "note", NULL};
-
 static bool is_common(const char *k)
 {
-	for (size_t i = 0; common_keys[i]; i++)
-		if (!strcmp(common_keys[i], k))
+	for (size_t i = 0; script_common_keys[i]; i++)
+		if (!strcmp(script_common_keys[i], k))
 			return true;
 	return false;
 }
@@ -356,6 +364,11 @@ static const char *acting_role(const struct interp *in, const struct step *s)
 const char *step_role(const struct step_run *r)
 {
 	return acting_role(r->in, r->step);
+}
+
+int step_person(struct step_run *r, const char *role, const char *key, const char **name, struct err *e)
+{
+	return person_for(r->in, r, role, key, name, e);
 }
 
 /* Text form of an output value, for Expected vs Actual. */
@@ -470,8 +483,21 @@ static int take_confirmations(struct step_run *r, struct err *e)
 	return 0;
 }
 
-/* Picks who signs for role: the one present, or asks which one when several are. */
-static int signer_for(struct interp *in, struct step_run *r, const char *role, const char **name,
+/* A new attempt of an attendance step starts from nobody it recorded before. */
+static void forget_attendance(struct interp *in, const char *step_id)
+{
+	size_t k = 0;
+	for (size_t i = 0; i < in->n_people; i++) {
+		if (!strcmp(in->people[i].step_id, step_id))
+			free(in->people[i].name);
+		else
+			in->people[k++] = in->people[i];
+	}
+	in->n_people = k;
+}
+
+/* Picks who acts for role: the one present, or asks which one (under key) when several are. */
+static int person_for(struct interp *in, struct step_run *r, const char *role, const char *key, const char **name,
 		      struct err *e)
 {
 	size_t count = 0, last = 0;
@@ -481,8 +507,7 @@ static int signer_for(struct interp *in, struct step_run *r, const char *role, c
 			last = i;
 		}
 	if (count == 0)
-		return err_set(e, "signoff",
-			       "step '%s': nobody is present as %s to sign off (attendance must record a %s first)",
+		return err_set(e, "not-present", "step '%s': nobody is present as %s (attendance must record a %s first)",
 			       r->step->id, role, role);
 	if (count == 1) {
 		*name = in->people[last].name;
@@ -490,8 +515,8 @@ static int signer_for(struct interp *in, struct step_run *r, const char *role, c
 	}
 	char *who = NULL;
 	char q[256];
-	snprintf(q, sizeof q, "name of the %s signing off", role);
-	if (step_ask(r, role, "signoff_by", q, &who, e))
+	snprintf(q, sizeof q, "name of the %s (%s)", role, key);
+	if (step_ask(r, role, key, q, &who, e))
 		return -1;
 	for (size_t i = 0; i < in->n_people; i++)
 		if (!strcmp(in->people[i].role, role) && !strcmp(in->people[i].name, who)) {
@@ -499,7 +524,7 @@ static int signer_for(struct interp *in, struct step_run *r, const char *role, c
 			free(who);
 			return 0;
 		}
-	err_set(e, "signoff", "step '%s': '%s' is not present as %s and cannot sign off for that role", r->step->id,
+	err_set(e, "not-present", "step '%s': '%s' is not present as %s and cannot act for that role", r->step->id,
 		who, role);
 	free(who);
 	return -1;
@@ -510,7 +535,7 @@ static int take_signoffs(struct interp *in, struct step_run *r, cbor_item_t *sig
 	for (size_t i = 0; i < r->step->n_signoff; i++) {
 		const char *role = r->step->signoff[i], *name = NULL;
 		char statement[768];
-		if (signer_for(in, r, role, &name, e))
+		if (person_for(in, r, role, "signoff_by", &name, e))
 			return -1;
 		snprintf(statement, sizeof statement,
 			 "I, %s, %s, attest that step '%s' was performed as read aloud and its Actual is as recorded",
@@ -537,16 +562,15 @@ static int take_signoffs(struct interp *in, struct step_run *r, cbor_item_t *sig
 
 static int begin_record(struct interp *in, const struct step *s, uint64_t *seq, struct err *e)
 {
-	cbor_item_t *body = dcbor_map(), *params = NULL;
+	cbor_item_t *body = dcbor_map(), *params;
 	int rc = -1;
 	if (!body)
 		return err_set(e, "nomem", "out of memory");
-	if (!(params = step_params(in, s, e)))
+	if (!(params = step_params(in, s, e)) || dcbor_put_u(body, 3, params, e))
 		goto out;
 	if (dcbor_put_u(body, 0, dcbor_text(s->id), e) || dcbor_put_u(body, 1, dcbor_uint(s->index), e) ||
-	    dcbor_put_u(body, 2, dcbor_text(s->type->name), e) || dcbor_put_u(body, 3, params, e))
+	    dcbor_put_u(body, 2, dcbor_text(s->type->name), e))
 		goto out;
-	params = NULL;
 	if (s->performed_by && dcbor_put_u(body, 4, dcbor_text(s->performed_by), e))
 		goto out;
 	rc = ts_append(in->w, TS_STEP_BEGIN, body, seq, e);
@@ -618,6 +642,7 @@ static int run_attempt(struct interp *in, struct step_run *r, enum ts_outcome *o
 	}
 	if (begin_record(in, s, &begin_seq, e))
 		goto out;
+	forget_attendance(in, s->id);
 	if (s->type->execute(r, &se) || take_records(in, r, &se)) {
 		failed = true;
 	} else {
@@ -720,11 +745,11 @@ static void interp_cleanup(struct interp *in)
 	cose_signer_free(in->signer);
 }
 
-static int seal(struct interp *in, int status, const char *last_step, struct err *e)
+static int seal(struct interp *in, int status, const char *last_step, const char *reason, struct err *e)
 {
 	cbor_item_t *body = dcbor_map(), *sum = dcbor_map();
 	uint64_t seq;
-	uint8_t head[32];
+	uint8_t head[32], before[32];
 	int rc = -1;
 	if (!body || !sum) {
 		if (sum)
@@ -732,25 +757,44 @@ static int seal(struct interp *in, int status, const char *last_step, struct err
 		err_set(e, "nomem", "out of memory");
 		goto out;
 	}
+	if (dcbor_put_u(body, 1, sum, e) || dcbor_put_u(body, 0, dcbor_uint((uint64_t)status), e))
+		goto out;
 	if (dcbor_put(sum, "steps_run", dcbor_uint(in->runs), e) || dcbor_put(sum, "passed", dcbor_uint(in->passed), e) ||
 	    dcbor_put(sum, "failed", dcbor_uint(in->failed), e) ||
-	    (last_step && dcbor_put(sum, "last_step", dcbor_text(last_step), e))) {
-		cbor_decref(&sum);
+	    (last_step && dcbor_put(sum, "last_step", dcbor_text(last_step), e)) ||
+	    (reason && dcbor_put(sum, "reason", dcbor_text(reason), e)))
 		goto out;
-	}
-	if (dcbor_put_u(body, 0, dcbor_uint((uint64_t)status), e) || dcbor_put_u(body, 1, sum, e))
-		goto out;
+	ts_writer_head(in->w, before);
 	if (ts_append(in->w, TS_SEAL, body, &seq, e))
 		goto out;
 	ts_writer_head(in->w, head);
 	static const char *const names[] = {"completed", "aborted", "halted"};
 	prompt_show(in->o->prompt, PROMPT_HEADING, "Transcript sealed: %s", names[status]);
-	show_head(in, "final head for the paper log", seq, head);
+	/* The anchor pins every record up to the seal; the seal itself is signed by an
+	 * audit key that is wiped now, so nobody can write another one. */
+	show_anchor(in, "seal for the paper log", seq, before);
+	char hex[100];
+	prompt_show(in->o->prompt, PROMPT_PLAIN, "head of the file (SHA-256 of the seal record): %s",
+		    words_hex(head, 32, hex, sizeof hex));
 	rc = 0;
 out:
 	if (body)
 		cbor_decref(&body);
 	return rc;
+}
+
+int interp_check_out(const char *out_dir, struct err *e)
+{
+	char path[PATH_MAX];
+	struct stat st;
+	if (snprintf(path, sizeof path, "%s/transcript.cts", out_dir) >= (int)sizeof path)
+		return err_set(e, "io", "output path too long: '%s'", out_dir);
+	if (access(path, F_OK) == 0)
+		return err_set(e, "io", "'%s' exists already: choose a new --out folder (transcripts are never overwritten)",
+			       path);
+	if (stat(out_dir, &st) == 0 && (!S_ISDIR(st.st_mode) || access(out_dir, W_OK | X_OK) != 0))
+		return err_set(e, "io", "'%s' is not a folder this program can write to", out_dir);
+	return 0;
 }
 
 int interp_run(const struct ceremony *c, const struct interp_opts *o, int *status, struct err *e)
@@ -767,9 +811,8 @@ int interp_run(const struct ceremony *c, const struct interp_opts *o, int *statu
 	if (snprintf(path, sizeof path, "%s/transcript.cts", o->out_dir) >= (int)sizeof path ||
 	    snprintf(in.art_dir, sizeof in.art_dir, "%s/artifacts", o->out_dir) >= (int)sizeof in.art_dir)
 		return err_set(e, "io", "output path too long: '%s'", o->out_dir);
-	if (access(path, F_OK) == 0)
-		return err_set(e, "io", "'%s' exists already: choose a new --out directory (transcripts are never overwritten)",
-			       path);
+	if (interp_check_out(o->out_dir, e))
+		return -1;
 	in.toks = calloc(c->n_tokens ? c->n_tokens : 1, sizeof *in.toks);
 	if (!in.toks)
 		return err_set(e, "nomem", "out of memory");
@@ -808,6 +851,7 @@ int interp_run(const struct ceremony *c, const struct interp_opts *o, int *statu
 	prompt_show(p, PROMPT_PLAIN, "  in words: %s", words_pgp_line(in.signer->kid, 32, words, sizeof words));
 
 	int final = 0; /* 0 completed, 1 aborted, 2 halted */
+	char reason[ERR_MSG_MAX] = "";
 	size_t i = 0;
 	while (i < c->n_steps) {
 		const struct step *s = &c->steps[i];
@@ -815,7 +859,8 @@ int interp_run(const struct ceremony *c, const struct interp_opts *o, int *statu
 		enum ts_outcome outcome = TS_FAILED;
 		unsigned attempts = 1 + (s->on_fail == ON_FAIL_RETRY ? s->retries : 0);
 		if (++in.runs > MAX_STEP_RUNS) {
-			err_set(e, "loop", "more than %d steps run: the script's decisions loop", MAX_STEP_RUNS);
+			snprintf(reason, sizeof reason, "more than %d steps run: the script's decisions loop", MAX_STEP_RUNS);
+			prompt_show(p, PROMPT_WARN, "%s", reason);
 			final = 1;
 			break;
 		}
@@ -852,6 +897,7 @@ int interp_run(const struct ceremony *c, const struct interp_opts *o, int *statu
 				i = step_index(c, s->on_fail_decision);
 				continue;
 			}
+			snprintf(reason, sizeof reason, "step '%s' failed", s->id);
 			final = 1;
 			break;
 		}
@@ -861,7 +907,7 @@ int interp_run(const struct ceremony *c, const struct interp_opts *o, int *statu
 		}
 		i = next ? step_index(c, next) : i + 1;
 	}
-	if (seal(&in, final, last_step, e))
+	if (seal(&in, final, last_step, reason[0] ? reason : NULL, e))
 		goto out;
 	*status = final;
 	rc = 0;

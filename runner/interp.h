@@ -36,6 +36,10 @@ struct interp_opts {
  * not be started or the transcript could not be written (fail closed). */
 int interp_run(const struct ceremony *c, const struct interp_opts *o, int *status, struct err *e) CER_MUST_CHECK;
 
+/* Checks, before any token is touched, that out_dir can take a new transcript:
+ * no transcript there already, and the folder (if it exists) is a writable folder. */
+int interp_check_out(const char *out_dir, struct err *e) CER_MUST_CHECK;
+
 /* "ceremony 0.1.0 (REV)" */
 const char *interp_runner_version(void);
 

@@ -1,6 +1,7 @@
 /* ceremony: main and the command table. Only main() exits. */
 #include <stdio.h>
 #include <string.h>
+#include <time.h>
 #include "cmd.h"
 #include "interp.h"
 #include "prompt.h"
@@ -46,6 +47,27 @@ int cmd_prepare(const char *who, const char *script, const char *answers, struct
 		script_free(*c);
 		*p = NULL;
 		*c = NULL;
+		return EXIT_USAGE;
+	}
+	return EXIT_OK;
+}
+
+int cmd_out_dir(const char *who, const char *given, const char *prefix, char *buf, size_t cap, const char **out)
+{
+	struct err e = {{0}, {0}};
+	if (given) {
+		*out = given;
+	} else {
+		time_t now = time(NULL);
+		struct tm tm;
+		char stamp[32];
+		gmtime_r(&now, &tm);
+		strftime(stamp, sizeof stamp, "%Y%m%dT%H%M%S", &tm);
+		snprintf(buf, cap, "%s-%s", prefix, stamp);
+		*out = buf;
+	}
+	if (interp_check_out(*out, &e)) {
+		fprintf(stderr, "ceremony %s: %s\n", who, e.msg);
 		return EXIT_USAGE;
 	}
 	return EXIT_OK;

@@ -188,6 +188,17 @@ static void ans_free(struct prompt *p)
 {
 	struct answers *a = p->impl;
 	if (a) {
+		/* An answers file for a dry run on a test token may hold its PIN: wipe every
+		 * answer and the file's bytes before freeing them. */
+		for (size_t i = 0; i < a->n; i++) {
+			const struct ynode *v = a->slots[i].node;
+			if (v->kind == YN_SCALAR)
+				secret_wipe(v->str, v->len);
+			for (size_t k = 0; v->kind == YN_SEQ && k < v->n; k++)
+				secret_wipe(v->vals[k]->str, v->vals[k]->len);
+		}
+		if (a->doc)
+			secret_wipe(a->doc->bytes, a->doc->len);
 		ydoc_free(a->doc);
 		free(a->slots);
 		free(a);

@@ -38,7 +38,7 @@ static const char *const top_keys[] = {
 };
 static const char *const role_keys[] = {"count", "description", NULL};
 static const char *const token_keys[] = {"label", "description", NULL};
-static const char *const common_keys[] = {
+const char *const script_common_keys[] = {
 	"id", "type", "title", "say", "performed_by", "confirm", "signoff", "expect", "record", "on_fail", "note", NULL,
 };
 static const char *const on_fail_keys[] = {"retry", "decision", NULL};
@@ -245,6 +245,11 @@ static int load_tokens(struct ceremony *c, const struct ynode *root, struct err 
 		if (label->len < 1 || label->len > MAX_TOKEN_LABEL)
 			return script_err(c, label, e, "expected a token label of 1 to %d bytes for %s, found %s (%zu bytes)",
 					  MAX_TOKEN_LABEL, what, ynode_what(label, found, sizeof found), label->len);
+		/* One label, one token: two names for one token would let a binding merge them. */
+		for (size_t k = 0; k < c->n_tokens; k++)
+			if (!strcmp(c->tokens[k].label, t->label))
+				return script_err(c, label, e, "token '%s' has the label %s of token '%s'; labels must differ",
+						  t->name, t->label, c->tokens[k].name);
 		snprintf(what, sizeof what, "token '%s'", t->name);
 		if (want_opt_str(c, v, "description", what, &t->description, e))
 			return -1;
@@ -382,6 +387,15 @@ out:
 	return ret;
 }
 
+static bool in_list(const char *const *list, const char *s)
+{
+	size_t i;
+	for (i = 0; list && list[i]; i++)
+		if (strcmp(list[i], s) == 0)
+			return true;
+	return false;
+}
+
 static int load_record(struct ceremony *c, struct step *s, struct err *e)
 {
 	const struct ynode *map = ynode_get(s->node, "record");
@@ -406,6 +420,11 @@ static int load_record(struct ceremony *c, struct step *s, struct err *e)
 		const struct ynode *q = map->vals[i];
 		if (want_name(c, map->keys[i], "record field name", what, &f->name, e))
 			return -1;
+		/* A typed value is an output too: it must not collide with what the step produces. */
+		if (in_list(s->type->outputs, f->name) || in_list(s->type->artifacts, f->name))
+			return script_err(c, map->keys[i], e,
+					  "record field '%s' of step '%s' has the name of an output of %s; choose another name",
+					  f->name, s->id, s->type->name);
 		/* "field:" alone asks with the field's name as the question. */
 		if (q->kind == YN_SCALAR && q->plain && q->len == 0) {
 			f->prompt = f->name;
@@ -418,15 +437,6 @@ static int load_record(struct ceremony *c, struct step *s, struct err *e)
 		s->n_record++;
 	}
 	return 0;
-}
-
-static bool in_list(const char *const *list, const char *s)
-{
-	size_t i;
-	for (i = 0; list && list[i]; i++)
-		if (strcmp(list[i], s) == 0)
-			return true;
-	return false;
 }
 
 static int load_expect(struct ceremony *c, struct step *s, struct err *e)
@@ -584,15 +594,15 @@ static int step_keys(const struct step *s, const char ***out, struct err *e)
 	size_t n = 0, k = 0, i;
 	const char **keys;
 
-	for (i = 0; common_keys[i]; i++)
+	for (i = 0; script_common_keys[i]; i++)
 		n++;
 	for (i = 0; s->type->keys && s->type->keys[i]; i++)
 		n++;
 	keys = calloc(n + 2, sizeof *keys);
 	if (!keys)
 		return err_set(e, "memory", "out of memory");
-	for (i = 0; common_keys[i]; i++)
-		keys[k++] = common_keys[i];
+	for (i = 0; script_common_keys[i]; i++)
+		keys[k++] = script_common_keys[i];
 	if (s->type->flags & STEP_USES_TOKEN)
 		keys[k++] = "token";
 	for (i = 0; s->type->keys && s->type->keys[i]; i++)

@@ -85,6 +85,9 @@ struct ceremony {
 	size_t n_steps;
 };
 
+/* The keys every step may have (the loader reads them; a type reads the rest). */
+extern const char *const script_common_keys[];
+
 /* Loads and validates path. On failure *out is NULL and e says where and why. */
 int script_load(const char *path, struct ceremony **out, struct err *e) CER_MUST_CHECK;
 int script_parse(const char *name, const uint8_t *data, size_t len, struct ceremony **out,

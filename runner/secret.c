@@ -86,6 +86,10 @@ void secret_wipe(void *p, size_t len)
 
 void secret_process_harden(void)
 {
+	/* OpenSSL's secure heap is mlock'ed and excluded from core dumps; private keys
+	 * OpenSSL holds (the in-memory audit key) are allocated there once it exists. */
+	if (!CRYPTO_secure_malloc_initialized())
+		(void)CRYPTO_secure_malloc_init(1 << 16, 32);
 	/* No core dumps and no ptrace by other users' tools: secrets in memory stay there. */
 	(void)prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
 	struct rlimit rl = {0, 0};

@@ -18,6 +18,7 @@
 #include <openssl/crypto.h>
 #include <openssl/rand.h>
 #include <openssl/sha.h>
+#include "files.h"
 #include "transcript.h"
 
 enum {
@@ -349,16 +350,8 @@ static int put_bytes(struct buf *b, const uint8_t *p, size_t n, struct err *e)
 
 static int write_all(int fd, const uint8_t *p, size_t n, struct err *e)
 {
-	while (n > 0) {
-		ssize_t w = write(fd, p, n);
-		if (w < 0) {
-			if (errno == EINTR)
-				continue;
-			return err_errno(e, "writing the transcript");
-		}
-		p += w;
-		n -= (size_t)w;
-	}
+	if (files_write_all(fd, p, n) != 0)
+		return err_errno(e, "writing the transcript");
 	return 0;
 }
 

@@ -582,7 +582,8 @@ static int build(struct builder *b)
 	if (!yaml_parser_initialize(&parser))
 		return oom(d, b->e);
 	yaml_parser_set_input_string(&parser, d->bytes, d->len);
-	yaml_parser_set_encoding(&parser, YAML_UTF8_ENCODING);
+	/* The encoding is left to libyaml's detection so that it strips a leading BOM;
+	 * the bytes were checked to be UTF-8 above, so it cannot guess UTF-16. */
 	while (!done) {
 		if (!yaml_parser_parse(&parser, &ev)) {
 			yaml_error(d, &parser, b->e);

@@ -44,7 +44,9 @@ static int execute(struct step_run *r, struct err *e)
 			total++;
 		}
 	}
-	return step_output(r, "present", dcbor_uint(total), e) || step_output(r, "participants", people, e);
+	if (step_output(r, "participants", people, e))
+		return -1;
+	return step_output(r, "present", dcbor_uint(total), e);
 fail:
 	cbor_decref(&people);
 	return -1;

@@ -48,16 +48,30 @@ static int execute(struct step_run *r, struct err *e)
 		free(answer);
 		return -1;
 	}
+	/* Who decided is recorded by name when the role has someone present. */
+	const char *role = step_role(r), *who = NULL;
+	char by[256];
+	if (role && step_person(r, role, "decided_by", &who, e)) {
+		/* Nobody recorded in the role (a script without attendance): the role alone. */
+		if (strcmp(e->code, "not-present")) {
+			free(answer);
+			return -1;
+		}
+		who = NULL;
+	}
+	snprintf(by, sizeof by, "%s%s%s%s", who ? who : "", who ? " (" : "", role ? role : "-", who ? ")" : "");
 	cbor_item_t *d = dcbor_map();
-	int rc = !d || dcbor_put_u(d, 0, dcbor_text(q->str), e) || dcbor_put_u(d, 1, dcbor_text(answer), e) ||
+	if (!d) {
+		free(answer);
+		return err_set(e, "nomem", "out of memory");
+	}
+	int rc = dcbor_put_u(d, 0, dcbor_text(q->str), e) || dcbor_put_u(d, 1, dcbor_text(answer), e) ||
 		 (strcmp(to->str, "halt") && dcbor_put_u(d, 2, dcbor_text(to->str), e)) ||
-		 step_output(r, "choice", dcbor_text(answer), e) ||
-		 step_output(r, "decided_by", dcbor_text(step_role(r) ? step_role(r) : "-"), e);
+		 step_output(r, "choice", dcbor_text(answer), e) || step_output(r, "decided_by", dcbor_text(by), e);
 	free(answer);
 	if (rc) {
-		if (d)
-			cbor_decref(&d);
-		return rc ? -1 : 0;
+		cbor_decref(&d);
+		return -1;
 	}
 	r->decision = d;
 	if (!strcmp(to->str, "halt")) {

@@ -67,6 +67,9 @@ struct step_run {
 /* The role that acts for the step: performed_by, else "administrator" when the
  * script has one, else the first role. */
 const char *step_role(const struct step_run *r);
+/* The present participant acting for role: the only one present in it, or the one
+ * named when asked under key (several present). Fails when nobody of role is present. */
+int step_person(struct step_run *r, const char *role, const char *key, const char **name, struct err *e) CER_MUST_CHECK;
 /* Show text to the room (the interpreter prints; steps never do). */
 void step_show(struct step_run *r, const char *fmt, ...) CER_PRINTF(2, 3);
 /* Ask role for a line of text under key; *answer malloc'ed. */

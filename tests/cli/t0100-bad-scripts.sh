@@ -160,4 +160,21 @@ EOF
 if [ "$got" -eq 0 ] && [ -z "$(ls -A "$W")" ]; then ok "a valid script checks with exit 0"; else
 	not_ok "a valid script checks with exit 0" "exit $got" "$(head -c 2000 "$T/out")"; fi
 
+# A UTF-8 byte order mark (some editors write one) is accepted, and positions stay right.
+printf '\357\273\277ceremony: 1\ntitle: bom\nroles: {a: {count: 1}}\nsteps:\n  - {id: s, type: manual}\n' >"$T/bom.yaml"
+expect_exit 0 "a script with a byte order mark checks" "$CEREMONY" check "$T/bom.yaml"
+printf '\357\273\277ceremony: 1\ntitle: bom\nroles: {a: {count: 1}}\nsteps:\n  - {id: s, type: manul}\n' >"$T/bom2.yaml"
+expect_exit 2 "an error after a byte order mark" "$CEREMONY" check "$T/bom2.yaml"
+expect_out "is still at the right line and column" "bom2.yaml:5:19: unknown step type 'manul'"
+
+# Two tokens with one label would let a binding merge them.
+printf 'ceremony: 1\ntitle: t\nroles: {a: {count: 1}}\ntokens:\n  x: {label: SAME}\n  y: {label: SAME}\nsteps:\n  - {id: s, type: manual}\n' >"$T/labels.yaml"
+expect_exit 2 "two tokens with one label are refused" "$CEREMONY" check "$T/labels.yaml"
+expect_out "it names both" "labels.yaml:6:14: token 'y' has the label SAME of token 'x'"
+
+# A typed value may not take the name of an output of its step.
+printf 'ceremony: 1\ntitle: t\nroles: {a: {count: 1}}\nsteps:\n  - {id: s, type: manual, record: {done: was it done}}\n' >"$T/shadow.yaml"
+expect_exit 2 "a record field named like an output is refused" "$CEREMONY" check "$T/shadow.yaml"
+expect_out "it says why" "record field 'done' of step 's' has the name of an output of manual"
+
 echo "1..$n"

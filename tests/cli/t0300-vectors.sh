@@ -5,15 +5,7 @@
 . "$(dirname "$0")/lib.sh"
 V=$TOP/tests/vectors
 
-# The Debian python3-cbor2 and python3-cryptography packages live with the
-# system python; a python3 earlier on PATH (pyenv, venv) may lack them.
-PY=
-for p in python3 /usr/bin/python3; do
-	if command -v "$p" >/dev/null 2>&1 && "$p" -c 'import cbor2, cryptography' 2>/dev/null; then
-		PY=$p
-		break
-	fi
-done
+PY=$PYTHON
 
 # The first line of `ceremony verify` is the verdict.
 verdict_line() {

@@ -40,12 +40,21 @@ expect_out "verify says it was a rehearsal" "rehearsal"
 expect_exit 0 "it matches its script" "$CEREMONY" verify "$T/r1/transcript.cts" --script "$S"
 printf '# another script\n' >"$T/other.yaml"
 expect_exit 1 "it does not match another script" "$CEREMONY" verify "$T/r1/transcript.cts" --script "$T/other.yaml"
+# The anchors shown for the paper log are the ones verify takes.
+cp_anchor=$(sed -n 's/^ *checkpoint for the paper log: anchor \([0-9]*:[0-9a-f]*\)$/\1/p' "$T/rehearse.out")
+seal_anchor=$(sed -n 's/^ *seal for the paper log: anchor \([0-9]*:[0-9a-f]*\)$/\1/p' "$T/rehearse.out")
+expect_exit 0 "the checkpoint and seal anchors verify" "$CEREMONY" verify "$T/r1/transcript.cts" --anchor "$cp_anchor" --anchor "$seal_anchor"
+bad_anchor=$(echo "$seal_anchor" | sed 's/.$/0/; t; s/$//')
+[ "$bad_anchor" = "$seal_anchor" ] && bad_anchor=$(echo "$seal_anchor" | sed 's/0$/1/')
+expect_exit 1 "a wrong anchor is INVALID" "$CEREMONY" verify "$T/r1/transcript.cts" --anchor "$bad_anchor"
 expect_exit 0 "the independent verifier says VALID" "$PYTHON" "$TOP/tests/tools/verify_cts.py" "$T/r1/transcript.cts"
 expect_out "the independent verifier prints VALID" "VALID"
 
 sum=$(sha256sum "$T/r1/transcript.cts")
-expect_exit 1 "a second rehearsal into the same folder is refused" "$CEREMONY" rehearse "$S" --answers "$A" --out "$T/r1"
+expect_exit 2 "a second rehearsal into the same folder is refused" "$CEREMONY" rehearse "$S" --answers "$A" --out "$T/r1"
 expect_out "it says the transcript exists" "exists already"
+if grep -q "rehearsal token" "$T/out"; then not_ok "it is refused before any token is made"; else
+	ok "it is refused before any token is made"; fi
 [ "$(sha256sum "$T/r1/transcript.cts")" = "$sum" ] && ok "the first transcript is untouched" ||
 	not_ok "the first transcript is untouched"
 

@@ -95,6 +95,35 @@ expect_exit 3 "the aborted transcript is VALID, ABORTED" "$CEREMONY" verify "$T/
 	ok "three attempts (one and two retries)" || not_ok "three attempts (one and two retries)"
 dump "$T/f2/transcript.cts" | grep '"kind": "seal"' | grep -q '"0": 1' && ok "sealed aborted" || not_ok "sealed aborted"
 
+# An attendance step tried again starts from nobody: the first attempt's people are forgotten.
+cat >"$T/att.yaml" <<'YAML'
+ceremony: 1
+title: Attendance retried
+roles:
+  administrator: {count: 1}
+  witness: {count: 1}
+steps:
+  - id: attendance
+    type: attendance
+    on_fail: retry
+  - id: done
+    type: manual
+    performed_by: administrator
+    signoff: [witness]
+YAML
+cat >"$T/att-answers.yaml" <<'YAML'
+answers: 1
+steps:
+  attendance:
+    administrator: {name: [Ada, Ada], id_checked: ["yes", "yes"]}
+    witness: {name: [Wes, Wren], id_checked: ["no", "yes"]}
+  done:
+    administrator: {confirm: "yes"}
+    witness: {signoff: "yes"}
+YAML
+expect_exit 0 "a retried attendance completes" "$CEREMONY" rehearse "$T/att.yaml" --answers "$T/att-answers.yaml" --out "$T/f3"
+expect_out "the sign-off comes from the second attempt's witness" "I, Wren, witness, attest"
+
 # Only the private key is private: nothing secret is in the transcript or the output folder.
 if grep -rqa 'BEGIN PRIVATE\|PIN' "$T/f1"; then not_ok "no private material in the output folder"; else
 	ok "no private material in the output folder"; fi
