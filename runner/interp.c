@@ -197,17 +197,16 @@ int step_token_slot(struct step_run *r, struct tok_module **m, CK_SLOT_ID *slot,
 	return 0;
 }
 
-int step_session(struct step_run *r, struct tok_session **s, struct err *e)
+/* One session per token for the whole ceremony, logged in once when first needed. */
+static int session_on(struct step_run *r, const char *token, bool login, struct tok_session **s, struct err *e)
 {
 	struct interp *in = r->in;
-	struct tok_module *m;
-	CK_SLOT_ID slot;
-	if (step_token_slot(r, &m, &slot, e))
+	struct tokstate *t = token ? tokstate_of(in, token) : NULL;
+	if (!t || !in->o->module)
+		return err_set(e, "token", "step '%s': no token is bound to '%s'", r->step->id, token ? token : "(none)");
+	if (!t->sess && tok_open(in->o->module, t->b->slot, true, &t->sess, e))
 		return -1;
-	struct tokstate *t = tokstate_of(in, r->step->token);
-	if (!t->sess && tok_open(m, slot, true, &t->sess, e))
-		return -1;
-	if ((r->step->type->flags & STEP_NEEDS_LOGIN) && !t->logged_in) {
+	if (login && !t->logged_in) {
 		const struct secret *pin = t->b->user_pin;
 		if (!pin) {
 			/* A live ceremony: the PIN is typed without echo, never read from argv or the script. */
@@ -228,6 +227,16 @@ int step_session(struct step_run *r, struct tok_session **s, struct err *e)
 	}
 	*s = t->sess;
 	return 0;
+}
+
+int step_session(struct step_run *r, struct tok_session **s, struct err *e)
+{
+	return session_on(r, r->step->token, (r->step->type->flags & STEP_NEEDS_LOGIN) != 0, s, e);
+}
+
+int step_session_on(struct step_run *r, const char *token, struct tok_session **s, struct err *e)
+{
+	return session_on(r, token, true, s, e);
 }
 
 int step_attend(struct step_run *r, const char *name, const char *role, struct err *e)
@@ -783,6 +792,43 @@ out:
 	return rc;
 }
 
+/* Every mechanism a step will need, checked against its bound token before the
+ * transcript is opened: a missing one is found now, not halfway through the room. */
+static int preflight(const struct interp *in, struct err *e)
+{
+	enum { MAX_NEEDS = 8 };
+	for (size_t i = 0; i < in->c->n_steps; i++) {
+		const struct step *s = &in->c->steps[i];
+		struct step_need need[MAX_NEEDS];
+		size_t n = s->type->needs ? s->type->needs(in->c, s, need, MAX_NEEDS) : 0;
+		for (size_t k = 0; k < n && k < MAX_NEEDS; k++) {
+			const struct tokstate *t = NULL;
+			for (size_t j = 0; j < in->n_toks; j++)
+				if (!strcmp(in->toks[j].decl->name, need[k].token))
+					t = &in->toks[j];
+			if (!t || !in->o->module)
+				return err_set(e, "binding", "step '%s' needs token '%s', which is not bound", s->id, need[k].token);
+			CK_MECHANISM_TYPE *mechs = NULL;
+			size_t nm = 0;
+			bool found = false;
+			if (tok_mechanisms(in->o->module, t->b->slot, &mechs, &nm, e))
+				return -1;
+			for (size_t j = 0; j < nm; j++)
+				found |= mechs[j] == need[k].mech;
+			free(mechs);
+			if (!found) {
+				const char *name = tok_mech_name(need[k].mech);
+				return err_set(e, "mechanism",
+					       "step '%s' needs %s for %s, which token '%s' (label %s) does not offer; "
+					       "nothing was done",
+					       s->id, name ? name : "an unknown mechanism", need[k].algorithm, need[k].token,
+					       t->decl->label);
+			}
+		}
+	}
+	return 0;
+}
+
 int interp_check_out(const char *out_dir, struct err *e)
 {
 	char path[PATH_MAX];
@@ -806,8 +852,6 @@ int interp_run(const struct ceremony *c, const struct interp_opts *o, int *statu
 	const char *last_step = NULL;
 	*status = 1;
 
-	if (files_mkdirs(o->out_dir, e))
-		return -1;
 	if (snprintf(path, sizeof path, "%s/transcript.cts", o->out_dir) >= (int)sizeof path ||
 	    snprintf(in.art_dir, sizeof in.art_dir, "%s/artifacts", o->out_dir) >= (int)sizeof in.art_dir)
 		return err_set(e, "io", "output path too long: '%s'", o->out_dir);
@@ -827,7 +871,7 @@ int interp_run(const struct ceremony *c, const struct interp_opts *o, int *statu
 		}
 		in.n_toks++;
 	}
-	if (files_mkdirs(in.art_dir, e))
+	if (preflight(&in, e) || files_mkdirs(o->out_dir, e) || files_mkdirs(in.art_dir, e))
 		goto out;
 	if (!(in.signer = cose_signer_new_memory_es256(e)) || host_facts(o, &host, e))
 		goto out;

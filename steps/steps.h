@@ -23,6 +23,24 @@
 
 struct step_run;
 
+/* What a step needs of a token, checked against the bound token before the ceremony
+ * starts (a missing mechanism stops rehearse/run before any step acts). */
+struct step_need {
+	const char *token;         /* the script's token name */
+	const char *algorithm;     /* for the message, e.g. "ec-p384" */
+	CK_MECHANISM_TYPE mech;
+};
+
+/* A key a step uses: made by an earlier key.generate step (`key: STEP`), or already
+ * on a declared token (`key: {token: NAME, label: LABEL}`, e.g. the root key at the
+ * intermediate ceremony). */
+struct step_keyref {
+	const char *token;         /* the script's token name */
+	const char *label;         /* CKA_LABEL of the key pair */
+	const char *algorithm;     /* from the key.generate step; NULL when only the token knows */
+	const struct step *made_by;   /* the key.generate step, or NULL */
+};
+
 enum step_flags {
 	STEP_USES_TOKEN = 1 << 0,   /* requires a `token:` key naming a declared token */
 	STEP_NEEDS_LOGIN = 1 << 1,  /* the interpreter logs the user in before execute */
@@ -40,12 +58,21 @@ struct step_type {
 	/* Acts. Returns 0 when the step ran (its outcome may still be a failure through
 	 * checks); -1 with e set when it failed. */
 	int (*execute)(struct step_run *r, struct err *e);
+	/* Optional: what the step needs of its tokens (up to max into out); returns how many. */
+	size_t (*needs)(const struct ceremony *c, const struct step *s, struct step_need *out, size_t max);
 };
 
 /* The registry (steps/registry.c). */
 extern const struct step_type *const step_registry[];
 extern const size_t step_registry_len;
 const struct step_type *step_type_find(const char *name);
+
+/* --- helpers shared by step types (steps/common.c) --- */
+
+/* Parses a key reference at n (load time; errors name the position): a key.generate
+ * step id that comes earlier, or {token: NAME, label: LABEL} naming a declared token. */
+int step_keyref_parse(const struct ceremony *c, const struct step *s, const struct ynode *n, struct step_keyref *out,
+		      struct err *e) CER_MUST_CHECK;
 
 /* --- what the interpreter gives a running step (implemented in runner/interp.c) --- */
 
@@ -92,6 +119,9 @@ int step_find_artifact(struct step_run *r, const char *step_id, const char *name
 		       size_t *len, struct err *e) CER_MUST_CHECK;
 /* A session on the token the step names (logged in when the type says so). Borrowed. */
 int step_session(struct step_run *r, struct tok_session **s, struct err *e) CER_MUST_CHECK;
+/* A logged-in session on any token the script declares (e.g. the one a key reference
+ * names). Borrowed; the interpreter closes it at the end. */
+int step_session_on(struct step_run *r, const char *token, struct tok_session **s, struct err *e) CER_MUST_CHECK;
 /* The module and slot of the step's token (for token.info). */
 int step_token_slot(struct step_run *r, struct tok_module **m, CK_SLOT_ID *slot, struct err *e) CER_MUST_CHECK;
 /* Attendance: adds a present participant; refuses a name already present in another
