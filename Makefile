@@ -4,7 +4,7 @@
 #   make rehearse   deps, build, rehearse the example ceremony on throwaway SoftHSM tokens
 #   make deps       install the Debian packages the build and tests need (as root)
 #   make install PREFIX=/usr/local DESTDIR=
-#   make asan | memcheck
+#   make asan | memcheck | bench
 
 VERSION   := 0.1.0
 PREFIX    ?= /usr/local
@@ -39,7 +39,7 @@ LIB_OBJ    := $(filter-out $(BUILD)/runner/main.o $(BUILD)/runner/cmd_%.o,$(OBJ)
 UNIT_SRC   := $(wildcard tests/unit/test_*.c)
 UNIT_BIN   := $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(UNIT_SRC))
 
-.PHONY: all check unit cli rehearse deps install asan memcheck clean
+.PHONY: all check unit cli rehearse deps install asan memcheck bench clean
 all: $(BUILD)/ceremony
 
 $(BUILD)/gen/pgpwords.c: data/pgp-words.txt tools/pgpwords.awk
@@ -91,6 +91,16 @@ install: $(BUILD)/ceremony
 	install -m 0644 schemas/* $(DESTDIR)$(PREFIX)/share/ceremony/schemas/
 	install -m 0644 ceremonies/*.yaml $(DESTDIR)$(PREFIX)/share/ceremony/ceremonies/
 	install -m 0644 doc/ceremony.1 $(DESTDIR)$(PREFIX)/share/man/man1/ceremony.1
+
+# bench: speed and memory of the transcript (medians of one run; compare runs, the
+# machines are shared). Not part of check: no timing is asserted anywhere.
+$(BUILD)/bench/%: tests/bench/%.c $(LIB_OBJ)
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) $(ALL_LDFLAGS) -o $@ $< $(LIB_OBJ) $(LIBS)
+
+bench: deps
+	$(MAKE) --no-print-directory $(BUILD)/bench/bench_transcript
+	$(BUILD)/bench/bench_transcript 500 7 $${TMPDIR:-/tmp}
 
 asan:
 	$(MAKE) BUILD=build-asan OPT="-O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer" \
