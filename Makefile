@@ -107,7 +107,7 @@ asan:
 	  LDFLAGS="-fsanitize=address,undefined" check
 
 memcheck: all $(UNIT_BIN)
-	@for t in $(UNIT_BIN); do valgrind -q --error-exitcode=9 --leak-check=full $$t || exit 1; done
+	@for t in $(UNIT_BIN); do valgrind -q --error-exitcode=9 --leak-check=full --suppressions=tests/valgrind.supp $$t || exit 1; done
 
 clean:
 	rm -rf build build-asan

@@ -84,6 +84,18 @@ int step_ask(struct step_run *r, const char *role, const char *key, const char *
 	return prompt_ask(r->in->o->prompt, &q, answer, e);
 }
 
+int step_ask_readback(struct step_run *r, const char *role, const char *key, const char *question, const char *shown,
+		      char **answer, struct err *e)
+{
+	struct prompt_q q = {.step = r->step->id, .role = role, .key = key, .text = question, .shown = shown};
+	return prompt_ask(r->in->o->prompt, &q, answer, e);
+}
+
+const char *step_out_dir(const struct step_run *r)
+{
+	return r->in->o->out_dir;
+}
+
 int step_confirm(struct step_run *r, const char *role, const char *key, const char *question, struct err *e)
 {
 	struct prompt_q q = {.step = r->step->id, .role = role, .key = key, .text = question};

@@ -167,8 +167,11 @@ static int ans_ask(struct prompt *p, const struct prompt_q *q, char **answer, st
 	if (next_answer(p, q, &n, e))
 		return -1;
 	show_question(p, q);
-	fprintf(p->out, "%s\n", n->str);
-	*answer = strdup(n->str);
+	/* A rehearsal cannot know a fingerprint in advance: "(as shown)" types back what
+	 * the step showed. Without a shown value it is just text (and will not match). */
+	const char *text = q->shown && !strcmp(n->str, PROMPT_AS_SHOWN) ? q->shown : n->str;
+	fprintf(p->out, "%s%s\n", text, text != n->str ? " " PROMPT_AS_SHOWN : "");
+	*answer = strdup(text);
 	if (!*answer)
 		return err_set(e, "nomem", "out of memory");
 	return 0;

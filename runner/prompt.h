@@ -26,7 +26,14 @@ struct prompt_q {
 	const char *role;   /* role answering */
 	const char *key;    /* what is asked: "confirm", "signoff", "name", a record field... */
 	const char *text;   /* the question as shown */
+	/* What the screen shows that the person must type back (a fingerprint's last
+	 * groups), or NULL. Only the answers backend reads it: there the answer
+	 * PROMPT_AS_SHOWN stands for this text, so an unattended rehearsal can read back
+	 * a value nobody knew when the answers file was written. */
+	const char *shown;
 };
+/* The answers-file answer that types back what the screen shows (see prompt_q.shown). */
+#define PROMPT_AS_SHOWN "(as shown)"
 
 enum prompt_style {
 	PROMPT_PLAIN,

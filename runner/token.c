@@ -12,6 +12,7 @@
 #include <unistd.h>
 #include <p11-kit/uri.h>
 #include <openssl/asn1.h>
+#include <openssl/bn.h>
 #include <openssl/core_names.h>
 #include <openssl/ec.h>
 #include <openssl/err.h>
@@ -33,7 +34,7 @@
 #define CKM_EC_MONTGOMERY_KEY_PAIR_GEN 0x1056UL
 #endif
 #ifndef CKM_XEDDSA
-#define CKM_XEDDSA 0x1058UL
+#define CKM_XEDDSA 0x4029UL
 #endif
 #ifndef CKM_ECDSA_SHA3_224
 #define CKM_ECDSA_SHA3_224 0x1047UL
@@ -49,6 +50,12 @@
 #endif
 #ifndef CKM_AES_KEY_WRAP_KWP
 #define CKM_AES_KEY_WRAP_KWP 0x210bUL
+#endif
+#ifndef CKR_PARAMETER_SET_NOT_SUPPORTED
+#define CKR_PARAMETER_SET_NOT_SUPPORTED 0x209UL   /* PKCS#11 3.2 */
+#endif
+#ifndef CKA_PUBLIC_KEY_INFO
+#define CKA_PUBLIC_KEY_INFO 0x129UL
 #endif
 #ifndef CKF_EC_OID
 #define CKF_EC_OID CKF_EC_NAMEDCURVE   /* renamed in 3.0 §6.3.1, same bit */
@@ -167,6 +174,7 @@ static const struct rv_row rv_table[] = {
 	RV(CKR_FUNCTION_REJECTED, "the token or its user rejected the request"),
 	RV(CKR_TOKEN_RESOURCE_EXCEEDED, "the token has no room left"),
 	RV(CKR_OPERATION_CANCEL_FAILED, NULL),
+	RV(CKR_PARAMETER_SET_NOT_SUPPORTED, "the token does not support this parameter set (e.g. ML-DSA-65)"),
 };
 #undef RV
 
@@ -227,6 +235,8 @@ static const struct name_row mech_table[] = {
 	N(CKM_ECDH1_COFACTOR_DERIVE), N(CKM_ECMQV_DERIVE), N(CKM_ECDH_AES_KEY_WRAP),
 	/* EdDSA and Montgomery curves */
 	N(CKM_EC_EDWARDS_KEY_PAIR_GEN), N(CKM_EC_MONTGOMERY_KEY_PAIR_GEN), N(CKM_EDDSA), N(CKM_XEDDSA),
+	/* ML-DSA (PKCS#11 3.2 §6.67) */
+	N(CKM_ML_DSA_KEY_PAIR_GEN), N(CKM_ML_DSA), N(CKM_HASH_ML_DSA),
 	/* AES */
 	N(CKM_AES_KEY_GEN), N(CKM_AES_ECB), N(CKM_AES_CBC), N(CKM_AES_CBC_PAD), N(CKM_AES_CTR),
 	N(CKM_AES_GCM), N(CKM_AES_CCM), N(CKM_AES_CTS), N(CKM_AES_MAC), N(CKM_AES_MAC_GENERAL),
@@ -266,6 +276,7 @@ static const struct name_row attr_table[] = {
 	N(CKA_COPYABLE), N(CKA_DESTROYABLE), N(CKA_EC_PARAMS), N(CKA_EC_POINT),
 	N(CKA_ALWAYS_AUTHENTICATE), N(CKA_WRAP_WITH_TRUSTED), N(CKA_WRAP_TEMPLATE),
 	N(CKA_UNWRAP_TEMPLATE), N(CKA_DERIVE_TEMPLATE), N(CKA_ALLOWED_MECHANISMS),
+	N(CKA_PARAMETER_SET),
 };
 #undef N
 
@@ -1162,54 +1173,125 @@ int tok_random(struct tok_session *s, uint8_t *out, size_t len, struct err *e)
 }
 
 /* ------------------------------------------------------------------------- */
-/* Key generation. */
+/* Key algorithms. */
 
-/* CKA_EC_PARAMS is the DER of the curve's OID (§6.3.3 / X9.62 ECParameters namedCurve). */
+/* CKA_EC_PARAMS of the NIST curves: the DER of the curve's OID (Mechanisms 3.0 §2.3.3,
+ * X9.62 ECParameters namedCurve). */
 static const uint8_t oid_p256[] = {0x06, 0x08, 0x2a, 0x86, 0x48, 0xce, 0x3d, 0x03, 0x01, 0x07}; /* 1.2.840.10045.3.1.7 */
 static const uint8_t oid_p384[] = {0x06, 0x05, 0x2b, 0x81, 0x04, 0x00, 0x22};                   /* 1.3.132.0.34 */
+static const uint8_t oid_p521[] = {0x06, 0x05, 0x2b, 0x81, 0x04, 0x00, 0x23};                   /* 1.3.132.0.35 */
+/* Edwards curves (Mechanisms 3.0 §2.3.5): CKA_EC_PARAMS is the DER of either the RFC 8410
+ * OID or the curve's name as a PrintableString. SoftHSM 2.6.1 takes both; some modules
+ * know only the name, so tok_generate offers the OID first and then the name. */
+static const uint8_t oid_ed25519[] = {0x06, 0x03, 0x2b, 0x65, 0x70};                            /* 1.3.101.112 */
+static const uint8_t name_ed25519[] = {0x13, 0x0c, 'e', 'd', 'w', 'a', 'r', 'd', 's', '2', '5', '5', '1', '9'};
 
 struct alg_row {
-	const char *name;
-	CK_MECHANISM_TYPE gen;
-	const uint8_t *params;
-	size_t params_len;
+	struct tok_algorithm a;
+	const uint8_t *params, *alt_params;   /* CKA_EC_PARAMS, and the form tried second */
+	size_t params_len, alt_params_len;
+	CK_ULONG parameter_set;               /* CKA_PARAMETER_SET (ML-DSA) */
+	const char *spki_oid;                 /* ML-DSA: the SPKI algorithm OID */
+	size_t public_len;                    /* ML-DSA: bytes of the encoded public key */
 };
 
+#define EC_ROW(n, crv, oid) \
+	{.a = {.name = n, .key_type = "EC", .curve = crv, .ckk = CKK_EC, .gen = CKM_EC_KEY_PAIR_GEN, \
+	       .sign = {CKM_ECDSA}, .n_sign = 1}, \
+	 .params = oid, .params_len = sizeof oid}
+#define RSA_ROW(n, bits) \
+	{.a = {.name = n, .key_type = "RSA", .modulus_bits = bits, .ckk = CKK_RSA, .gen = CKM_RSA_PKCS_KEY_PAIR_GEN, \
+	       .sign = {CKM_RSA_PKCS_PSS, CKM_RSA_PKCS}, .n_sign = 2}}
 static const struct alg_row alg_table[] = {
-	{"ec-p256", CKM_EC_KEY_PAIR_GEN, oid_p256, sizeof oid_p256},
-	{"ec-p384", CKM_EC_KEY_PAIR_GEN, oid_p384, sizeof oid_p384},
+	EC_ROW("ec-p256", "P-256", oid_p256),
+	EC_ROW("ec-p384", "P-384", oid_p384),
+	EC_ROW("ec-p521", "P-521", oid_p521),
+	{.a = {.name = "ed25519", .key_type = "EdDSA", .curve = "Ed25519", .ckk = CKK_EC_EDWARDS,
+	       .gen = CKM_EC_EDWARDS_KEY_PAIR_GEN, .sign = {CKM_EDDSA}, .n_sign = 1},
+	 .params = oid_ed25519, .params_len = sizeof oid_ed25519,
+	 .alt_params = name_ed25519, .alt_params_len = sizeof name_ed25519},
+	RSA_ROW("rsa-3072", 3072),
+	RSA_ROW("rsa-4096", 4096),
+	/* PKCS#11 3.2, ML-DSA: CKA_PARAMETER_SET on the public template picks the set;
+	 * CKM_ML_DSA signs the message itself (pure ML-DSA, FIPS 204 §5.2). SPKI OID
+	 * id-ml-dsa-65 2.16.840.1.101.3.4.3.18 (RFC 9881), public key 1952 bytes (FIPS 204
+	 * Table 2). */
+	{.a = {.name = "ml-dsa-65", .key_type = "ML-DSA", .parameter_set = "ML-DSA-65", .ckk = CKK_ML_DSA,
+	       .gen = CKM_ML_DSA_KEY_PAIR_GEN, .sign = {CKM_ML_DSA}, .n_sign = 1},
+	 .parameter_set = CKP_ML_DSA_65, .spki_oid = "2.16.840.1.101.3.4.3.18", .public_len = 1952},
 };
+#undef EC_ROW
+#undef RSA_ROW
+
+/* Kept next to the table; test_token checks each name resolves. */
+static const char alg_names[] = "ec-p256, ec-p384, ec-p521, ed25519, rsa-3072, rsa-4096, ml-dsa-65";
 
 static const struct alg_row *alg_find(const char *name)
 {
 	for (size_t i = 0; name && i < sizeof alg_table / sizeof alg_table[0]; i++)
-		if (strcmp(alg_table[i].name, name) == 0)
+		if (strcmp(alg_table[i].a.name, name) == 0)
 			return &alg_table[i];
 	return NULL;
 }
 
+const struct tok_algorithm *tok_algorithm_find(const char *name)
+{
+	const struct alg_row *r = alg_find(name);
+	return r ? &r->a : NULL;
+}
+
+const char *tok_algorithm_names(void)
+{
+	return alg_names;
+}
+
+bool tok_algorithm_mechanisms(const char *algorithm, CK_MECHANISM_TYPE *gen, CK_MECHANISM_TYPE *sign, size_t *n_sign)
+{
+	const struct alg_row *r = alg_find(algorithm);
+	if (!r)
+		return false;
+	if (gen)
+		*gen = r->a.gen;
+	if (sign)
+		memcpy(sign, r->a.sign, r->a.n_sign * sizeof sign[0]);
+	if (n_sign)
+		*n_sign = r->a.n_sign;
+	return true;
+}
+
 bool tok_algorithm_known(const char *algorithm, CK_MECHANISM_TYPE *gen_mech)
 {
-	const struct alg_row *a = alg_find(algorithm);
-	if (a && gen_mech)
-		*gen_mech = a->gen;
-	return a != NULL;
+	return tok_algorithm_mechanisms(algorithm, gen_mech, NULL, NULL);
+}
+
+/* ------------------------------------------------------------------------- */
+/* Key generation. */
+
+/* The return values with which a module says it does not take this encoding of the
+ * curve (so the other encoding is worth a try). */
+static bool curve_refused(CK_RV rv)
+{
+	return rv == CKR_DOMAIN_PARAMS_INVALID || rv == CKR_CURVE_NOT_SUPPORTED || rv == CKR_ATTRIBUTE_VALUE_INVALID ||
+	       rv == CKR_TEMPLATE_INCONSISTENT;
 }
 
 int tok_generate(struct tok_session *s, const char *algorithm, const char *label, struct tok_keypair *kp,
 		 struct err *e)
 {
+	static const CK_BYTE f4[] = {0x01, 0x00, 0x01};   /* 65537, big-endian (Mechanisms 3.0 §2.1.2) */
 	const struct alg_row *alg = alg_find(algorithm);
 	CK_OBJECT_HANDLE seen[1];
-	size_t nseen = 0;
+	size_t nseen = 0, np = 0, nk = 0;
 	CK_BBOOL yes = CK_TRUE, no = CK_FALSE;
+	CK_ULONG bits = 0, pset = 0;
+	CK_ATTRIBUTE pub[12], priv[12];
+	CK_ATTRIBUTE *params = NULL;
 	CK_RV rv;
 	int ret = -1;
 
 	memset(kp, 0, sizeof *kp);
 	if (!alg) {
-		err_set(e, "input", "unknown key algorithm '%s' (known: ec-p256, ec-p384)",
-			algorithm ? algorithm : "");
+		err_set(e, "input", "unknown key algorithm '%s' (known: %s)", algorithm ? algorithm : "", alg_names);
 		goto out;
 	}
 	if (!label || !*label) {
@@ -1230,37 +1312,60 @@ int tok_generate(struct tok_session *s, const char *algorithm, const char *label
 
 	/* §4.8/§4.9 key attributes; the policy is the one in token.h: the private key
 	 * signs and does nothing else, and never leaves the token in the clear. */
-	CK_ATTRIBUTE pub[] = {
-		{CKA_TOKEN, &yes, sizeof yes},
-		{CKA_PRIVATE, &no, sizeof no},
-		{CKA_VERIFY, &yes, sizeof yes},
-		{CKA_ENCRYPT, &no, sizeof no},
-		{CKA_WRAP, &no, sizeof no},
-		{CKA_DERIVE, &no, sizeof no},
-		{CKA_LABEL, (void *)label, strlen(label)},
-		{CKA_ID, kp->id, sizeof kp->id},
-		{CKA_EC_PARAMS, (void *)alg->params, alg->params_len},
-	};
-	CK_ATTRIBUTE priv[] = {
-		{CKA_TOKEN, &yes, sizeof yes},
-		{CKA_PRIVATE, &yes, sizeof yes},
-		{CKA_SENSITIVE, &yes, sizeof yes},
-		{CKA_SIGN, &yes, sizeof yes},
-		{CKA_EXTRACTABLE, &no, sizeof no},
-		{CKA_DECRYPT, &no, sizeof no},
-		{CKA_DERIVE, &no, sizeof no},
-		/* SoftHSM defaults CKA_UNWRAP to true: say no explicitly. */
-		{CKA_UNWRAP, &no, sizeof no},
-		{CKA_SIGN_RECOVER, &no, sizeof no},
-		{CKA_LABEL, (void *)label, strlen(label)},
-		{CKA_ID, kp->id, sizeof kp->id},
-	};
-	CK_MECHANISM mech = {alg->gen, NULL, 0};
-	rv = s->m->f->C_GenerateKeyPair(s->h, &mech, pub, sizeof pub / sizeof pub[0], priv,
-					sizeof priv / sizeof priv[0], &kp->pub, &kp->priv);
+	pub[np++] = (CK_ATTRIBUTE){CKA_TOKEN, &yes, sizeof yes};
+	pub[np++] = (CK_ATTRIBUTE){CKA_PRIVATE, &no, sizeof no};
+	pub[np++] = (CK_ATTRIBUTE){CKA_VERIFY, &yes, sizeof yes};
+	pub[np++] = (CK_ATTRIBUTE){CKA_ENCRYPT, &no, sizeof no};
+	pub[np++] = (CK_ATTRIBUTE){CKA_WRAP, &no, sizeof no};
+	pub[np++] = (CK_ATTRIBUTE){CKA_DERIVE, &no, sizeof no};
+	pub[np++] = (CK_ATTRIBUTE){CKA_LABEL, (void *)label, strlen(label)};
+	pub[np++] = (CK_ATTRIBUTE){CKA_ID, kp->id, sizeof kp->id};
+	switch (alg->a.ckk) {
+	case CKK_EC:
+	case CKK_EC_EDWARDS:
+		params = &pub[np];
+		pub[np++] = (CK_ATTRIBUTE){CKA_EC_PARAMS, (void *)alg->params, alg->params_len};
+		break;
+	case CKK_RSA:
+		/* Mechanisms 3.0 §2.1.4: the public template gives the size and the exponent. */
+		bits = alg->a.modulus_bits;
+		pub[np++] = (CK_ATTRIBUTE){CKA_MODULUS_BITS, &bits, sizeof bits};
+		pub[np++] = (CK_ATTRIBUTE){CKA_PUBLIC_EXPONENT, (void *)f4, sizeof f4};
+		break;
+	case CKK_ML_DSA:
+		pset = alg->parameter_set;
+		pub[np++] = (CK_ATTRIBUTE){CKA_PARAMETER_SET, &pset, sizeof pset};
+		break;
+	default:
+		break;
+	}
+	priv[nk++] = (CK_ATTRIBUTE){CKA_TOKEN, &yes, sizeof yes};
+	priv[nk++] = (CK_ATTRIBUTE){CKA_PRIVATE, &yes, sizeof yes};
+	priv[nk++] = (CK_ATTRIBUTE){CKA_SENSITIVE, &yes, sizeof yes};
+	priv[nk++] = (CK_ATTRIBUTE){CKA_SIGN, &yes, sizeof yes};
+	priv[nk++] = (CK_ATTRIBUTE){CKA_EXTRACTABLE, &no, sizeof no};
+	priv[nk++] = (CK_ATTRIBUTE){CKA_DECRYPT, &no, sizeof no};
+	priv[nk++] = (CK_ATTRIBUTE){CKA_DERIVE, &no, sizeof no};
+	/* SoftHSM defaults CKA_UNWRAP to true: say no explicitly. */
+	priv[nk++] = (CK_ATTRIBUTE){CKA_UNWRAP, &no, sizeof no};
+	priv[nk++] = (CK_ATTRIBUTE){CKA_SIGN_RECOVER, &no, sizeof no};
+	priv[nk++] = (CK_ATTRIBUTE){CKA_LABEL, (void *)label, strlen(label)};
+	priv[nk++] = (CK_ATTRIBUTE){CKA_ID, kp->id, sizeof kp->id};
+
+	CK_MECHANISM mech = {alg->a.gen, NULL, 0};
+	rv = s->m->f->C_GenerateKeyPair(s->h, &mech, pub, np, priv, nk, &kp->pub, &kp->priv);
+	if (curve_refused(rv) && params && alg->alt_params) {
+		/* A failed C_GenerateKeyPair makes no object, so a second try is safe. */
+		params->pValue = (void *)alg->alt_params;
+		params->ulValueLen = alg->alt_params_len;
+		rv = s->m->f->C_GenerateKeyPair(s->h, &mech, pub, np, priv, nk, &kp->pub, &kp->priv);
+	}
 	if (rv != CKR_OK) {
-		err_p11(e, rv, "C_GenerateKeyPair");
-		err_wrap(e, "generating %s key '%s'", alg->name, label);
+		const char *mn = tok_mech_name(alg->a.gen);
+		char what[96];
+		snprintf(what, sizeof what, "C_GenerateKeyPair(%s)", mn ? mn : "?");
+		err_p11(e, rv, what);
+		err_wrap(e, "generating %s key '%s'", alg->a.name, label);
 		goto out;
 	}
 	ret = 0;
@@ -1359,46 +1464,258 @@ out:
 	return ret;
 }
 
-int tok_public_spki(struct tok_session *s, CK_OBJECT_HANDLE pub, struct buf *out, struct err *e)
+/* Which Edwards curve CKA_EC_PARAMS names: 25519 for Ed25519 (OID or name), 0 else. */
+static int edwards_curve(const uint8_t *params, size_t len)
 {
-	struct buf params = {0}, point = {0};
-	CK_ULONG kt = 0;
+	if ((len == sizeof oid_ed25519 && !memcmp(params, oid_ed25519, len)) ||
+	    (len == sizeof name_ed25519 && !memcmp(params, name_ed25519, len)))
+		return 25519;
+	return 0;
+}
+
+static int spki_of(EVP_PKEY *pkey, struct buf *out, struct err *e)
+{
+	unsigned char *der = NULL;
+	int der_len = i2d_PUBKEY(pkey, &der), ret;
+	if (der_len <= 0)
+		return err_openssl(e, "encoding SubjectPublicKeyInfo");
+	ret = buf_append(out, der, (size_t)der_len, e);
+	OPENSSL_free(der);
+	return ret;
+}
+
+int tok_ed25519_spki(const uint8_t *params, size_t params_len, const uint8_t *point, size_t point_len,
+		     struct buf *out, struct err *e)
+{
+	EVP_PKEY *pkey = NULL;
 	int ret = -1;
 
-	if (tok_attr_ulong(s, pub, CKA_KEY_TYPE, &kt, e) != 0)
-		goto out;
-	if (kt != CKK_EC) {
-		err_set(e, "token", "object %lu is not an EC key (CKA_KEY_TYPE 0x%lX)", (unsigned long)pub,
-			(unsigned long)kt);
+	if (edwards_curve(params, params_len) != 25519) {
+		err_set(e, "crypto", "CKA_EC_PARAMS of the Edwards key names no curve this runner supports "
+			"(only Ed25519: OID 1.3.101.112 or \"edwards25519\")");
 		goto out;
 	}
-	if (tok_attr(s, pub, CKA_EC_PARAMS, &params, e) != 0 || tok_attr(s, pub, CKA_EC_POINT, &point, e) != 0)
+	/* Mechanisms 3.0 §2.3.5 and RFC 8032 §5.1.5: the public key is the 32-byte encoding of A. Modules
+	 * return it bare or, like SoftHSM, in a DER OCTET STRING (04 20 ...); the two are
+	 * told apart by length, so no bare key is mistaken for a wrapped one. */
+	if (point_len == 34 && point[0] == 0x04 && point[1] == 32) {
+		point += 2;
+		point_len = 32;
+	}
+	if (point_len != 32) {
+		err_set(e, "crypto", "CKA_EC_POINT of the Ed25519 key has %zu bytes; expected 32, or 34 in an OCTET STRING",
+			point_len);
 		goto out;
-	ret = tok_ec_spki(params.p, params.len, point.p, point.len, out, e);
+	}
+	pkey = EVP_PKEY_new_raw_public_key(EVP_PKEY_ED25519, NULL, point, point_len);
+	if (!pkey) {
+		err_openssl(e, "making an Ed25519 public key from the token's point");
+		goto out;
+	}
+	ret = spki_of(pkey, out, e);
 out:
-	buf_free(&params);
-	buf_free(&point);
+	EVP_PKEY_free(pkey);
+	return ret;
+}
+
+/* RSA public key from CKA_MODULUS and CKA_PUBLIC_EXPONENT (big-endian, Mechanisms 3.0 §2.1.2). */
+static int rsa_spki(const uint8_t *n, size_t n_len, const uint8_t *ex, size_t ex_len, struct buf *out, struct err *e)
+{
+	BIGNUM *bn = NULL, *be = NULL;
+	OSSL_PARAM_BLD *bld = NULL;
+	OSSL_PARAM *op = NULL;
+	EVP_PKEY_CTX *ctx = NULL;
+	EVP_PKEY *pkey = NULL;
+	int ret = -1;
+
+	bn = BN_bin2bn(n, (int)n_len, NULL);
+	be = BN_bin2bn(ex, (int)ex_len, NULL);
+	if (!bn || !be) {
+		err_openssl(e, "reading the RSA modulus and exponent");
+		goto out;
+	}
+	/* An even or tiny exponent, or a modulus of a few bits, is not an RSA key. */
+	if (BN_num_bits(bn) < 1024 || !BN_is_odd(bn) || !BN_is_odd(be) || BN_num_bits(be) < 2) {
+		err_set(e, "crypto", "the token's RSA public key is not usable (modulus %d bits, exponent %d bits)",
+			BN_num_bits(bn), BN_num_bits(be));
+		goto out;
+	}
+	bld = OSSL_PARAM_BLD_new();
+	if (!bld || OSSL_PARAM_BLD_push_BN(bld, OSSL_PKEY_PARAM_RSA_N, bn) != 1 ||
+	    OSSL_PARAM_BLD_push_BN(bld, OSSL_PKEY_PARAM_RSA_E, be) != 1 || !(op = OSSL_PARAM_BLD_to_param(bld))) {
+		err_openssl(e, "building RSA key parameters");
+		goto out;
+	}
+	ctx = EVP_PKEY_CTX_new_from_name(NULL, "RSA", NULL);
+	if (!ctx || EVP_PKEY_fromdata_init(ctx) != 1 || EVP_PKEY_fromdata(ctx, &pkey, EVP_PKEY_PUBLIC_KEY, op) != 1) {
+		err_openssl(e, "making an RSA public key from the token's modulus and exponent");
+		goto out;
+	}
+	ret = spki_of(pkey, out, e);
+out:
+	EVP_PKEY_free(pkey);
+	EVP_PKEY_CTX_free(ctx);
+	OSSL_PARAM_free(op);
+	OSSL_PARAM_BLD_free(bld);
+	BN_free(bn);
+	BN_free(be);
+	return ret;
+}
+
+static const struct alg_row *mldsa_row(CK_ULONG parameter_set)
+{
+	for (size_t i = 0; i < sizeof alg_table / sizeof alg_table[0]; i++)
+		if (alg_table[i].a.ckk == CKK_ML_DSA && alg_table[i].parameter_set == parameter_set)
+			return &alg_table[i];
+	return NULL;
+}
+
+int tok_mldsa_spki(CK_ULONG parameter_set, const uint8_t *pk, size_t pk_len, struct buf *out, struct err *e)
+{
+	const struct alg_row *r = mldsa_row(parameter_set);
+	X509_PUBKEY *xp = NULL;
+	ASN1_OBJECT *oid = NULL;
+	unsigned char *copy = NULL, *der = NULL;
+	int der_len, ret = -1;
+
+	if (!r) {
+		err_set(e, "crypto", "ML-DSA parameter set 0x%lX is not supported (only ML-DSA-65)",
+			(unsigned long)parameter_set);
+		goto out;
+	}
+	if (pk_len != r->public_len) {
+		err_set(e, "crypto", "the %s public key has %zu bytes; FIPS 204 says %zu", r->a.parameter_set, pk_len,
+			r->public_len);
+		goto out;
+	}
+	/* RFC 9881: AlgorithmIdentifier with the id-ml-dsa OID and parameters absent;
+	 * subjectPublicKey is the raw pkEncode output. OpenSSL 3.0 has no ML-DSA, so the
+	 * structure is built from the OID rather than from a key object. */
+	xp = X509_PUBKEY_new();
+	oid = OBJ_txt2obj(r->spki_oid, 1);
+	copy = OPENSSL_memdup(pk, pk_len);
+	if (!xp || !oid || !copy || X509_PUBKEY_set0_param(xp, oid, V_ASN1_UNDEF, NULL, copy, (int)pk_len) != 1) {
+		err_openssl(e, "building the ML-DSA SubjectPublicKeyInfo");
+		goto out;
+	}
+	oid = NULL;
+	copy = NULL;
+	der_len = i2d_X509_PUBKEY(xp, &der);
+	if (der_len <= 0) {
+		err_openssl(e, "encoding SubjectPublicKeyInfo");
+		goto out;
+	}
+	ret = buf_append(out, der, (size_t)der_len, e);
+out:
+	OPENSSL_free(der);
+	OPENSSL_free(copy);
+	ASN1_OBJECT_free(oid);
+	X509_PUBKEY_free(xp);
+	return ret;
+}
+
+/* An ML-DSA public key object: CKA_PUBLIC_KEY_INFO when the token fills it in (it
+ * must name the key's parameter set), else CKA_VALUE (PKCS#11 3.2, ML-DSA public key objects). */
+static int mldsa_public(struct tok_session *s, CK_OBJECT_HANDLE pub, struct buf *out, struct err *e)
+{
+	struct buf info = {0}, value = {0};
+	CK_ULONG pset = 0;
+	const struct alg_row *r;
+	struct err ignored;
+	int ret = -1;
+
+	if (tok_attr_ulong(s, pub, CKA_PARAMETER_SET, &pset, e) != 0)
+		goto out;
+	if (!(r = mldsa_row(pset))) {
+		err_set(e, "token", "ML-DSA parameter set 0x%lX is not supported (only ML-DSA-65)", (unsigned long)pset);
+		goto out;
+	}
+	if (tok_attr(s, pub, CKA_PUBLIC_KEY_INFO, &info, &ignored) == 0 && info.len) {
+		const unsigned char *p = info.p;
+		X509_PUBKEY *xp = d2i_X509_PUBKEY(NULL, &p, (long)info.len);
+		ASN1_OBJECT *alg = NULL;
+		char oid[64] = "";
+		bool good = xp && p == info.p + info.len && X509_PUBKEY_get0_param(&alg, NULL, NULL, NULL, xp) == 1 &&
+			    OBJ_obj2txt(oid, sizeof oid, alg, 1) > 0 && !strcmp(oid, r->spki_oid);
+		X509_PUBKEY_free(xp);
+		ERR_clear_error();
+		if (!good) {
+			err_set(e, "token", "CKA_PUBLIC_KEY_INFO of the %s key is not a %s SubjectPublicKeyInfo (algorithm %s)",
+				r->a.parameter_set, r->spki_oid, oid[0] ? oid : "unreadable");
+			goto out;
+		}
+		ret = buf_append(out, info.p, info.len, e);
+		goto out;
+	}
+	if (tok_attr(s, pub, CKA_VALUE, &value, e) != 0)
+		goto out;
+	ret = tok_mldsa_spki(pset, value.p, value.len, out, e);
+out:
+	buf_free(&info);
+	buf_free(&value);
+	return ret;
+}
+
+int tok_public_spki(struct tok_session *s, CK_OBJECT_HANDLE pub, struct buf *out, struct err *e)
+{
+	struct buf a = {0}, b = {0};
+	CK_ULONG kt = 0, cls = 0;
+	int ret = -1;
+
+	if (tok_attr_ulong(s, pub, CKA_CLASS, &cls, e) != 0 || tok_attr_ulong(s, pub, CKA_KEY_TYPE, &kt, e) != 0)
+		goto out;
+	/* A private RSA key shows its modulus too; still, only the public object is the
+	 * public key a ceremony exports. */
+	if (cls != CKO_PUBLIC_KEY) {
+		err_set(e, "token", "object %lu is not a public key (CKA_CLASS 0x%lX)", (unsigned long)pub,
+			(unsigned long)cls);
+		goto out;
+	}
+	switch (kt) {
+	case CKK_EC:
+		if (tok_attr(s, pub, CKA_EC_PARAMS, &a, e) == 0 && tok_attr(s, pub, CKA_EC_POINT, &b, e) == 0)
+			ret = tok_ec_spki(a.p, a.len, b.p, b.len, out, e);
+		break;
+	case CKK_EC_EDWARDS:
+		if (tok_attr(s, pub, CKA_EC_PARAMS, &a, e) == 0 && tok_attr(s, pub, CKA_EC_POINT, &b, e) == 0)
+			ret = tok_ed25519_spki(a.p, a.len, b.p, b.len, out, e);
+		break;
+	case CKK_RSA:
+		if (tok_attr(s, pub, CKA_MODULUS, &a, e) == 0 && tok_attr(s, pub, CKA_PUBLIC_EXPONENT, &b, e) == 0)
+			ret = rsa_spki(a.p, a.len, b.p, b.len, out, e);
+		break;
+	case CKK_ML_DSA:
+		ret = mldsa_public(s, pub, out, e);
+		break;
+	default:
+		err_set(e, "token", "object %lu has key type 0x%lX; this runner reads EC, Ed25519, RSA and ML-DSA keys",
+			(unsigned long)pub, (unsigned long)kt);
+		break;
+	}
+out:
+	buf_free(&a);
+	buf_free(&b);
 	return ret;
 }
 
 /* ------------------------------------------------------------------------- */
 /* Signing. */
 
-int tok_sign(struct tok_session *s, CK_OBJECT_HANDLE key, CK_MECHANISM_TYPE mech, const uint8_t *data, size_t len,
-	     struct buf *out, struct err *e)
+int tok_sign_ex(struct tok_session *s, CK_OBJECT_HANDLE key, const CK_MECHANISM *mech, const uint8_t *data,
+		size_t len, struct buf *out, struct err *e)
 {
-	CK_MECHANISM mm = {mech, NULL, 0};
+	CK_MECHANISM mm = *mech;   /* C_SignInit takes a non-const pointer */
 	CK_ULONG sig_len = 0;
 	uint8_t *sig = NULL;
 	char what[80];
-	const char *name = tok_mech_name(mech);
+	const char *name = tok_mech_name(mech->mechanism);
 	CK_RV rv;
 	int ret = -1;
 
 	if (name)
 		snprintf(what, sizeof what, "signing with %s", name);
 	else
-		snprintf(what, sizeof what, "signing with mechanism 0x%lX", (unsigned long)mech);
+		snprintf(what, sizeof what, "signing with mechanism 0x%lX", (unsigned long)mech->mechanism);
 	rv = s->m->f->C_SignInit(s->h, &mm, key);
 	if (rv != CKR_OK) {
 		err_p11(e, rv, what);
@@ -1424,5 +1741,151 @@ int tok_sign(struct tok_session *s, CK_OBJECT_HANDLE key, CK_MECHANISM_TYPE mech
 	ret = buf_append(out, sig, sig_len, e);
 out:
 	free(sig);
+	return ret;
+}
+
+int tok_sign(struct tok_session *s, CK_OBJECT_HANDLE key, CK_MECHANISM_TYPE mech, const uint8_t *data, size_t len,
+	     struct buf *out, struct err *e)
+{
+	CK_MECHANISM mm = {mech, NULL, 0};
+	return tok_sign_ex(s, key, &mm, data, len, out, e);
+}
+
+/* ------------------------------------------------------------------------- */
+/* Finding a key pair. */
+
+/* The algorithm name of the private key o of type kt, read from the token. */
+static int key_algorithm(struct tok_session *s, CK_OBJECT_HANDLE o, CK_ULONG kt, const char *label, char *name,
+			 size_t name_len, struct err *e)
+{
+	struct buf v = {0};
+	CK_ULONG pset = 0;
+	const char *found = NULL;
+	char tmp[32];
+	int ret = -1;
+
+	switch (kt) {
+	case CKK_EC:
+	case CKK_EC_EDWARDS:
+		if (tok_attr(s, o, CKA_EC_PARAMS, &v, e) != 0)
+			goto out;
+		for (size_t i = 0; !found && i < sizeof alg_table / sizeof alg_table[0]; i++) {
+			const struct alg_row *r = &alg_table[i];
+			if (r->a.ckk != kt)
+				continue;
+			if ((r->params_len == v.len && !memcmp(r->params, v.p, v.len)) ||
+			    (r->alt_params_len == v.len && !memcmp(r->alt_params, v.p, v.len)))
+				found = r->a.name;
+		}
+		if (!found) {
+			char hex[80] = "";
+			for (size_t i = 0; i < v.len && 2 * i + 3 < sizeof hex; i++)
+				snprintf(hex + 2 * i, 3, "%02x", v.p[i]);
+			err_set(e, "token", "key '%s' is on a curve this runner does not support (CKA_EC_PARAMS %s)", label,
+				hex);
+			goto out;
+		}
+		break;
+	case CKK_RSA: {
+		/* CKA_MODULUS is public on both objects (Mechanisms 3.0 §2.1.2-3); CKA_MODULUS_BITS only on
+		 * the public one. The size is that of the number, not of the byte string. */
+		BIGNUM *n;
+		if (tok_attr(s, o, CKA_MODULUS, &v, e) != 0)
+			goto out;
+		n = BN_bin2bn(v.p, (int)v.len, NULL);
+		if (!n) {
+			err_openssl(e, "reading the RSA modulus");
+			goto out;
+		}
+		snprintf(tmp, sizeof tmp, "rsa-%d", BN_num_bits(n));
+		BN_free(n);
+		found = tmp;
+		break;
+	}
+	case CKK_ML_DSA:
+		if (tok_attr_ulong(s, o, CKA_PARAMETER_SET, &pset, e) != 0)
+			goto out;
+		if (!mldsa_row(pset)) {
+			err_set(e, "token", "key '%s' has ML-DSA parameter set 0x%lX; this runner supports ML-DSA-65", label,
+				(unsigned long)pset);
+			goto out;
+		}
+		found = mldsa_row(pset)->a.name;
+		break;
+	default:
+		err_set(e, "token", "key '%s' has key type 0x%lX; this runner signs with EC, Ed25519, RSA and ML-DSA keys",
+			label, (unsigned long)kt);
+		goto out;
+	}
+	if ((size_t)snprintf(name, name_len, "%s", found) >= name_len) {
+		err_set(e, "input", "no room for the algorithm name '%s'", found);
+		goto out;
+	}
+	ret = 0;
+out:
+	buf_free(&v);
+	return ret;
+}
+
+int tok_key_find(struct tok_session *s, const char *label, CK_OBJECT_HANDLE *priv, CK_OBJECT_HANDLE *pub,
+		 char *algorithm, size_t algorithm_len, struct err *e)
+{
+	CK_OBJECT_HANDLE h[2];
+	CK_ULONG kt = 0, pub_kt = 0;
+	struct buf id = {0}, pub_id = {0};
+	struct err ignored;
+	size_t n = 0;
+	int ret = -1;
+
+	*priv = *pub = CK_INVALID_HANDLE;
+	if (algorithm_len)
+		algorithm[0] = 0;
+	if (!label || !*label)
+		return err_set(e, "input", "finding a key needs its label");
+	if (tok_find(s, CKO_PRIVATE_KEY, label, h, 2, &n, e) != 0)
+		goto out;
+	if (n == 0) {
+		/* Private objects are invisible until the user logs in. */
+		err_set(e, "token", "no private key labelled '%s' on this token (or the user is not logged in)", label);
+		goto out;
+	}
+	if (n > 1) {
+		err_set(e, "token", "several private keys are labelled '%s'; a key reference must name exactly one",
+			label);
+		goto out;
+	}
+	if (tok_attr_ulong(s, h[0], CKA_KEY_TYPE, &kt, e) != 0 ||
+	    key_algorithm(s, h[0], kt, label, algorithm, algorithm_len, e) != 0)
+		goto out;
+	*priv = h[0];
+	if (tok_find(s, CKO_PUBLIC_KEY, label, h, 2, &n, e) != 0)
+		goto out;
+	if (n > 1) {
+		err_set(e, "token", "several public keys are labelled '%s'; the key pair is ambiguous", label);
+		goto out;
+	}
+	if (n == 1) {
+		/* The public key under the label must be this key's half: same type, and the
+		 * same CKA_ID when both have one (tok_generate gives both the same). */
+		if (tok_attr_ulong(s, h[0], CKA_KEY_TYPE, &pub_kt, e) != 0)
+			goto out;
+		if (pub_kt != kt) {
+			err_set(e, "token", "the public key labelled '%s' has key type 0x%lX, its private key 0x%lX", label,
+				(unsigned long)pub_kt, (unsigned long)kt);
+			goto out;
+		}
+		if (tok_attr(s, *priv, CKA_ID, &id, &ignored) == 0 && tok_attr(s, h[0], CKA_ID, &pub_id, &ignored) == 0 &&
+		    id.len && pub_id.len && (id.len != pub_id.len || memcmp(id.p, pub_id.p, id.len))) {
+			err_set(e, "token", "the public and private keys labelled '%s' have different CKA_IDs", label);
+			goto out;
+		}
+		*pub = h[0];
+	}
+	ret = 0;
+out:
+	if (ret != 0)
+		*priv = *pub = CK_INVALID_HANDLE;
+	buf_free(&id);
+	buf_free(&pub_id);
 	return ret;
 }

@@ -110,7 +110,61 @@ int tok_attr_ulong(struct tok_session *s, CK_OBJECT_HANDLE o, CK_ATTRIBUTE_TYPE 
 /* Random bytes from the token's RNG (C_GenerateRandom). */
 int tok_random(struct tok_session *s, uint8_t *out, size_t len, struct err *e) CER_MUST_CHECK;
 
-/* Key pair generation. algorithm: "ec-p256", "ec-p384" (more in later steps).
+/* PKCS#11 3.2 values p11-kit's 2.40 header lacks (OASIS PKCS#11 Specification
+ * Version 3.2, its ML-DSA mechanisms, and the OASIS pkcs11t.h of 3.2). Defined here so every module and step that
+ * names them agrees; a newer header that has them wins. */
+#ifndef CKK_ML_DSA
+#define CKK_ML_DSA 0x4aUL
+#endif
+#ifndef CKM_ML_DSA_KEY_PAIR_GEN
+#define CKM_ML_DSA_KEY_PAIR_GEN 0x1cUL
+#endif
+#ifndef CKM_ML_DSA
+#define CKM_ML_DSA 0x1dUL
+#endif
+#ifndef CKM_HASH_ML_DSA
+#define CKM_HASH_ML_DSA 0x1fUL
+#endif
+#ifndef CKA_PARAMETER_SET
+#define CKA_PARAMETER_SET 0x61dUL
+#endif
+#ifndef CKP_ML_DSA_44
+#define CKP_ML_DSA_44 0x1UL
+#define CKP_ML_DSA_65 0x2UL
+#define CKP_ML_DSA_87 0x3UL
+#endif
+
+/* The key algorithms tok_generate makes, one row each of a table in token.c.
+ * Rows are static: never freed. */
+enum { TOK_SIGN_MECHS_MAX = 2 };
+struct tok_algorithm {
+	const char *name;            /* as scripts name it: "ec-p384", "ed25519", "rsa-3072", "ml-dsa-65" */
+	const char *key_type;        /* "EC", "EdDSA", "RSA", "ML-DSA" */
+	const char *curve;           /* "P-256", "P-384", "P-521", "Ed25519"; NULL for RSA and ML-DSA */
+	unsigned long modulus_bits;  /* RSA; 0 otherwise */
+	const char *parameter_set;   /* "ML-DSA-65"; NULL otherwise */
+	CK_KEY_TYPE ckk;             /* CKK_EC, CKK_EC_EDWARDS, CKK_RSA, CKK_ML_DSA */
+	CK_MECHANISM_TYPE gen;       /* the key pair generation mechanism */
+	/* The signing mechanisms keys of this algorithm use, preferred first: CKM_ECDSA
+	 * (over a digest made in software), CKM_EDDSA, CKM_RSA_PKCS_PSS then CKM_RSA_PKCS,
+	 * CKM_ML_DSA. */
+	CK_MECHANISM_TYPE sign[TOK_SIGN_MECHS_MAX];
+	size_t n_sign;
+};
+/* The row for a name, or NULL when unknown (NULL name too). */
+const struct tok_algorithm *tok_algorithm_find(const char *name);
+/* All names, comma separated ("ec-p256, ec-p384, ..."), for messages. Static. */
+const char *tok_algorithm_names(void);
+/* The generation mechanism and the signing mechanisms (up to TOK_SIGN_MECHS_MAX into
+ * sign, *n_sign of them) of an algorithm, so a step can declare what it needs.
+ * false for an unknown name. gen, sign and n_sign may each be NULL. */
+bool tok_algorithm_mechanisms(const char *algorithm, CK_MECHANISM_TYPE *gen, CK_MECHANISM_TYPE *sign,
+			      size_t *n_sign);
+
+/* Key pair generation. algorithm: a name of the table above (tok_algorithm_names).
+ * EC keys name their curve by OID in CKA_EC_PARAMS; Ed25519 by the RFC 8410 OID
+ * 1.3.101.112 (the curve name "edwards25519" when the token refuses the OID); RSA
+ * gets CKA_MODULUS_BITS and CKA_PUBLIC_EXPONENT 65537; ML-DSA CKA_PARAMETER_SET.
  * Private key: CKA_TOKEN, CKA_PRIVATE, CKA_SENSITIVE, CKA_SIGN true; CKA_EXTRACTABLE,
  * CKA_DECRYPT, CKA_DERIVE, CKA_UNWRAP, CKA_SIGN_RECOVER false. Public key: CKA_TOKEN,
  * CKA_VERIFY true; CKA_PRIVATE, CKA_ENCRYPT, CKA_WRAP, CKA_DERIVE false. Both get the label
@@ -122,8 +176,8 @@ struct tok_keypair {
 };
 int tok_generate(struct tok_session *s, const char *algorithm, const char *label, struct tok_keypair *kp,
 		 struct err *e) CER_MUST_CHECK;
-/* Mechanism a given algorithm name needs for generation (CKM_EC_KEY_PAIR_GEN...), or
- * CKR_MECHANISM_INVALID-style failure for an unknown name. */
+/* Mechanism a given algorithm name needs for generation (CKM_EC_KEY_PAIR_GEN...);
+ * false for an unknown name (*gen_mech untouched). */
 bool tok_algorithm_known(const char *algorithm, CK_MECHANISM_TYPE *gen_mech);
 
 /* SubjectPublicKeyInfo DER from CKA_EC_PARAMS (a named curve's DER OID) and CKA_EC_POINT
@@ -131,9 +185,34 @@ bool tok_algorithm_known(const char *algorithm, CK_MECHANISM_TYPE *gen_mech);
  * Appended to out. Code "crypto" on bad input. */
 int tok_ec_spki(const uint8_t *params, size_t params_len, const uint8_t *point, size_t point_len, struct buf *out,
 		struct err *e) CER_MUST_CHECK;
+/* SubjectPublicKeyInfo DER of an Ed25519 key from CKA_EC_PARAMS (OID 1.3.101.112 or the
+ * PrintableString "edwards25519") and CKA_EC_POINT (32 bytes, bare or in a DER OCTET
+ * STRING). Appended to out. Code "crypto" on bad input or another curve. */
+int tok_ed25519_spki(const uint8_t *params, size_t params_len, const uint8_t *point, size_t point_len,
+		     struct buf *out, struct err *e) CER_MUST_CHECK;
+/* SubjectPublicKeyInfo DER of an ML-DSA public key (FIPS 204 pkEncode, e.g. 1952 bytes
+ * for CKP_ML_DSA_65) under its id-ml-dsa OID, parameters absent (RFC 9881). Appended
+ * to out. Code "crypto" for another parameter set or length. */
+int tok_mldsa_spki(CK_ULONG parameter_set, const uint8_t *pk, size_t pk_len, struct buf *out,
+		   struct err *e) CER_MUST_CHECK;
 /* SubjectPublicKeyInfo DER of an EC public key object (CKA_EC_PARAMS + CKA_EC_POINT,
- * the point accepted raw or DER-wrapped in an OCTET STRING). Appended to out. */
+ * the point accepted raw or DER-wrapped in an OCTET STRING). Appended to out.
+ * Chosen by CKA_KEY_TYPE: also Ed25519 (CKA_EC_POINT, 32 bytes raw or in an OCTET
+ * STRING), RSA (CKA_MODULUS + CKA_PUBLIC_EXPONENT) and ML-DSA (CKA_PUBLIC_KEY_INFO
+ * when the token gives it, else CKA_VALUE under id-ml-dsa-NN, RFC 9881). */
 int tok_public_spki(struct tok_session *s, CK_OBJECT_HANDLE pub, struct buf *out, struct err *e) CER_MUST_CHECK;
+
+/* C_Sign with a full mechanism (parameters included, e.g. CK_RSA_PKCS_PSS_PARAMS);
+ * signature appended to out. */
+int tok_sign_ex(struct tok_session *s, CK_OBJECT_HANDLE key, const CK_MECHANISM *mech, const uint8_t *data,
+		size_t len, struct buf *out, struct err *e) CER_MUST_CHECK;
+
+/* The key pair labelled `label`: its private key (required: exactly one) and public
+ * key (0 when the token holds none), and its algorithm name as tok_generate takes it
+ * ("ec-p256", "ec-p384", "ec-p521", "ed25519", "rsa-3072", "rsa-4096", or "rsa-BITS"),
+ * read from the token (CKA_KEY_TYPE, CKA_EC_PARAMS, CKA_MODULUS_BITS). */
+int tok_key_find(struct tok_session *s, const char *label, CK_OBJECT_HANDLE *priv, CK_OBJECT_HANDLE *pub,
+		 char *algorithm, size_t algorithm_len, struct err *e) CER_MUST_CHECK;
 
 /* C_Sign with mechanism mech over data; signature appended to out. */
 int tok_sign(struct tok_session *s, CK_OBJECT_HANDLE key, CK_MECHANISM_TYPE mech, const uint8_t *data,

@@ -2,13 +2,17 @@
  * sensitive and never extractable; the attributes are read back and each one is
  * a recorded check, so the transcript proves the key never left the token
  * (CKA_LOCAL: generated there; CKA_ALWAYS_SENSITIVE / CKA_NEVER_EXTRACTABLE: never
- * exposed, PKCS#11 3.0 §4.9). The public key is exported as SPKI (DER and PEM). */
+ * exposed, PKCS#11 3.0 §4.9). The algorithm is read back too (curve, modulus size,
+ * parameter set), not assumed from the request. The public key is exported as SPKI
+ * (DER and PEM).
+ *
+ * Algorithms: token.c's table (ec-p256, ec-p384, ec-p521, ed25519, rsa-3072,
+ * rsa-4096, ml-dsa-65). The generation mechanism is declared through `needs`, so a
+ * token without it stops the ceremony before any step acts. */
 #include <stdio.h>
 #include <string.h>
-#include <openssl/evp.h>
 #include <openssl/pem.h>
 #include <openssl/sha.h>
-#include <openssl/x509.h>
 #include "steps.h"
 #include "../runner/words.h"
 
@@ -16,13 +20,13 @@ static int validate(const struct ceremony *c, struct step *s, struct err *e)
 {
 	const struct ynode *alg = ynode_get(s->node, "algorithm"), *label = ynode_get(s->node, "label");
 	const char *a, *l;
-	CK_MECHANISM_TYPE mech;
 	if (!alg)
-		return script_err(c, s->node, e, "step '%s': missing 'algorithm' (ec-p256 or ec-p384)", s->id);
+		return script_err(c, s->node, e, "step '%s': missing 'algorithm' (one of %s)", s->id,
+				  tok_algorithm_names());
 	if (ynode_want_str(c->doc, alg, "'algorithm'", &a, e))
 		return -1;
-	if (!tok_algorithm_known(a, &mech))
-		return script_err(c, alg, e, "unknown algorithm '%s' (expected ec-p256 or ec-p384)", a);
+	if (!tok_algorithm_find(a))
+		return script_err(c, alg, e, "unknown algorithm '%s' (expected one of %s)", a, tok_algorithm_names());
 	if (!label)
 		return script_err(c, s->node, e, "step '%s': missing 'label' (the key's CKA_LABEL)", s->id);
 	if (ynode_want_str(c->doc, label, "'label'", &l, e))
@@ -30,6 +34,19 @@ static int validate(const struct ceremony *c, struct step *s, struct err *e)
 	if (!l[0] || strlen(l) > 64)
 		return script_err(c, label, e, "expected a label of 1 to 64 bytes, found %zu bytes", strlen(l));
 	return 0;
+}
+
+/* The generation mechanism, on the step's token. validate ran first, so the keys
+ * are there and the algorithm is known. */
+static size_t needs(const struct ceremony *c, const struct step *s, struct step_need *out, size_t max)
+{
+	const struct ynode *alg = ynode_get(s->node, "algorithm");
+	CK_MECHANISM_TYPE gen;
+	(void)c;
+	if (!max || !alg || !s->token || !tok_algorithm_known(alg->str, &gen))
+		return 0;
+	out[0] = (struct step_need){.token = s->token, .algorithm = alg->str, .mech = gen};
+	return 1;
 }
 
 /* What the private key must be, read back from the token rather than assumed. */
@@ -69,21 +86,64 @@ static int check_policy(struct step_run *r, struct tok_session *s, CK_OBJECT_HAN
 	return 0;
 }
 
+/* The algorithm as the token describes the new pair (tok_key_find reads CKA_KEY_TYPE,
+ * CKA_EC_PARAMS, CKA_MODULUS, CKA_PARAMETER_SET), recorded as a check against the
+ * request; also proves the label now names exactly this one pair. Outputs what
+ * the token says: key_type, and curve, modulus_bits or parameter_set. */
+static int check_algorithm(struct step_run *r, struct tok_session *s, const char *alg, const char *label,
+			   const struct tok_keypair *kp, bool *held, struct err *e)
+{
+	CK_OBJECT_HANDLE priv, pub;
+	char got[32];
+	const struct tok_algorithm *a;
+
+	*held = false;
+	if (tok_key_find(s, label, &priv, &pub, got, sizeof got, e))
+		return -1;
+	*held = !strcmp(got, alg) && priv == kp->priv && pub == kp->pub;
+	if (step_check(r, "algorithm", dcbor_text(alg), dcbor_text(got), *held, e) ||
+	    step_output(r, "algorithm", dcbor_text(got), e))
+		return -1;
+	a = tok_algorithm_find(got);
+	if (!a)   /* e.g. "rsa-2048" from a token that ignored CKA_MODULUS_BITS: the check failed */
+		return 0;
+	if (step_output(r, "key_type", dcbor_text(a->key_type), e))
+		return -1;
+	if (a->curve && step_output(r, "curve", dcbor_text(a->curve), e))
+		return -1;
+	if (a->parameter_set && step_output(r, "parameter_set", dcbor_text(a->parameter_set), e))
+		return -1;
+	if (a->ckk == CKK_RSA) {
+		CK_ULONG bits;
+		struct buf ex = {0};
+		uint64_t v = 0;
+		int rc = tok_attr_ulong(s, kp->pub, CKA_MODULUS_BITS, &bits, e) ||
+			 step_output(r, "modulus_bits", dcbor_uint(bits), e) || tok_attr(s, kp->pub, CKA_PUBLIC_EXPONENT, &ex, e);
+		/* Big-endian (PKCS#11 Mechanisms 3.0 §2.1.2); an exponent wider than 64 bits is not one we asked for. */
+		for (size_t i = 0; !rc && i < ex.len; i++)
+			v = i < 8 ? v << 8 | ex.p[i] : UINT64_MAX;
+		rc = rc || step_output(r, "public_exponent", dcbor_uint(v), e);
+		buf_free(&ex);
+		if (rc)
+			return -1;
+	}
+	return 0;
+}
+
+/* PEM of the SPKI DER as it is (RFC 7468 §13 "PUBLIC KEY"): no parse, so algorithms
+ * OpenSSL 3.0 does not know (ML-DSA) are written the same way. */
 static int pem_of(const uint8_t *der, size_t len, struct buf *out, struct err *e)
 {
-	const unsigned char *p = der;
-	EVP_PKEY *k = d2i_PUBKEY(NULL, &p, (long)len);
 	BIO *bio = BIO_new(BIO_s_mem());
 	char *data;
 	int ret = -1;
-	if (!k || !bio || PEM_write_bio_PUBKEY(bio, k) != 1) {
+	if (!bio || PEM_write_bio(bio, "PUBLIC KEY", "", der, (long)len) <= 0) {
 		err_openssl(e, "cannot encode the public key as PEM");
 		goto out;
 	}
 	long n = BIO_get_mem_data(bio, &data);
 	ret = buf_append(out, data, (size_t)n, e);
 out:
-	EVP_PKEY_free(k);
 	BIO_free(bio);
 	return ret;
 }
@@ -95,21 +155,23 @@ static int execute(struct step_run *r, struct err *e)
 	struct tok_session *s;
 	struct tok_keypair kp;
 	struct buf spki = {0}, pem = {0};
-	bool all;
+	bool all, same;
 	char hex[200], file[128];
 	uint8_t sha[32];
 	int ret = -1;
 
 	if (step_session(r, &s, e) || tok_generate(s, alg, label, &kp, e))
 		return -1;
-	step_show(r, "key pair '%s' generated in the token", label);
-	if (step_output(r, "key_type", dcbor_text("EC"), e) ||
-	    step_output(r, "curve", dcbor_text(!strcmp(alg, "ec-p256") ? "P-256" : "P-384"), e) ||
-	    step_output(r, "label", dcbor_text(label), e) ||
+	step_show(r, "key pair '%s' (%s) generated in the token", label, alg);
+	if (step_output(r, "label", dcbor_text(label), e) ||
 	    step_output(r, "id", dcbor_text(words_hex(kp.id, sizeof kp.id, hex, sizeof hex)), e))
 		goto out;
-	if (check_policy(r, s, kp.priv, &all, e))
+	if (check_algorithm(r, s, alg, label, &kp, &same, e) || check_policy(r, s, kp.priv, &all, e))
 		goto out;
+	if (!same) {
+		err_set(e, "key-attributes", "the token made key '%s' with another algorithm than %s", label, alg);
+		goto out;
+	}
 	if (!all) {
 		err_set(e, "key-attributes", "the private key '%s' does not have the attributes it must have", label);
 		goto out;
@@ -134,9 +196,10 @@ out:
 
 static const char *const keys[] = {"algorithm", "label", NULL};
 static const char *const artifacts[] = {"public_key", "public_key_pem", NULL};
-static const char *const outputs[] = {"key_type", "curve", "label", "id", "token", "private", "sensitive",
-				      "extractable", "sign", "decrypt", "derive", "unwrap", "sign_recover", "local", "always_sensitive",
-				      "never_extractable", "public_key_sha256", NULL};
+static const char *const outputs[] = {
+	"key_type", "curve", "modulus_bits", "public_exponent", "parameter_set", "algorithm", "label", "id",
+	"token", "private", "sensitive", "extractable", "sign", "decrypt", "derive", "unwrap", "sign_recover", "local",
+	"always_sensitive", "never_extractable", "public_key_sha256", NULL};
 
 const struct step_type step_key_generate = {
 	.name = "key.generate",
@@ -147,4 +210,5 @@ const struct step_type step_key_generate = {
 	.flags = STEP_USES_TOKEN | STEP_NEEDS_LOGIN,
 	.validate = validate,
 	.execute = execute,
+	.needs = needs,
 };

@@ -4,6 +4,11 @@
 
 extern const struct step_type step_manual, step_checklist, step_attendance, step_token_info, step_key_generate,
 	step_fingerprint, step_decision, step_checkpoint;
+extern const struct step_type step_chain_verify;
+extern const struct step_type step_artifact_export;
+extern const struct step_type step_sign;
+extern const struct step_type step_verify;
+extern const struct step_type step_cert_self_signed, step_csr_create, step_cert_issue, step_crl_create;
 
 const struct step_type *const step_registry[] = {
 	&step_manual,
@@ -14,6 +19,14 @@ const struct step_type *const step_registry[] = {
 	&step_fingerprint,
 	&step_decision,
 	&step_checkpoint,
+	&step_chain_verify,
+	&step_artifact_export,
+	&step_sign,
+	&step_verify,
+	&step_cert_self_signed,
+	&step_csr_create,
+	&step_cert_issue,
+	&step_crl_create,
 };
 const size_t step_registry_len = sizeof step_registry / sizeof step_registry[0];
 

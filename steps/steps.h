@@ -102,6 +102,13 @@ void step_show(struct step_run *r, const char *fmt, ...) CER_PRINTF(2, 3);
 /* Ask role for a line of text under key; *answer malloc'ed. */
 int step_ask(struct step_run *r, const char *role, const char *key, const char *question, char **answer,
 	     struct err *e) CER_MUST_CHECK;
+/* Ask role to type back what the screen shows (shown: e.g. a fingerprint's last groups);
+ * in an answers file the answer "(as shown)" stands for it (prompt.h). *answer malloc'ed. */
+int step_ask_readback(struct step_run *r, const char *role, const char *key, const char *question, const char *shown,
+		      char **answer, struct err *e) CER_MUST_CHECK;
+/* The run's output folder (DIR of --out): artifact.export resolves relative media
+ * folders under it. */
+const char *step_out_dir(const struct step_run *r);
 /* Ask role to type the exact word "yes". */
 int step_confirm(struct step_run *r, const char *role, const char *key, const char *question,
 		 struct err *e) CER_MUST_CHECK;

@@ -12,11 +12,13 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 #include <openssl/bn.h>
 #include <openssl/core_names.h>
 #include <openssl/ec.h>
 #include <openssl/evp.h>
+#include <openssl/rsa.h>
 #include <openssl/sha.h>
 #include <openssl/x509.h>
 
@@ -304,17 +306,15 @@ static void test_login(void **state)
 }
 
 /* r||s (PKCS#11 §2.3.1 ECDSA signature) to the DER ECDSA-Sig-Value OpenSSL verifies. */
-static int verify_raw_ecdsa(const struct buf *spki, const uint8_t *digest, size_t dlen, const uint8_t *sig, size_t slen)
+static int verify_raw_ecdsa(EVP_PKEY *pkey, const uint8_t *digest, size_t dlen, const uint8_t *sig, size_t slen)
 {
-	const unsigned char *p = spki->p;
-	EVP_PKEY *pkey = d2i_PUBKEY(NULL, &p, (long)spki->len);
 	ECDSA_SIG *es = ECDSA_SIG_new();
 	BIGNUM *r = BN_bin2bn(sig, (int)(slen / 2), NULL), *s = BN_bin2bn(sig + slen / 2, (int)(slen / 2), NULL);
 	unsigned char *der = NULL;
 	EVP_PKEY_CTX *ctx = NULL;
 	int der_len, ok = -1;
 
-	if (!pkey || !es || !r || !s || ECDSA_SIG_set0(es, r, s) != 1)
+	if (!es || !r || !s || ECDSA_SIG_set0(es, r, s) != 1)
 		goto out;
 	r = s = NULL;
 	der_len = i2d_ECDSA_SIG(es, &der);
@@ -328,7 +328,35 @@ out:
 	BN_free(r);
 	BN_free(s);
 	ECDSA_SIG_free(es);
-	EVP_PKEY_free(pkey);
+	return ok;
+}
+
+/* Ed25519 (RFC 8032) over the message itself. */
+static int verify_ed25519(EVP_PKEY *pkey, const uint8_t *msg, size_t mlen, const uint8_t *sig, size_t slen)
+{
+	EVP_MD_CTX *md = EVP_MD_CTX_new();
+	int ok = -1;
+	if (md && EVP_DigestVerifyInit(md, NULL, NULL, NULL, pkey) == 1)
+		ok = EVP_DigestVerify(md, sig, slen, msg, mlen);
+	EVP_MD_CTX_free(md);
+	return ok;
+}
+
+/* RSA over a SHA-256 digest: PSS (MGF1-SHA-256, salt 32) or PKCS#1 v1.5. */
+static int verify_rsa(EVP_PKEY *pkey, bool pss, const uint8_t *digest, size_t dlen, const uint8_t *sig, size_t slen)
+{
+	EVP_PKEY_CTX *ctx = EVP_PKEY_CTX_new(pkey, NULL);
+	int ok = -1;
+	if (!ctx || EVP_PKEY_verify_init(ctx) != 1 || EVP_PKEY_CTX_set_signature_md(ctx, EVP_sha256()) != 1)
+		goto out;
+	if (pss && (EVP_PKEY_CTX_set_rsa_padding(ctx, RSA_PKCS1_PSS_PADDING) != 1 ||
+		    EVP_PKEY_CTX_set_rsa_mgf1_md(ctx, EVP_sha256()) != 1 || EVP_PKEY_CTX_set_rsa_pss_saltlen(ctx, 32) != 1))
+		goto out;
+	if (!pss && EVP_PKEY_CTX_set_rsa_padding(ctx, RSA_PKCS1_PADDING) != 1)
+		goto out;
+	ok = EVP_PKEY_verify(ctx, sig, slen, digest, dlen);
+out:
+	EVP_PKEY_CTX_free(ctx);
 	return ok;
 }
 
@@ -341,22 +369,125 @@ static void check_bool(struct tok_session *s, CK_OBJECT_HANDLE o, CK_ATTRIBUTE_T
 		fail_msg("%s is %s, expected %s", tok_attr_name(t), v ? "true" : "false", want ? "true" : "false");
 }
 
-static void generate_and_use(const char *alg, const char *label, const char *group, size_t sig_len)
+static double now(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+/* What each algorithm must turn into, as OpenSSL and the token see it. */
+struct alg_case {
+	const char *alg, *label;
+	CK_KEY_TYPE ckk;
+	int pkey_id;          /* EVP_PKEY_EC, EVP_PKEY_ED25519, EVP_PKEY_RSA */
+	const char *group;    /* EC: OpenSSL's group name */
+	int bits;             /* EVP_PKEY_get_bits */
+	size_t sig_len;       /* signature bytes */
+};
+
+/* DigestInfo of SHA-256 (RFC 8017 §9.2 note 1): CKM_RSA_PKCS pads what it is given. */
+static const uint8_t sha256_digest_info[] = {0x30, 0x31, 0x30, 0x0d, 0x06, 0x09, 0x60, 0x86, 0x48, 0x01,
+					     0x65, 0x03, 0x04, 0x02, 0x01, 0x05, 0x00, 0x04, 0x20};
+
+/* Signs with the token through tok_sign_ex and verifies with OpenSSL and the
+ * exported key; then the same over altered input must fail. */
+static void sign_and_verify(struct tok_session *s, const struct alg_case *c, CK_OBJECT_HANDLE priv, EVP_PKEY *pkey)
+{
+	static const uint8_t msg[] = "ceremony test message";
+	struct err e = {0};
+	struct buf sig = {0};
+	uint8_t digest[SHA256_DIGEST_LENGTH], di[sizeof sha256_digest_info + SHA256_DIGEST_LENGTH];
+	CK_MECHANISM_TYPE gen = 0, mechs[TOK_SIGN_MECHS_MAX] = {0};
+	size_t n_sign = 0;
+
+	SHA256(msg, sizeof msg - 1, digest);
+	assert_true(tok_algorithm_mechanisms(c->alg, &gen, mechs, &n_sign));
+	switch (c->ckk) {
+	case CKK_EC: {
+		CK_MECHANISM m = {CKM_ECDSA, NULL, 0};
+		assert_int_equal(n_sign, 1);
+		assert_int_equal(mechs[0], CKM_ECDSA);
+		OK(tok_sign_ex(s, priv, &m, digest, sizeof digest, &sig, &e), e);
+		assert_int_equal(sig.len, c->sig_len);
+		assert_int_equal(verify_raw_ecdsa(pkey, digest, sizeof digest, sig.p, sig.len), 1);
+		digest[0] ^= 1;
+		assert_int_not_equal(verify_raw_ecdsa(pkey, digest, sizeof digest, sig.p, sig.len), 1);
+		break;
+	}
+	case CKK_EC_EDWARDS: {
+		CK_MECHANISM m = {CKM_EDDSA, NULL, 0};   /* no CK_EDDSA_PARAMS: pure Ed25519 */
+		uint8_t bad[sizeof msg - 1];
+		assert_int_equal(mechs[0], CKM_EDDSA);
+		OK(tok_sign_ex(s, priv, &m, msg, sizeof msg - 1, &sig, &e), e);
+		assert_int_equal(sig.len, 64);
+		assert_int_equal(verify_ed25519(pkey, msg, sizeof msg - 1, sig.p, sig.len), 1);
+		memcpy(bad, msg, sizeof bad);
+		bad[3] ^= 1;
+		assert_int_not_equal(verify_ed25519(pkey, bad, sizeof bad, sig.p, sig.len), 1);
+		break;
+	}
+	case CKK_RSA: {
+		CK_RSA_PKCS_PSS_PARAMS pp = {CKM_SHA256, CKG_MGF1_SHA256, 32};
+		CK_MECHANISM pss = {CKM_RSA_PKCS_PSS, &pp, sizeof pp}, v15 = {CKM_RSA_PKCS, NULL, 0};
+		assert_int_equal(n_sign, 2);
+		assert_int_equal(mechs[0], CKM_RSA_PKCS_PSS);
+		assert_int_equal(mechs[1], CKM_RSA_PKCS);
+		OK(tok_sign_ex(s, priv, &pss, digest, sizeof digest, &sig, &e), e);
+		assert_int_equal(sig.len, c->sig_len);
+		assert_int_equal(verify_rsa(pkey, true, digest, sizeof digest, sig.p, sig.len), 1);
+		assert_int_not_equal(verify_rsa(pkey, false, digest, sizeof digest, sig.p, sig.len), 1);
+		buf_free(&sig);
+		/* PSS parameters that do not fit the input: a SHA-256 PSS over 20 bytes. */
+		assert_int_equal(tok_sign_ex(s, priv, &pss, digest, 20, &sig, &e), -1);
+		assert_int_equal(strncmp(e.code, "CKR_", 4), 0);
+		assert_non_null(strstr(e.msg, "CKM_RSA_PKCS_PSS"));
+		assert_int_equal(sig.len, 0);
+		memcpy(di, sha256_digest_info, sizeof sha256_digest_info);
+		memcpy(di + sizeof sha256_digest_info, digest, sizeof digest);
+		OK(tok_sign_ex(s, priv, &v15, di, sizeof di, &sig, &e), e);
+		assert_int_equal(sig.len, c->sig_len);
+		assert_int_equal(verify_rsa(pkey, false, digest, sizeof digest, sig.p, sig.len), 1);
+		digest[0] ^= 1;
+		assert_int_not_equal(verify_rsa(pkey, false, digest, sizeof digest, sig.p, sig.len), 1);
+		break;
+	}
+	default:
+		fail_msg("no signing test for key type 0x%lx", (unsigned long)c->ckk);
+	}
+	buf_free(&sig);
+	/* A mechanism of another key type is refused, and the session stays usable. */
+	CK_MECHANISM wrong = {c->ckk == CKK_RSA ? CKM_ECDSA : CKM_RSA_PKCS, NULL, 0};
+	assert_int_equal(tok_sign_ex(s, priv, &wrong, digest, sizeof digest, &sig, &e), -1);
+	assert_int_equal(strncmp(e.code, "CKR_", 4), 0);
+	assert_int_equal(sig.len, 0);
+	if (c->ckk == CKK_EC) {
+		OK(tok_sign(s, priv, CKM_ECDSA, digest, sizeof digest, &sig, &e), e);
+		assert_int_equal(sig.len, c->sig_len);
+	}
+	buf_free(&sig);
+}
+
+static void generate_and_use(const struct alg_case *c)
 {
 	struct err e = {0};
 	struct tok_session *s = user_session();
 	struct tok_keypair kp;
-	struct buf spki = {0}, sig = {0}, val = {0};
+	struct buf spki = {0}, val = {0};
 	CK_ULONG u = 0;
-	CK_OBJECT_HANDLE found[4];
+	CK_OBJECT_HANDLE found[4], fpriv = 0, fpub = 0;
 	size_t n = 0;
-	uint8_t digest[SHA256_DIGEST_LENGTH];
-	char name[64];
+	char name[64], alg[32];
 	size_t name_len = 0;
 	const unsigned char *p;
+	const struct tok_algorithm *row = tok_algorithm_find(c->alg);
 	EVP_PKEY *pkey;
+	double t0;
 
-	OK(tok_generate(s, alg, label, &kp, &e), e);
+	assert_non_null(row);
+	t0 = now();
+	OK(tok_generate(s, c->alg, c->label, &kp, &e), e);
+	fprintf(stderr, "# %s: C_GenerateKeyPair took %.3f s in SoftHSM\n", c->alg, now() - t0);
 
 	/* The private key policy, read back (token.h; PKCS#11 §4.9 for LOCAL and the ALWAYS/NEVER pair). */
 	check_bool(s, kp.priv, CKA_TOKEN, true);
@@ -366,17 +497,27 @@ static void generate_and_use(const char *alg, const char *label, const char *gro
 	check_bool(s, kp.priv, CKA_EXTRACTABLE, false);
 	check_bool(s, kp.priv, CKA_DECRYPT, false);
 	check_bool(s, kp.priv, CKA_DERIVE, false);
+	check_bool(s, kp.priv, CKA_UNWRAP, false);
+	check_bool(s, kp.priv, CKA_SIGN_RECOVER, false);
 	check_bool(s, kp.priv, CKA_LOCAL, true);
 	check_bool(s, kp.priv, CKA_ALWAYS_SENSITIVE, true);
 	check_bool(s, kp.priv, CKA_NEVER_EXTRACTABLE, true);
 	check_bool(s, kp.pub, CKA_TOKEN, true);
+	check_bool(s, kp.pub, CKA_PRIVATE, false);
 	check_bool(s, kp.pub, CKA_VERIFY, true);
+	check_bool(s, kp.pub, CKA_ENCRYPT, false);
+	check_bool(s, kp.pub, CKA_WRAP, false);
 	OK(tok_attr_ulong(s, kp.priv, CKA_KEY_TYPE, &u, &e), e);
-	assert_int_equal(u, CKK_EC);
+	assert_int_equal(u, c->ckk);
+	assert_int_equal(row->ckk, c->ckk);
+	OK(tok_attr_ulong(s, kp.pub, CKA_KEY_TYPE, &u, &e), e);
+	assert_int_equal(u, c->ckk);
 	OK(tok_attr_ulong(s, kp.priv, CKA_CLASS, &u, &e), e);
 	assert_int_equal(u, CKO_PRIVATE_KEY);
-	/* The secret scalar must not come out. */
-	assert_int_equal(tok_attr(s, kp.priv, CKA_VALUE, &val, &e), -1);
+	OK(tok_attr_ulong(s, kp.priv, CKA_KEY_GEN_MECHANISM, &u, &e), e);
+	assert_int_equal(u, row->gen);
+	/* The secret must not come out. */
+	assert_int_equal(tok_attr(s, kp.priv, c->ckk == CKK_RSA ? CKA_PRIVATE_EXPONENT : CKA_VALUE, &val, &e), -1);
 	assert_string_equal(e.code, "CKR_ATTRIBUTE_SENSITIVE");
 	assert_int_equal(val.len, 0);
 	/* A bool read of a non-bool attribute is refused, not truncated. */
@@ -390,67 +531,198 @@ static void generate_and_use(const char *alg, const char *label, const char *gro
 	assert_memory_equal(val.p, kp.id, 16);
 	buf_free(&val);
 	OK(tok_attr(s, kp.pub, CKA_LABEL, &val, &e), e);
-	assert_int_equal(val.len, strlen(label));
-	assert_memory_equal(val.p, label, strlen(label));
+	assert_int_equal(val.len, strlen(c->label));
+	assert_memory_equal(val.p, c->label, strlen(c->label));
 	buf_free(&val);
-	OK(tok_find(s, CKO_PRIVATE_KEY, label, found, 4, &n, &e), e);
+	OK(tok_find(s, CKO_PRIVATE_KEY, c->label, found, 4, &n, &e), e);
 	assert_int_equal(n, 1);
 	assert_int_equal(found[0], kp.priv);
-	OK(tok_find(s, (CK_OBJECT_CLASS)-1, label, found, 4, &n, &e), e);
+	OK(tok_find(s, (CK_OBJECT_CLASS)-1, c->label, found, 4, &n, &e), e);
 	assert_int_equal(n, 2);
-	OK(tok_find(s, (CK_OBJECT_CLASS)-1, label, found, 1, &n, &e), e);
+	OK(tok_find(s, (CK_OBJECT_CLASS)-1, c->label, found, 1, &n, &e), e);
 	assert_int_equal(n, 1);
+	if (c->ckk == CKK_RSA) {
+		OK(tok_attr_ulong(s, kp.pub, CKA_MODULUS_BITS, &u, &e), e);
+		assert_int_equal(u, row->modulus_bits);
+		OK(tok_attr(s, kp.pub, CKA_PUBLIC_EXPONENT, &val, &e), e);
+		assert_true(val.len >= 3);
+		assert_memory_equal(val.p + val.len - 3, "\x01\x00\x01", 3);
+		for (size_t i = 0; i + 3 < val.len; i++)
+			assert_int_equal(val.p[i], 0);
+		buf_free(&val);
+	}
+	if (c->ckk == CKK_EC_EDWARDS) {
+		/* What SoftHSM 2.6.1 took: the RFC 8410 OID, the first form tok_generate offers. */
+		OK(tok_attr(s, kp.pub, CKA_EC_PARAMS, &val, &e), e);
+		assert_int_equal(val.len, 5);
+		assert_memory_equal(val.p, "\x06\x03\x2b\x65\x70", 5);
+		buf_free(&val);
+	}
 
-	/* The public key as SubjectPublicKeyInfo, on the right curve. */
+	/* The public key as SubjectPublicKeyInfo, of the right type and size. */
 	OK(tok_public_spki(s, kp.pub, &spki, &e), e);
 	p = spki.p;
 	pkey = d2i_PUBKEY(NULL, &p, (long)spki.len);
 	assert_non_null(pkey);
 	assert_ptr_equal(p, spki.p + spki.len);
-	assert_int_equal(EVP_PKEY_get_base_id(pkey), EVP_PKEY_EC);
-	assert_int_equal(EVP_PKEY_get_group_name(pkey, name, sizeof name, &name_len), 1);
-	assert_string_equal(name, group);
-	EVP_PKEY_free(pkey);
+	assert_int_equal(EVP_PKEY_get_base_id(pkey), c->pkey_id);
+	assert_int_equal(EVP_PKEY_get_bits(pkey), c->bits);
+	if (c->group) {
+		assert_int_equal(EVP_PKEY_get_group_name(pkey, name, sizeof name, &name_len), 1);
+		assert_string_equal(name, c->group);
+	}
 	/* The SPKI of the private key object is refused: it is no public key. */
 	assert_int_equal(tok_public_spki(s, kp.priv, &val, &e), -1);
-	buf_free(&val);
+	assert_string_equal(e.code, "token");
+	assert_int_equal(val.len, 0);
 
-	/* CKM_ECDSA over a SHA-256 digest; OpenSSL verifies it with the exported key. */
-	SHA256((const unsigned char *)"ceremony test message", 21, digest);
-	OK(tok_sign(s, kp.priv, CKM_ECDSA, digest, sizeof digest, &sig, &e), e);
-	assert_int_equal(sig.len, sig_len);
-	assert_int_equal(verify_raw_ecdsa(&spki, digest, sizeof digest, sig.p, sig.len), 1);
-	digest[0] ^= 1;   /* tamper: the altered digest must not verify */
-	assert_int_not_equal(verify_raw_ecdsa(&spki, digest, sizeof digest, sig.p, sig.len), 1);
-	buf_free(&sig);
-	/* A mechanism the key cannot do. */
-	assert_int_equal(tok_sign(s, kp.priv, CKM_RSA_PKCS, digest, sizeof digest, &sig, &e), -1);
-	assert_int_equal(strncmp(e.code, "CKR_", 4), 0);
-	buf_free(&sig);
-	/* The session is still usable after that failure. */
-	OK(tok_sign(s, kp.priv, CKM_ECDSA, digest, sizeof digest, &sig, &e), e);
-	assert_int_equal(sig.len, sig_len);
+	sign_and_verify(s, c, kp.priv, pkey);
+	EVP_PKEY_free(pkey);
+
+	/* Found again by label, with the algorithm read from the token. */
+	OK(tok_key_find(s, c->label, &fpriv, &fpub, alg, sizeof alg, &e), e);
+	assert_int_equal(fpriv, kp.priv);
+	assert_int_equal(fpub, kp.pub);
+	assert_string_equal(alg, c->alg);
+	assert_int_equal(tok_key_find(s, c->label, &fpriv, &fpub, alg, 4, &e), -1);   /* no room for the name */
+	assert_int_equal(fpriv, CK_INVALID_HANDLE);
 
 	/* A second key under the same label is refused. */
-	assert_int_equal(tok_generate(s, alg, label, &kp, &e), -1);
+	assert_int_equal(tok_generate(s, c->alg, c->label, &kp, &e), -1);
 	assert_string_equal(e.code, "token");
-	assert_non_null(strstr(e.msg, label));
+	assert_non_null(strstr(e.msg, c->label));
 
-	buf_free(&sig);
 	buf_free(&spki);
 	tok_close(s);
 }
 
 static void test_generate_p256(void **state)
 {
+	static const struct alg_case c = {"ec-p256", "unit-key-p256", CKK_EC, EVP_PKEY_EC, "prime256v1", 256, 64};
 	(void)state;
-	generate_and_use("ec-p256", "unit-key-p256", "prime256v1", 64);
+	generate_and_use(&c);
 }
 
 static void test_generate_p384(void **state)
 {
+	static const struct alg_case c = {"ec-p384", "unit-key-p384", CKK_EC, EVP_PKEY_EC, "secp384r1", 384, 96};
 	(void)state;
-	generate_and_use("ec-p384", "unit-key-p384", "secp384r1", 96);
+	generate_and_use(&c);
+}
+
+static void test_generate_p521(void **state)
+{
+	static const struct alg_case c = {"ec-p521", "unit-key-p521", CKK_EC, EVP_PKEY_EC, "secp521r1", 521, 132};
+	(void)state;
+	generate_and_use(&c);
+}
+
+static void test_generate_ed25519(void **state)
+{
+	static const struct alg_case c = {"ed25519", "unit-key-ed25519", CKK_EC_EDWARDS, EVP_PKEY_ED25519, NULL, 256, 64};
+	(void)state;
+	generate_and_use(&c);
+}
+
+static void test_generate_rsa3072(void **state)
+{
+	static const struct alg_case c = {"rsa-3072", "unit-key-rsa3072", CKK_RSA, EVP_PKEY_RSA, NULL, 3072, 384};
+	(void)state;
+	generate_and_use(&c);
+}
+
+static void test_generate_rsa4096(void **state)
+{
+	static const struct alg_case c = {"rsa-4096", "unit-key-rsa4096", CKK_RSA, EVP_PKEY_RSA, NULL, 4096, 512};
+	(void)state;
+	generate_and_use(&c);
+}
+
+/* SoftHSM 2.6.1 speaks PKCS#11 2.40 and has no ML-DSA: generation fails with a
+ * message naming the mechanism and the algorithm, and leaves nothing behind. */
+static void test_generate_mldsa_missing(void **state)
+{
+	struct err e = {0};
+	struct tok_session *s = user_session();
+	struct tok_keypair kp;
+	CK_OBJECT_HANDLE h[1], priv, pub;
+	CK_MECHANISM_INFO mi;
+	CK_MECHANISM_TYPE gen = 0, sign[TOK_SIGN_MECHS_MAX] = {0};
+	size_t n = 9;
+	char alg[32];
+	const struct tok_algorithm *a = tok_algorithm_find("ml-dsa-65");
+	(void)state;
+
+	assert_non_null(a);
+	assert_string_equal(a->key_type, "ML-DSA");
+	assert_string_equal(a->parameter_set, "ML-DSA-65");
+	assert_null(a->curve);
+	assert_int_equal(a->ckk, 0x4a);   /* PKCS#11 3.2 values */
+	assert_true(tok_algorithm_mechanisms("ml-dsa-65", &gen, sign, &n));
+	assert_int_equal(gen, 0x1c);
+	assert_int_equal(n, 1);
+	assert_int_equal(sign[0], 0x1d);
+	assert_int_equal(tok_mechanism_info(fx.m, tok_session_slot(s), CKM_ML_DSA_KEY_PAIR_GEN, &mi, &e), -1);
+	assert_string_equal(e.code, "CKR_MECHANISM_INVALID");
+
+	assert_int_equal(tok_generate(s, "ml-dsa-65", "unit-key-mldsa", &kp, &e), -1);
+	assert_string_equal(e.code, "CKR_MECHANISM_INVALID");
+	assert_non_null(strstr(e.msg, "ml-dsa-65"));
+	assert_non_null(strstr(e.msg, "CKM_ML_DSA_KEY_PAIR_GEN"));
+	assert_non_null(strstr(e.msg, "does not offer this mechanism"));
+	OK(tok_find(s, (CK_OBJECT_CLASS)-1, "unit-key-mldsa", h, 1, &n, &e), e);
+	assert_int_equal(n, 0);
+	assert_int_equal(tok_key_find(s, "unit-key-mldsa", &priv, &pub, alg, sizeof alg, &e), -1);
+	assert_string_equal(e.code, "token");
+	assert_non_null(strstr(e.msg, "no private key labelled 'unit-key-mldsa'"));
+	tok_close(s);
+}
+
+static void test_algorithms(void **state)
+{
+	static const char *const names[] = {"ec-p256", "ec-p384", "ec-p521", "ed25519", "rsa-3072", "rsa-4096", "ml-dsa-65"};
+	static const CK_MECHANISM_TYPE gens[] = {CKM_EC_KEY_PAIR_GEN, CKM_EC_KEY_PAIR_GEN, CKM_EC_KEY_PAIR_GEN,
+						 CKM_EC_EDWARDS_KEY_PAIR_GEN, CKM_RSA_PKCS_KEY_PAIR_GEN,
+						 CKM_RSA_PKCS_KEY_PAIR_GEN, CKM_ML_DSA_KEY_PAIR_GEN};
+	char list[256];
+	size_t count = 0;
+	(void)state;
+
+	for (size_t i = 0; i < sizeof names / sizeof names[0]; i++) {
+		CK_MECHANISM_TYPE gen = 0xffff;
+		const struct tok_algorithm *a = tok_algorithm_find(names[i]);
+		assert_non_null(a);
+		assert_string_equal(a->name, names[i]);
+		assert_true(tok_algorithm_known(names[i], &gen));
+		assert_int_equal(gen, gens[i]);
+		assert_true(a->n_sign >= 1 && a->n_sign <= TOK_SIGN_MECHS_MAX);
+		assert_non_null(tok_mech_name(a->gen));
+		for (size_t k = 0; k < a->n_sign; k++)
+			assert_non_null(tok_mech_name(a->sign[k]));
+		assert_non_null(strstr(tok_algorithm_names(), names[i]));
+	}
+	/* The list in messages is exactly the table. */
+	snprintf(list, sizeof list, "%s", tok_algorithm_names());
+	for (char *t = strtok(list, ", "); t; t = strtok(NULL, ", ")) {
+		assert_non_null(tok_algorithm_find(t));
+		count++;
+	}
+	assert_int_equal(count, sizeof names / sizeof names[0]);
+	assert_string_equal(tok_algorithm_find("ec-p521")->curve, "P-521");
+	assert_string_equal(tok_algorithm_find("ed25519")->key_type, "EdDSA");
+	assert_int_equal(tok_algorithm_find("rsa-4096")->modulus_bits, 4096);
+	assert_null(tok_algorithm_find("rsa-4096")->curve);
+	assert_null(tok_algorithm_find("rsa-2048"));
+	assert_null(tok_algorithm_find("EC-P256"));
+	assert_null(tok_algorithm_find(NULL));
+	assert_false(tok_algorithm_mechanisms("ed448", NULL, NULL, NULL));
+	assert_true(tok_algorithm_mechanisms("ed25519", NULL, NULL, NULL));
+	assert_string_equal(tok_mech_name(CKM_ML_DSA_KEY_PAIR_GEN), "CKM_ML_DSA_KEY_PAIR_GEN");
+	assert_string_equal(tok_mech_name(CKM_ML_DSA), "CKM_ML_DSA");
+	assert_string_equal(tok_mech_name(CKM_EC_EDWARDS_KEY_PAIR_GEN), "CKM_EC_EDWARDS_KEY_PAIR_GEN");
+	assert_string_equal(tok_mech_name(CKM_RSA_PKCS_KEY_PAIR_GEN), "CKM_RSA_PKCS_KEY_PAIR_GEN");
+	assert_string_equal(tok_mech_name(0x4029), "CKM_XEDDSA");
+	assert_string_equal(tok_attr_name(CKA_PARAMETER_SET), "CKA_PARAMETER_SET");
 }
 
 static void test_generate_refused(void **state)
@@ -459,7 +731,9 @@ static void test_generate_refused(void **state)
 	struct tok_session *s = NULL;
 	struct tok_keypair kp;
 	CK_MECHANISM_TYPE mech = 0;
+	CK_OBJECT_HANDLE priv = 1, pub = 1;
 	CK_SLOT_ID slot;
+	char alg[32];
 	(void)state;
 
 	assert_true(tok_algorithm_known("ec-p256", &mech));
@@ -472,16 +746,99 @@ static void test_generate_refused(void **state)
 	assert_int_equal(tok_generate(s, "rsa-1024", "x", &kp, &e), -1);
 	assert_string_equal(e.code, "input");
 	assert_non_null(strstr(e.msg, "rsa-1024"));
+	assert_non_null(strstr(e.msg, "ed25519"));   /* says what is known */
 	assert_int_equal(tok_generate(s, "ec-p256", "", &kp, &e), -1);
 	assert_string_equal(e.code, "input");
+	assert_int_equal(tok_key_find(s, "", &priv, &pub, alg, sizeof alg, &e), -1);
+	assert_string_equal(e.code, "input");
+	assert_int_equal(tok_key_find(s, "no-such-key", &priv, &pub, alg, sizeof alg, &e), -1);
+	assert_string_equal(e.code, "token");
+	assert_non_null(strstr(e.msg, "'no-such-key'"));
+	assert_int_equal(priv, CK_INVALID_HANDLE);
+	assert_int_equal(pub, CK_INVALID_HANDLE);
 	tok_close(s);
 
-	/* Without login the token refuses to make a private token object. */
+	/* Without login the token refuses to make a private token object, and private
+	 * keys are not visible to tok_key_find. */
 	OK(tok_find_label(fx.m, LABEL, &slot, &e), e);
 	OK(tok_open(fx.m, slot, true, &s, &e), e);
 	assert_int_equal(tok_generate(s, "ec-p256", "no-login", &kp, &e), -1);
 	assert_int_equal(strncmp(e.code, "CKR_", 4), 0);
+	assert_int_equal(tok_key_find(s, "unit-key-p256", &priv, &pub, alg, sizeof alg, &e), -1);
+	assert_non_null(strstr(e.msg, "not logged in"));
 	tok_close(s);
+}
+
+/* tok_ed25519_spki on its own: bare and wrapped points, both CKA_EC_PARAMS forms. */
+static void test_ed25519_spki(void **state)
+{
+	static const uint8_t oid[] = {0x06, 0x03, 0x2b, 0x65, 0x70};
+	static const uint8_t name[] = {0x13, 0x0c, 'e', 'd', 'w', 'a', 'r', 'd', 's', '2', '5', '5', '1', '9'};
+	static const uint8_t ed448[] = {0x06, 0x03, 0x2b, 0x65, 0x71};
+	struct err e = {0};
+	EVP_PKEY *key = EVP_PKEY_Q_keygen(NULL, NULL, "ED25519");
+	uint8_t raw[32], wrapped[34];
+	size_t raw_len = sizeof raw;
+	unsigned char *want = NULL;
+	int want_len;
+	struct buf out = {0};
+	(void)state;
+
+	assert_non_null(key);
+	assert_int_equal(EVP_PKEY_get_raw_public_key(key, raw, &raw_len), 1);
+	assert_int_equal(raw_len, 32);
+	want_len = i2d_PUBKEY(key, &want);
+	assert_int_equal(want_len, 44);
+	wrapped[0] = 0x04;
+	wrapped[1] = 32;
+	memcpy(wrapped + 2, raw, 32);
+
+	OK(tok_ed25519_spki(oid, sizeof oid, raw, sizeof raw, &out, &e), e);
+	assert_int_equal(out.len, (size_t)want_len);
+	assert_memory_equal(out.p, want, (size_t)want_len);
+	buf_free(&out);
+	OK(tok_ed25519_spki(oid, sizeof oid, wrapped, sizeof wrapped, &out, &e), e);
+	assert_memory_equal(out.p, want, (size_t)want_len);
+	buf_free(&out);
+	OK(tok_ed25519_spki(name, sizeof name, wrapped, sizeof wrapped, &out, &e), e);
+	assert_memory_equal(out.p, want, (size_t)want_len);
+	buf_free(&out);
+
+	assert_int_equal(tok_ed25519_spki(ed448, sizeof ed448, raw, sizeof raw, &out, &e), -1);
+	assert_string_equal(e.code, "crypto");
+	assert_non_null(strstr(e.msg, "Ed25519"));
+	assert_int_equal(tok_ed25519_spki(oid, sizeof oid, raw, 31, &out, &e), -1);
+	assert_non_null(strstr(e.msg, "31 bytes"));
+	wrapped[1] = 31;   /* a wrapper that lies about its length */
+	assert_int_equal(tok_ed25519_spki(oid, sizeof oid, wrapped, sizeof wrapped, &out, &e), -1);
+	assert_int_equal(out.len, 0);
+	OPENSSL_free(want);
+	EVP_PKEY_free(key);
+}
+
+/* tok_mldsa_spki: RFC 9881's structure around the 1952-byte ML-DSA-65 key. */
+static void test_mldsa_spki(void **state)
+{
+	static const uint8_t head[] = {0x30, 0x82, 0x07, 0xb2, 0x30, 0x0b, 0x06, 0x09, 0x60, 0x86, 0x48,
+				       0x01, 0x65, 0x03, 0x04, 0x03, 0x12, 0x03, 0x82, 0x07, 0xa1, 0x00};
+	struct err e = {0};
+	struct buf out = {0};
+	uint8_t pk[1952];
+	(void)state;
+
+	for (size_t i = 0; i < sizeof pk; i++)
+		pk[i] = (uint8_t)(i * 7);
+	OK(tok_mldsa_spki(CKP_ML_DSA_65, pk, sizeof pk, &out, &e), e);
+	assert_int_equal(out.len, sizeof head + sizeof pk);
+	assert_memory_equal(out.p, head, sizeof head);
+	assert_memory_equal(out.p + sizeof head, pk, sizeof pk);
+	buf_free(&out);
+	assert_int_equal(tok_mldsa_spki(CKP_ML_DSA_65, pk, sizeof pk - 1, &out, &e), -1);
+	assert_string_equal(e.code, "crypto");
+	assert_non_null(strstr(e.msg, "1951 bytes"));
+	assert_int_equal(tok_mldsa_spki(CKP_ML_DSA_44, pk, 1312, &out, &e), -1);
+	assert_non_null(strstr(e.msg, "not supported"));
+	assert_int_equal(out.len, 0);
 }
 
 static void test_mechanisms(void **state)
@@ -655,12 +1012,20 @@ int main(void)
 		cmocka_unit_test(test_find),
 		cmocka_unit_test(test_init_second_token),
 		cmocka_unit_test(test_login),
+		cmocka_unit_test(test_algorithms),
 		cmocka_unit_test(test_generate_p256),
 		cmocka_unit_test(test_generate_p384),
+		cmocka_unit_test(test_generate_p521),
+		cmocka_unit_test(test_generate_ed25519),
+		cmocka_unit_test(test_generate_rsa3072),
+		cmocka_unit_test(test_generate_rsa4096),
+		cmocka_unit_test(test_generate_mldsa_missing),
 		cmocka_unit_test(test_generate_refused),
 		cmocka_unit_test(test_mechanisms),
 		cmocka_unit_test(test_random),
 		cmocka_unit_test(test_ec_spki),
+		cmocka_unit_test(test_ed25519_spki),
+		cmocka_unit_test(test_mldsa_spki),
 		cmocka_unit_test(test_store),
 	};
 	return cmocka_run_group_tests(tests, group_setup, group_teardown);

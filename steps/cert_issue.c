@@ -1,0 +1,293 @@
+/* cert.issue: a CA certificate for the subject and key of a certification request,
+ * signed in the token by the issuer's key under a profile (subordinate-ca,
+ * issuing-ca). The request's signature is verified first; its requested
+ * extensions are ignored unless the script allows them (runner/x509.h).
+ *
+ * What can be checked before the ceremony is checked at load time: the issuer may
+ * certify a CA at all (pathlen), the new pathlen fits below the issuer's, the issuer
+ * key is the key the issuer certificate certifies, the hash fits the key, and the
+ * validity ends before the issuer's. Seed 003's validity range for the tier is a
+ * warning: the `warnings` output and a line shown in the room. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <openssl/sha.h>
+#include "steps.h"
+#include "../runner/files.h"
+#include "../runner/words.h"
+#include "../runner/x509.h"
+
+enum { MAX_CSR_FILE = 64 * 1024 };
+
+static bool makes_certificate(const struct step *t)
+{
+	return !strcmp(t->type->name, "cert.self_signed") || !strcmp(t->type->name, "cert.issue");
+}
+
+/* A request file named in the script: absolute, or relative to the script's folder
+ * (so a reviewed script and its inputs travel together). */
+static void csr_path(const struct ceremony *c, const char *file, char *out, size_t len)
+{
+	const char *slash = strrchr(c->doc->name, '/');
+	if (file[0] == '/' || !slash)
+		snprintf(out, len, "%s", file);
+	else
+		snprintf(out, len, "%.*s/%s", (int)(slash - c->doc->name), c->doc->name, file);
+}
+
+static int parse_csr(const struct ceremony *c, const struct step *s, const struct ynode *n, struct x509_step *p,
+		     struct err *e)
+{
+	static const char *const keys[] = {"file", NULL};
+	const struct step *t;
+	const char *art;
+	if (!n)
+		return script_err(c, s->node, e, "step '%s': missing 'csr' (a csr.create step, or {file: PATH})", s->id);
+	if (n->kind == YN_MAP) {
+		const struct ynode *f = ynode_get(n, "file");
+		char path[4096];
+		uint8_t *data = NULL;
+		size_t len = 0;
+		if (ynode_only_keys(c->doc, n, keys, "'csr'", e))
+			return -1;
+		if (!f)
+			return script_err(c, n, e, "step '%s': expected {file: PATH} in 'csr'", s->id);
+		if (ynode_want_str(c->doc, f, "'file'", &p->csr_file, e))
+			return -1;
+		/* Read and verified now so that a bad request stops `check`, not the room; it is
+		 * read and verified again when the step runs. */
+		csr_path(c, p->csr_file, path, sizeof path);
+		int rc = files_read(path, MAX_CSR_FILE, &data, &len, e) || x509_csr_verify(data, len, e);
+		free(data);
+		if (rc)
+			return script_err(c, f, e, "step '%s': request '%s': %s", s->id, p->csr_file, e->msg);
+		return 0;
+	}
+	if (script_ref(c, s, n, &t, &art, e))
+		return -1;
+	if (strcmp(art, "csr")) {
+		for (const char *const *a = t->type->artifacts; *a; a++)
+			if (!strcmp(*a, "csr"))
+				return script_err(c, n, e, "step '%s': 'csr' names artifact '%s' of step '%s'; expected its DER "
+							   "request '%s.csr'", s->id, art, t->id, t->id);
+		return script_err(c, n, e, "step '%s': '%s' is a %s step, which makes no request; expected a csr.create "
+					   "step (or {file: PATH})", s->id, t->id, t->type->name);
+	}
+	p->csr_step = t->id;
+	if (!strcmp(t->type->name, "csr.create") && t->priv) {
+		const struct x509_step *cp = t->priv;
+		p->subject_token = cp->subject_token;
+		p->subject_label = cp->subject_label;
+		p->subject_algorithm = cp->subject_algorithm;
+	}
+	return 0;
+}
+
+/* The issuer's certificate (a reference) and key (given, or the key the issuer
+ * certificate certifies when the script knows it). */
+static int parse_issuer(const struct ceremony *c, const struct step *s, struct x509_step *p,
+			const struct x509_step **ip, struct err *e)
+{
+	const struct ynode *n = ynode_get(s->node, "issuer"), *kn = ynode_get(s->node, "issuer_key");
+	const struct step *t;
+	const char *art;
+	if (!n)
+		return script_err(c, s->node, e, "step '%s': missing 'issuer' (the cert.self_signed or cert.issue step "
+						 "whose certificate signs)", s->id);
+	if (script_ref(c, s, n, &t, &art, e))
+		return -1;
+	if (!makes_certificate(t) || !t->priv)
+		return script_err(c, n, e, "step '%s': issuer '%s' is a %s step; expected a cert.self_signed or cert.issue "
+					   "step", s->id, t->id, t->type->name);
+	if (strcmp(art, "certificate"))
+		return script_err(c, n, e, "step '%s': the issuer is the DER certificate: write '%s' or '%s.certificate'",
+				  s->id, t->id, t->id);
+	p->issuer_step = t->id;
+	*ip = t->priv;
+	if (kn) {
+		struct step_keyref kr;
+		if (step_keyref_parse(c, s, kn, &kr, e))
+			return -1;
+		if ((*ip)->subject_token && (strcmp((*ip)->subject_token, kr.token) || strcmp((*ip)->subject_label, kr.label)))
+			return script_err(c, kn, e, "step '%s': issuer_key is '%s' on token '%s', but issuer '%s' certifies "
+						    "key '%s' on token '%s'", s->id, kr.label, kr.token, t->id,
+					  (*ip)->subject_label, (*ip)->subject_token);
+		p->key_token = kr.token;
+		p->key_label = kr.label;
+		p->key_algorithm = kr.algorithm ? kr.algorithm : (*ip)->subject_token ? (*ip)->subject_algorithm : NULL;
+	} else if ((*ip)->subject_token) {
+		p->key_token = (*ip)->subject_token;
+		p->key_label = (*ip)->subject_label;
+		p->key_algorithm = (*ip)->subject_algorithm;
+	} else {
+		return script_err(c, s->node, e, "step '%s': missing 'issuer_key' (the key of issuer '%s': a key.generate "
+						 "step or {token: NAME, label: LABEL})", s->id, t->id);
+	}
+	return 0;
+}
+
+/* A certificate issued after its issuer with as many days would outlive it by the
+ * seconds between the two signatures: the child must end strictly sooner. */
+static int check_inside(const struct ceremony *c, const struct step *s, const struct x509_step *p,
+			const struct x509_step *ip, struct err *e)
+{
+	const struct x509_validity *v = &p->cert.validity, *iv = &ip->cert.validity;
+	const struct ynode *n = ynode_get(s->node, "validity_days");
+	int64_t now = (int64_t)time(NULL), nb, na, inb, ina;
+	char a[24], b[24];
+	if (!n)
+		n = ynode_get(s->node, "not_after");
+	if (v->days && iv->days) {
+		if (v->days >= iv->days)
+			return script_err(c, n, e, "step '%s': validity_days %llu is not shorter than the %llu days of issuer "
+						   "'%s': the certificate would outlive its issuer", s->id,
+					  (unsigned long long)v->days, (unsigned long long)iv->days, p->issuer_step);
+		return 0;
+	}
+	/* Dates on either side: compare the windows as if both were signed now. */
+	x509_validity_window(v, now, &nb, &na);
+	x509_validity_window(iv, now, &inb, &ina);
+	if (na > ina) {
+		x509_time_format(na, a);
+		x509_time_format(ina, b);
+		return script_err(c, n, e, "step '%s': the certificate would be valid until %s, after its issuer '%s' "
+					   "(until %s)", s->id, a, p->issuer_step, b);
+	}
+	if (nb < inb) {
+		x509_time_format(nb, a);
+		x509_time_format(inb, b);
+		n = ynode_get(s->node, "not_before") ? ynode_get(s->node, "not_before") : n;
+		return script_err(c, n, e, "step '%s': the certificate would be valid from %s, before its issuer '%s' "
+					   "(from %s)", s->id, a, p->issuer_step, b);
+	}
+	return 0;
+}
+
+static int validate(const struct ceremony *c, struct step *s, struct err *e)
+{
+	const struct ynode *sig = ynode_get(s->node, "signature"), *prof = ynode_get(s->node, "profile"),
+			   *pl = ynode_get(s->node, "pathlen");
+	const struct x509_step *ip = NULL;
+	struct x509_step *p = calloc(1, sizeof *p);
+	if (!p)
+		return err_set(e, "nomem", "out of memory");
+	s->priv = p;
+	if (parse_issuer(c, s, p, &ip, e) || parse_csr(c, s, ynode_get(s->node, "csr"), p, e))
+		return -1;
+	if (x509_parse_sigalg(c->doc, sig, &p->sigalg, e))
+		return -1;
+	if (p->key_algorithm && x509_sigalg_resolve(p->key_algorithm, &p->sigalg, e))
+		return script_err(c, sig ? sig : s->node, e, "step '%s': the issuer key: %s", s->id, e->msg);
+	if (x509_parse_cert_spec(c->doc, s->node, s->id, false, &p->cert, e))
+		return -1;
+	if (p->cert.profile == X509_ROOT_CA)
+		return script_err(c, prof, e, "step '%s': profile root-ca is for cert.self_signed; an issued CA is "
+					      "subordinate-ca or issuing-ca", s->id);
+	/* RFC 5280 §4.2.1.9: pathLenConstraint counts the CAs that may follow. */
+	if (ip->cert.pathlen == 0)
+		return script_err(c, ynode_get(s->node, "issuer"), e, "step '%s': issuer '%s' has pathlen 0 (profile %s) and "
+					  "may certify no CA", s->id, p->issuer_step, x509_profile_name(ip->cert.profile));
+	if (ip->cert.pathlen > 0 && p->cert.pathlen > ip->cert.pathlen - 1)
+		return script_err(c, pl ? pl : prof, e, "step '%s': pathlen %d does not fit below issuer '%s' (pathlen %d: at "
+							"most %d here)", s->id, p->cert.pathlen, p->issuer_step,
+				  ip->cert.pathlen, ip->cert.pathlen - 1);
+	return check_inside(c, s, p, ip, e);
+}
+
+static size_t needs(const struct ceremony *c, const struct step *s, struct step_need *out, size_t max)
+{
+	const struct x509_step *p = s->priv;
+	(void)c;
+	if (!p || !p->key_algorithm || !max)
+		return 0;
+	out[0] = (struct step_need){p->key_token, p->key_algorithm, x509_sigalg_mech(p->key_algorithm, &p->sigalg)};
+	return out[0].mech ? 1 : 0;
+}
+
+static int execute(struct step_run *r, struct err *e)
+{
+	const struct x509_step *p = r->step->priv;
+	struct x509_sigalg sa = p->sigalg;
+	struct x509_key k = {0};
+	struct x509_info in;
+	struct tok_session *s;
+	struct buf der = {0}, pem = {0};
+	const uint8_t *issuer, *csr;
+	uint8_t *file_data = NULL, sha[32];
+	size_t issuer_len, csr_len;
+	char file[128], note[256], path[4096], hex[65];
+	int ret = -1;
+
+	if (step_find_artifact(r, p->issuer_step, "certificate", &issuer, &issuer_len, e))
+		goto out;
+	if (p->csr_step) {
+		if (step_find_artifact(r, p->csr_step, "csr", &csr, &csr_len, e))
+			goto out;
+	} else {
+		csr_path(r->cer, p->csr_file, path, sizeof path);
+		if (files_read(path, MAX_CSR_FILE, &file_data, &csr_len, e))
+			goto out;
+		csr = file_data;
+	}
+	/* Which request was presented is recorded even when it is refused. */
+	SHA256(csr, csr_len, sha);
+	if (step_output(r, "csr_sha256", dcbor_text(words_hex(sha, sizeof sha, hex, sizeof hex)), e))
+		goto out;
+	if (step_session_on(r, p->key_token, &s, e) || x509_key_open(s, p->key_label, p->key_algorithm, &sa, &k, e) ||
+	    x509_cert_issue(&p->cert, csr, csr_len, issuer, issuer_len, &k, &sa, (int64_t)time(NULL), &der, e) ||
+	    x509_cert_info(der.p, der.len, &in, e) || x509_pem("CERTIFICATE", der.p, der.len, &pem, e))
+		goto out;
+	step_show(r, "certificate for '%s' signed in the token by '%s' and verified", in.subject, in.issuer);
+	bool warn = x509_tier_note(p->cert.profile, in.t_not_after - in.t_not_before, note, sizeof note);
+	if (warn)
+		step_show(r, "warning: %s", note);
+	snprintf(file, sizeof file, "%s.crt.der", r->step->id);
+	if (step_artifact(r, "certificate", file, "application/pkix-cert", der.p, der.len, e))
+		goto out;
+	snprintf(file, sizeof file, "%s.crt.pem", r->step->id);
+	if (step_artifact(r, "certificate_pem", file, "application/x-pem-file", pem.p, pem.len, e))
+		goto out;
+	if (file_data) {
+		snprintf(file, sizeof file, "%s.request", r->step->id);
+		if (step_artifact(r, "csr_input", file, "application/pkcs10", file_data, csr_len, e))
+			goto out;
+	}
+	if (step_output(r, "serial", dcbor_text(in.serial), e) || step_output(r, "subject", dcbor_text(in.subject), e) ||
+	    step_output(r, "issuer", dcbor_text(in.issuer), e) || step_output(r, "not_before", dcbor_text(in.not_before), e) ||
+	    step_output(r, "not_after", dcbor_text(in.not_after), e) ||
+	    step_output(r, "validity_days", dcbor_uint((uint64_t)(in.t_not_after - in.t_not_before) / 86400), e) ||
+	    step_output(r, "profile", dcbor_text(x509_profile_name(p->cert.profile)), e) ||
+	    step_output(r, "pathlen", in.pathlen >= 0 ? dcbor_uint((uint64_t)in.pathlen) : dcbor_text("none"), e) ||
+	    step_output(r, "signature_algorithm", dcbor_text(x509_sigalg_label(k.algorithm, &sa)), e) ||
+	    step_output(r, "ski", dcbor_text(in.ski), e) || step_output(r, "aki", dcbor_text(in.aki), e) ||
+	    step_output(r, "public_key_sha256", dcbor_text(in.public_key_sha256), e) ||
+	    step_output(r, "sha256", dcbor_text(in.sha256), e) || step_output(r, "warnings", dcbor_text(warn ? note : "none"), e))
+		goto out;
+	ret = 0;
+out:
+	free(file_data);
+	x509_key_free(&k);
+	buf_free(&der);
+	buf_free(&pem);
+	return ret;
+}
+
+static const char *const keys[] = {"issuer", "issuer_key", "csr", "subject", "profile", "validity_days", "not_before",
+				   "not_after", "pathlen", "crl_distribution_points", "authority_info_access",
+				   "certificate_policies", "extended_key_usage", "allow_csr_extensions", "signature", NULL};
+static const char *const artifacts[] = {"certificate", "certificate_pem", "csr_input", NULL};
+static const char *const outputs[] = {"csr_sha256", "serial", "subject", "issuer", "not_before", "not_after",
+				      "validity_days", "profile", "pathlen", "signature_algorithm", "ski", "aki",
+				      "public_key_sha256", "sha256", "warnings", NULL};
+
+const struct step_type step_cert_issue = {
+	.name = "cert.issue",
+	.summary = "a CA certificate for a verified request, signed in the token by the issuer's key under a profile",
+	.keys = keys,
+	.artifacts = artifacts,
+	.outputs = outputs,
+	.validate = validate,
+	.execute = execute,
+	.needs = needs,
+};

@@ -1,0 +1,99 @@
+/* csr.create: a PKCS#10 certification request (RFC 2986) for a key in the token,
+ * signed there (proof of possession) and verified before it is written. It carries
+ * the subject and the public key only: the extensions of the certificate are the
+ * issuing step's profile, reviewed in its script, not a request's wishes. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include "steps.h"
+#include "../runner/x509.h"
+
+static int validate(const struct ceremony *c, struct step *s, struct err *e)
+{
+	const struct ynode *key = ynode_get(s->node, "key"), *sig = ynode_get(s->node, "signature"),
+			   *subj = ynode_get(s->node, "subject");
+	struct step_keyref kr;
+	struct x509_step *p = calloc(1, sizeof *p);
+	if (!p)
+		return err_set(e, "nomem", "out of memory");
+	s->priv = p;
+	if (!key)
+		return script_err(c, s->node, e, "step '%s': missing 'key' (a key.generate step, or {token: NAME, label: LABEL})",
+				  s->id);
+	if (step_keyref_parse(c, s, key, &kr, e))
+		return -1;
+	p->key_token = p->subject_token = kr.token;
+	p->key_label = p->subject_label = kr.label;
+	p->key_algorithm = p->subject_algorithm = kr.algorithm;
+	if (x509_parse_sigalg(c->doc, sig, &p->sigalg, e))
+		return -1;
+	if (kr.algorithm && x509_sigalg_resolve(kr.algorithm, &p->sigalg, e))
+		return script_err(c, sig ? sig : key, e, "step '%s': %s", s->id, e->msg);
+	if (!subj)
+		return script_err(c, s->node, e, "step '%s': missing 'subject' (a map such as {CN: Example Issuing CA, O: "
+						 "Example Inc., C: US})", s->id);
+	return x509_parse_subject(c->doc, subj, p->cert.subject, &p->cert.n_subject, e);
+}
+
+static size_t needs(const struct ceremony *c, const struct step *s, struct step_need *out, size_t max)
+{
+	const struct x509_step *p = s->priv;
+	(void)c;
+	if (!p || !p->key_algorithm || !max)
+		return 0;
+	out[0] = (struct step_need){p->key_token, p->key_algorithm, x509_sigalg_mech(p->key_algorithm, &p->sigalg)};
+	return out[0].mech ? 1 : 0;
+}
+
+static int execute(struct step_run *r, struct err *e)
+{
+	const struct x509_step *p = r->step->priv;
+	struct x509_sigalg sa = p->sigalg;
+	struct x509_key k = {0};
+	struct x509_info in;
+	struct tok_session *s;
+	struct buf der = {0}, pem = {0};
+	char file[128];
+	int ret = -1;
+
+	if (step_session_on(r, p->key_token, &s, e) || x509_key_open(s, p->key_label, p->key_algorithm, &sa, &k, e) ||
+	    x509_csr_create(p->cert.subject, p->cert.n_subject, &k, &sa, &der, e) ||
+	    x509_csr_verify(der.p, der.len, e) || x509_csr_info(der.p, der.len, &in, e) ||
+	    x509_pem("CERTIFICATE REQUEST", der.p, der.len, &pem, e))
+		goto out;
+	step_show(r, "certificate request for '%s' signed in the token and verified", in.subject);
+	snprintf(file, sizeof file, "%s.csr.der", r->step->id);
+	if (step_artifact(r, "csr", file, "application/pkcs10", der.p, der.len, e))
+		goto out;
+	snprintf(file, sizeof file, "%s.csr.pem", r->step->id);
+	if (step_artifact(r, "csr_pem", file, "application/x-pem-file", pem.p, pem.len, e))
+		goto out;
+	if (step_output(r, "subject", dcbor_text(in.subject), e) ||
+	    step_output(r, "signature_algorithm", dcbor_text(x509_sigalg_label(k.algorithm, &sa)), e) ||
+	    step_output(r, "key_algorithm", dcbor_text(k.algorithm), e) ||
+	    step_output(r, "public_key_sha256", dcbor_text(in.public_key_sha256), e) ||
+	    step_output(r, "sha256", dcbor_text(in.sha256), e))
+		goto out;
+	ret = 0;
+out:
+	x509_key_free(&k);
+	buf_free(&der);
+	buf_free(&pem);
+	return ret;
+}
+
+static const char *const keys[] = {"key", "subject", "signature", NULL};
+static const char *const artifacts[] = {"csr", "csr_pem", NULL};
+static const char *const outputs[] = {"subject", "signature_algorithm", "key_algorithm", "public_key_sha256", "sha256",
+				      NULL};
+
+const struct step_type step_csr_create = {
+	.name = "csr.create",
+	.summary = "a PKCS#10 request for a token key, signed in the token and verified",
+	.keys = keys,
+	.artifacts = artifacts,
+	.outputs = outputs,
+	.validate = validate,
+	.execute = execute,
+	.needs = needs,
+};

@@ -1,0 +1,190 @@
+/* verify: checks a sign step's signature in software, with OpenSSL and the exported
+ * public key (not by the token), over text the script gives. `expect_valid: false`
+ * is the tamper test of seed 001 ("verifying altered data must fail"): the step
+ * passes when the result is the one the script expects.
+ *
+ *   signature: SIGN-STEP
+ *   public_key: STEP | STEP.ARTIFACT     optional: a public key or a certificate;
+ *                                        default: the exported public key of the
+ *                                        sign step's key
+ *   data: TAMPERED data
+ *   expect_valid: false                  optional, default true
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <openssl/err.h>
+#include <openssl/evp.h>
+#include <openssl/rsa.h>
+#include <openssl/sha.h>
+#include "steps.h"
+#include "pki.h"
+#include "sign.h"
+#include "../runner/words.h"
+
+struct verify_priv {
+	const struct step *sign;
+	const struct step *key_step;   /* where the public key comes from */
+	const char *key_artifact;
+	const char *data;
+	bool expect_valid;
+};
+
+static bool has_artifact(const struct step *t, const char *name)
+{
+	for (const char *const *a = t->type->artifacts; a && *a; a++)
+		if (!strcmp(*a, name))
+			return true;
+	return false;
+}
+
+static int validate(const struct ceremony *c, struct step *s, struct err *e)
+{
+	const struct ynode *sig = ynode_get(s->node, "signature"), *pub = ynode_get(s->node, "public_key"),
+			   *data = ynode_get(s->node, "data"), *ev = ynode_get(s->node, "expect_valid");
+	const char *art;
+	struct verify_priv *p;
+	if (!sig)
+		return script_err(c, s->node, e, "step '%s': missing 'signature' (the sign step)", s->id);
+	if (!data)
+		return script_err(c, s->node, e, "step '%s': missing 'data' (the text the signature is checked over)", s->id);
+	if (!(p = calloc(1, sizeof *p)))
+		return err_set(e, "nomem", "out of memory");
+	s->priv = p;
+	p->expect_valid = true;
+	if (script_ref(c, s, sig, &p->sign, &art, e))
+		return -1;
+	if (strcmp(p->sign->type->name, "sign"))
+		return script_err(c, sig, e, "step '%s': '%s' is a %s step, not a sign step", s->id, p->sign->id,
+				  p->sign->type->name);
+	if (ynode_want_str(c->doc, data, "'data' (text)", &p->data, e))
+		return -1;
+	if (ev && ynode_want_bool(c->doc, ev, "'expect_valid' (true or false)", &p->expect_valid, e))
+		return -1;
+	if (pub) {
+		if (script_ref(c, s, pub, &p->key_step, &p->key_artifact, e))
+			return -1;
+		/* "STEP" alone: its public key, else its certificate. */
+		if (!strchr(pub->str, '.')) {
+			if (has_artifact(p->key_step, "public_key"))
+				p->key_artifact = "public_key";
+			else if (has_artifact(p->key_step, "certificate"))
+				p->key_artifact = "certificate";
+		}
+		return 0;
+	}
+	/* The key.generate step that made the key exported it; a key from an earlier
+	 * ceremony is exported by the sign step itself. */
+	const struct sign_priv *sp = p->sign->priv;
+	p->key_step = sp && sp->key.made_by ? sp->key.made_by : p->sign;
+	p->key_artifact = "public_key";
+	return 0;
+}
+
+static const EVP_MD *md_of(enum x509_hash h)
+{
+	switch (h) {
+	case X509_HASH_SHA256:
+		return EVP_sha256();
+	case X509_HASH_SHA384:
+		return EVP_sha384();
+	case X509_HASH_SHA512:
+		return EVP_sha512();
+	default:
+		return NULL;
+	}
+}
+
+/* 1 valid, 0 not valid; -1 when the check could not be made at all. */
+static int check_signature(EVP_PKEY *pub, const struct x509_sigalg *sa, const uint8_t *sig, size_t sig_len,
+			   const uint8_t *data, size_t len, struct err *e)
+{
+	EVP_MD_CTX *ctx = EVP_MD_CTX_new();
+	EVP_PKEY_CTX *pctx = NULL;
+	int ret = -1;
+	if (!ctx)
+		return err_openssl(e, "out of memory");
+	if (EVP_DigestVerifyInit(ctx, &pctx, md_of(sa->hash), NULL, pub) != 1) {
+		err_openssl(e, "cannot set up the signature check");
+		goto out;
+	}
+	/* RFC 4055 §3.1 as x509_sign uses it: MGF1 with the same hash, salt = hash length. */
+	if (sa->padding == X509_PAD_PSS &&
+	    (EVP_PKEY_CTX_set_rsa_padding(pctx, RSA_PKCS1_PSS_PADDING) != 1 ||
+	     EVP_PKEY_CTX_set_rsa_pss_saltlen(pctx, RSA_PSS_SALTLEN_DIGEST) != 1 ||
+	     EVP_PKEY_CTX_set_rsa_mgf1_md(pctx, md_of(sa->hash)) != 1)) {
+		err_openssl(e, "cannot set up RSASSA-PSS");
+		goto out;
+	}
+	/* Anything but 1 is "not valid": a malformed signature is as bad as a wrong one. */
+	ret = EVP_DigestVerify(ctx, sig, sig_len, data, len) == 1 ? 1 : 0;
+	ERR_clear_error();
+out:
+	EVP_MD_CTX_free(ctx);
+	return ret;
+}
+
+static int execute(struct step_run *r, struct err *e)
+{
+	const struct verify_priv *p = r->step->priv;
+	const struct sign_priv *sp = p->sign->priv;
+	const uint8_t *sig, *kd;
+	size_t sig_len, kl;
+	struct pki_obj key = {0};
+	struct x509_sigalg sa = sp->asked;
+	char alg[64], hex[80], what[256];
+	uint8_t sha[32];
+	int ret = -1;
+
+	if (step_find_artifact(r, p->sign->id, "signature", &sig, &sig_len, e) ||
+	    step_find_artifact(r, p->key_step->id, p->key_artifact, &kd, &kl, e) || pki_parse(kd, kl, &key, e))
+		goto out;
+	if ((key.kind != PKI_PUBKEY && key.kind != PKI_CERT) || !key.pub) {
+		err_set(e, "verify", "%s.%s is not a public key or a certificate (it reads as %s)", p->key_step->id,
+			p->key_artifact, pki_kind_name(key.kind));
+		goto out;
+	}
+	/* The algorithm the sign step used, its defaults filled for this key. */
+	pki_key_name(key.pub, alg, sizeof alg);
+	if (x509_sigalg_resolve(alg, &sa, e))
+		goto out;
+	int v = check_signature(key.pub, &sa, sig, sig_len, (const uint8_t *)p->data, strlen(p->data), e);
+	if (v < 0)
+		goto out;
+	bool valid = v == 1;
+	step_show(r, "the signature of '%s' over the given data is %s (expected: %s)", p->sign->id,
+		  valid ? "VALID" : "NOT VALID", p->expect_valid ? "valid" : "not valid");
+	snprintf(what, sizeof what, "signature of %s over the data, checked with %s.%s (%s)", p->sign->id,
+		 p->key_step->id, p->key_artifact, x509_sigalg_label(alg, &sa));
+	if (step_output(r, "valid", dcbor_bool(valid), e) || step_output(r, "expect_valid", dcbor_bool(p->expect_valid), e) ||
+	    step_output(r, "signature_algorithm", dcbor_text(x509_sigalg_label(alg, &sa)), e) ||
+	    step_output(r, "data", dcbor_text(p->data), e))
+		goto out;
+	SHA256((const uint8_t *)p->data, strlen(p->data), sha);
+	if (step_output(r, "data_sha256", dcbor_text(words_hex(sha, sizeof sha, hex, sizeof hex)), e))
+		goto out;
+	if (step_check(r, what, dcbor_text(p->expect_valid ? "valid" : "not valid"),
+		       dcbor_text(valid ? "valid" : "not valid"), valid == p->expect_valid, e))
+		goto out;
+	if (valid != p->expect_valid) {
+		err_set(e, "verify", "the signature of '%s' is %s, but the script expects it %s", p->sign->id,
+			valid ? "valid" : "not valid", p->expect_valid ? "valid" : "to fail");
+		goto out;
+	}
+	ret = 0;
+out:
+	pki_obj_free(&key);
+	return ret;
+}
+
+static const char *const keys[] = {"signature", "public_key", "data", "expect_valid", NULL};
+static const char *const outputs[] = {"valid", "expect_valid", "signature_algorithm", "data", "data_sha256", NULL};
+
+const struct step_type step_verify = {
+	.name = "verify",
+	.summary = "checks a sign step's signature in software over given data; expect_valid: false is the tamper test",
+	.keys = keys,
+	.outputs = outputs,
+	.validate = validate,
+	.execute = execute,
+};
