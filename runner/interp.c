@@ -55,6 +55,7 @@ struct interp {
 	size_t n_toks;
 	char art_dir[PATH_MAX];
 	unsigned passed, failed, runs;
+	unsigned *step_runs;   /* per step: how many attempts have begun (retries, decisions going back) */
 };
 
 const char *interp_runner_version(void)
@@ -137,7 +138,13 @@ int step_artifact(struct step_run *r, const char *name, const char *file, const 
 
 	if (strchr(file, '/') || file[0] == '.')
 		return err_set(e, "internal", "artifact file name '%s' must be a plain name", file);
-	if (snprintf(path, sizeof path, "%s/%s", in->art_dir, file) >= (int)sizeof path)
+	/* A step run again (a retry, a decision going back) makes its files again: they get
+	 * the run's number, because an earlier run's files are never overwritten. */
+	unsigned run = in->step_runs[r->step->index];
+	size_t stem = strcspn(file, ".");
+	int n = run > 1 ? snprintf(path, sizeof path, "%s/%.*s-run%u%s", in->art_dir, (int)stem, file, run, file + stem)
+			: snprintf(path, sizeof path, "%s/%s", in->art_dir, file);
+	if (n < 0 || n >= (int)sizeof path)
 		return err_set(e, "io", "path too long for artifact '%s'", file);
 	if (files_write_new(path, data, len, e))
 		return -1;
@@ -661,6 +668,7 @@ static int run_attempt(struct interp *in, struct step_run *r, enum ts_outcome *o
 		err_set(e, "nomem", "out of memory");
 		goto out;
 	}
+	in->step_runs[s->index]++;
 	if (begin_record(in, s, &begin_seq, e))
 		goto out;
 	forget_attendance(in, s->id);
@@ -753,6 +761,7 @@ static void interp_cleanup(struct interp *in)
 		secret_free(in->toks[i].asked_pin);
 	}
 	free(in->toks);
+	free(in->step_runs);
 	for (size_t i = 0; i < in->n_people; i++)
 		free(in->people[i].name);
 	free(in->people);
@@ -870,7 +879,8 @@ int interp_run(const struct ceremony *c, const struct interp_opts *o, int *statu
 	if (interp_check_out(o->out_dir, e))
 		return -1;
 	in.toks = calloc(c->n_tokens ? c->n_tokens : 1, sizeof *in.toks);
-	if (!in.toks)
+	in.step_runs = calloc(c->n_steps, sizeof *in.step_runs);
+	if (!in.toks || !in.step_runs)
 		return err_set(e, "nomem", "out of memory");
 	for (size_t i = 0; i < c->n_tokens; i++) {
 		in.toks[in.n_toks].decl = &c->tokens[i];

@@ -33,6 +33,14 @@ static int validate(const struct ceremony *c, struct step *s, struct err *e)
 		return -1;
 	if (!l[0] || strlen(l) > 64)
 		return script_err(c, label, e, "expected a label of 1 to 64 bytes, found %zu bytes", strlen(l));
+	/* Two keys with one label on one token: the second would be refused in the room. */
+	for (size_t i = 0; i < s->index; i++) {
+		const struct step *o = &c->steps[i];
+		if (o->type == s->type && o->token && s->token && !strcmp(o->token, s->token) &&
+		    !strcmp(ynode_get(o->node, "label")->str, l))
+			return script_err(c, label, e, "step '%s': step '%s' already makes a key labelled '%s' on token '%s'",
+					  s->id, o->id, l, s->token);
+	}
 	return 0;
 }
 
