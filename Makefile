@@ -15,7 +15,7 @@ BUILD     ?= build
 PKGS      := yaml-0.1 libcrypto libcbor p11-kit-1
 DEB_PKGS  := build-essential pkg-config libyaml-dev libssl-dev libcbor-dev libp11-kit-dev \
              libgfshare-dev softhsm2 libcmocka-dev opensc gnutls-bin openssl python3 \
-             python3-cbor2 python3-cryptography
+             python3-cbor2 python3-cryptography python3-yaml python3-jsonschema
 
 REVISION  := $(shell git rev-parse --short=12 HEAD 2>/dev/null || echo unknown)
 WARN      := -std=c11 -Wall -Wextra -Wpedantic -Wshadow -Wstrict-prototypes -Wmissing-prototypes \
@@ -30,7 +30,7 @@ PKG_LIBS   = $(shell pkg-config --libs $(PKGS) 2>/dev/null)
 ALL_CFLAGS = $(WARN) $(HARDEN) $(OPT) -D_GNU_SOURCE -DCER_VERSION='"$(VERSION)"' \
              -DCER_REVISION='"$(REVISION)"' -I. -I$(BUILD) $(PKG_CFLAGS) $(CFLAGS)
 ALL_LDFLAGS = -Wl,-z,relro,-z,now $(LDFLAGS)
-LIBS       = $(PKG_LIBS) -ldl $(EXTRA_LIBS)
+LIBS       = $(PKG_LIBS) -lgfshare -ldl $(EXTRA_LIBS)
 
 SRC        := $(wildcard runner/*.c) $(wildcard steps/*.c)
 OBJ        := $(patsubst %.c,$(BUILD)/%.o,$(SRC)) $(BUILD)/gen/pgpwords.o

@@ -12,8 +12,10 @@ void cmd_check_usage(FILE *f)
 		   "and prints its plan: roles, tokens and every step. Touches no token and\n"
 		   "writes no file.\n\n"
 		   "EXIT STATUS\n"
-		   "  0 the script is valid; 2 bad usage or an invalid script (the message names\n"
-		   "  FILE:LINE:COL, what was expected and what was found).\n");
+		   "  0 the script is valid (warnings, e.g. a quorum with no margin over the roster,\n"
+		   "  go to standard error); 2 bad usage or an invalid script (the message names\n"
+		   "  FILE:LINE:COL, what was expected and what was found), e.g. a token's\n"
+		   "  activation quorum the roster cannot meet.\n");
 }
 
 static void print_roles(FILE *f, const char *label, const char *const *roles, size_t n)
@@ -50,8 +52,19 @@ int cmd_check(int argc, char **argv)
 		       c->roles[i].description ? c->roles[i].description : "");
 	if (c->n_tokens) {
 		printf("tokens:\n");
-		for (size_t i = 0; i < c->n_tokens; i++)
-			printf("  %-16s label %s\n", c->tokens[i].name, c->tokens[i].label);
+		for (size_t i = 0; i < c->n_tokens; i++) {
+			const struct token_decl *t = &c->tokens[i];
+			printf("  %-16s label %s\n", t->name, t->label);
+			if (!t->quorum)
+				continue;
+			printf("      activation: quorum %u of %u %s\n", t->quorum, t->quorum + script_quorum_margin(c, t),
+			       t->quorum_role);
+			/* Valid, but one custodian leaving or absent makes the token unusable. */
+			if (script_quorum_margin(c, t) == 0)
+				fprintf(stderr, "ceremony check: warning: token '%s' needs %u of %u %s: the roster leaves no "
+						"margin (one absent custodian blocks activation)\n",
+					t->name, t->quorum, t->quorum, t->quorum_role);
+		}
 	}
 	printf("steps:\n");
 	for (size_t i = 0; i < c->n_steps; i++) {

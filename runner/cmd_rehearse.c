@@ -104,13 +104,13 @@ int cmd_rehearse(int argc, char **argv)
 		goto fail;
 	}
 	for (size_t i = 0; i < c->n_tokens; i++) {
-		struct secret *so = NULL;
 		nb = i + 1;
 		b[i].name = c->tokens[i].name;
-		int rc = !(so = new_pin(&e)) || !(b[i].user_pin = new_pin(&e)) || tok_find_free(m, &b[i].slot, &e) ||
-			 tok_init_token(m, b[i].slot, c->tokens[i].label, so, b[i].user_pin, &e);
-		/* The SO PIN is not needed again in a rehearsal: wipe it now. */
-		secret_free(so);
+		/* The SO PIN stays in locked memory for steps only the security officer may
+		 * do (a trusted wrap key); wiped at the end with the user PIN. */
+		int rc = !(b[i].so_pin = new_pin(&e)) || !(b[i].user_pin = new_pin(&e)) ||
+			 tok_find_free(m, &b[i].slot, &e) ||
+			 tok_init_token(m, b[i].slot, c->tokens[i].label, b[i].so_pin, b[i].user_pin, &e);
 		/* SoftHSM moves an initialised token to a new slot id: look it up by label. */
 		if (rc || tok_find_label(m, c->tokens[i].label, &b[i].slot, &e))
 			goto fail;
@@ -136,8 +136,10 @@ fail:
 	fprintf(stderr, "ceremony rehearse: %s\n", e.msg);
 	ret = EXIT_FAILED;
 out:
-	for (size_t i = 0; i < nb; i++)
+	for (size_t i = 0; i < nb; i++) {
 		secret_free(b[i].user_pin);
+		secret_free(b[i].so_pin);
+	}
 	free(b);
 	tok_module_free(m);
 	softhsm_store_free(store, keep);

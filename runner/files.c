@@ -52,8 +52,24 @@ int files_write_new(const char *path, const void *data, size_t len, struct err *
 	}
 	fd = -1;
 	/* link(2), unlike rename(2), fails when the name exists: never overwrite. */
-	if (link(tmp, path) != 0) {
+	if (link(tmp, path) == 0) {
+		ret = 0;
+		goto out;
+	}
+	if (errno != EPERM && errno != ENOTSUP && errno != EOPNOTSUPP) {
 		err_errno(e, "cannot create '%s'", path);
+		goto out;
+	}
+	/* FAT and exFAT (USB drives) have no hard links: O_EXCL on the final name still
+	 * never overwrites; a crash may leave a partial file there, which the export's
+	 * read-back catches. */
+	fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
+	if (fd < 0) {
+		err_errno(e, "cannot create '%s'", path);
+		goto out;
+	}
+	if (files_write_all(fd, data, len) != 0 || fsync(fd) != 0) {
+		err_errno(e, "cannot write '%s'", path);
 		goto out;
 	}
 	ret = 0;
@@ -109,6 +125,10 @@ int files_read(const char *path, size_t max, uint8_t **data, size_t *len, struct
 		err_set(e, "io", "'%s' is too large (%lld bytes, at most %zu)", path, (long long)st.st_size, max);
 		goto out;
 	}
+	/* Read what is on the device, not what the page cache remembers of a write (an
+	 * export's read-back must see a bad medium). The pages were synced, so dropping
+	 * them loses nothing. */
+	(void)posix_fadvise(fd, 0, 0, POSIX_FADV_DONTNEED);
 	p = malloc((size_t)st.st_size + 1);
 	if (!p) {
 		err_set(e, "nomem", "out of memory");

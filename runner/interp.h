@@ -18,6 +18,7 @@ struct interp_binding {
 	const char *name;            /* the script's token name */
 	CK_SLOT_ID slot;
 	struct secret *user_pin;     /* borrowed; NULL: asked at the terminal when first needed */
+	struct secret *so_pin;       /* borrowed; NULL: asked when a security-officer step needs it */
 };
 
 struct interp_opts {

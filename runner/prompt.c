@@ -1,4 +1,6 @@
 #include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
@@ -119,11 +121,75 @@ struct answer_slot {
 	size_t used;
 };
 
+struct remembered_share {
+	char *step;
+	unsigned index;
+	struct secret *text;
+};
+
 struct answers {
 	struct ydoc *doc;
 	struct answer_slot *slots;
 	size_t n;
+	struct remembered_share *shares;
+	size_t n_shares;
 };
+
+/* "(share K)", "(share K of STEP)", "(share K typo G)": share K of a split the run
+ * made, typed from memory (see prompt_q.split). Returns 1 when n is not such an
+ * answer, 0 when out got the share, -1 on error. */
+static int share_answer(struct answers *a, const struct prompt_q *q, const struct ynode *n, struct secret *out,
+			struct err *e)
+{
+	char step[128] = "", rest[160];
+	unsigned k = 0, typo = 0;
+	int used = 0;
+	if (n->len < 8 || n->len >= sizeof rest || strncmp(n->str, "(share ", 7) || n->str[n->len - 1] != ')')
+		return 1;
+	if (sscanf(n->str, "(share %u%n", &k, &used) != 1)
+		return 1;
+	snprintf(rest, sizeof rest, "%.*s", (int)(n->len - (size_t)used - 1), n->str + used);
+	char *p = rest;
+	if (!strncmp(p, " of ", 4)) {
+		p += 4;
+		size_t l = strcspn(p, " ");
+		snprintf(step, sizeof step, "%.*s", (int)l, p);
+		p += l;
+	}
+	if (!strncmp(p, " typo ", 6)) {
+		typo = (unsigned)strtoul(p + 6, &p, 10);
+		if (!typo)
+			return err_set(e, "answers", "%s:%u:%u: expected '(share K typo G)' with a group G from 1", a->doc->name,
+				       n->line, n->col);
+	}
+	if (*p)
+		return err_set(e, "answers", "%s:%u:%u: expected '(share K)', '(share K of STEP)' or '(share K typo G)', found '%s'",
+			       a->doc->name, n->line, n->col, n->str);
+	if (!step[0] && q->split)
+		snprintf(step, sizeof step, "%s", q->split);
+	const struct remembered_share *found = NULL;
+	for (size_t i = a->n_shares; i-- > 0 && !found;)
+		if (!strcmp(a->shares[i].step, step) && a->shares[i].index == k)
+			found = &a->shares[i];
+	if (!found)
+		return err_set(e, "answers", "%s:%u:%u: '%s': step '%s' made no share %u in this run", a->doc->name,
+			       n->line, n->col, n->str, step[0] ? step : "(none)", k);
+	if (secret_set(out, found->text->p, found->text->len, e))
+		return -1;
+	if (typo) {
+		/* Group G: after the four header fields, groups are separated by '-'. */
+		char *t = (char *)out->p;
+		for (int f = 0; f < 4 && t; f++)
+			t = strchr(t, ' ') ? strchr(t, ' ') + 1 : NULL;
+		for (unsigned g = 1; t && g < typo; g++)
+			t = strchr(t, '-') ? strchr(t, '-') + 1 : NULL;
+		if (!t || !*t)
+			return err_set(e, "answers", "%s:%u:%u: the share has no group %u", a->doc->name, n->line, n->col,
+				       typo);
+		t[1] = t[1] == '2' ? '3' : '2';
+	}
+	return 0;
+}
 
 static struct answer_slot *find_slot(struct answers *a, const struct prompt_q *q)
 {
@@ -183,6 +249,13 @@ static int ans_ask_secret(struct prompt *p, const struct prompt_q *q, struct sec
 	if (next_answer(p, q, &n, e))
 		return -1;
 	show_question(p, q);
+	int rc = share_answer(p->impl, q, n, out, e);
+	if (rc < 0)
+		return -1;
+	if (rc == 0) {
+		fprintf(p->out, "(share from the rehearsal's memory: %s)\n", n->str);
+		return 0;
+	}
 	fprintf(p->out, "(secret from the answers file)\n");
 	return secret_set(out, n->str, n->len, e);
 }
@@ -200,6 +273,11 @@ static void ans_free(struct prompt *p)
 			for (size_t k = 0; v->kind == YN_SEQ && k < v->n; k++)
 				secret_wipe(v->vals[k]->str, v->vals[k]->len);
 		}
+		for (size_t i = 0; i < a->n_shares; i++) {
+			free(a->shares[i].step);
+			secret_free(a->shares[i].text);
+		}
+		free(a->shares);
 		if (a->doc)
 			secret_wipe(a->doc->bytes, a->doc->len);
 		ydoc_free(a->doc);
@@ -375,6 +453,13 @@ void prompt_show(struct prompt *p, enum prompt_style style, const char *fmt, ...
 		} while (nl && *line);
 		break;
 	}
+	case PROMPT_CLEAR:
+		/* Clear the screen and its scroll-back; a log (not a terminal) gets a marker. */
+		if (isatty(fileno(p->out)))
+			fputs("\033[H\033[2J\033[3J", p->out);
+		else
+			fputs("  ---- screen cleared ----\n", p->out);
+		break;
 	case PROMPT_WARN:
 		fprintf(p->out, "%s  ! %s%s\n", warn, text, off);
 		break;
@@ -384,4 +469,47 @@ void prompt_show(struct prompt *p, enum prompt_style style, const char *fmt, ...
 		break;
 	}
 	fflush(p->out);
+}
+
+int prompt_show_secret(struct prompt *p, const char *to, const char *what, const struct secret *text, struct err *e)
+{
+	if (p->ask == ans_ask) {
+		fprintf(p->out, "  [%s for %s: shown on the terminal only; an unattended rehearsal does not show it]\n", what,
+			to);
+		fflush(p->out);
+		return 0;
+	}
+	/* The controlling terminal only: standard output may be a log file. */
+	int fd = open("/dev/tty", O_WRONLY | O_NOCTTY | O_CLOEXEC);
+	if (fd < 0)
+		return err_set(e, "terminal", "no terminal to show %s to %s on (a share is never written to standard "
+					      "output or a file)", what, to);
+	char head[256];
+	int n = snprintf(head, sizeof head, "\n  %s for %s only:\n\n      ", what, to);
+	int ok = write(fd, head, (size_t)n) == n && write(fd, text->p, text->len) == (ssize_t)text->len &&
+		 write(fd, "\n\n", 2) == 2;
+	close(fd);
+	return ok ? 0 : err_errno(e, "cannot show %s on the terminal", what);
+}
+
+int prompt_remember_share(struct prompt *p, const char *step, unsigned index, const struct secret *text, struct err *e)
+{
+	if (p->ask != ans_ask)
+		return 0;
+	struct answers *a = p->impl;
+	struct remembered_share *ns = realloc(a->shares, (a->n_shares + 1) * sizeof *ns);
+	if (!ns)
+		return err_set(e, "nomem", "out of memory");
+	a->shares = ns;
+	struct remembered_share *r = &a->shares[a->n_shares];
+	r->index = index;
+	r->step = strdup(step);
+	r->text = secret_new(text->len, e);
+	if (!r->step || !r->text || secret_set(r->text, text->p, text->len, e)) {
+		free(r->step);
+		secret_free(r->text);
+		return err_set(e, "nomem", "out of memory");
+	}
+	a->n_shares++;
+	return 0;
 }

@@ -31,6 +31,12 @@ struct prompt_q {
 	 * PROMPT_AS_SHOWN stands for this text, so an unattended rehearsal can read back
 	 * a value nobody knew when the answers file was written. */
 	const char *shown;
+	/* For a share asked without echo: the step whose split it belongs to. Only the
+	 * answers backend reads it: there "(share K)" types share K of that split as the
+	 * run made it (prompt_remember_share), "(share K of STEP)" share K of STEP's
+	 * split, and "(share K typo G)" the same with one character of group G changed
+	 * (for tests of the refusal). */
+	const char *split;
 };
 /* The answers-file answer that types back what the screen shows (see prompt_q.shown). */
 #define PROMPT_AS_SHOWN "(as shown)"
@@ -40,6 +46,7 @@ enum prompt_style {
 	PROMPT_HEADING,     /* "Step 3 of 9: root-key" */
 	PROMPT_SAY,         /* the read-aloud text, shown prominently */
 	PROMPT_WARN,
+	PROMPT_CLEAR,       /* clears the screen (before and after a share is shown); the text is ignored */
 };
 
 struct prompt {
@@ -68,5 +75,16 @@ int prompt_ask_secret(struct prompt *p, const struct prompt_q *q, struct secret 
  * refused: the terminal asks again up to 3 times, the answers backend fails. */
 int prompt_confirm(struct prompt *p, const struct prompt_q *q, struct err *e) CER_MUST_CHECK;
 void prompt_show(struct prompt *p, enum prompt_style style, const char *fmt, ...) CER_PRINTF(3, 4);
+/* Shows a secret (a share's text form) to the person named `to`, and to nobody and
+ * nothing else: the terminal writes it to the controlling terminal (/dev/tty), never
+ * to standard output, so a log of the session does not hold it; the answers backend
+ * does not show it at all. */
+int prompt_show_secret(struct prompt *p, const char *to, const char *what, const struct secret *text,
+		       struct err *e) CER_MUST_CHECK;
+/* Answers backend only (a no-op for the terminal): keeps a copy in locked memory of
+ * share `index` of the split made by step `step` (its text form), for "(share K)"
+ * answers. Wiped when the prompt is freed. */
+int prompt_remember_share(struct prompt *p, const char *step, unsigned index, const struct secret *text,
+			  struct err *e) CER_MUST_CHECK;
 
 #endif

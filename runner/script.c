@@ -37,7 +37,8 @@ static const char *const top_keys[] = {
 	"ceremony", "title", "description", "separation", "roles", "tokens", "steps", NULL,
 };
 static const char *const role_keys[] = {"count", "description", NULL};
-static const char *const token_keys[] = {"label", "description", NULL};
+static const char *const token_keys[] = {"label", "description", "activation", NULL};
+static const char *const activation_keys[] = {"quorum", "of", NULL};
 const char *const script_common_keys[] = {
 	"id", "type", "title", "say", "performed_by", "confirm", "signoff", "expect", "record", "on_fail", "note", NULL,
 };
@@ -208,6 +209,52 @@ static int load_roles(struct ceremony *c, const struct ynode *root, struct err *
 	return 0;
 }
 
+/* A token's activation quorum: M custodians of a role must each give a share. The
+ * roster must be able to meet it (SCRIPT.md requirement 2); a roster with no margin
+ * over M is only a warning (`ceremony check` prints it, script_quorum_margin). */
+static int load_activation(struct ceremony *c, struct token_decl *t, const struct ynode *a, struct err *e)
+{
+	char what[128];
+	const struct ynode *q, *of;
+	const struct role *r;
+	uint64_t m;
+
+	if (!a)
+		return 0;
+	snprintf(what, sizeof what, "'activation' of token '%s'", t->name);
+	if (ynode_want_map(c->doc, a, what, e) || ynode_only_keys(c->doc, a, activation_keys, what, e))
+		return -1;
+	if (!(q = ynode_get(a, "quorum")))
+		return missing(c, a, "quorum", what, e);
+	if (!(of = ynode_get(a, "of")))
+		return missing(c, a, "of", what, e);
+	snprintf(what, sizeof what, "'quorum' of token '%s' (M of an m-of-n split)", t->name);
+	if (ynode_want_uint(c->doc, q, what, 2, 255, &m, e))
+		return -1;
+	snprintf(what, sizeof what, "'of' of token '%s'", t->name);
+	if (ynode_want_str(c->doc, of, what, &t->quorum_role, e))
+		return -1;
+	if (!(r = script_role(c, t->quorum_role)))
+		return script_err(c, of, e, "undeclared role '%s' in %s; expected a role declared in 'roles'",
+				  t->quorum_role, what);
+	/* Attendance records distinct people per role, so the role's count is how many
+	 * distinct custodians can hold a share. */
+	if (r->count < m)
+		return script_err(c, q, e,
+				  "token '%s' needs a quorum of %llu %s but the roster has only %u: the quorum can "
+				  "never be met; raise the count of role '%s' or lower the quorum",
+				  t->name, (unsigned long long)m, r->name, r->count, r->name);
+	t->quorum = (unsigned)m;
+	t->activation = a;
+	return 0;
+}
+
+unsigned script_quorum_margin(const struct ceremony *c, const struct token_decl *t)
+{
+	const struct role *r = t->quorum ? script_role(c, t->quorum_role) : NULL;
+	return r ? r->count - t->quorum : 0;
+}
+
 static int load_tokens(struct ceremony *c, const struct ynode *root, struct err *e)
 {
 	const struct ynode *map = ynode_get(root, "tokens");
@@ -252,6 +299,8 @@ static int load_tokens(struct ceremony *c, const struct ynode *root, struct err 
 						  t->name, t->label, c->tokens[k].name);
 		snprintf(what, sizeof what, "token '%s'", t->name);
 		if (want_opt_str(c, v, "description", what, &t->description, e))
+			return -1;
+		if (load_activation(c, t, ynode_get(v, "activation"), e))
 			return -1;
 		c->n_tokens++;
 	}

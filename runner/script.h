@@ -7,7 +7,7 @@
  *   description: text           optional
  *   separation: strict|relaxed  optional, default strict
  *   roles:   { NAME: {count: N, description: text} }
- *   tokens:  { NAME: {label: text, description: text} }
+ *   tokens:  { NAME: {label: text, description: text, activation: {quorum: M, of: ROLE}} }
  *   steps:   [ step... ]
  * Common step keys (the loader reads them; a step type reads the rest):
  *   id, type, title, say, performed_by, confirm (roles that confirm the Actual),
@@ -41,6 +41,11 @@ struct token_decl {
 	const char *label;         /* CKA_LABEL of the token, <= 32 bytes */
 	const char *description;
 	const struct ynode *node;
+	/* `activation: {quorum: M, of: ROLE}`: logging in needs M shares of custodians
+	 * present in ROLE (token.init splits the PIN, token.activate rebuilds it). */
+	unsigned quorum;           /* 0 when the token has no activation quorum */
+	const char *quorum_role;
+	const struct ynode *activation;
 };
 
 enum on_fail_kind { ON_FAIL_HALT, ON_FAIL_RETRY, ON_FAIL_DECISION };
@@ -97,6 +102,9 @@ void script_free(struct ceremony *c);   /* NULL is a no-op */
 const struct step *script_step(const struct ceremony *c, const char *id);
 const struct role *script_role(const struct ceremony *c, const char *name);
 const struct token_decl *script_token(const struct ceremony *c, const char *name);
+/* How many custodians of the quorum role the roster has beyond the token's quorum
+ * (0 also for a token without one): 0 leaves no margin (custodians leave companies). */
+unsigned script_quorum_margin(const struct ceremony *c, const struct token_decl *t);
 
 /* Helpers for step types' validate functions: positioned errors about s's keys. */
 int script_err(const struct ceremony *c, const struct ynode *n, struct err *e, const char *fmt, ...)

@@ -1278,13 +1278,20 @@ static bool curve_refused(CK_RV rv)
 int tok_generate(struct tok_session *s, const char *algorithm, const char *label, struct tok_keypair *kp,
 		 struct err *e)
 {
+	return tok_generate_ex(s, algorithm, label, 0, kp, e);
+}
+
+int tok_generate_ex(struct tok_session *s, const char *algorithm, const char *label, unsigned flags,
+		    struct tok_keypair *kp, struct err *e)
+{
 	static const CK_BYTE f4[] = {0x01, 0x00, 0x01};   /* 65537, big-endian (Mechanisms 3.0 §2.1.2) */
 	const struct alg_row *alg = alg_find(algorithm);
 	CK_OBJECT_HANDLE seen[1];
 	size_t nseen = 0, np = 0, nk = 0;
 	CK_BBOOL yes = CK_TRUE, no = CK_FALSE;
 	CK_ULONG bits = 0, pset = 0;
-	CK_ATTRIBUTE pub[12], priv[12];
+	CK_BBOOL backup = (flags & TOK_GEN_BACKUP) ? CK_TRUE : CK_FALSE;
+	CK_ATTRIBUTE pub[12], priv[14];
 	CK_ATTRIBUTE *params = NULL;
 	CK_RV rv;
 	int ret = -1;
@@ -1343,7 +1350,11 @@ int tok_generate(struct tok_session *s, const char *algorithm, const char *label
 	priv[nk++] = (CK_ATTRIBUTE){CKA_PRIVATE, &yes, sizeof yes};
 	priv[nk++] = (CK_ATTRIBUTE){CKA_SENSITIVE, &yes, sizeof yes};
 	priv[nk++] = (CK_ATTRIBUTE){CKA_SIGN, &yes, sizeof yes};
-	priv[nk++] = (CK_ATTRIBUTE){CKA_EXTRACTABLE, &no, sizeof no};
+	/* A backup key is extractable, but only under a trusted key (§4.9
+	 * CKA_WRAP_WITH_TRUSTED): never in the clear, never under a key the user made. */
+	priv[nk++] = (CK_ATTRIBUTE){CKA_EXTRACTABLE, &backup, sizeof backup};
+	if (backup)
+		priv[nk++] = (CK_ATTRIBUTE){CKA_WRAP_WITH_TRUSTED, &yes, sizeof yes};
 	priv[nk++] = (CK_ATTRIBUTE){CKA_DECRYPT, &no, sizeof no};
 	priv[nk++] = (CK_ATTRIBUTE){CKA_DERIVE, &no, sizeof no};
 	/* SoftHSM defaults CKA_UNWRAP to true: say no explicitly. */
@@ -1888,4 +1899,163 @@ out:
 	buf_free(&id);
 	buf_free(&pub_id);
 	return ret;
+}
+
+/* ------------------------------------------------------------------------- */
+/* Backup: wrap keys, wrapping and unwrapping. */
+
+#ifndef CKM_AES_KEY_WRAP_PAD
+#define CKM_AES_KEY_WRAP_PAD 0x210aUL
+#endif
+
+static int label_free(struct tok_session *s, const char *label, struct err *e)
+{
+	CK_OBJECT_HANDLE seen[1];
+	size_t n = 0;
+	if (!label || !*label)
+		return err_set(e, "input", "a key needs a label");
+	if (tok_find(s, (CK_OBJECT_CLASS)-1, label, seen, 1, &n, e) != 0)
+		return -1;
+	if (n)
+		return err_set(e, "token", "an object labelled '%s' exists already on this token; choose another label",
+			       label);
+	return 0;
+}
+
+int tok_wrapkey_create(struct tok_session *s, const char *label, const struct secret *value, bool trusted,
+		       CK_OBJECT_HANDLE *out, struct err *e)
+{
+	CK_OBJECT_CLASS cls = CKO_SECRET_KEY;
+	CK_KEY_TYPE kt = CKK_AES;
+	CK_BBOOL yes = CK_TRUE, no = CK_FALSE, priv = trusted ? CK_FALSE : CK_TRUE, tr = trusted ? CK_TRUE : CK_FALSE;
+	CK_RV rv;
+
+	*out = CK_INVALID_HANDLE;
+	if (!value || value->len != TOK_WRAPKEY_LEN)
+		return err_set(e, "input", "a wrap key needs %d bytes of key material", TOK_WRAPKEY_LEN);
+	if (label_free(s, label, e) != 0)
+		return -1;
+	/* §4.10 secret key objects; Mechanisms 3.0 §2.9 AES keys: CKA_VALUE 32 bytes.
+	 * The value goes to the module straight from locked memory. */
+	CK_ATTRIBUTE t[] = {
+		{CKA_CLASS, &cls, sizeof cls},
+		{CKA_KEY_TYPE, &kt, sizeof kt},
+		{CKA_TOKEN, &yes, sizeof yes},
+		{CKA_PRIVATE, &priv, sizeof priv},
+		{CKA_LABEL, (void *)label, strlen(label)},
+		{CKA_SENSITIVE, &yes, sizeof yes},
+		{CKA_EXTRACTABLE, &no, sizeof no},
+		{CKA_TRUSTED, &tr, sizeof tr},
+		{CKA_WRAP, &yes, sizeof yes},
+		{CKA_UNWRAP, &yes, sizeof yes},
+		{CKA_ENCRYPT, &no, sizeof no},
+		{CKA_DECRYPT, &no, sizeof no},
+		{CKA_SIGN, &no, sizeof no},
+		{CKA_VERIFY, &no, sizeof no},
+		{CKA_DERIVE, &no, sizeof no},
+		{CKA_VALUE, value->p, value->len},
+	};
+	rv = s->m->f->C_CreateObject(s->h, t, sizeof t / sizeof t[0], out);
+	if (rv != CKR_OK) {
+		*out = CK_INVALID_HANDLE;
+		err_p11(e, rv, "C_CreateObject(AES wrap key)");
+		return err_wrap(e, "creating %swrap key '%s'%s", trusted ? "trusted " : "", label,
+				trusted && rv == CKR_ATTRIBUTE_READ_ONLY ? " (CKA_TRUSTED needs the security officer)" : "");
+	}
+	return 0;
+}
+
+int tok_secret_key_find(struct tok_session *s, const char *label, CK_OBJECT_HANDLE *out, struct err *e)
+{
+	CK_OBJECT_HANDLE h[2];
+	size_t n = 0;
+	*out = CK_INVALID_HANDLE;
+	if (!label || !*label)
+		return err_set(e, "input", "finding a key needs its label");
+	if (tok_find(s, CKO_SECRET_KEY, label, h, 2, &n, e) != 0)
+		return -1;
+	if (n != 1)
+		return err_set(e, "token", n ? "several secret keys are labelled '%s'" : "no secret key labelled '%s' on this token",
+			       label);
+	*out = h[0];
+	return 0;
+}
+
+int tok_wrap(struct tok_session *s, CK_OBJECT_HANDLE wrapping, CK_OBJECT_HANDLE key, struct buf *out, struct err *e)
+{
+	/* RFC 5649 AES key wrap with padding, the default IV (NULL parameter). */
+	CK_MECHANISM mech = {CKM_AES_KEY_WRAP_PAD, NULL, 0};
+	CK_ULONG len = 0;
+	uint8_t *blob = NULL;
+	CK_RV rv;
+	int ret = -1;
+
+	/* §5.2 two-call convention: the length first. */
+	rv = s->m->f->C_WrapKey(s->h, &mech, wrapping, key, NULL, &len);
+	if (rv != CKR_OK) {
+		err_p11(e, rv, "C_WrapKey(CKM_AES_KEY_WRAP_PAD)");
+		goto out;
+	}
+	if (!(blob = malloc(len ? len : 1))) {
+		err_set(e, "nomem", "out of memory");
+		goto out;
+	}
+	rv = s->m->f->C_WrapKey(s->h, &mech, wrapping, key, blob, &len);
+	if (rv != CKR_OK) {
+		err_p11(e, rv, "C_WrapKey(CKM_AES_KEY_WRAP_PAD)");
+		goto out;
+	}
+	ret = buf_append(out, blob, len, e);
+out:
+	if (blob)
+		secret_wipe(blob, len);
+	free(blob);
+	return ret;
+}
+
+int tok_unwrap_private(struct tok_session *s, CK_OBJECT_HANDLE unwrapping, const uint8_t *blob, size_t len,
+		       CK_KEY_TYPE kt, const char *label, const uint8_t *id, size_t id_len, unsigned flags,
+		       CK_OBJECT_HANDLE *out, struct err *e)
+{
+	CK_MECHANISM mech = {CKM_AES_KEY_WRAP_PAD, NULL, 0};
+	CK_OBJECT_CLASS cls = CKO_PRIVATE_KEY;
+	CK_BBOOL yes = CK_TRUE, no = CK_FALSE, backup = (flags & TOK_GEN_BACKUP) ? CK_TRUE : CK_FALSE;
+	CK_ATTRIBUTE t[16];
+	size_t n = 0;
+	CK_RV rv;
+
+	*out = CK_INVALID_HANDLE;
+	if (label_free(s, label, e) != 0)
+		return -1;
+	t[n++] = (CK_ATTRIBUTE){CKA_CLASS, &cls, sizeof cls};
+	t[n++] = (CK_ATTRIBUTE){CKA_KEY_TYPE, &kt, sizeof kt};
+	t[n++] = (CK_ATTRIBUTE){CKA_TOKEN, &yes, sizeof yes};
+	t[n++] = (CK_ATTRIBUTE){CKA_PRIVATE, &yes, sizeof yes};
+	t[n++] = (CK_ATTRIBUTE){CKA_SENSITIVE, &yes, sizeof yes};
+	t[n++] = (CK_ATTRIBUTE){CKA_EXTRACTABLE, &backup, sizeof backup};
+	if (backup)
+		t[n++] = (CK_ATTRIBUTE){CKA_WRAP_WITH_TRUSTED, &yes, sizeof yes};
+	t[n++] = (CK_ATTRIBUTE){CKA_SIGN, &yes, sizeof yes};
+	t[n++] = (CK_ATTRIBUTE){CKA_DECRYPT, &no, sizeof no};
+	t[n++] = (CK_ATTRIBUTE){CKA_DERIVE, &no, sizeof no};
+	t[n++] = (CK_ATTRIBUTE){CKA_UNWRAP, &no, sizeof no};
+	t[n++] = (CK_ATTRIBUTE){CKA_SIGN_RECOVER, &no, sizeof no};
+	t[n++] = (CK_ATTRIBUTE){CKA_LABEL, (void *)label, strlen(label)};
+	if (id && id_len)
+		t[n++] = (CK_ATTRIBUTE){CKA_ID, (void *)id, id_len};
+	rv = s->m->f->C_UnwrapKey(s->h, &mech, unwrapping, (CK_BYTE_PTR)blob, len, t, n, out);
+	if (rv != CKR_OK) {
+		*out = CK_INVALID_HANDLE;
+		err_p11(e, rv, "C_UnwrapKey(CKM_AES_KEY_WRAP_PAD)");
+		return err_wrap(e, "restoring key '%s'", label);
+	}
+	return 0;
+}
+
+int tok_destroy(struct tok_session *s, CK_OBJECT_HANDLE o, struct err *e)
+{
+	CK_RV rv = s->m->f->C_DestroyObject(s->h, o);
+	if (rv != CKR_OK)
+		return err_p11(e, rv, "C_DestroyObject");
+	return 0;
 }

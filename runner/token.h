@@ -176,6 +176,49 @@ struct tok_keypair {
 };
 int tok_generate(struct tok_session *s, const char *algorithm, const char *label, struct tok_keypair *kp,
 		 struct err *e) CER_MUST_CHECK;
+/* tok_generate with options. TOK_GEN_BACKUP makes a key that can be backed up and
+ * nothing more: CKA_SENSITIVE true (its value is never readable), CKA_EXTRACTABLE
+ * true but CKA_WRAP_WITH_TRUSTED true, so only a key with CKA_TRUSTED (which only the
+ * security officer can set, PKCS#11 3.0 §4.10) can wrap it (§5.18 C_WrapKey:
+ * CKR_KEY_NOT_WRAPPABLE otherwise). Without it the never-extractable policy above. */
+enum { TOK_GEN_BACKUP = 1u << 0 };
+int tok_generate_ex(struct tok_session *s, const char *algorithm, const char *label, unsigned flags,
+		    struct tok_keypair *kp, struct err *e) CER_MUST_CHECK;
+
+/* --- backup: wrap keys, wrapping and unwrapping (seed 002 steps 6-7) --- */
+
+enum { TOK_WRAPKEY_LEN = 32 };   /* AES-256 */
+
+/* Creates the AES-256 wrap key labelled label from value (TOK_WRAPKEY_LEN bytes, in
+ * locked memory; the caller keeps and wipes it) with C_CreateObject: CKA_TOKEN,
+ * CKA_SENSITIVE, CKA_WRAP, CKA_UNWRAP true; CKA_EXTRACTABLE, CKA_ENCRYPT, CKA_DECRYPT,
+ * CKA_SIGN, CKA_VERIFY, CKA_DERIVE false. trusted: CKA_TRUSTED true, which needs a
+ * session where the security officer is logged in; an SO session reaches public
+ * objects only (§5.1 session states), so a trusted wrap key is CKA_PRIVATE false
+ * (still sensitive and never extractable). Untrusted keys are CKA_PRIVATE true.
+ * Refuses (code "token") when an object with this label exists. */
+int tok_wrapkey_create(struct tok_session *s, const char *label, const struct secret *value, bool trusted,
+		       CK_OBJECT_HANDLE *out, struct err *e) CER_MUST_CHECK;
+/* The one secret key labelled label (code "token" when none or several). */
+int tok_secret_key_find(struct tok_session *s, const char *label, CK_OBJECT_HANDLE *out,
+			struct err *e) CER_MUST_CHECK;
+/* C_WrapKey(CKM_AES_KEY_WRAP_PAD, RFC 5649) of key under wrapping; the blob (the
+ * key's PKCS#8 encoding, encrypted) is appended to out. The token refuses a key that
+ * is not extractable (CKR_KEY_UNEXTRACTABLE) and a CKA_WRAP_WITH_TRUSTED key under an
+ * untrusted wrapping key (CKR_KEY_NOT_WRAPPABLE); the err code is that CKR_ name. */
+int tok_wrap(struct tok_session *s, CK_OBJECT_HANDLE wrapping, CK_OBJECT_HANDLE key, struct buf *out,
+	     struct err *e) CER_MUST_CHECK;
+/* C_UnwrapKey(CKM_AES_KEY_WRAP_PAD) of a wrapped private key of type kt into a token
+ * private key: CKA_TOKEN, CKA_PRIVATE, CKA_SENSITIVE, CKA_SIGN true; CKA_DECRYPT,
+ * CKA_DERIVE, CKA_UNWRAP, CKA_SIGN_RECOVER false; CKA_EXTRACTABLE false, or with
+ * TOK_GEN_BACKUP in flags true under CKA_WRAP_WITH_TRUSTED (a backup copy that can
+ * itself be backed up). label and id (may be NULL) as given. */
+int tok_unwrap_private(struct tok_session *s, CK_OBJECT_HANDLE unwrapping, const uint8_t *blob, size_t len,
+		       CK_KEY_TYPE kt, const char *label, const uint8_t *id, size_t id_len, unsigned flags,
+		       CK_OBJECT_HANDLE *out, struct err *e) CER_MUST_CHECK;
+/* C_DestroyObject. */
+int tok_destroy(struct tok_session *s, CK_OBJECT_HANDLE o, struct err *e) CER_MUST_CHECK;
+
 /* Mechanism a given algorithm name needs for generation (CKM_EC_KEY_PAIR_GEN...);
  * false for an unknown name (*gen_mech untouched). */
 bool tok_algorithm_known(const char *algorithm, CK_MECHANISM_TYPE *gen_mech);

@@ -283,6 +283,7 @@ int x509_sign(const struct x509_key *k, const struct x509_sigalg *sa, const uint
 	struct buf raw = {0};
 	const EVP_MD *h = md_of(sa->hash);
 	enum kind kind = key_kind(k->algorithm, NULL);
+	size_t start = sig->len;
 	int ret = -1;
 
 	if (kind != K_EC && kind != K_ED25519 && kind != K_RSA)
@@ -333,9 +334,44 @@ int x509_sign(const struct x509_key *k, const struct x509_sigalg *sa, const uint
 		err_set(e, "x509", "cannot sign with a key of algorithm '%s'", k->algorithm);
 		goto out;
 	}
+	/* Nothing the token signed leaves here unchecked against the exported public key. */
+	int v = x509_verify_data(k->pkey, sa, sig->p + start, sig->len - start, data, len, e);
+	if (v != 1) {
+		if (v == 0)
+			err_set(e, "x509", "the token's signature does not verify with the exported public key");
+		goto out;
+	}
 	ret = 0;
 out:
 	buf_free(&raw);
+	return ret;
+}
+
+int x509_verify_data(EVP_PKEY *pub, const struct x509_sigalg *sa, const uint8_t *sig, size_t sig_len,
+		     const uint8_t *data, size_t len, struct err *e)
+{
+	EVP_MD_CTX *ctx = EVP_MD_CTX_new();
+	EVP_PKEY_CTX *pctx = NULL;
+	int ret = -1;
+	if (!ctx)
+		return err_openssl(e, "out of memory");
+	if (EVP_DigestVerifyInit(ctx, &pctx, md_of(sa->hash), NULL, pub) != 1) {
+		err_openssl(e, "cannot set up the signature check");
+		goto out;
+	}
+	/* RFC 4055 §3.1 as x509_sign uses it: MGF1 with the same hash, salt = hash length. */
+	if (sa->padding == X509_PAD_PSS &&
+	    (EVP_PKEY_CTX_set_rsa_padding(pctx, RSA_PKCS1_PSS_PADDING) != 1 ||
+	     EVP_PKEY_CTX_set_rsa_pss_saltlen(pctx, RSA_PSS_SALTLEN_DIGEST) != 1 ||
+	     EVP_PKEY_CTX_set_rsa_mgf1_md(pctx, md_of(sa->hash)) != 1)) {
+		err_openssl(e, "cannot set up RSASSA-PSS");
+		goto out;
+	}
+	/* Anything but 1 is "not valid": a malformed signature is as bad as a wrong one. */
+	ret = EVP_DigestVerify(ctx, sig, sig_len, data, len) == 1 ? 1 : 0;
+	ERR_clear_error();
+out:
+	EVP_MD_CTX_free(ctx);
 	return ret;
 }
 
@@ -901,6 +937,15 @@ static bool spki_equal(X509_PUBKEY *pk, const struct buf *spki)
 	return eq;
 }
 
+/* A certificate already expired when signed is a mistake in the script, not a
+ * ceremony result: refused before the token signs anything. */
+static int not_expired(int64_t not_after, int64_t now, struct err *e)
+{
+	if (not_after <= now)
+		return err_set(e, "x509", "the certificate's notAfter lies in the past: it would be expired when signed");
+	return 0;
+}
+
 int x509_cert_self_signed(const struct x509_cert_spec *spec, const struct x509_key *key, const struct x509_sigalg *sa,
 			  int64_t now, struct buf *der, struct err *e)
 {
@@ -919,7 +964,8 @@ int x509_cert_self_signed(const struct x509_cert_spec *spec, const struct x509_k
 		goto out;
 	}
 	x509_validity_window(&spec->validity, now, &nb, &na);
-	if (name_build(spec->subject, spec->n_subject, &name, e) || !(serial = serial_new(key->sess, e)))
+	if (not_expired(na, now, e) || name_build(spec->subject, spec->n_subject, &name, e) ||
+	    !(serial = serial_new(key->sess, e)))
 		goto out;
 	/* v3 (§4.1.2.1: extensions present). */
 	if (X509_set_version(x, X509_VERSION_3) != 1 || X509_set_serialNumber(x, serial) != 1 ||
@@ -1055,7 +1101,7 @@ int x509_cert_issue(const struct x509_cert_spec *spec, const uint8_t *csr, size_
 	if (!(ic = cert_parse(issuer, issuer_len, "the issuer certificate", e)))
 		goto out;
 	x509_validity_window(&spec->validity, now, &nb, &na);
-	if (issuer_may_issue(ic, issuer_key, spec->pathlen, nb, na, e))
+	if (not_expired(na, now, e) || issuer_may_issue(ic, issuer_key, spec->pathlen, nb, na, e))
 		goto out;
 	if (spec->n_subject) {
 		if (name_build(spec->subject, spec->n_subject, &name, e))
@@ -1789,6 +1835,8 @@ static int parse_validity(const struct ydoc *d, const struct ynode *step, const 
 		return -1;
 	if (v->not_after <= v->not_before)
 		return ydoc_err(d, na, e, "'not_after' must come after 'not_before'");
+	if (v->not_after <= (int64_t)time(NULL))
+		return ydoc_err(d, na, e, "'not_after' is in the past: the certificate would be expired when signed");
 	return 0;
 }
 

@@ -179,6 +179,15 @@ static int medium_dir(struct step_run *r, const char *m, char *dir, size_t len, 
 	if (m[0] == '/') {
 		if (stat(m, &st) != 0 || !S_ISDIR(st.st_mode))
 			return err_set(e, "export", "the export medium '%s' is not a folder here: is the drive mounted?", m);
+		/* A mount point's folder exists with nothing mounted on it: require another
+		 * file system than its parent's, so files never land on the workstation disk. */
+		char parent[PATH_MAX];
+		struct stat pst;
+		if (snprintf(parent, sizeof parent, "%s/..", m) >= (int)sizeof parent || stat(parent, &pst) != 0 ||
+		    pst.st_dev == st.st_dev)
+			return err_set(e, "export", "the export medium '%s' is not a mounted drive (same file system as its "
+						    "parent folder): mount the drive first",
+				       m);
 		if (snprintf(dir, len, "%s", m) >= (int)len)
 			return err_set(e, "io", "path too long: '%s'", m);
 		return 0;

@@ -8,13 +8,21 @@
  *
  * Algorithms: token.c's table (ec-p256, ec-p384, ec-p521, ed25519, rsa-3072,
  * rsa-4096, ml-dsa-65). The generation mechanism is declared through `needs`, so a
- * token without it stops the ceremony before any step acts. */
+ * token without it stops the ceremony before any step acts.
+ *
+ * `backup: true` (seed 002 step 6, seed 004 §6) is the one exception, and the script
+ * must say so: the key is still sensitive, but extractable under a trusted key only
+ * (CKA_EXTRACTABLE and CKA_WRAP_WITH_TRUSTED true, tok_generate_ex TOK_GEN_BACKUP),
+ * so key.backup can wrap it under the security officer's wrap key and nothing else
+ * can. The checks then expect extractable true, never_extractable false and
+ * wrap_with_trusted true; all three are recorded like the rest. */
 #include <stdio.h>
 #include <string.h>
 #include <openssl/pem.h>
 #include <openssl/sha.h>
 #include "steps.h"
 #include "../runner/words.h"
+#include "backup.h"
 
 static int validate(const struct ceremony *c, struct step *s, struct err *e)
 {
@@ -29,6 +37,10 @@ static int validate(const struct ceremony *c, struct step *s, struct err *e)
 		return script_err(c, alg, e, "unknown algorithm '%s' (expected one of %s)", a, tok_algorithm_names());
 	if (!label)
 		return script_err(c, s->node, e, "step '%s': missing 'label' (the key's CKA_LABEL)", s->id);
+	const struct ynode *bk = ynode_get(s->node, "backup");
+	bool backup;
+	if (bk && ynode_want_bool(c->doc, bk, "'backup' (true: extractable only under a trusted wrap key)", &backup, e))
+		return -1;
 	if (ynode_want_str(c->doc, label, "'label'", &l, e))
 		return -1;
 	if (!l[0] || strlen(l) > 64)
@@ -75,19 +87,38 @@ static const struct {
 	{CKA_LOCAL, "CKA_LOCAL", "local", true},
 	{CKA_ALWAYS_SENSITIVE, "CKA_ALWAYS_SENSITIVE", "always_sensitive", true},
 	{CKA_NEVER_EXTRACTABLE, "CKA_NEVER_EXTRACTABLE", "never_extractable", true},
+	{CKA_WRAP_WITH_TRUSTED, "CKA_WRAP_WITH_TRUSTED", "wrap_with_trusted", false},
 };
 
+/* A backup key differs in exactly these: it may leave the token, wrapped, under a
+ * trusted key only. */
+static bool policy_want(size_t i, bool backup)
+{
+	if (backup && (policy[i].type == CKA_EXTRACTABLE || policy[i].type == CKA_WRAP_WITH_TRUSTED))
+		return true;
+	if (backup && policy[i].type == CKA_NEVER_EXTRACTABLE)
+		return false;
+	return policy[i].want;
+}
+
+bool key_generate_backup(const struct step *s)
+{
+	const struct ynode *bk = s && s->type == &step_key_generate ? ynode_get(s->node, "backup") : NULL;
+	return bk && bk->str && !strcmp(bk->str, "true");
+}
+
 /* Records each attribute of the policy as a check; *all is false if one does not hold. */
-static int check_policy(struct step_run *r, struct tok_session *s, CK_OBJECT_HANDLE o, bool *all, struct err *e)
+static int check_policy(struct step_run *r, struct tok_session *s, CK_OBJECT_HANDLE o, bool backup, bool *all,
+			struct err *e)
 {
 	*all = true;
 	for (size_t i = 0; i < sizeof policy / sizeof policy[0]; i++) {
-		bool v;
+		bool v, want = policy_want(i, backup);
 		if (tok_attr_bool(s, o, policy[i].type, &v, e))
 			return -1;
-		if (v != policy[i].want)
+		if (v != want)
 			*all = false;
-		if (step_check(r, policy[i].attribute, dcbor_bool(policy[i].want), dcbor_bool(v), v == policy[i].want, e) ||
+		if (step_check(r, policy[i].attribute, dcbor_bool(want), dcbor_bool(v), v == want, e) ||
 		    step_output(r, policy[i].output, dcbor_bool(v), e))
 			return -1;
 	}
@@ -168,13 +199,16 @@ static int execute(struct step_run *r, struct err *e)
 	uint8_t sha[32];
 	int ret = -1;
 
-	if (step_session(r, &s, e) || tok_generate(s, alg, label, &kp, e))
+	bool backup = key_generate_backup(r->step);
+
+	if (step_session(r, &s, e) || tok_generate_ex(s, alg, label, backup ? TOK_GEN_BACKUP : 0, &kp, e))
 		return -1;
-	step_show(r, "key pair '%s' (%s) generated in the token", label, alg);
+	step_show(r, "key pair '%s' (%s) generated in the token%s", label, alg,
+		  backup ? "; sensitive, extractable only under a trusted wrap key (backup)" : "");
 	if (step_output(r, "label", dcbor_text(label), e) ||
 	    step_output(r, "id", dcbor_text(words_hex(kp.id, sizeof kp.id, hex, sizeof hex)), e))
 		goto out;
-	if (check_algorithm(r, s, alg, label, &kp, &same, e) || check_policy(r, s, kp.priv, &all, e))
+	if (check_algorithm(r, s, alg, label, &kp, &same, e) || check_policy(r, s, kp.priv, backup, &all, e))
 		goto out;
 	if (!same) {
 		err_set(e, "key-attributes", "the token made key '%s' with another algorithm than %s", label, alg);
@@ -202,12 +236,12 @@ out:
 	return ret;
 }
 
-static const char *const keys[] = {"algorithm", "label", NULL};
+static const char *const keys[] = {"algorithm", "label", "backup", NULL};
 static const char *const artifacts[] = {"public_key", "public_key_pem", NULL};
 static const char *const outputs[] = {
 	"key_type", "curve", "modulus_bits", "public_exponent", "parameter_set", "algorithm", "label", "id",
 	"token", "private", "sensitive", "extractable", "sign", "decrypt", "derive", "unwrap", "sign_recover", "local",
-	"always_sensitive", "never_extractable", "public_key_sha256", NULL};
+	"always_sensitive", "never_extractable", "wrap_with_trusted", "public_key_sha256", NULL};
 
 const struct step_type step_key_generate = {
 	.name = "key.generate",

@@ -9,6 +9,8 @@ extern const struct step_type step_artifact_export;
 extern const struct step_type step_sign;
 extern const struct step_type step_verify;
 extern const struct step_type step_cert_self_signed, step_csr_create, step_cert_issue, step_crl_create;
+extern const struct step_type step_shares_split, step_shares_verify, step_token_init, step_token_activate;
+extern const struct step_type step_wrapkey_create, step_key_backup, step_key_restore;
 
 const struct step_type *const step_registry[] = {
 	&step_manual,
@@ -27,6 +29,13 @@ const struct step_type *const step_registry[] = {
 	&step_csr_create,
 	&step_cert_issue,
 	&step_crl_create,
+	&step_shares_split,
+	&step_shares_verify,
+	&step_token_init,
+	&step_token_activate,
+	&step_wrapkey_create,
+	&step_key_backup,
+	&step_key_restore,
 };
 const size_t step_registry_len = sizeof step_registry / sizeof step_registry[0];
 

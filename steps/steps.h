@@ -20,6 +20,7 @@
 #include "../runner/script.h"
 #include "../runner/prompt.h"
 #include "../runner/token.h"
+#include "../runner/shamir.h"
 
 struct step_run;
 
@@ -129,6 +130,66 @@ int step_session(struct step_run *r, struct tok_session **s, struct err *e) CER_
 /* A logged-in session on any token the script declares (e.g. the one a key reference
  * names). Borrowed; the interpreter closes it at the end. */
 int step_session_on(struct step_run *r, const char *token, struct tok_session **s, struct err *e) CER_MUST_CHECK;
+/* A session on a declared token with the security officer logged in (for what only
+ * the SO may do, e.g. CKA_TRUSTED). Closes the interpreter's user session on that
+ * token first (one login type at a time); a later step logs the user in again. The SO
+ * PIN comes from the binding (a rehearsal's generated one) or is asked (key
+ * "so_pin", no echo). The caller owns the session: tok_close it in the step. */
+int step_session_so(struct step_run *r, const char *token, struct tok_session **s, struct err *e) CER_MUST_CHECK;
+/* A secret held for the rest of the run (e.g. a wrap key's value until its restore),
+ * wiped when the run ends; takes ownership of s (freed on failure too). */
+int step_secret_keep(struct step_run *r, const char *name, struct secret *s, struct err *e) CER_MUST_CHECK;
+/* A secret an earlier step of this run kept, or NULL. Borrowed. */
+const struct secret *step_secret_find(struct step_run *r, const char *step_id, const char *name);
+/* --- custody (shares.split, shares.verify, token.init, token.activate) --- */
+
+/* A split made during this run. Its shares stay in locked memory until the run
+ * ends; holders[i] is the custodian given share i+1 (NULL when nobody was named). */
+struct step_split {
+	const char *step_id;
+	const char *purpose;
+	unsigned threshold, count;
+	const struct shamir_share *shares;   /* count of them, shares[i].index == i + 1 */
+	const char *const *holders;
+};
+/* Hands a split to the interpreter (takes ownership of the n shares, freed on failure
+ * too; holders' names are copied). An answers file can then type share K of it back
+ * as "(share K)" (prompt.h); nothing of it is written anywhere. */
+int step_keep_split(struct step_run *r, struct shamir_share *shares, size_t n, const char *const *holders,
+		    struct err *e) CER_MUST_CHECK;
+/* The people present in role, in attendance order: up to max names (borrowed) into
+ * names; returns how many are present. */
+size_t step_present(const struct step_run *r, const char *role, const char **names, size_t max);
+/* Splits secret m-of-n among the n custodians present in role (steps/shares_split.c):
+ * proves every m-subset rebuilds it, shows each custodian their share alone (screen
+ * cleared before and after) and has them re-type its checksum, hands the split to the
+ * interpreter, and outputs split_id, purpose, threshold, count and custodians. */
+int step_split_among(struct step_run *r, const struct secret *secret, unsigned m, const char *role,
+		     const char *purpose, struct err *e) CER_MUST_CHECK;
+/* Every m-subset of the split rebuilds the same secret (and equals want, when not
+ * NULL); *subsets receives how many were checked. */
+int step_split_verify(const struct step_split *sp, const struct secret *want, unsigned long *subsets,
+		      struct err *e) CER_MUST_CHECK;
+/* The latest split step_id made in this run, or NULL. Borrowed. */
+const struct step_split *step_find_split(const struct step_run *r, const char *step_id);
+/* Clears the screen (a share was or will be shown). */
+void step_clear_screen(struct step_run *r);
+/* Shows a secret (a share's text) to the person named `to` only: on the terminal,
+ * never in the transcript, a log or a file (prompt_show_secret). */
+int step_show_secret(struct step_run *r, const char *to, const char *what, const struct secret *text,
+		     struct err *e) CER_MUST_CHECK;
+/* Asks role for a secret without echo into out; split names the step whose split the
+ * secret is a share of (for "(share K)" answers), or NULL. */
+int step_ask_secret(struct step_run *r, const char *role, const char *key, const char *question, const char *split,
+		    struct secret *out, struct err *e) CER_MUST_CHECK;
+/* Logs the user in on a declared token with pin (token.activate); the session stays
+ * logged in for later steps. */
+int step_login_with(struct step_run *r, const char *token, const struct secret *pin, struct err *e) CER_MUST_CHECK;
+/* token.init: initialises the step's token with its script label, the SO PIN of the
+ * binding (a rehearsal's: the token is initialised again) or a generated one (a live
+ * ceremony: only a blank token), and user_pin. *was_initialised says which. */
+int step_init_token(struct step_run *r, const struct secret *user_pin, bool *was_initialised,
+		    struct err *e) CER_MUST_CHECK;
 /* The module and slot of the step's token (for token.info). */
 int step_token_slot(struct step_run *r, struct tok_module **m, CK_SLOT_ID *slot, struct err *e) CER_MUST_CHECK;
 /* Attendance: adds a present participant; refuses a name already present in another

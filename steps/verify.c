@@ -81,49 +81,6 @@ static int validate(const struct ceremony *c, struct step *s, struct err *e)
 	return 0;
 }
 
-static const EVP_MD *md_of(enum x509_hash h)
-{
-	switch (h) {
-	case X509_HASH_SHA256:
-		return EVP_sha256();
-	case X509_HASH_SHA384:
-		return EVP_sha384();
-	case X509_HASH_SHA512:
-		return EVP_sha512();
-	default:
-		return NULL;
-	}
-}
-
-/* 1 valid, 0 not valid; -1 when the check could not be made at all. */
-static int check_signature(EVP_PKEY *pub, const struct x509_sigalg *sa, const uint8_t *sig, size_t sig_len,
-			   const uint8_t *data, size_t len, struct err *e)
-{
-	EVP_MD_CTX *ctx = EVP_MD_CTX_new();
-	EVP_PKEY_CTX *pctx = NULL;
-	int ret = -1;
-	if (!ctx)
-		return err_openssl(e, "out of memory");
-	if (EVP_DigestVerifyInit(ctx, &pctx, md_of(sa->hash), NULL, pub) != 1) {
-		err_openssl(e, "cannot set up the signature check");
-		goto out;
-	}
-	/* RFC 4055 §3.1 as x509_sign uses it: MGF1 with the same hash, salt = hash length. */
-	if (sa->padding == X509_PAD_PSS &&
-	    (EVP_PKEY_CTX_set_rsa_padding(pctx, RSA_PKCS1_PSS_PADDING) != 1 ||
-	     EVP_PKEY_CTX_set_rsa_pss_saltlen(pctx, RSA_PSS_SALTLEN_DIGEST) != 1 ||
-	     EVP_PKEY_CTX_set_rsa_mgf1_md(pctx, md_of(sa->hash)) != 1)) {
-		err_openssl(e, "cannot set up RSASSA-PSS");
-		goto out;
-	}
-	/* Anything but 1 is "not valid": a malformed signature is as bad as a wrong one. */
-	ret = EVP_DigestVerify(ctx, sig, sig_len, data, len) == 1 ? 1 : 0;
-	ERR_clear_error();
-out:
-	EVP_MD_CTX_free(ctx);
-	return ret;
-}
-
 static int execute(struct step_run *r, struct err *e)
 {
 	const struct verify_priv *p = r->step->priv;
@@ -148,7 +105,7 @@ static int execute(struct step_run *r, struct err *e)
 	pki_key_name(key.pub, alg, sizeof alg);
 	if (x509_sigalg_resolve(alg, &sa, e))
 		goto out;
-	int v = check_signature(key.pub, &sa, sig, sig_len, (const uint8_t *)p->data, strlen(p->data), e);
+	int v = x509_verify_data(key.pub, &sa, sig, sig_len, (const uint8_t *)p->data, strlen(p->data), e);
 	if (v < 0)
 		goto out;
 	bool valid = v == 1;

@@ -241,6 +241,15 @@ expect_out "the existing file is named" "usb-1/root-ca.der' exists already"
 	ok "nothing was written before the refusal"
 expect_exit 3 "its transcript is VALID, ABORTED" "$CEREMONY" verify "$T/n2/transcript.cts"
 
+# An absolute medium must be a mounted drive: a plain folder on the workstation's
+# disk (the same file system as its parent) is refused before anything is written.
+mkdir -p "$T/plain-folder"
+sed "s|    media: \[usb-1, usb-2\]|    media: [usb-1, $T/plain-folder]|" "$TOP/ceremonies/generic-root.yaml" >"$T/abs.yaml"
+expect_exit 1 "an export to a folder that is not a mounted drive fails" "$CEREMONY" rehearse "$T/abs.yaml" \
+	--answers "$TOP/examples/answers/generic-root.yaml" --out "$T/n9"
+expect_out "it says to mount the drive" "is not a mounted drive"
+[ -z "$(ls -A "$T/plain-folder")" ] && ok "nothing was written to the plain folder" || not_ok "nothing was written to the plain folder"
+
 # chain.verify holds the chain to the script: an algorithm the certificate does not have fails it.
 sed 's/^    signature_algorithm: ecdsa-with-SHA384/    signature_algorithm: ecdsa-with-SHA256/; s/^    key_algorithm: ec-p384/    key_algorithm: ec-p256/' \
 	"$TOP/ceremonies/generic-root.yaml" >"$T/alg.yaml"

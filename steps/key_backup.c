@@ -1,0 +1,201 @@
+/* key.backup: wraps a backup key (key.generate with `backup: true`) under the trusted
+ * wrap key with CKM_AES_KEY_WRAP_PAD (RFC 5649), and/or unwraps it into a backup
+ * token (design in backup.h).
+ *
+ *   key: root-key              a key.generate step with backup: true
+ *   wrap_key: wrap-key         the wrapkey.create step
+ *   to: backup                 optional: a second declared token that receives a copy
+ *
+ * The blob goes to OUT/backup/<step>.wrapped (never embedded); the transcript has its
+ * SHA-256 and size. On the backup token the security officer re-creates the wrap key
+ * from the value the run holds; the copy keeps the backup policy and its attributes
+ * are recorded as checks. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <openssl/sha.h>
+#include "backup.h"
+#include "../runner/files.h"
+#include "../runner/words.h"
+
+static bool token_declared(const struct ceremony *c, const char *name)
+{
+	for (size_t i = 0; i < c->n_tokens; i++)
+		if (!strcmp(c->tokens[i].name, name))
+			return true;
+	return false;
+}
+
+int backup_step_ref(const struct ceremony *c, const struct step *s, const struct ynode *n, const struct step_type *t,
+		    const struct step **out, struct err *e)
+{
+	const char *id;
+	if (ynode_want_str(c->doc, n, "a step id", &id, e))
+		return -1;
+	for (size_t i = 0; i < s->index; i++) {
+		if (strcmp(c->steps[i].id, id))
+			continue;
+		if (c->steps[i].type != t)
+			return script_err(c, n, e, "step '%s': '%s' is a %s step, not %s", s->id, id, c->steps[i].type->name,
+					  t->name);
+		*out = &c->steps[i];
+		return 0;
+	}
+	return script_err(c, n, e, "step '%s': no %s step '%s' comes before it", s->id, t->name, id);
+}
+
+static int validate(const struct ceremony *c, struct step *s, struct err *e)
+{
+	const struct ynode *key = ynode_get(s->node, "key"), *wk = ynode_get(s->node, "wrap_key"),
+			   *to = ynode_get(s->node, "to");
+	struct backup_priv *p;
+	if (!key || !wk)
+		return script_err(c, s->node, e, "step '%s': missing '%s'", s->id, key ? "wrap_key" : "key");
+	if (!(p = calloc(1, sizeof *p)))
+		return err_set(e, "nomem", "out of memory");
+	s->priv = p;
+	if (step_keyref_parse(c, s, key, &p->key, e) || backup_step_ref(c, s, wk, &step_wrapkey_create, &p->wrap, e))
+		return -1;
+	if (!p->key.made_by || !key_generate_backup(p->key.made_by))
+		return script_err(c, key, e, "step '%s': the key must come from a key.generate step with 'backup: true' "
+					     "(other keys are never extractable)", s->id);
+	if (strcmp(p->wrap->token, p->key.token))
+		return script_err(c, wk, e, "step '%s': the wrap key is on token '%s', the key on '%s'", s->id,
+				  p->wrap->token, p->key.token);
+	if (to) {
+		if (ynode_want_str(c->doc, to, "'to' (a token name)", &p->to, e))
+			return -1;
+		if (!token_declared(c, p->to) || !strcmp(p->to, p->key.token))
+			return script_err(c, to, e, "step '%s': 'to' must name another declared token, not '%s'", s->id,
+					  p->to);
+	}
+	return 0;
+}
+
+static size_t needs(const struct ceremony *c, const struct step *s, struct step_need *out, size_t max)
+{
+	const struct backup_priv *p = s->priv;
+	size_t n = 0;
+	(void)c;
+	if (p && n < max)
+		out[n++] = (struct step_need){.token = p->key.token, .algorithm = "aes key wrap", .mech = CKM_AES_KEY_WRAP_PAD};
+	if (p && p->to && n < max)
+		out[n++] = (struct step_need){.token = p->to, .algorithm = "aes key wrap", .mech = CKM_AES_KEY_WRAP_PAD};
+	return n;
+}
+
+int backup_wrapkey_on(struct step_run *r, const struct step *wk, const char *token, CK_OBJECT_HANDLE *h,
+		      bool *created, struct err *e)
+{
+	const char *label = ynode_get(wk->node, "label")->str;
+	const struct secret *value = step_secret_find(r, wk->id, "wrap_key");
+	struct tok_session *so = NULL, *s;
+	struct err ignored;
+	bool all;
+	int ret = -1;
+
+	*created = false;
+	if (step_session_on(r, token, &s, e))
+		return -1;
+	if (tok_secret_key_find(s, label, h, &ignored) == 0)
+		return 0;
+	if (!value)
+		return err_set(e, "wrap-key", "the wrap key '%s' is not on token '%s' and this run does not hold its "
+					      "value; it must be rebuilt from the custodians' shares", label, token);
+	/* Outputs "wrap_key_trusted"...: the key the security officer made on this token. */
+	if (step_session_so(r, token, &so, e) || tok_wrapkey_create(so, label, value, true, h, e) ||
+	    wrapkey_checks(r, so, *h, "wrap_key_", &all, e))
+		goto out;
+	if (!all) {
+		err_set(e, "key-attributes", "the wrap key '%s' on token '%s' lacks the attributes it must have", label, token);
+		goto out;
+	}
+	tok_close(so);
+	so = NULL;
+	/* The SO session closed the user's; log in again and find it there. */
+	if (step_session_on(r, token, &s, e) || tok_secret_key_find(s, label, h, e))
+		goto out;
+	*created = true;
+	ret = 0;
+out:
+	tok_close(so);
+	return ret;
+}
+
+static int execute(struct step_run *r, struct err *e)
+{
+	const struct backup_priv *p = r->step->priv;
+	struct tok_session *s;
+	CK_OBJECT_HANDLE wrap, priv, pub, copy;
+	CK_ULONG kt = 0;
+	struct buf blob = {0}, id = {0};
+	char alg[32], hex[80], dir[4096], path[4200];
+	uint8_t sha[32];
+	bool created, v;
+	int ret = -1;
+
+	if (backup_wrapkey_on(r, p->wrap, p->key.token, &wrap, &created, e) ||
+	    step_session_on(r, p->key.token, &s, e) || tok_key_find(s, p->key.label, &priv, &pub, alg, sizeof alg, e) ||
+	    tok_attr_ulong(s, priv, CKA_KEY_TYPE, &kt, e) || tok_attr(s, priv, CKA_ID, &id, e))
+		goto out;
+	if (tok_wrap(s, wrap, priv, &blob, e))
+		goto out;
+	SHA256(blob.p, blob.len, sha);
+	snprintf(dir, sizeof dir, "%s/backup", step_out_dir(r));
+	snprintf(path, sizeof path, "%s/%s.wrapped", dir, r->step->id);
+	if (files_mkdirs(dir, e) || files_write_new(path, blob.p, blob.len, e))
+		goto out;
+	step_show(r, "'%s' wrapped under '%s' (CKM_AES_KEY_WRAP_PAD): %zu bytes written to %s", p->key.label,
+		  ynode_get(p->wrap->node, "label")->str, blob.len, path);
+	if (step_output(r, "key_label", dcbor_text(p->key.label), e) || step_output(r, "key_algorithm", dcbor_text(alg), e) ||
+	    step_output(r, "mechanism", dcbor_text("CKM_AES_KEY_WRAP_PAD"), e) ||
+	    step_output(r, "blob_file", dcbor_text(path + strlen(step_out_dir(r)) + 1), e) ||
+	    step_output(r, "blob_size", dcbor_uint(blob.len), e) ||
+	    step_output(r, "blob_sha256", dcbor_text(words_hex(sha, sizeof sha, hex, sizeof hex)), e))
+		goto out;
+	if (p->to) {
+		if (backup_wrapkey_on(r, p->wrap, p->to, &wrap, &created, e) || step_session_on(r, p->to, &s, e) ||
+		    tok_unwrap_private(s, wrap, blob.p, blob.len, kt, p->key.label, id.p, id.len, TOK_GEN_BACKUP, &copy, e))
+			goto out;
+		static const struct { CK_ATTRIBUTE_TYPE t; const char *name; bool want; } pol[] = {
+			{CKA_SENSITIVE, "backup copy CKA_SENSITIVE", true},
+			{CKA_EXTRACTABLE, "backup copy CKA_EXTRACTABLE", true},
+			{CKA_WRAP_WITH_TRUSTED, "backup copy CKA_WRAP_WITH_TRUSTED", true},
+			{CKA_SIGN, "backup copy CKA_SIGN", true},
+		};
+		bool all = true;
+		for (size_t i = 0; i < sizeof pol / sizeof pol[0]; i++) {
+			if (tok_attr_bool(s, copy, pol[i].t, &v, e) ||
+			    step_check(r, pol[i].name, dcbor_bool(pol[i].want), dcbor_bool(v), v == pol[i].want, e))
+				goto out;
+			all = all && v == pol[i].want;
+		}
+		if (!all) {
+			err_set(e, "key-attributes", "the backup copy of '%s' on token '%s' lacks the attributes it must have",
+				p->key.label, p->to);
+			goto out;
+		}
+		if (step_output(r, "backup_token", dcbor_text(p->to), e))
+			goto out;
+		step_show(r, "backup copy of '%s' unwrapped into token '%s'", p->key.label, p->to);
+	}
+	ret = 0;
+out:
+	buf_free(&blob);
+	buf_free(&id);
+	return ret;
+}
+
+static const char *const keys[] = {"key", "wrap_key", "to", NULL};
+static const char *const outputs[] = {"key_label", "key_algorithm", "mechanism", "blob_file", "blob_size",
+				      "blob_sha256", "backup_token", NULL};
+
+const struct step_type step_key_backup = {
+	.name = "key.backup",
+	.summary = "wraps a backup key under the trusted wrap key (CKM_AES_KEY_WRAP_PAD), optionally into a backup token",
+	.keys = keys,
+	.outputs = outputs,
+	.validate = validate,
+	.execute = execute,
+	.needs = needs,
+};

@@ -1,0 +1,166 @@
+/* key.restore: proves a backup restores (seed 002 step 7, "Backup not verified").
+ *
+ *   token: restore-test        the target token
+ *   from: root-backup          the key.backup step (its blob in OUT/backup/)
+ *   public_key: root-cert      a certificate or public key the restored key must match
+ *   label: Root-CA-2026-restored
+ *   data: restore test         the text of the test signature
+ *
+ * The wrap key is rebuilt in the target token by the security officer (from the
+ * value the run holds, until the custodians' shares supply it), the blob is read
+ * back from the output folder and checked against the SHA-256 the backup recorded,
+ * unwrapped (sensitive, never extractable, sign only), and the restored key makes a
+ * test signature that is verified in software with the certificate's public key:
+ * a recorded check. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <openssl/err.h>
+#include <openssl/evp.h>
+#include <openssl/rsa.h>
+#include <openssl/sha.h>
+#include "backup.h"
+#include "pki.h"
+#include "../runner/files.h"
+#include "../runner/words.h"
+#include "../runner/x509.h"
+
+struct restore_priv {
+	const struct step *from, *key_step;
+	const char *key_artifact, *label, *data;
+};
+
+static int validate(const struct ceremony *c, struct step *s, struct err *e)
+{
+	const struct ynode *from = ynode_get(s->node, "from"), *pub = ynode_get(s->node, "public_key"),
+			   *label = ynode_get(s->node, "label"), *data = ynode_get(s->node, "data");
+	struct restore_priv *p;
+	if (!from || !pub || !label || !data)
+		return script_err(c, s->node, e, "step '%s': missing '%s'", s->id,
+				  !from ? "from" : !pub ? "public_key" : !label ? "label" : "data");
+	if (!(p = calloc(1, sizeof *p)))
+		return err_set(e, "nomem", "out of memory");
+	s->priv = p;
+	if (backup_step_ref(c, s, from, &step_key_backup, &p->from, e) || script_ref(c, s, pub, &p->key_step, &p->key_artifact, e) ||
+	    ynode_want_str(c->doc, label, "'label'", &p->label, e) || ynode_want_str(c->doc, data, "'data'", &p->data, e))
+		return -1;
+	if (!strchr(pub->str, '.'))
+		p->key_artifact = !strcmp(p->key_step->type->name, "key.generate") ? "public_key" : "certificate";
+	if (!p->label[0] || !p->data[0])
+		return script_err(c, label, e, "step '%s': 'label' and 'data' must not be empty", s->id);
+	return 0;
+}
+
+static CK_KEY_TYPE key_type_of(EVP_PKEY *k)
+{
+	switch (EVP_PKEY_get_base_id(k)) {
+	case EVP_PKEY_EC: return CKK_EC;
+	case EVP_PKEY_ED25519: return CKK_EC_EDWARDS;
+	case EVP_PKEY_RSA: return CKK_RSA;
+	default: return (CK_KEY_TYPE)-1;
+	}
+}
+
+static int execute(struct step_run *r, struct err *e)
+{
+	const struct restore_priv *p = r->step->priv;
+	const struct step *wrap_step = ((const struct backup_priv *)p->from->priv)->wrap;
+	struct tok_session *s;
+	struct pki_obj key = {0};
+	struct x509_key k = {0};
+	struct x509_sigalg sa = {0};
+	struct buf sig = {0};
+	uint8_t *blob = NULL, sha[32];
+	size_t blob_len = 0, kl;
+	const uint8_t *kd;
+	CK_OBJECT_HANDLE wrap;
+	char path[4200], hex[80], alg[32];
+	bool created, valid = false, v;
+	int ret = -1;
+
+	if (step_find_artifact(r, p->key_step->id, p->key_artifact, &kd, &kl, e) || pki_parse(kd, kl, &key, e))
+		goto out;
+	if (!key.pub) {
+		err_set(e, "restore", "%s.%s is not a public key or a certificate", p->key_step->id, p->key_artifact);
+		goto out;
+	}
+	snprintf(path, sizeof path, "%s/backup/%s.wrapped", step_out_dir(r), p->from->id);
+	if (files_read(path, 1 << 20, &blob, &blob_len, e))
+		goto out;
+	SHA256(blob, blob_len, sha);
+	if (step_output(r, "blob_sha256", dcbor_text(words_hex(sha, sizeof sha, hex, sizeof hex)), e) ||
+	    step_output(r, "blob_size", dcbor_uint(blob_len), e))
+		goto out;
+	if (backup_wrapkey_on(r, wrap_step, r->step->token, &wrap, &created, e) ||
+	    step_session_on(r, r->step->token, &s, e))
+		goto out;
+	if (tok_unwrap_private(s, wrap, blob, blob_len, key_type_of(key.pub), p->label, NULL, 0, 0, &k.priv, e))
+		goto out;
+	static const struct { CK_ATTRIBUTE_TYPE t; const char *name; bool want; } pol[] = {
+		{CKA_SENSITIVE, "CKA_SENSITIVE", true}, {CKA_EXTRACTABLE, "CKA_EXTRACTABLE", false},
+		{CKA_SIGN, "CKA_SIGN", true}, {CKA_DECRYPT, "CKA_DECRYPT", false},
+	};
+	for (size_t i = 0; i < sizeof pol / sizeof pol[0]; i++)
+		if (tok_attr_bool(s, k.priv, pol[i].t, &v, e) ||
+		    step_check(r, pol[i].name, dcbor_bool(pol[i].want), dcbor_bool(v), v == pol[i].want, e))
+			goto out;
+	/* The test signature: made by the restored key through the ceremony's own signing
+	 * code, checked against the public key the script names. */
+	k.sess = s;
+	k.pkey = key.pub;
+	EVP_PKEY_up_ref(key.pub);
+	pki_key_name(key.pub, alg, sizeof alg);
+	snprintf(k.algorithm, sizeof k.algorithm, "%s", alg);
+	if (buf_append(&k.spki, key.der.p, key.der.len, e) || x509_sigalg_resolve(alg, &sa, e))
+		goto out;
+	if (x509_sign(&k, &sa, (const uint8_t *)p->data, strlen(p->data), &sig, e))
+		goto out;
+	{
+		EVP_MD_CTX *ctx = EVP_MD_CTX_new();
+		const EVP_MD *md = sa.hash == X509_HASH_SHA256 ? EVP_sha256() : sa.hash == X509_HASH_SHA384 ? EVP_sha384()
+				 : sa.hash == X509_HASH_SHA512 ? EVP_sha512() : NULL;
+		EVP_PKEY_CTX *pctx = NULL;
+		valid = ctx && EVP_DigestVerifyInit(ctx, &pctx, md, NULL, key.pub) == 1 &&
+			(sa.padding != X509_PAD_PSS || (EVP_PKEY_CTX_set_rsa_padding(pctx, RSA_PKCS1_PSS_PADDING) == 1 &&
+							  EVP_PKEY_CTX_set_rsa_pss_saltlen(pctx, RSA_PSS_SALTLEN_DIGEST) == 1)) &&
+			EVP_DigestVerify(ctx, sig.p, sig.len, (const uint8_t *)p->data, strlen(p->data)) == 1;
+		EVP_MD_CTX_free(ctx);
+		ERR_clear_error();
+	}
+	char what[256];
+	snprintf(what, sizeof what, "test signature of the restored key, checked with %s.%s", p->key_step->id,
+		 p->key_artifact);
+	if (step_check(r, what, dcbor_text("valid"), dcbor_text(valid ? "valid" : "not valid"), valid, e) ||
+	    step_output(r, "label", dcbor_text(p->label), e) || step_output(r, "key_algorithm", dcbor_text(alg), e) ||
+	    step_output(r, "signature_valid", dcbor_bool(valid), e) || step_output(r, "data", dcbor_text(p->data), e))
+		goto out;
+	if (!valid) {
+		err_set(e, "restore", "the restored key's test signature does not verify with %s.%s", p->key_step->id,
+			p->key_artifact);
+		goto out;
+	}
+	step_show(r, "'%s' restored into token '%s'; its test signature verifies with %s", p->label, r->step->token,
+		  p->key_step->id);
+	ret = 0;
+out:
+	k.sess = NULL;
+	x509_key_free(&k);
+	buf_free(&sig);
+	pki_obj_free(&key);
+	free(blob);
+	return ret;
+}
+
+static const char *const keys[] = {"from", "public_key", "label", "data", NULL};
+static const char *const outputs[] = {"blob_sha256", "blob_size", "label", "key_algorithm", "signature_valid", "data",
+				      NULL};
+
+const struct step_type step_key_restore = {
+	.name = "key.restore",
+	.summary = "restores a backup into a token and proves it with a test signature",
+	.keys = keys,
+	.outputs = outputs,
+	.flags = STEP_USES_TOKEN,
+	.validate = validate,
+	.execute = execute,
+};
