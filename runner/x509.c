@@ -1377,7 +1377,7 @@ static void hex_of(const ASN1_STRING *s, char *out, size_t cap)
 		words_hex(ASN1_STRING_get0_data(s), (size_t)ASN1_STRING_length(s), out, cap);
 }
 
-static void name_line(const X509_NAME *n, char *out, size_t cap)
+const char *x509_name_text(const X509_NAME *n, char *out, size_t cap)
 {
 	BIO *b = BIO_new(BIO_s_mem());
 	char *data;
@@ -1387,11 +1387,12 @@ static void name_line(const X509_NAME *n, char *out, size_t cap)
 	if (!b || X509_NAME_print_ex(b, n, 0, XN_FLAG_RFC2253 & ~ASN1_STRFLGS_ESC_MSB) < 0) {
 		BIO_free(b);
 		ERR_clear_error();
-		return;
+		return out;
 	}
 	len = BIO_get_mem_data(b, &data);
 	snprintf(out, cap, "%.*s", (int)len, data);
 	BIO_free(b);
+	return out;
 }
 
 static void sha256_hex(const uint8_t *p, size_t n, char out[65])
@@ -1423,8 +1424,8 @@ int x509_cert_info(const uint8_t *der, size_t len, struct x509_info *o, struct e
 		snprintf(o->serial, sizeof o->serial, "%s", hex);
 	OPENSSL_free(hex);
 	BN_free(bn);
-	name_line(X509_get_subject_name(x), o->subject, sizeof o->subject);
-	name_line(X509_get_issuer_name(x), o->issuer, sizeof o->issuer);
+	x509_name_text(X509_get_subject_name(x), o->subject, sizeof o->subject);
+	x509_name_text(X509_get_issuer_name(x), o->issuer, sizeof o->issuer);
 	o->t_not_before = asn1_time_t(X509_get0_notBefore(x));
 	o->t_not_after = asn1_time_t(X509_get0_notAfter(x));
 	x509_time_format(o->t_not_before, o->not_before);
@@ -1447,7 +1448,7 @@ int x509_csr_info(const uint8_t *der, size_t len, struct x509_info *o, struct er
 		return -1;
 	memset(o, 0, sizeof *o);
 	o->pathlen = -1;
-	name_line(X509_REQ_get_subject_name(r), o->subject, sizeof o->subject);
+	x509_name_text(X509_REQ_get_subject_name(r), o->subject, sizeof o->subject);
 	sha256_hex(der, len, o->sha256);
 	pubkey_hex(X509_REQ_get_X509_PUBKEY(r), o->public_key_sha256);
 	X509_REQ_free(r);
@@ -1468,7 +1469,7 @@ int x509_crl_info(const uint8_t *der, size_t len, struct x509_info *o, struct er
 	}
 	memset(o, 0, sizeof *o);
 	o->pathlen = -1;
-	name_line(X509_CRL_get_issuer(c), o->issuer, sizeof o->issuer);
+	x509_name_text(X509_CRL_get_issuer(c), o->issuer, sizeof o->issuer);
 	o->t_not_before = asn1_time_t(X509_CRL_get0_lastUpdate(c));
 	o->t_not_after = asn1_time_t(X509_CRL_get0_nextUpdate(c));
 	x509_time_format(o->t_not_before, o->not_before);

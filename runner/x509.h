@@ -87,6 +87,9 @@ int x509_sign(const struct x509_key *k, const struct x509_sigalg *sa, const uint
 	      struct buf *sig, struct err *e) CER_MUST_CHECK;
 /* Checks a signature in software with OpenSSL, as a relying party would: 1 valid,
  * 0 not valid (a malformed signature too), -1 when the check could not be made. */
+/* A name as one line, RFC 2253 order and escaping (CN first), UTF-8 shown as is: the
+ * one way names are written to the room and the transcript. Returns out. */
+const char *x509_name_text(const X509_NAME *n, char *out, size_t cap);
 int x509_verify_data(EVP_PKEY *pub, const struct x509_sigalg *sa, const uint8_t *sig, size_t sig_len,
 		     const uint8_t *data, size_t len, struct err *e);
 

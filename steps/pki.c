@@ -7,6 +7,7 @@
 #include <openssl/pem.h>
 #include <openssl/x509.h>
 #include "pki.h"
+#include "../runner/x509.h"
 
 void pki_obj_free(struct pki_obj *o)
 {
@@ -213,19 +214,8 @@ const char *pki_key_name(EVP_PKEY *k, char *buf, size_t len)
 
 const char *pki_name_text(const X509_NAME *n, char *buf, size_t len)
 {
-	/* The certificate's own RDN order (no XN_FLAG_DN_REV), UTF-8 shown as is. */
-	const unsigned long flags = XN_FLAG_SEP_COMMA_PLUS | XN_FLAG_FN_SN | ASN1_STRFLGS_ESC_2253 |
-				    ASN1_STRFLGS_ESC_CTRL | ASN1_STRFLGS_UTF8_CONVERT | ASN1_STRFLGS_DUMP_UNKNOWN |
-				    ASN1_STRFLGS_DUMP_DER;
-	BIO *bio = BIO_new(BIO_s_mem());
-	char *p;
 	snprintf(buf, len, "(unreadable name)");
-	if (bio && n && X509_NAME_print_ex(bio, n, 0, flags) >= 0) {
-		long l = BIO_get_mem_data(bio, &p);
-		snprintf(buf, len, "%.*s", (int)l, p);
-	}
-	BIO_free(bio);
-	return buf;
+	return n ? x509_name_text(n, buf, len) : buf;
 }
 
 const char *pki_alg_name(const X509_ALGOR *a, char *buf, size_t len)

@@ -70,7 +70,7 @@ static void der_certificate(void **state)
 	assert_string_equal(pki_key_name(o.pub, buf, sizeof buf), "ec-p384");
 	/* The certificate's own RDN order, UTF-8 kept, RFC 4514 escaping. */
 	assert_string_equal(pki_name_text(X509_get_subject_name(o.cert), buf, sizeof buf),
-			    "C=US,O=Example\\, Inc.,CN=Zoë Root");
+			    "CN=Zoë Root,O=Example\\, Inc.,C=US");
 	pki_obj_free(&o);
 	/* A trailing byte makes it something else than one certificate. */
 	unsigned char *longer = OPENSSL_malloc((size_t)len + 1);
