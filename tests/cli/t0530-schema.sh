@@ -185,7 +185,7 @@ steps:
     key: root-key
     subject: {C: US, O: "Example, Inc.", DC: [example, com], CN: Example Root CA}
     not_before: 2026-01-01T00:00:00Z
-    not_after: 2046-01-01T00:00:00Z
+    not_after: 2096-01-01T00:00:00Z
     pathlen: 2
     crl_distribution_points: http://crl.example/root.crl
     authority_info_access: {ca_issuers: [http://ca.example/root.crt]}
@@ -209,7 +209,7 @@ steps:
     profile: issuing-ca
     pathlen: 0
     not_before: 2026-01-01T00:00:00Z
-    not_after: 2036-01-01T00:00:00Z
+    not_after: 2086-01-01T00:00:00Z
     extended_key_usage: [clientAuth, 1.3.6.1.5.5.7.3.9]
     allow_csr_extensions: false
     record: {seal: seal number}
@@ -246,7 +246,7 @@ variant bad-algorithm '0,/algorithm: ec-p384/s//algorithm: ec-p192/'
 variant root-profile-issued 's/profile: issuing-ca$/profile: root-ca/'
 variant issuing-pathlen-1 's/pathlen: 0$/pathlen: 1/'
 variant days-and-dates '/csr: sub-csr/a\    validity_days: 3650'
-variant no-validity '/not_after: 2036/d'
+variant no-validity '/not_after: 2086/d'
 variant bad-subject '0,/CN: Example Root CA/s//CommonName: Example Root CA/'
 variant bad-country 's/C: US/C: USA/'
 variant bad-reason 's/reason: superseded/reason: unspecified/'
