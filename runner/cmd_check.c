@@ -66,6 +66,13 @@ int cmd_check(int argc, char **argv)
 					t->name, t->quorum, t->quorum, t->quorum_role);
 		}
 	}
+	for (size_t i = 0; i < c->n_steps; i++) {
+		const struct step *s = &c->steps[i];
+		char w[512];
+		if (s->type->warn && s->type->warn(c, s, w, sizeof w))
+			fprintf(stderr, "ceremony check: warning: %s:%u:%u: step '%s': %s\n", c->doc->name, s->node->line,
+				s->node->col, s->id, w);
+	}
 	printf("steps:\n");
 	for (size_t i = 0; i < c->n_steps; i++) {
 		const struct step *s = &c->steps[i];

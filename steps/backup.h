@@ -32,9 +32,11 @@ int backup_step_ref(const struct ceremony *c, const struct step *s, const struct
 /* true when s is a key.generate step with `backup: true`. */
 bool key_generate_backup(const struct step *s);
 /* The trusted wrap key of wrapkey.create step wk on token: found by its label, or
- * created there by the security officer from the value the run holds. *h is a handle
- * valid in the user's session on that token (step_session_on). */
-int backup_wrapkey_on(struct step_run *r, const struct step *wk, const char *token, CK_OBJECT_HANDLE *h,
-		      bool *created, struct err *e) CER_MUST_CHECK;
+ * created there by the security officer from the value the run holds. With value
+ * (e.g. rebuilt from the custodians' shares by key.restore) it is created from those
+ * bytes and must not be on the token already. *h is a handle valid in the user's
+ * session on that token (step_session_on). */
+int backup_wrapkey_on(struct step_run *r, const struct step *wk, const char *token, const struct secret *value,
+		      CK_OBJECT_HANDLE *h, bool *created, struct err *e) CER_MUST_CHECK;
 
 #endif

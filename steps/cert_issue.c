@@ -288,6 +288,7 @@ const struct step_type step_cert_issue = {
 	.artifacts = artifacts,
 	.outputs = outputs,
 	.validate = validate,
+	.warn = step_tier_warning,
 	.execute = execute,
 	.needs = needs,
 };

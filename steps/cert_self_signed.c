@@ -106,6 +106,7 @@ const struct step_type step_cert_self_signed = {
 	.artifacts = artifacts,
 	.outputs = outputs,
 	.validate = validate,
+	.warn = step_tier_warning,
 	.execute = execute,
 	.needs = needs,
 };

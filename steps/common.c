@@ -1,6 +1,7 @@
-/* Helpers shared by step types: key references. */
+/* Helpers shared by step types: key references, the tier-validity warning. */
 #include <string.h>
 #include "steps.h"
+#include "../runner/x509.h"
 
 int step_keyref_parse(const struct ceremony *c, const struct step *s, const struct ynode *n, struct step_keyref *out,
 		      struct err *e)
@@ -37,4 +38,15 @@ int step_keyref_parse(const struct ceremony *c, const struct step *s, const stru
 	if (!out->label[0] || strlen(out->label) > 64)
 		return script_err(c, l, e, "expected a key label of 1 to 64 bytes");
 	return 0;
+}
+
+bool step_tier_warning(const struct ceremony *c, const struct step *s, char *buf, size_t len)
+{
+	const struct x509_step *p = s->priv;
+	(void)c;
+	if (!p)
+		return false;
+	const struct x509_validity *v = &p->cert.validity;
+	int64_t seconds = v->days ? (int64_t)v->days * 86400 : v->not_after - v->not_before;
+	return x509_tier_note(p->cert.profile, seconds, buf, len);
 }

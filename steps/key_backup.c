@@ -84,21 +84,27 @@ static size_t needs(const struct ceremony *c, const struct step *s, struct step_
 	return n;
 }
 
-int backup_wrapkey_on(struct step_run *r, const struct step *wk, const char *token, CK_OBJECT_HANDLE *h,
-		      bool *created, struct err *e)
+int backup_wrapkey_on(struct step_run *r, const struct step *wk, const char *token, const struct secret *value,
+		      CK_OBJECT_HANDLE *h, bool *created, struct err *e)
 {
 	const char *label = ynode_get(wk->node, "label")->str;
-	const struct secret *value = step_secret_find(r, wk->id, "wrap_key");
+	const bool given = value != NULL;
 	struct tok_session *so = NULL, *s;
 	struct err ignored;
 	bool all;
 	int ret = -1;
 
 	*created = false;
+	if (!given)
+		value = step_secret_find(r, wk->id, "wrap_key");
 	if (step_session_on(r, token, &s, e))
 		return -1;
-	if (tok_secret_key_find(s, label, h, &ignored) == 0)
-		return 0;
+	if (tok_secret_key_find(s, label, h, &ignored) == 0) {
+		if (!given)
+			return 0;
+		return err_set(e, "wrap-key", "the wrap key '%s' is on token '%s' already: a restore from the custodians' "
+					      "shares rebuilds it in a token that does not hold it", label, token);
+	}
 	if (!value)
 		return err_set(e, "wrap-key", "the wrap key '%s' is not on token '%s' and this run does not hold its "
 					      "value; it must be rebuilt from the custodians' shares", label, token);
@@ -134,7 +140,7 @@ static int execute(struct step_run *r, struct err *e)
 	bool created, v;
 	int ret = -1;
 
-	if (backup_wrapkey_on(r, p->wrap, p->key.token, &wrap, &created, e) ||
+	if (backup_wrapkey_on(r, p->wrap, p->key.token, NULL, &wrap, &created, e) ||
 	    step_session_on(r, p->key.token, &s, e) || tok_key_find(s, p->key.label, &priv, &pub, alg, sizeof alg, e) ||
 	    tok_attr_ulong(s, priv, CKA_KEY_TYPE, &kt, e) || tok_attr(s, priv, CKA_ID, &id, e))
 		goto out;
@@ -154,7 +160,7 @@ static int execute(struct step_run *r, struct err *e)
 	    step_output(r, "blob_sha256", dcbor_text(words_hex(sha, sizeof sha, hex, sizeof hex)), e))
 		goto out;
 	if (p->to) {
-		if (backup_wrapkey_on(r, p->wrap, p->to, &wrap, &created, e) || step_session_on(r, p->to, &s, e) ||
+		if (backup_wrapkey_on(r, p->wrap, p->to, NULL, &wrap, &created, e) || step_session_on(r, p->to, &s, e) ||
 		    tok_unwrap_private(s, wrap, blob.p, blob.len, kt, p->key.label, id.p, id.len, TOK_GEN_BACKUP, &copy, e))
 			goto out;
 		static const struct { CK_ATTRIBUTE_TYPE t; const char *name; bool want; } pol[] = {

@@ -5,9 +5,14 @@
  *   public_key: root-cert      a certificate or public key the restored key must match
  *   label: Root-CA-2026-restored
  *   data: restore test         the text of the test signature
+ *   shares: split-wrap         optional: the shares.split step that split the wrap key
  *
- * The wrap key is rebuilt in the target token by the security officer (from the
- * value the run holds, until the custodians' shares supply it), the blob is read
+ * With `shares:`, m custodians present each type their share of the wrap key (no
+ * echo, step_collect_shares); the shares are combined in locked memory and the
+ * security officer rebuilds the wrap key in the target token from those bytes, which
+ * are then wiped; fewer than m shares (or a refused one) restore nothing. Without
+ * it, the wrap key is rebuilt from the value this run holds (the wrapkey.create step
+ * of the same run; a script that splits the wrap key names the split). The blob is read
  * back from the output folder and checked against the SHA-256 the backup recorded,
  * unwrapped (sensitive, never extractable, sign only), and the restored key makes a
  * test signature that is verified in software with the certificate's public key:
@@ -21,12 +26,18 @@
 #include <openssl/sha.h>
 #include "backup.h"
 #include "pki.h"
+#include "../runner/dcbor.h"
 #include "../runner/files.h"
 #include "../runner/words.h"
 #include "../runner/x509.h"
 
+extern const struct step_type step_shares_split;
+
 struct restore_priv {
 	const struct step *from, *key_step;
+	const struct step *shares;   /* the shares.split step of the wrap key, or NULL */
+	const char *role;            /* its custodian role */
+	unsigned threshold;
 	const char *key_artifact, *label, *data;
 };
 
@@ -48,6 +59,20 @@ static int validate(const struct ceremony *c, struct step *s, struct err *e)
 		p->key_artifact = !strcmp(p->key_step->type->name, "key.generate") ? "public_key" : "certificate";
 	if (!p->label[0] || !p->data[0])
 		return script_err(c, label, e, "step '%s': 'label' and 'data' must not be empty", s->id);
+	const struct ynode *sh = ynode_get(s->node, "shares");
+	if (sh) {
+		const struct step *wrap = ((const struct backup_priv *)p->from->priv)->wrap;
+		if (backup_step_ref(c, s, sh, &step_shares_split, &p->shares, e))
+			return -1;
+		const struct ynode *sec = ynode_get(p->shares->node, "secret"), *st = sec ? ynode_get(sec, "step") : NULL,
+				   *nm = sec ? ynode_get(sec, "name") : NULL, *th = ynode_get(p->shares->node, "threshold"),
+				   *cu = ynode_get(p->shares->node, "custodian");
+		if (!st || !nm || strcmp(st->str, wrap->id) || strcmp(nm->str, "wrap_key"))
+			return script_err(c, sh, e, "step '%s': '%s' must split the wrap key of '%s' (secret: {step: %s, name: "
+						    "wrap_key})", s->id, p->shares->id, p->from->id, wrap->id);
+		p->threshold = (unsigned)strtoul(th->str, NULL, 10);
+		p->role = cu->str;
+	}
 	return 0;
 }
 
@@ -71,6 +96,11 @@ static int execute(struct step_run *r, struct err *e)
 	struct x509_sigalg sa = {0};
 	struct buf sig = {0};
 	uint8_t *blob = NULL, sha[32];
+	struct shamir_share got[SHAMIR_MAX_SHARES];
+	const char *who[SHAMIR_MAX_SHARES];
+	size_t given = 0;
+	struct secret *value = NULL;
+	cbor_item_t *names = NULL;
 	size_t blob_len = 0, kl;
 	const uint8_t *kd;
 	CK_OBJECT_HANDLE wrap;
@@ -78,6 +108,7 @@ static int execute(struct step_run *r, struct err *e)
 	bool created, valid = false, v;
 	int ret = -1;
 
+	memset(got, 0, sizeof got);
 	if (step_find_artifact(r, p->key_step->id, p->key_artifact, &kd, &kl, e) || pki_parse(kd, kl, &key, e))
 		goto out;
 	if (!key.pub) {
@@ -91,7 +122,20 @@ static int execute(struct step_run *r, struct err *e)
 	if (step_output(r, "blob_sha256", dcbor_text(words_hex(sha, sizeof sha, hex, sizeof hex)), e) ||
 	    step_output(r, "blob_size", dcbor_uint(blob_len), e))
 		goto out;
-	if (backup_wrapkey_on(r, wrap_step, r->step->token, &wrap, &created, e) ||
+	if (p->shares) {
+		/* Nothing touches the token before m shares have rebuilt the wrap key. */
+		const char *wl = ynode_get(wrap_step->node, "label")->str;
+		char for_what[160], if_short[200];
+		snprintf(for_what, sizeof for_what, "the wrap key '%s'", wl);
+		snprintf(if_short, sizeof if_short, "the wrap key '%s' is not rebuilt and nothing is restored", wl);
+		if (step_collect_shares(r, p->role, p->threshold, p->shares->id, for_what, if_short, got, who, &given, e) ||
+		    !(value = secret_new(256, e)) || shamir_combine(got, given, value, e))
+			goto out;
+		for (size_t i = 0; i < given; i++)
+			shamir_share_clear(&got[i]);
+		step_show(r, "the wrap key '%s' rebuilt from %zu shares (%s)", wl, given, p->role);
+	}
+	if (backup_wrapkey_on(r, wrap_step, r->step->token, value, &wrap, &created, e) ||
 	    step_session_on(r, r->step->token, &s, e))
 		goto out;
 	if (tok_unwrap_private(s, wrap, blob, blob_len, key_type_of(key.pub), p->label, NULL, 0, 0, &k.priv, e))
@@ -143,6 +187,19 @@ static int execute(struct step_run *r, struct err *e)
 		  p->key_step->id);
 	ret = 0;
 out:
+	if (p->shares) {
+		/* Who gave a share is recorded, success or not: names and a count, no share. */
+		names = dcbor_array();
+		for (size_t i = 0; names && i < given; i++)
+			if (dcbor_push(names, dcbor_text(who[i]), e))
+				ret = -1;
+		if (!names || step_output(r, "shares_given", dcbor_uint(given), e) ||
+		    step_output(r, "custodians", names, e))
+			ret = -1;
+	}
+	for (size_t i = 0; i < given; i++)
+		shamir_share_clear(&got[i]);
+	secret_free(value);
 	k.sess = NULL;
 	x509_key_free(&k);
 	buf_free(&sig);
@@ -151,9 +208,9 @@ out:
 	return ret;
 }
 
-static const char *const keys[] = {"from", "public_key", "label", "data", NULL};
+static const char *const keys[] = {"from", "public_key", "label", "data", "shares", NULL};
 static const char *const outputs[] = {"blob_sha256", "blob_size", "label", "key_algorithm", "signature_valid", "data",
-				      NULL};
+				      "shares_given", "custodians", NULL};
 
 const struct step_type step_key_restore = {
 	.name = "key.restore",

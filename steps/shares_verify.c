@@ -33,6 +33,11 @@ static int execute(struct step_run *r, struct err *e)
 	if (!sp)
 		return err_set(e, "shares", "step '%s' made no split in this run", of);
 	const struct secret *want = step_secret_find(r, of, "secret");
+	/* A split of a secret another step kept (e.g. a wrap key): compared with it too. */
+	const struct ynode *sec = ynode_get(script_step(r->cer, of)->node, "secret"),
+			   *st = sec ? ynode_get(sec, "step") : NULL, *nm = sec ? ynode_get(sec, "name") : NULL;
+	if (!want && st && nm && st->kind == YN_SCALAR && nm->kind == YN_SCALAR)
+		want = step_secret_find(r, st->str, nm->str);
 	int rc = step_split_verify(sp, want, &subsets, e);
 	if (step_output(r, "subsets_checked", dcbor_uint(subsets), e) ||
 	    step_output(r, "threshold", dcbor_uint(sp->threshold), e) || step_output(r, "count", dcbor_uint(sp->count), e))

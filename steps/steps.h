@@ -59,6 +59,9 @@ struct step_type {
 	/* Acts. Returns 0 when the step ran (its outcome may still be a failure through
 	 * checks); -1 with e set when it failed. */
 	int (*execute)(struct step_run *r, struct err *e);
+	/* Optional: a load-time warning (valid, but a reviewer should look), written into
+	 * buf; returns false when there is none. `ceremony check` prints it. */
+	bool (*warn)(const struct ceremony *c, const struct step *s, char *buf, size_t len);
 	/* Optional: what the step needs of its tokens (up to max into out); returns how many. */
 	size_t (*needs)(const struct ceremony *c, const struct step *s, struct step_need *out, size_t max);
 };
@@ -74,6 +77,9 @@ const struct step_type *step_type_find(const char *name);
  * step id that comes earlier, or {token: NAME, label: LABEL} naming a declared token. */
 int step_keyref_parse(const struct ceremony *c, const struct step *s, const struct ynode *n, struct step_keyref *out,
 		      struct err *e) CER_MUST_CHECK;
+/* The `warn` of certificate steps: validity outside seed 003's range for the tier
+ * (root 10-20 y, subordinate 5-10 y, issuing 1-3 y). s->priv is a struct x509_step. */
+bool step_tier_warning(const struct ceremony *c, const struct step *s, char *buf, size_t len);
 
 /* --- what the interpreter gives a running step (implemented in runner/interp.c) --- */
 
@@ -182,6 +188,15 @@ int step_show_secret(struct step_run *r, const char *to, const char *what, const
  * secret is a share of (for "(share K)" answers), or NULL. */
 int step_ask_secret(struct step_run *r, const char *role, const char *key, const char *question, const char *split,
 		    struct secret *out, struct err *e) CER_MUST_CHECK;
+/* Collects m shares of the split step `split` made (NULL: not known) from distinct
+ * custodians present in role (steps/quorum.c): each names themselves (key
+ * "custodian") and types their share without echo (key "share"). got and who hold
+ * SHAMIR_MAX_SHARES; *k receives how many were given, failure or not (the caller
+ * records who and clears got[0..*k)). for_what ("token 'hsm'") names what the split
+ * protects; if_short ("token 'hsm' stays locked") ends the fewer-than-m refusal. */
+int step_collect_shares(struct step_run *r, const char *role, unsigned m, const char *split, const char *for_what,
+			const char *if_short, struct shamir_share *got, const char **who, size_t *k,
+			struct err *e) CER_MUST_CHECK;
 /* Logs the user in on a declared token with pin (token.activate); the session stays
  * logged in for later steps. */
 int step_login_with(struct step_run *r, const char *token, const struct secret *pin, struct err *e) CER_MUST_CHECK;

@@ -1,7 +1,7 @@
 /* token.activate: logs the user in on a quorum-protected token from M custodian
  * shares. Each custodian present names themselves and types their share without
- * echo; the PIN is rebuilt in locked memory, used for C_Login through the
- * interpreter's session on the token, and wiped.
+ * echo (step_collect_shares, steps/quorum.c); the PIN is rebuilt in locked memory,
+ * used for C_Login through the interpreter's session on the token, and wiped.
  *
  *   - id: activate
  *     type: token.activate
@@ -54,83 +54,19 @@ static int execute(struct step_run *r, struct err *e)
 {
 	const struct token_decl *t = script_token(r->cer, r->step->token);
 	const char *from = split_step(r->cer, r->step), *role = t->quorum_role;
-	const struct step_split *sp = from ? step_find_split(r, from) : NULL;
 	struct shamir_share got[SHAMIR_MAX_SHARES];
-	const char *who[SHAMIR_MAX_SHARES], *present[SHAMIR_MAX_SHARES];
-	size_t k = 0, n_present = step_present(r, role, present, SHAMIR_MAX_SHARES);
-	struct secret *typed = NULL, *pin = NULL;
+	const char *who[SHAMIR_MAX_SHARES];
+	size_t k = 0;
+	struct secret *pin = NULL;
 	cbor_item_t *names = NULL;
-	char hex[2 * SHAMIR_ID_LEN + 1];
+	char hex[2 * SHAMIR_ID_LEN + 1], for_what[160], if_short[200];
 	int ret = -1;
 
 	memset(got, 0, sizeof got);
-	if (!(typed = secret_new(1024, e)))
+	snprintf(for_what, sizeof for_what, "token '%s'", t->name);
+	snprintf(if_short, sizeof if_short, "token '%s' stays locked", t->name);
+	if (step_collect_shares(r, role, t->quorum, from, for_what, if_short, got, who, &k, e))
 		goto out;
-	while (k < t->quorum) {
-		char q[256], *name = NULL;
-		snprintf(q, sizeof q, "name of the %s giving share %zu of the %u needed (empty: no more %s)", role, k + 1,
-			 t->quorum, role);
-		if (step_ask(r, role, "custodian", q, &name, e))
-			goto out;
-		if (!name[0]) {
-			free(name);
-			break;
-		}
-		const char *person = NULL;
-		for (size_t i = 0; i < n_present && i < SHAMIR_MAX_SHARES; i++)
-			if (!strcmp(present[i], name))
-				person = present[i];
-		for (size_t i = 0; person && i < k; i++)
-			if (!strcmp(who[i], person)) {
-				err_set(e, "quorum", "%s has given a share already: a quorum counts distinct custodians", person);
-				free(name);
-				goto out;
-			}
-		if (!person) {
-			err_set(e, "not-present", "'%s' is not present as %s and cannot give a share", name, role);
-			free(name);
-			goto out;
-		}
-		free(name);
-		step_clear_screen(r);
-		snprintf(q, sizeof q, "%s: type your share (not echoed)", person);
-		if (step_ask_secret(r, role, "share", q, from, typed, e))
-			goto out;
-		if (typed->len == 0)
-			break;
-		int rc = shamir_share_parse((const char *)typed->p, typed->len, &got[k], e);
-		secret_wipe(typed->p, typed->cap);
-		step_clear_screen(r);
-		if (rc) {
-			err_wrap(e, "the share %s typed was refused", person);
-			goto out;
-		}
-		who[k++] = person;
-		const struct shamir_share *s = &got[k - 1];
-		for (size_t i = 0; i + 1 < k; i++)
-			if (got[i].index == s->index && !memcmp(got[i].split_id, s->split_id, SHAMIR_ID_LEN)) {
-				err_set(e, "shares", "share #%u was given twice (by %s and %s): each share counts once", s->index,
-					who[i], person);
-				goto out;
-			}
-		if (sp && memcmp(s->split_id, sp->shares[0].split_id, SHAMIR_ID_LEN)) {
-			err_set(e, "shares", "the share %s typed belongs to another split than the one step '%s' made for "
-					     "token '%s'",
-				person, from, t->name);
-			goto out;
-		}
-		if (sp && s->index <= sp->count && sp->holders[s->index - 1] &&
-		    strcmp(sp->holders[s->index - 1], person)) {
-			err_set(e, "shares", "share #%u was given to %s, not to %s: each custodian types their own share",
-				s->index, sp->holders[s->index - 1], person);
-			goto out;
-		}
-	}
-	if (k < t->quorum) {
-		err_set(e, "quorum", "only %zu of the %u shares needed were given: token '%s' stays locked", k, t->quorum,
-			t->name);
-		goto out;
-	}
 	if (!(pin = secret_new(256, e)))
 		goto out;
 	if (shamir_combine(got, k, pin, e))
@@ -154,7 +90,6 @@ out:
 		ret = -1;
 	for (size_t i = 0; i < k; i++)
 		shamir_share_clear(&got[i]);
-	secret_free(typed);
 	secret_free(pin);
 	return ret;
 }

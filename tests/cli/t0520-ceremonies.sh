@@ -98,6 +98,12 @@ has "generic: safe location and access log entry recorded" "$T/gp" '"safe_locati
 	'"access_log_entry": "ACL-2026-0611-07"'
 
 # --- seed 004: root + intermediate + empty CRLs ---------------------------------
+# The 10-year intermediate is an issuing CA (pathlen 0): outside seed 003's 1-3 years,
+# which `check` says as a warning (the script is still valid).
+expect_exit 0 "company: check passes with a warning" "$CEREMONY" check "$TOP/ceremonies/company-root-intermediate.yaml"
+expect_out "company: the tier warning names the step and its position" \
+	"warning: .*company-root-intermediate.yaml:[0-9]+:[0-9]+: step '[a-z-]+': validity of 3652 days \(10.0 years\) is outside the range for an issuing CA \(1 to 3 years\)"
+
 C="$T/r-company-root-intermediate/usb-1"
 R="$C/dyber-root-ca.pem"; I="$C/dyber-intermediate-ca.pem"
 RCRL="$C/dyber-root-ca-crl.pem"; ICRL="$C/dyber-intermediate-ca-crl.pem"

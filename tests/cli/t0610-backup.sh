@@ -1,7 +1,8 @@
 #!/bin/sh
 # Key backup and a restore proven by a test signature (seed 002 steps 6-7, seed 004
-# §6): the generic root ceremony backs its key up to a second token and restores it
-# into a test partition; a live run against tokens softhsm2-util made lets
+# §6): the generic root ceremony splits its wrap key 2 of 3 among the custodians,
+# backs its key up to a second token and restores it into a test partition from two
+# custodians' shares (one share restores nothing); a live run against tokens softhsm2-util made lets
 # pkcs11-tool show, independently, that the backup key is sensitive and extractable
 # only under a trusted key; what must be refused is.
 . "$(dirname "$0")/lib.sh"
@@ -15,6 +16,9 @@ expect_exit 0 "generic root with backup and restore rehearses" "$CEREMONY" rehea
 expect_out "the wrap key is trusted" "trusted +Expected: true +Actual: true"
 expect_out "the backup goes to the second token" "backup copy of 'Root-CA-2026' unwrapped into token 'backup'"
 expect_out "the restored key's test signature verifies" "signature_valid +Expected: true +Actual: true"
+expect_out "the wrap key is split 2 of 3 and every pair is proven" "all 3 subsets of 2 of the 3 shares rebuild the secret"
+expect_out "the restore rebuilds the wrap key from two custodians' shares" "wrap key 'Backup-Wrap-2026' rebuilt from 2 shares"
+expect_out "the transcript records the shares given" "shares_given +Expected: 2 +Actual: 2"
 expect_exit 0 "its transcript is VALID" "$CEREMONY" verify "$G/transcript.cts" --script "$TOP/ceremonies/generic-root.yaml"
 expect_out "ceremony verify says VALID" "^VALID"
 dump "$G/transcript.cts" >"$T/dump"
@@ -35,6 +39,27 @@ for d, _, fs in os.walk(sys.argv[2]):
         if p != sys.argv[1] and blob[8:40] in open(p, "rb").read():
             sys.exit(1)
 PY
+grep -rIaq -- "cs1 " "$G" && not_ok "no share of the wrap key in the transcript or the output folder" ||
+	ok "no share of the wrap key in the transcript or the output folder"
+
+# Fewer than m shares restore nothing: the restore stops before it touches the token.
+sed -e 's/custodian: \[Carl Chen, Clara Costa\]/custodian: [Carl Chen, ""]/' \
+	-e 's/share: \["(share 1 of wrap-key-split)", "(share 3 of wrap-key-split)"\]/share: ["(share 1 of wrap-key-split)"]/' \
+	"$TOP/examples/answers/generic-root.yaml" >"$T/fewer.yaml"
+grep -q 'custodian: \[Carl Chen, ""\]' "$T/fewer.yaml" || not_ok "the fewer-shares answers file is made" "$(grep -A3 root-restore "$T/fewer.yaml")"
+expect_exit 1 "one share of a 2-of-3 split: the restore fails" "$CEREMONY" rehearse "$TOP/ceremonies/generic-root.yaml" \
+	--answers "$T/fewer.yaml" --out "$T/fewer"
+expect_out "it says why and that nothing is restored" \
+	"step 'root-restore' failed: only 1 of the 2 shares needed were given: the wrap key 'Backup-Wrap-2026' is not rebuilt and nothing is restored"
+grep -q "restored into token 'restore-test'" "$T/out" && not_ok "nothing is restored" || ok "nothing is restored"
+expect_exit 3 "the transcript of the failed restore is VALID, ABORTED" "$CEREMONY" verify "$T/fewer/transcript.cts" \
+	--script "$TOP/ceremonies/generic-root.yaml"
+dump "$T/fewer/transcript.cts" >"$T/fdump"
+grep '"0": "root-restore"' "$T/fdump" >"$T/frestore"
+grep -q '"shares_given": 1' "$T/frestore" && ! grep -q -e '"signature_valid"' -e '"wrap_key_' "$T/frestore" &&
+	ok "the transcript records one share given, no wrap key made and no test signature" ||
+	not_ok "the transcript records one share given, no wrap key made and no test signature" "$(cat "$T/frestore")"
+
 openssl pkey -inform DER -in "$B" -noout >/dev/null 2>&1 && not_ok "the blob is not a private key in the clear" ||
 	ok "the blob is not a private key in the clear (openssl pkey refuses it)"
 
