@@ -42,6 +42,7 @@ int cmd_run(int argc, char **argv)
 	struct binding *bf = NULL;
 	struct tok_module *m = NULL;
 	struct interp_binding *b = NULL;
+	struct interp_signer *sg = NULL;
 	int ret = EXIT_FAILED, opt, status;
 
 	optind = 1;
@@ -93,6 +94,26 @@ int cmd_run(int argc, char **argv)
 			goto fail;
 		}
 	}
+	if (!(sg = calloc(bf->n_signers ? bf->n_signers : 1, sizeof *sg))) {
+		err_set(&e, "nomem", "out of memory");
+		goto fail;
+	}
+	for (size_t i = 0; i < bf->n_signers; i++) {
+		sg[i] = (struct interp_signer){.name = bf->signers[i].name, .uri = bf->signers[i].uri,
+					       .label = bf->signers[i].label};
+		if (tok_find_uri(m, bf->signers[i].token_uri, &sg[i].slot, &e)) {
+			err_wrap(&e, "signer '%s' (%s): ", sg[i].name, sg[i].uri);
+			goto fail;
+		}
+		/* Login state belongs to a token, not a session: a participant's key on a
+		 * ceremony token would log that token in and out under the ceremony's feet. */
+		for (size_t k = 0; k < bf->n; k++)
+			if (b[k].slot == sg[i].slot) {
+				err_set(&e, "binding", "signer '%s' (%s): the key must be on the participant's own token, "
+					"not on the ceremony token '%s'", sg[i].name, sg[i].uri, b[k].name);
+				goto fail;
+			}
+	}
 	struct interp_opts io = {
 		.out_dir = out,
 		.rehearsal = false,
@@ -100,6 +121,8 @@ int cmd_run(int argc, char **argv)
 		.module = m,
 		.bindings = b,
 		.n_bindings = bf->n,
+		.signers = sg,
+		.n_signers = bf->n_signers,
 		.module_path = bf->module ? bf->module : tok_default_module(),
 		.answers_path = answers,
 	};
@@ -112,6 +135,7 @@ fail:
 	fprintf(stderr, "ceremony run: %s\n", e.msg);
 	ret = EXIT_FAILED;
 out:
+	free(sg);
 	free(b);
 	tok_module_free(m);
 	binding_free(bf);

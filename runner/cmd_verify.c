@@ -253,6 +253,13 @@ static void print_json(FILE *f, const struct ts_report *r)
 		fputs(",\"last_time\":", f);
 		json_string(f, t1);
 	}
+	fprintf(f, ",\"signed_signoffs\":%" PRIu64 ",\"signoff_kids\":[", r->signed_signoffs);
+	for (size_t i = 0; i < r->n_signoff_kids; i++) {
+		if (i)
+			fputc(',', f);
+		json_string(f, words_hex(r->signoff_kids[i], 32, hex, sizeof hex));
+	}
+	fputc(']', f);
 	if (r->seal_status >= 0)
 		fprintf(f, ",\"seal_status\":%d", r->seal_status);
 	else
@@ -307,6 +314,12 @@ static void print_text(FILE *f, const struct ts_report *r)
 	}
 	fprintf(f, "head:     %s\n", words_hex_groups(r->head, 32, 2, hex, sizeof hex));
 	fprintf(f, "          %s\n", words_pgp_line(r->head, 32, words, sizeof words));
+	if (r->signed_signoffs) {
+		fprintf(f, "signed sign-offs: %" PRIu64 ", by kid", r->signed_signoffs);
+		for (size_t i = 0; i < r->n_signoff_kids; i++)
+			fprintf(f, "%s %s", i ? "," : "", words_hex(r->signoff_kids[i], 32, hex, sizeof hex));
+		fputc('\n', f);
+	}
 }
 
 /* An unreadable input still gets a verdict object in --json mode, so a caller

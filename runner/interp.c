@@ -17,6 +17,7 @@
 #include "shamir.h"
 #include "transcript.h"
 #include "words.h"
+#include "x509.h"
 #include "steps/steps.h"
 
 /* A step can be re-entered by decisions; this bounds a script that loops forever. */
@@ -808,7 +809,103 @@ static int person_for(struct interp *in, struct step_run *r, const char *role, c
 	return -1;
 }
 
-static int take_signoffs(struct interp *in, struct step_run *r, cbor_item_t *signoffs, struct err *e)
+/* A participant's token key as a COSE signer: ECDSA in the token (CKM_ECDSA over a
+ * digest made here), which returns r||s, the COSE form. */
+static int token_cose_sign(struct cose_signer *cs, const uint8_t *msg, size_t len, struct buf *sig, struct err *e)
+{
+	const struct x509_key *k = cs->impl;
+	uint8_t md[SHA384_DIGEST_LENGTH];
+	size_t mdlen = cs->alg == COSE_ALG_ES384 ? SHA384_DIGEST_LENGTH : SHA256_DIGEST_LENGTH, before = sig->len;
+	if (cs->alg == COSE_ALG_ES384)
+		SHA384(msg, len, md);
+	else
+		SHA256(msg, len, md);
+	if (tok_sign(k->sess, k->priv, CKM_ECDSA, md, mdlen, sig, e))
+		return -1;
+	if (sig->len - before != 2 * mdlen)
+		return err_set(e, "crypto", "the token's ECDSA signature is %zu bytes, not r||s of %zu", sig->len - before,
+			       2 * mdlen);
+	return 0;
+}
+
+/* A signed sign-off (TRANSCRIPT.md signoff method 1): the participant types their
+ * own token's PIN (no echo); their key signs ts_signoff_payload as a COSE_Sign1,
+ * which is checked here before it goes into the record. Appends keys 5 and 6 to so. */
+static int sign_signoff(struct interp *in, struct step_run *r, const struct interp_signer *sg, uint64_t begin_seq,
+			const uint8_t begin_hash[32], const char *role, cbor_item_t *so, struct err *e)
+{
+	struct secret *pin = NULL;
+	struct tok_session *sess = NULL;
+	struct x509_key k = {0};
+	struct buf payload = {0}, cose = {0};
+	cbor_item_t *check = NULL;
+	char q[512];
+	int ret = -1;
+
+	if (!in->o->module)
+		return err_set(e, "token", "step '%s': %s signs with a token key but no PKCS#11 module is loaded",
+			       r->step->id, sg->name);
+	snprintf(q, sizeof q, "%s: PIN of your own token, to sign this sign-off (not echoed)", sg->name);
+	struct prompt_q pq = {.step = r->step->id, .role = role, .key = "signing_pin", .text = q};
+	if (!(pin = secret_new(256, e)) || prompt_ask_secret(in->o->prompt, &pq, pin, e))
+		goto out;
+	if (tok_open(in->o->module, sg->slot, false, &sess, e))
+		goto out;
+	int lrc = tok_login(sess, false, pin, e);
+	secret_free(pin);
+	pin = NULL;
+	if (lrc || x509_key_load(sess, sg->label, &k, e))
+		goto out;
+	struct cose_signer cs = {.spki = k.spki.p, .spki_len = k.spki.len, .sign = token_cose_sign, .impl = &k};
+	if (!strcmp(k.algorithm, "ec-p256"))
+		cs.alg = COSE_ALG_ES256;
+	else if (!strcmp(k.algorithm, "ec-p384"))
+		cs.alg = COSE_ALG_ES384;
+	else {
+		err_set(e, "signoff", "%s's key '%s' is %s; a signed sign-off takes an EC P-256 or P-384 key (ES256, ES384)",
+			sg->name, sg->label, k.algorithm);
+		goto out;
+	}
+	cose_kid(k.spki.p, k.spki.len, cs.kid);
+	if (ts_signoff_payload(ts_writer_cid(in->w), begin_seq, begin_hash, r->outputs, dcbor_get_u(so, 0),
+			       dcbor_get_u(so, 1), dcbor_get_u(so, 2), &payload, e) ||
+	    cose_sign1(&cs, payload.p, payload.len, &cose, e))
+		goto out;
+	/* What goes into the record must verify as an auditor will check it. */
+	const uint8_t *pl = NULL;
+	size_t pl_len = 0, used = 0;
+	int alg = 0;
+	if (dcbor_decode_strict(cose.p, cose.len, true, &check, &used, e) ||
+	    cose_verify1(check, k.spki.p, k.spki.len, &pl, &pl_len, &alg, e))
+		goto out;
+	if (used != cose.len || pl_len != payload.len || memcmp(pl, payload.p, pl_len)) {
+		err_set(e, "crypto", "the signed sign-off does not read back as written");
+		goto out;
+	}
+	if (dcbor_put_u(so, 5, dcbor_bytes(cose.p, cose.len), e) || dcbor_put_u(so, 6, dcbor_bytes(k.spki.p, k.spki.len), e))
+		goto out;
+	ret = 0;
+out:
+	if (check)
+		cbor_decref(&check);
+	secret_free(pin);
+	x509_key_free(&k);
+	tok_close(sess);
+	buf_free(&payload);
+	buf_free(&cose);
+	return ret;
+}
+
+static const struct interp_signer *signer_for(const struct interp *in, const char *name)
+{
+	for (size_t i = 0; i < in->o->n_signers; i++)
+		if (!strcmp(in->o->signers[i].name, name))
+			return &in->o->signers[i];
+	return NULL;
+}
+
+static int take_signoffs(struct interp *in, struct step_run *r, uint64_t begin_seq, const uint8_t begin_hash[32],
+			 cbor_item_t *signoffs, struct err *e)
 {
 	for (size_t i = 0; i < r->step->n_signoff; i++) {
 		const char *role = r->step->signoff[i], *name = NULL;
@@ -827,8 +924,13 @@ static int take_signoffs(struct interp *in, struct step_run *r, cbor_item_t *sig
 			return err_set(e, "nomem", "out of memory");
 		if (dcbor_put_u(s, 0, dcbor_text(role), e) || dcbor_put_u(s, 1, dcbor_text(name), e) ||
 		    dcbor_put_u(s, 2, dcbor_text(statement), e) ||
-		    dcbor_put_u(s, 3, dcbor_uint((uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000), e) ||
-		    dcbor_put_u(s, 4, dcbor_uint(0), e)) {
+		    dcbor_put_u(s, 3, dcbor_uint((uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000), e)) {
+			cbor_decref(&s);
+			return -1;
+		}
+		const struct interp_signer *sg = signer_for(in, name);
+		if (dcbor_put_u(s, 4, dcbor_uint(sg ? 1 : 0), e) ||
+		    (sg && sign_signoff(in, r, sg, begin_seq, begin_hash, role, s, e))) {
 			cbor_decref(&s);
 			return -1;
 		}
@@ -908,6 +1010,7 @@ static int run_attempt(struct interp *in, struct step_run *r, enum ts_outcome *o
 	struct err se = {{0}, {0}};
 	bool held = true, failed = false;
 	uint64_t begin_seq;
+	uint8_t begin_hash[32];
 	cbor_item_t *signoffs = dcbor_array();
 	int rc = -1;
 
@@ -921,6 +1024,7 @@ static int run_attempt(struct interp *in, struct step_run *r, enum ts_outcome *o
 	in->step_runs[s->index]++;
 	if (begin_record(in, s, &begin_seq, e))
 		goto out;
+	ts_writer_head(in->w, begin_hash);   /* SHA-256 of the step-begin record: signed sign-offs cover it */
 	forget_attendance(in, s->id);
 	if (s->type->execute(r, &se) || take_records(in, r, &se)) {
 		failed = true;
@@ -934,7 +1038,7 @@ static int run_attempt(struct interp *in, struct step_run *r, enum ts_outcome *o
 	else if (!held)
 		prompt_show(in->o->prompt, PROMPT_WARN, "step '%s': the Actual does not match the Expected", s->id);
 	if (!failed && held) {
-		if (take_confirmations(r, &se) || take_signoffs(in, r, signoffs, &se)) {
+		if (take_confirmations(r, &se) || take_signoffs(in, r, begin_seq, begin_hash, signoffs, &se)) {
 			failed = true;
 			prompt_show(in->o->prompt, PROMPT_WARN, "step '%s' failed: %s", s->id, se.msg);
 		}

@@ -21,6 +21,14 @@ struct interp_binding {
 	struct secret *so_pin;       /* borrowed; NULL: asked when a security-officer step needs it */
 };
 
+/* A participant who signs their sign-offs with a key of their own (binding `signers`). */
+struct interp_signer {
+	const char *name;            /* as attendance records them */
+	const char *uri;             /* as the binding wrote it (shown in messages) */
+	const char *label;           /* the key pair's label on that token */
+	CK_SLOT_ID slot;             /* their token, in the run's module */
+};
+
 struct interp_opts {
 	const char *out_dir;         /* DIR: DIR/transcript.cts and DIR/artifacts/ */
 	bool rehearsal;
@@ -28,6 +36,8 @@ struct interp_opts {
 	struct tok_module *module;   /* borrowed; may be NULL when no step uses a token */
 	const struct interp_binding *bindings;
 	size_t n_bindings;
+	const struct interp_signer *signers;
+	size_t n_signers;
 	const char *module_path;
 	const char *answers_path;    /* answers came from this file (recorded in genesis), or NULL */
 };

@@ -444,13 +444,15 @@ void prompt_show(struct prompt *p, enum prompt_style style, const char *fmt, ...
 		/* The read-aloud text stands apart: every line behind a bar. */
 		fprintf(p->out, "%s  | READ ALOUD%s\n", bold, off);
 		char *line = text, *nl;
-		do {
+		for (;;) {
 			nl = strchr(line, '\n');
 			if (nl)
 				*nl = 0;
 			fprintf(p->out, "%s  | %s%s\n", bold, line, off);
+			if (!nl || !nl[1])
+				break;
 			line = nl + 1;
-		} while (nl && *line);
+		}
 		break;
 	}
 	case PROMPT_CLEAR:

@@ -115,20 +115,55 @@ static int check_signer(const cbor_item_t *s, const char *what, struct err *e)
 	return 0;
 }
 
-/* signoff = { 0: role, 1: name, 2: statement, 3: time uint, 4: method 0|1, ? 5: COSE_Sign1 bstr } */
+/* signoff = { 0: role, 1: name, 2: statement, 3: time uint, 4: method 0|1,
+ *             ? 5: COSE_Sign1 bstr, ? 6: signer's SPKI DER bstr }
+ * Keys 5 and 6 come together, with method 1 and only then. */
 static int check_signoffs(const cbor_item_t *a, struct err *e)
 {
 	if (!a || !cbor_isa_array(a))
 		return err_set(e, "shape", "signoffs is not an array");
 	for (size_t i = 0; i < cbor_array_size(a); i++) {
 		const cbor_item_t *s = cbor_array_handle(a)[i];
-		if (check_keys(s, K(0) | K(1) | K(2) | K(3) | K(4), K(5), "signoff", e) != 0)
+		if (check_keys(s, K(0) | K(1) | K(2) | K(3) | K(4), K(5) | K(6), "signoff", e) != 0)
 			return -1;
 		if (!is_tstr(G(s, 0)) || !is_tstr(G(s, 1)) || !is_tstr(G(s, 2)) || !is_uint_max(G(s, 3), UINT64_MAX) ||
-		    !is_uint_max(G(s, 4), 1) || (G(s, 5) && !is_bstr(G(s, 5), SIZE_MAX)))
+		    !is_uint_max(G(s, 4), 1) || (G(s, 5) && !is_bstr(G(s, 5), SIZE_MAX)) ||
+		    (G(s, 6) && !is_bstr(G(s, 6), SIZE_MAX)))
 			return err_set(e, "shape", "signoff %zu has a value of the wrong type", i);
+		bool is_signed = cbor_get_int(G(s, 4)) == 1;
+		if (is_signed && (!G(s, 5) || !G(s, 6)))
+			return err_set(e, "shape", "signoff %zu is signed (method 1) but lacks its COSE_Sign1 (key 5) or "
+				       "the signer's SPKI (key 6)", i);
+		if (!is_signed && (G(s, 5) || G(s, 6)))
+			return err_set(e, "shape", "signoff %zu is attested (method 0) but carries a signature", i);
 	}
 	return 0;
+}
+
+int ts_signoff_payload(const uint8_t cid[16], uint64_t begin_seq, const uint8_t begin_hash[32],
+		       const cbor_item_t *outputs, const cbor_item_t *role, const cbor_item_t *name,
+		       const cbor_item_t *statement, struct buf *out, struct err *e)
+{
+	struct buf ob = {0};
+	uint8_t oh[HASH_LEN];
+	cbor_item_t *m = dcbor_map();
+	int rc = -1;
+	if (!m)
+		return err_set(e, "nomem", "out of memory");
+	if (dcbor_encode(outputs, &ob, e))
+		goto out;
+	SHA256(ob.p, ob.len, oh);
+	if (dcbor_put_u(m, 0, dcbor_bytes(cid, CID_LEN), e) || dcbor_put_u(m, 1, dcbor_uint(begin_seq), e) ||
+	    dcbor_put_u(m, 2, dcbor_bytes(begin_hash, HASH_LEN), e) || dcbor_put_u(m, 3, dcbor_bytes(oh, HASH_LEN), e) ||
+	    dcbor_put_u(m, 4, cbor_incref((cbor_item_t *)role), e) ||
+	    dcbor_put_u(m, 5, cbor_incref((cbor_item_t *)name), e) ||
+	    dcbor_put_u(m, 6, cbor_incref((cbor_item_t *)statement), e))
+		goto out;
+	rc = dcbor_encode(m, out, e);
+out:
+	buf_free(&ob);
+	cbor_decref(&m);
+	return rc;
 }
 
 static int check_genesis(const cbor_item_t *b, struct err *e)
@@ -581,6 +616,7 @@ struct vstate {
 	bool sealed;
 	int64_t pending;              /* seq of a step-begin awaiting its result, -1 none */
 	char *pending_id;
+	uint8_t pending_hash[HASH_LEN];   /* SHA-256 of that step-begin record's bytes */
 	bool resumed;                 /* a resume came after the pending step-begin */
 };
 
@@ -664,6 +700,84 @@ static void copy_text(char *dst, size_t cap, const cbor_item_t *t)
 	}
 	memcpy(dst, cbor_string_handle(t), n);
 	dst[n] = 0;
+}
+
+static void add_signoff_kid(struct ts_report *r, const uint8_t kid[HASH_LEN])
+{
+	for (size_t i = 0; i < r->n_signoff_kids; i++) {
+		if (memcmp(r->signoff_kids[i], kid, HASH_LEN) == 0)
+			return;
+	}
+	if (r->n_signoff_kids < sizeof r->signoff_kids / sizeof r->signoff_kids[0])
+		memcpy(r->signoff_kids[r->n_signoff_kids++], kid, HASH_LEN);
+}
+
+/* Signed sign-offs (method 1) of a step-result: each COSE_Sign1 at key 5 verifies with
+ * the SPKI at key 6 and signs exactly ts_signoff_payload of this ceremony, this step's
+ * begin record and outputs, and the sign-off's own role, name and statement.
+ * Returns 1 good, 0 bad (r filled), -1 internal failure. */
+static int verify_signoffs(struct vstate *st, uint64_t pos, const uint8_t *cid, const cbor_item_t *body,
+			   struct err *e)
+{
+	struct ts_report *r = st->r;
+	const cbor_item_t *a = G(body, 5);
+	for (size_t i = 0; a && i < cbor_array_size(a); i++) {
+		const cbor_item_t *so = cbor_array_handle(a)[i];
+		cbor_item_t *sign1 = NULL;
+		const uint8_t *pl = NULL;
+		size_t pl_len = 0, used = 0;
+		struct buf want = {0};
+		struct err de;
+		uint8_t kid[HASH_LEN];
+		int alg = 0, ok = 0;
+		if (cbor_get_int(G(so, 4)) != 1)
+			continue;
+		const cbor_item_t *cs = G(so, 5), *spki = G(so, 6);
+		if (dcbor_decode_strict(cbor_bytestring_handle(cs), cbor_bytestring_length(cs), true, &sign1, &used, &de) !=
+		    0) {
+			if (strcmp(de.code, "nomem") == 0)
+				return err_set(e, "nomem", "%s", de.msg);
+			invalid(r, pos, "signed sign-off %zu: its COSE_Sign1: %s", i, de.msg);
+			return 0;
+		}
+		if (used != cbor_bytestring_length(cs))
+			invalid(r, pos, "signed sign-off %zu: trailing bytes after its COSE_Sign1", i);
+		else if (cose_verify1(sign1, cbor_bytestring_handle(spki), cbor_bytestring_length(spki), &pl, &pl_len, &alg,
+				      &de) != 0)
+			invalid(r, pos, "signed sign-off %zu: %s", i, de.msg);
+		else if (alg != COSE_ALG_ES256 && alg != COSE_ALG_ES384)
+			invalid(r, pos, "signed sign-off %zu: alg %d is not ES256 or ES384", i, alg);
+		else if (ts_signoff_payload(cid, cbor_get_int(G(body, 1)), st->pending_hash, G(body, 3), G(so, 0), G(so, 1),
+					    G(so, 2), &want, e) != 0) {
+			cbor_decref(&sign1);
+			buf_free(&want);
+			return -1;
+		} else if (want.len != pl_len || memcmp(want.p, pl, pl_len) != 0)
+			invalid(r, pos,
+				"signed sign-off %zu: its signature does not cover this sign-off (ceremony id, step-begin "
+				"seq or hash, outputs, role, name or statement differ)",
+				i);
+		else
+			ok = 1;
+		cbor_decref(&sign1);
+		buf_free(&want);
+		if (!ok)
+			return 0;
+		cose_kid(cbor_bytestring_handle(spki), cbor_bytestring_length(spki), kid);
+		r->signed_signoffs++;
+		add_signoff_kid(r, kid);
+	}
+	return 1;
+}
+
+/* A signed sign-off outside a step-result has no step to sign over. */
+static bool has_signed(const cbor_item_t *a)
+{
+	for (size_t i = 0; a && i < cbor_array_size(a); i++) {
+		if (cbor_get_int(G(cbor_array_handle(a)[i], 4)) == 1)
+			return true;
+	}
+	return false;
 }
 
 /* Checks 1-5 for the record at data[0..n) in position pos. Returns 1 when the
@@ -793,6 +907,7 @@ static int verify_record(struct vstate *st, uint64_t pos, const cbor_item_t *rec
 			goto out;
 		}
 		st->pending = (int64_t)pos;
+		SHA256(raw, n, st->pending_hash);
 		st->resumed = false;
 	} else if (v.kind == TS_STEP_RESULT) {
 		uint64_t begin = 0;
@@ -808,10 +923,18 @@ static int verify_record(struct vstate *st, uint64_t pos, const cbor_item_t *rec
 			invalid(r, pos, "step-result step id differs from its step-begin");
 			goto out;
 		}
+		int so = verify_signoffs(st, pos, v.cid, v.body, e);
+		if (so <= 0) {
+			ret = so;
+			goto out;
+		}
 		st->pending = -1;
 		st->resumed = false;
 	} else if (v.kind == TS_RESUME) {
 		st->resumed = true;
+	} else if ((v.kind == TS_CHECKPOINT && has_signed(G(v.body, 1))) || (v.kind == TS_SEAL && has_signed(G(v.body, 2)))) {
+		invalid(r, pos, "a signed sign-off (method 1) belongs in a step-result, where it signs over the step");
+		goto out;
 	}
 
 	/* The record is good: account for it. */

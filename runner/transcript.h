@@ -62,6 +62,17 @@ const uint8_t *ts_writer_cid(const struct ts_writer *w);   /* 16 bytes */
 /* Closes the file (already synced). NULL is a no-op. */
 void ts_writer_close(struct ts_writer *w);
 
+/* The payload a signed sign-off's COSE_Sign1 (signoff key 5, method 1) signs, in
+ * deterministic encoding, appended to out:
+ *   { 0: cid bstr 16, 1: seq of the step-begin, 2: SHA-256 of the step-begin record's
+ *     bytes, 3: SHA-256 of the deterministic encoding of the step's outputs map,
+ *     4: role tstr, 5: name tstr, 6: statement tstr }
+ * role, name and statement are text items (borrowed). The writer and the verifier
+ * both build it here, so they cannot disagree on its bytes. */
+int ts_signoff_payload(const uint8_t cid[16], uint64_t begin_seq, const uint8_t begin_hash[32],
+		       const cbor_item_t *outputs, const cbor_item_t *role, const cbor_item_t *name,
+		       const cbor_item_t *statement, struct buf *out, struct err *e) CER_MUST_CHECK;
+
 /* --- verification ---------------------------------------------------------- */
 
 enum ts_verdict {
@@ -97,6 +108,9 @@ struct ts_report {
 	int seal_status;               /* -1 none */
 	char title[256];
 	bool rehearsal;
+	uint64_t signed_signoffs;      /* method-1 sign-offs verified (step-results) */
+	uint8_t signoff_kids[8][32];   /* their kids, distinct, in order of appearance */
+	size_t n_signoff_kids;
 };
 
 /* Verifies the transcript bytes. Returns 0 when a verdict was reached (any

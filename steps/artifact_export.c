@@ -316,7 +316,7 @@ static int execute(struct step_run *r, struct err *e)
 out:
 	/* What was written is recorded even when a later copy failed. */
 	if (files && cbor_array_size(files)) {
-		struct err oe;
+		struct err oe = {{0}, {0}};
 		struct err *to = ret ? &oe : e;
 		if (step_output(r, "count", dcbor_uint(cbor_array_size(files)), to)) {
 			ret = -1;

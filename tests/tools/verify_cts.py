@@ -195,10 +195,36 @@ def shape_signer(s, what):
 def shape_signoffs(a):
     need(type(a) is list, "signoffs is not an array")
     for so in a:
-        keys(so, {0, 1, 2, 3, 4}, {5}, "signoff")
+        keys(so, {0, 1, 2, 3, 4}, {5, 6}, "signoff")
         need(is_tstr(so[0]) and is_tstr(so[1]) and is_tstr(so[2]) and is_uint(so[3])
              and so[4] in (0, 1) and is_uint(so[4]), "signoff: wrong types")
         need(5 not in so or is_bstr(so[5]), "signoff: COSE_Sign1 is not a bstr")
+        need(6 not in so or is_bstr(so[6]), "signoff: signer SPKI is not a bstr")
+        if so[4] == 1:
+            need(5 in so and 6 in so, "signoff: signed (method 1) but lacks key 5 or 6")
+        else:
+            need(5 not in so and 6 not in so, "signoff: attested (method 0) but carries a signature")
+
+
+def check_signed_signoffs(body, cid, begin_seq, begin_hash):
+    """Signed sign-offs (method 1) of a step-result: the COSE_Sign1 at key 5 verifies
+    with the SPKI at key 6 and signs {0: cid, 1: begin seq, 2: SHA-256 of the
+    step-begin record, 3: SHA-256 of the outputs map, 4: role, 5: name, 6: statement}.
+    Returns the kids of the signers."""
+    kids = []
+    outputs_hash = hashlib.sha256(cbor2.dumps(body[3], canonical=True)).digest()
+    for i, so in enumerate(body.get(5, [])):
+        if so[4] != 1:
+            continue
+        prot, payload, sig, alg, kid = open_sign1(strict(so[5], top_tag=True))
+        need(alg in (-7, -35), "signed sign-off %d: alg %r is not ES256 or ES384" % (i, alg))
+        need(kid == hashlib.sha256(so[6]).digest(), "signed sign-off %d: kid is not SHA-256 of key 6" % i)
+        check_signature(alg, so[6], prot, payload, sig)
+        want = {0: cid, 1: begin_seq, 2: begin_hash, 3: outputs_hash, 4: so[0], 5: so[1], 6: so[2]}
+        need(strict(payload) == want and payload == cbor2.dumps(want, canonical=True),
+             "signed sign-off %d: its signature does not cover this sign-off" % i)
+        kids.append(kid)
+    return kids
 
 
 def shape_genesis(b):
@@ -347,6 +373,8 @@ class Result:
         self.seal_status = None
         self.title = None
         self.mode = None
+        self.signed_signoffs = 0
+        self.signoff_kids = []
 
     def invalid(self, seq, why):
         self.verdict = "INVALID"
@@ -416,15 +444,19 @@ def verify(data):
             # check 4: steps in order
             if kind == STEP_BEGIN:
                 need(pending is None or resumed, "step-begin while step %r has no result" % (pending and pending[1]))
-                pending = (pos, body[0])
+                pending = (pos, body[0], hashlib.sha256(raw).digest())
                 resumed = False
             elif kind == STEP_RESULT:
                 need(pending is not None and body[1] == pending[0], "step-result names no waiting step-begin")
                 need(body[0] == pending[1], "step-result step id differs from its step-begin")
+                signed = check_signed_signoffs(body, cid, pending[0], pending[2])
                 pending = None
                 resumed = False
             elif kind == RESUME:
                 resumed = True
+            elif kind in (CHECKPOINT, SEAL):
+                sos = body.get(1 if kind == CHECKPOINT else 2, [])
+                need(all(so[4] == 0 for so in sos), "a signed sign-off belongs in a step-result")
         except Bad as e:
             res.invalid(pos, str(e))
             return res
@@ -435,6 +467,9 @@ def verify(data):
             res.script_sha256 = body[2]
         if signer[2] not in res.kids:
             res.kids.append(signer[2])
+        if kind == STEP_RESULT:
+            res.signed_signoffs += len(signed)
+            res.signoff_kids += [k for k in signed if k not in res.signoff_kids]
         if kind == SEAL:
             sealed = True
             res.seal_status = body[0]
@@ -522,6 +557,8 @@ def main(argv):
     print("head:    %s" % res.head.hex())
     for k in res.kids:
         print("kid:     %s" % k.hex())
+    if res.signed_signoffs:
+        print("signed sign-offs: %d, by kid %s" % (res.signed_signoffs, ", ".join(k.hex() for k in res.signoff_kids)))
     return EXIT[res.verdict]
 
 

@@ -686,6 +686,133 @@ static void test_spliced(void **state)
 	cose_signer_free(other);
 }
 
+/* --- signed sign-offs (signoff method 1) ------------------------------------- */
+
+enum { SO_GOOD, SO_OUTPUTS, SO_BEGIN_HASH, SO_NAME, SO_OTHER_SPKI, SO_IN_CHECKPOINT };
+
+/* genesis, step-begin, a step-result with one sign-off signed by an in-memory key of
+ * alg (damaged as `how` says), seal; verified into r. */
+static void signed_run(struct fx *f, int alg, int how, struct ts_report *r)
+{
+	struct ts_writer *w = open_writer(f->path, f->s);
+	struct cose_signer *k = cose_signer_new_memory(alg, &(struct err){0});
+	struct cose_signer *other = cose_signer_new_memory(COSE_ALG_ES256, &(struct err){0});
+	uint8_t bh[32], *data;
+	size_t len;
+	struct buf pl = {0}, cose = {0};
+	struct err e;
+	assert_non_null(k);
+	assert_non_null(other);
+	append(w, TS_STEP_BEGIN, step_begin("s1", 0), 1);
+	ts_writer_head(w, bh);
+	cbor_item_t *body = step_result("s1", 1), *other_out = dcbor_map(), *a = dcbor_array(), *so = dcbor_map();
+	cbor_item_t *role = dcbor_text("witness"), *name = dcbor_text("Wendy Wu"), *mallory = dcbor_text("Mallory"),
+		    *stmt = dcbor_text("I, Wendy Wu, witness, attest that step 's1' was performed");
+	assert_int_equal(dcbor_put(other_out, "ok", dcbor_bool(false), &e), 0);
+	if (how == SO_BEGIN_HASH)
+		bh[0] ^= 1;
+	assert_int_equal(ts_signoff_payload(ts_writer_cid(w), 1, bh, how == SO_OUTPUTS ? other_out : dcbor_get_u(body, 3),
+					    role, how == SO_NAME ? mallory : name, stmt, &pl, &e),
+			 0);
+	assert_int_equal(cose_sign1(k, pl.p, pl.len, &cose, &e), 0);
+	assert_int_equal(dcbor_put_u(so, 0, cbor_incref(role), &e), 0);
+	assert_int_equal(dcbor_put_u(so, 1, cbor_incref(name), &e), 0);
+	assert_int_equal(dcbor_put_u(so, 2, cbor_incref(stmt), &e), 0);
+	assert_int_equal(dcbor_put_u(so, 3, dcbor_uint(1700000000000ULL), &e), 0);
+	assert_int_equal(dcbor_put_u(so, 4, dcbor_uint(1), &e), 0);
+	assert_int_equal(dcbor_put_u(so, 5, dcbor_bytes(cose.p, cose.len), &e), 0);
+	if (how == SO_OTHER_SPKI)
+		assert_int_equal(dcbor_put_u(so, 6, dcbor_bytes(other->spki, other->spki_len), &e), 0);
+	else
+		assert_int_equal(dcbor_put_u(so, 6, dcbor_bytes(k->spki, k->spki_len), &e), 0);
+	assert_int_equal(dcbor_push(a, so, &e), 0);
+	if (how == SO_IN_CHECKPOINT) {
+		append(w, TS_STEP_RESULT, body, 2);
+		body = checkpoint("after s1");
+		assert_int_equal(dcbor_put_u(body, 1, a, &e), 0);
+		append(w, TS_CHECKPOINT, body, 3);
+		append(w, TS_SEAL, seal(TS_COMPLETED), 4);
+	} else {
+		assert_int_equal(dcbor_put_u(body, 5, a, &e), 0);
+		append(w, TS_STEP_RESULT, body, 2);
+		append(w, TS_SEAL, seal(TS_COMPLETED), 3);
+	}
+	ts_writer_close(w);
+	read_all(f->path, &data, &len);
+	verify(data, len, NULL, r);
+	if (how == SO_GOOD) {
+		assert_int_equal(r->signed_signoffs, 1);
+		assert_int_equal(r->n_signoff_kids, 1);
+		assert_memory_equal(r->signoff_kids[0], k->kid, 32);
+	}
+	free(data);
+	buf_free(&pl);
+	buf_free(&cose);
+	cbor_decref(&other_out);
+	cbor_decref(&role);
+	cbor_decref(&name);
+	cbor_decref(&mallory);
+	cbor_decref(&stmt);
+	cose_signer_free(k);
+	cose_signer_free(other);
+}
+
+static void test_signed_signoff(void **state)
+{
+	struct fx *f = *state;
+	struct ts_report r;
+	static const struct {
+		int how;
+		const char *why;
+	} bad[] = {
+		{SO_OUTPUTS, "does not cover this sign-off"},
+		{SO_BEGIN_HASH, "does not cover this sign-off"},
+		{SO_NAME, "does not cover this sign-off"},
+		{SO_OTHER_SPKI, "signed sign-off 0"},
+		{SO_IN_CHECKPOINT, "belongs in a step-result"},
+	};
+	signed_run(f, COSE_ALG_ES256, SO_GOOD, &r);
+	assert_int_equal(r.verdict, TS_VALID);
+	unlink(f->path);
+	signed_run(f, COSE_ALG_ES384, SO_GOOD, &r);
+	assert_int_equal(r.verdict, TS_VALID);
+	for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+		unlink(f->path);
+		signed_run(f, COSE_ALG_ES256, bad[i].how, &r);
+		assert_int_equal(r.verdict, TS_INVALID);
+		assert_int_equal(r.bad_seq, bad[i].how == SO_IN_CHECKPOINT ? 3 : 2);
+		if (!strstr(r.reason, bad[i].why))
+			fail_msg("case %zu: reason '%s' lacks '%s'", i, r.reason, bad[i].why);
+		assert_int_equal(r.signed_signoffs, 0);
+	}
+}
+
+/* The writer refuses a method-1 sign-off without its signature and key, and a
+ * method-0 one that carries them. */
+static void test_signoff_shape(void **state)
+{
+	struct fx *f = *state;
+	struct ts_writer *w = open_writer(f->path, f->s);
+	struct err e;
+	append(w, TS_STEP_BEGIN, step_begin("s1", 0), 1);
+	for (int method = 0; method <= 1; method++) {
+		cbor_item_t *body = step_result("s1", 1), *a = dcbor_array(), *so = dcbor_map();
+		assert_int_equal(dcbor_put_u(so, 0, dcbor_text("witness"), &e), 0);
+		assert_int_equal(dcbor_put_u(so, 1, dcbor_text("Wendy Wu"), &e), 0);
+		assert_int_equal(dcbor_put_u(so, 2, dcbor_text("I attest"), &e), 0);
+		assert_int_equal(dcbor_put_u(so, 3, dcbor_uint(1), &e), 0);
+		assert_int_equal(dcbor_put_u(so, 4, dcbor_uint((uint64_t)method), &e), 0);
+		if (method == 0)
+			assert_int_equal(dcbor_put_u(so, 6, dcbor_bytes("x", 1), &e), 0);
+		assert_int_equal(dcbor_push(a, so, &e), 0);
+		assert_int_equal(dcbor_put_u(body, 5, a, &e), 0);
+		assert_int_equal(ts_append(w, TS_STEP_RESULT, body, NULL, &e), -1);
+		assert_non_null(strstr(e.msg, method ? "lacks its COSE_Sign1" : "carries a signature"));
+		cbor_decref(&body);
+	}
+	ts_writer_close(w);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -702,6 +829,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_step_order, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_reorder_and_drop, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_spliced, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_signed_signoff, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_signoff_shape, setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
