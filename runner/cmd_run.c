@@ -10,6 +10,7 @@
 #include "prompt.h"
 #include "script.h"
 #include "token.h"
+#include "steps/steps.h"
 
 void cmd_run_usage(FILE *f)
 {
@@ -25,6 +26,16 @@ void cmd_run_usage(FILE *f)
 		   "EXIT STATUS\n"
 		   "  0 the ceremony completed; 1 it failed, was aborted or halted, or a token\n"
 		   "  failed; 2 bad usage, a bad script, binding or answers file.\n");
+}
+
+/* Whether the first step that uses token `name` is token.init, which initialises it
+ * in the run: then the binding may name a blank token. */
+static bool initialised_by_run(const struct ceremony *c, const char *name)
+{
+	for (size_t i = 0; i < c->n_steps; i++)
+		if (c->steps[i].token && !strcmp(c->steps[i].token, name))
+			return !strcmp(c->steps[i].type->name, "token.init");
+	return false;
 }
 
 int cmd_run(int argc, char **argv)
@@ -79,8 +90,22 @@ int cmd_run(int argc, char **argv)
 		const struct token_decl *t = script_token(c, bf->tokens[i].name);
 		struct tok_info *list = NULL;
 		size_t n = 0;
+		bool initialised = false;
 		b[i].name = bf->tokens[i].name;
-		if (tok_find_uri(m, bf->tokens[i].uri, &b[i].slot, &e) || tok_list(m, &list, &n, &e))
+		if (tok_find_uri_ex(m, bf->tokens[i].uri, TOK_FIND_BLANK, &b[i].slot, &initialised, &e))
+			goto fail;
+		/* A blank token is only for a script token whose first step is token.init:
+		 * that step gives it the script's label (and generated PINs). */
+		if (!initialised) {
+			if (!initialised_by_run(c, t->name)) {
+				err_set(&e, "binding", "the token bound to '%s' (%s) is not initialised; only a token whose "
+					"first step is token.init may be bound blank (initialise it as %s first)",
+					t->name, bf->tokens[i].uri, t->label);
+				goto fail;
+			}
+			continue;
+		}
+		if (tok_list(m, &list, &n, &e))
 			goto fail;
 		/* The reviewed script names the label: a binding to another token is refused. */
 		int same = 0;

@@ -773,6 +773,12 @@ static const char *uri_shown(const char *uri)
 
 int tok_find_uri(struct tok_module *m, const char *uri, CK_SLOT_ID *slot, struct err *e)
 {
+	return tok_find_uri_ex(m, uri, 0, slot, NULL, e);
+}
+
+int tok_find_uri_ex(struct tok_module *m, const char *uri, unsigned flags, CK_SLOT_ID *slot, bool *initialised,
+		    struct err *e)
+{
 	P11KitUri *u = NULL;
 	CK_SLOT_ID *ids = NULL;
 	CK_ULONG count = 0;
@@ -781,7 +787,8 @@ int tok_find_uri(struct tok_module *m, const char *uri, CK_SLOT_ID *slot, struct
 	CK_TOKEN_INFO ti;
 	struct tok_info info;
 	CK_SLOT_ID want_slot, found = 0;
-	size_t matches = 0, initialised = 0;
+	size_t matches = 0, candidates = 0;
+	bool blank = (flags & TOK_FIND_BLANK) != 0, found_init = false;
 	CK_RV rv;
 	int rc, ret = -1;
 
@@ -819,30 +826,37 @@ int tok_find_uri(struct tok_module *m, const char *uri, CK_SLOT_ID *slot, struct
 	for (CK_ULONG i = 0; i < count; i++) {
 		if (slot_read(m, ids[i], &si, &ti, &info, e) != 0)
 			goto out;
-		/* Only initialised tokens can be meant: a blank one has no label or serial to name. */
-		if (!info.token_present || !(info.token_flags & CKF_TOKEN_INITIALIZED))
+		/* Only initialised tokens can be meant, unless the caller asks for blank ones
+		 * too (a token a live token.init initialises): a blank token has no label or
+		 * serial to name, so its URI names it by slot-id= (as `ceremony tokens` shows). */
+		bool is_init = info.token_present && (info.token_flags & CKF_TOKEN_INITIALIZED);
+		if (!info.token_present || (!is_init && !blank))
 			continue;
-		initialised++;
+		candidates++;
 		if (!p11_kit_uri_match_module_info(u, &mi))
 			continue;
 		if (want_slot != (CK_SLOT_ID)-1 && want_slot != ids[i])
 			continue;
 		if (!p11_kit_uri_match_slot_info(u, &si) || !p11_kit_uri_match_token_info(u, &ti))
 			continue;
-		if (matches++ == 0)
+		if (matches++ == 0) {
 			found = ids[i];
+			found_init = is_init;
+		}
 	}
 	if (matches == 0) {
-		err_set(e, "token", "no initialised token matches '%s' (0 matches among %zu initialised token%s)",
-			uri_shown(uri), initialised, initialised == 1 ? "" : "s");
+		err_set(e, "token", "no %stoken matches '%s' (0 matches among %zu %stoken%s)", blank ? "" : "initialised ",
+			uri_shown(uri), candidates, blank ? "" : "initialised ", candidates == 1 ? "" : "s");
 		goto out;
 	}
 	if (matches > 1) {
-		err_set(e, "token", "%zu tokens match '%s'; add serial= to the URI to name exactly one",
-			matches, uri_shown(uri));
+		err_set(e, "token", "%zu tokens match '%s'; add %s to the URI to name exactly one", matches,
+			uri_shown(uri), blank ? "serial= (or slot-id= for a blank token)" : "serial=");
 		goto out;
 	}
 	*slot = found;
+	if (initialised)
+		*initialised = found_init;
 	ret = 0;
 out:
 	free(ids);
@@ -922,7 +936,11 @@ char *tok_uri(const struct tok_info *t)
 		pad(ti->model, sizeof ti->model, t->model);
 	if (t->serial[0])
 		pad(ti->serialNumber, sizeof ti->serialNumber, t->serial);
-	if (p11_kit_uri_format(u, P11_KIT_URI_FOR_TOKEN, &s) != P11_KIT_URI_OK)
+	/* A blank token has no label or serial to tell it apart: its slot names it
+	 * (a binding for a token a live token.init initialises, tok_find_uri_ex). */
+	if (!(t->token_flags & CKF_TOKEN_INITIALIZED))
+		p11_kit_uri_set_slot_id(u, t->slot);
+	if (p11_kit_uri_format(u, P11_KIT_URI_FOR_TOKEN | P11_KIT_URI_FOR_SLOT, &s) != P11_KIT_URI_OK)
 		s = NULL;
 	p11_kit_uri_free(u);
 	return s;

@@ -74,11 +74,18 @@ void tok_mech_flags_text(CK_FLAGS mech_flags, char *buf, size_t len);
 /* Finds the one initialised token matching an RFC 7512 PKCS#11 URI (p11-kit's
  * parser). No match or several matches is an error that says which. */
 int tok_find_uri(struct tok_module *m, const char *uri, CK_SLOT_ID *slot, struct err *e) CER_MUST_CHECK;
+/* tok_find_uri with flags. TOK_FIND_BLANK: uninitialised tokens are candidates too
+ * (a live token.init's blank token, named by slot-id= as `ceremony tokens` shows it);
+ * *initialised (may be NULL) tells which kind matched. */
+enum { TOK_FIND_BLANK = 1u << 0 };
+int tok_find_uri_ex(struct tok_module *m, const char *uri, unsigned flags, CK_SLOT_ID *slot, bool *initialised,
+		    struct err *e) CER_MUST_CHECK;
 /* Finds the one token with this label. */
 int tok_find_label(struct tok_module *m, const char *label, CK_SLOT_ID *slot, struct err *e) CER_MUST_CHECK;
 /* The first slot with an uninitialised token (SoftHSM's free slot). */
 int tok_find_free(struct tok_module *m, CK_SLOT_ID *slot, struct err *e) CER_MUST_CHECK;
-/* The token's PKCS#11 URI (token/manufacturer/model/serial), malloc'ed. */
+/* The token's PKCS#11 URI (token/manufacturer/model/serial; slot-id too for an
+ * uninitialised token), malloc'ed. */
 char *tok_uri(const struct tok_info *t);
 
 /* Rehearsal set-up: C_InitToken with so_pin and label, then opens an R/W session,

@@ -1,0 +1,58 @@
+#!/bin/sh
+# A live run (`ceremony run --bind`) whose token.init initialises a blank token (the
+# custody issue, item 3: "a blank partition"). The binding names the blank token by
+# the URI `ceremony tokens` shows for it (its slot-id: a blank token has no label or
+# serial); the runner accepts a blank token only for a script token whose first step
+# is token.init, which gives it the script's label and generated PINs.
+. "$(dirname "$0")/lib.sh"
+S=$TOP/ceremonies/custodian-activation.yaml
+MOD=$(for m in /usr/lib/softhsm/libsofthsm2.so /usr/lib/*/softhsm/libsofthsm2.so; do [ -e "$m" ] && echo "$m" && break; done)
+mkdir -p "$T/tokens"
+printf 'directories.tokendir = %s/tokens\nobjectstore.backend = file\nlog.level = ERROR\n' "$T" >"$T/softhsm2.conf"
+export SOFTHSM2_CONF=$T/softhsm2.conf
+
+# A store with no initialised token: SoftHSM offers only its free slot.
+softhsm2-util --show-slots >"$T/out" 2>&1
+expect_out "softhsm2-util shows the free slot, not initialised" "Initialized: +no"
+expect_exit 0 "ceremony tokens lists the store" "$CEREMONY" tokens --module "$MOD"
+expect_out "it shows the blank token not initialised" "state: +not initialised"
+expect_out "its URI names its slot" "uri: +pkcs11:slot-id=[0-9]+"
+uri=$(sed -n 's/^  uri: *\(pkcs11:slot-id=.*\)$/\1/p' "$T/out" | head -n 1)
+[ -n "$uri" ] && ok "the blank token's URI is read from ceremony tokens ($uri)" || not_ok "the blank token's URI is read from ceremony tokens"
+
+printf 'binding: 1\nmodule: %s\ntokens:\n  hsm: "%s"\n' "$MOD" "$uri" >"$T/bind.yaml"
+expect_exit 0 "the ceremony runs live, token.init initialising the blank token" \
+	"$CEREMONY" run "$S" --bind "$T/bind.yaml" --answers "$TOP/examples/answers/custodian-activation.yaml" --out "$T/live"
+expect_out "token.init says it initialised the token" "token 'hsm' initialised with label DYBER-ROOT-HSM"
+expect_exit 0 "the live transcript is VALID" "$CEREMONY" verify "$T/live/transcript.cts" --script "$S"
+expect_out "it says VALID" "VALID"
+expect_out "it says live" "mode: +live"
+
+pkcs11-tool --module "$MOD" --list-slots >"$T/out" 2>&1
+expect_out "pkcs11-tool shows the token labelled as the script says" "token label +: DYBER-ROOT-HSM"
+awk '/DYBER-ROOT-HSM/{p=1} p&&/token flags/{print; exit}' "$T/out" | grep -q "token initialized" &&
+	ok "pkcs11-tool shows it initialised, its user PIN set" || not_ok "pkcs11-tool shows it initialised, its user PIN set" "$(cat "$T/out")"
+
+# The token is initialised now: a second live run may not initialise it again.
+tok=$(sed -n 's/^ *serial num *: *\([0-9a-f]*\)$/\1/p' "$T/out" | head -n 1)
+printf 'binding: 1\nmodule: %s\ntokens:\n  hsm: "pkcs11:token=DYBER-ROOT-HSM;serial=%s"\n' "$MOD" "$tok" >"$T/again.yaml"
+expect_exit 1 "token.init refuses a token initialised already" \
+	"$CEREMONY" run "$S" --bind "$T/again.yaml" --answers "$TOP/examples/answers/custodian-activation.yaml" --out "$T/again"
+expect_out "it says why" "initialised already"
+
+# A blank token for a script token that no token.init initialises: refused before anything runs.
+expect_exit 0 "ceremony tokens lists the new free slot" "$CEREMONY" tokens --module "$MOD"
+uri2=$(sed -n 's/^  uri: *\(pkcs11:slot-id=.*\)$/\1/p' "$T/out" | head -n 1)
+printf 'binding: 1\nmodule: %s\ntokens:\n  root: "%s"\n' "$MOD" "$uri2" >"$T/blank.yaml"
+expect_exit 1 "a blank token for a token no token.init initialises is refused" \
+	"$CEREMONY" run "$TOP/ceremonies/course-exercise.yaml" --bind "$T/blank.yaml" \
+	--answers "$TOP/examples/answers/course-exercise.yaml" --out "$T/blank"
+expect_out "it says why" "the token bound to 'root' .* is not initialised; only a token whose first step is token.init may be bound blank"
+[ ! -e "$T/blank/transcript.cts" ] && ok "no transcript for it" || not_ok "no transcript for it"
+
+# A URI that matches the blank token and an initialised one is ambiguous.
+printf 'binding: 1\nmodule: %s\ntokens:\n  hsm: "pkcs11:model=SoftHSM%%20v2"\n' "$MOD" >"$T/both.yaml"
+expect_exit 1 "a URI matching two tokens is refused" \
+	"$CEREMONY" run "$S" --bind "$T/both.yaml" --answers "$TOP/examples/answers/custodian-activation.yaml" --out "$T/both"
+expect_out "it says how to name one" "2 tokens match .*slot-id= for a blank token"
+echo "1..$n"
