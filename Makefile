@@ -60,6 +60,11 @@ $(BUILD)/tests/%: tests/unit/%.c $(LIB_OBJ)
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CFLAGS) $(ALL_LDFLAGS) -o $@ $< $(LIB_OBJ) $(LIBS) -lcmocka
 
+# A test-only PKCS#11 shim in front of SoftHSM (tests/tools/p11shim.c); never installed.
+$(BUILD)/tests/p11shim.so: tests/tools/p11shim.c
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) -fPIC -shared $(ALL_LDFLAGS) -o $@ $< -ldl -lpthread
+
 # deps: what the build and the tests need, installed when missing (as root), else
 # the one apt-get line to run.
 deps:
@@ -74,7 +79,7 @@ deps:
 	fi
 
 check: deps
-	$(MAKE) --no-print-directory all $(UNIT_BIN)
+	$(MAKE) --no-print-directory all $(UNIT_BIN) $(BUILD)/tests/p11shim.so
 	@CEREMONY=$(abspath $(BUILD)/ceremony) BUILD=$(abspath $(BUILD)) sh tests/run.sh $(UNIT_BIN)
 
 rehearse: deps
@@ -103,6 +108,8 @@ bench: deps
 	$(BUILD)/bench/bench_transcript 500 7 $${TMPDIR:-/tmp}
 
 asan:
+	LSAN_OPTIONS=suppressions=$(abspath tests/lsan.supp):fast_unwind_on_malloc=0 \
+	UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 \
 	$(MAKE) BUILD=build-asan OPT="-O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer" \
 	  LDFLAGS="-fsanitize=address,undefined" check
 
