@@ -11,7 +11,6 @@
 #include "secret.h"
 #include "softhsm.h"
 #include "token.h"
-#include "words.h"
 
 void cmd_rehearse_usage(FILE *f)
 {
@@ -30,21 +29,6 @@ void cmd_rehearse_usage(FILE *f)
 		   "  0 the ceremony completed; 1 it failed, was aborted or halted, or a token\n"
 		   "  failed; 2 bad usage, a bad script or a bad answers file.\n",
 		   tok_default_module());
-}
-
-/* A rehearsal PIN: 16 random bytes as 32 hex characters, only in locked memory. */
-static struct secret *new_pin(struct err *e)
-{
-	struct secret *raw = secret_new(16, e), *pin = NULL;
-	if (!raw || secret_random(raw, 16, e))
-		goto out;
-	if (!(pin = secret_new(64, e)))
-		goto out;
-	words_hex(raw->p, raw->len, (char *)pin->p, pin->cap + 1);
-	pin->len = 32;
-out:
-	secret_free(raw);
-	return pin;
 }
 
 int cmd_rehearse(int argc, char **argv)
@@ -108,7 +92,7 @@ int cmd_rehearse(int argc, char **argv)
 		b[i].name = c->tokens[i].name;
 		/* The SO PIN stays in locked memory for steps only the security officer may
 		 * do (a trusted wrap key); wiped at the end with the user PIN. */
-		int rc = !(b[i].so_pin = new_pin(&e)) || !(b[i].user_pin = new_pin(&e)) ||
+		int rc = !(b[i].so_pin = secret_new_pin(&e)) || !(b[i].user_pin = secret_new_pin(&e)) ||
 			 tok_find_free(m, &b[i].slot, &e) ||
 			 tok_init_token(m, b[i].slot, c->tokens[i].label, b[i].so_pin, b[i].user_pin, &e);
 		/* SoftHSM moves an initialised token to a new slot id: look it up by label. */

@@ -501,21 +501,6 @@ int step_login_with(struct step_run *r, const char *token, const struct secret *
 	return 0;
 }
 
-/* A PIN of 16 random bytes as 32 hex characters, only in locked memory. */
-static struct secret *generated_pin(struct err *e)
-{
-	struct secret *raw = secret_new(16, e), *pin = NULL;
-	if (!raw || secret_random(raw, 16, e))
-		goto out;
-	if (!(pin = secret_new(64, e)))
-		goto out;
-	words_hex(raw->p, raw->len, (char *)pin->p, pin->cap + 1);
-	pin->len = 32;
-out:
-	secret_free(raw);
-	return pin;
-}
-
 int step_init_token(struct step_run *r, const struct secret *user_pin, bool *was_initialised, struct err *e)
 {
 	struct interp *in = r->in;
@@ -547,7 +532,7 @@ int step_init_token(struct step_run *r, const struct secret *user_pin, bool *was
 	so = t->b->so_pin;
 	if (!so) {
 		/* Held for the run (a later security-officer step), wiped at the end. */
-		if (!t->so_pin && !(t->so_pin = generated_pin(e)))
+		if (!t->so_pin && !(t->so_pin = secret_new_pin(e)))
 			return -1;
 		so = t->so_pin;
 	}

@@ -78,6 +78,25 @@ int secret_set(struct secret *s, const void *data, size_t len, struct err *e)
 	return 0;
 }
 
+struct secret *secret_new_pin(struct err *e)
+{
+	static const char hex[] = "0123456789abcdef";
+	struct secret *raw = secret_new(16, e), *pin = NULL;
+	if (!raw || secret_random(raw, 16, e))
+		goto out;
+	if (!(pin = secret_new(64, e)))
+		goto out;
+	for (size_t i = 0; i < raw->len; i++) {
+		pin->p[2 * i] = (uint8_t)hex[raw->p[i] >> 4];
+		pin->p[2 * i + 1] = (uint8_t)hex[raw->p[i] & 15];
+	}
+	pin->len = 2 * raw->len;
+	pin->p[pin->len] = 0;
+out:
+	secret_free(raw);
+	return pin;
+}
+
 void secret_wipe(void *p, size_t len)
 {
 	if (p && len)

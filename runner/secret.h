@@ -29,5 +29,8 @@ int secret_set(struct secret *s, const void *data, size_t len, struct err *e) CE
 /* Wipes any plain memory that held a secret (OPENSSL_cleanse, cannot be optimised away). */
 void secret_wipe(void *p, size_t len);
 void secret_process_harden(void);
+/* A generated PIN: 16 random bytes (RAND_priv_bytes) as 32 lower-case hex characters,
+ * made and kept only in locked memory. Caller frees with secret_free. */
+struct secret *secret_new_pin(struct err *e) CER_MUST_CHECK;
 
 #endif

@@ -37,6 +37,21 @@ static void wipe(void **state)
 		assert_int_equal(pin[i], 0);
 }
 
+static void generated_pins(void **state)
+{
+	(void)state;
+	struct err e;
+	struct secret *a = secret_new_pin(&e), *b = secret_new_pin(&e);
+	assert_non_null(a);
+	assert_non_null(b);
+	assert_int_equal(a->len, 32);
+	assert_int_equal(strspn((char *)a->p, "0123456789abcdef"), 32);
+	assert_int_equal(a->p[32], 0);
+	assert_memory_not_equal(a->p, b->p, 32);
+	secret_free(a);
+	secret_free(b);
+}
+
 static void process_not_dumpable(void **state)
 {
 	(void)state;
@@ -49,6 +64,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(random_and_set),
 		cmocka_unit_test(wipe),
+		cmocka_unit_test(generated_pins),
 		cmocka_unit_test(process_not_dumpable),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
