@@ -455,13 +455,23 @@ void prompt_show(struct prompt *p, enum prompt_style style, const char *fmt, ...
 		}
 		break;
 	}
-	case PROMPT_CLEAR:
-		/* Clear the screen and its scroll-back; a log (not a terminal) gets a marker. */
-		if (isatty(fileno(p->out)))
-			fputs("\033[H\033[2J\033[3J", p->out);
-		else
+	case PROMPT_CLEAR: {
+		/* Clear the screen and its scroll-back; a log (not a terminal) gets a marker.
+		 * Shares are shown on /dev/tty even when standard output is a log, so the
+		 * terminal itself is cleared too: the next custodian must not see them. */
+		static const char clear[] = "\033[H\033[2J\033[3J";
+		if (isatty(fileno(p->out))) {
+			fputs(clear, p->out);
+		} else {
 			fputs("  ---- screen cleared ----\n", p->out);
+			int fd = p->ask == ans_ask ? -1 : open("/dev/tty", O_WRONLY | O_NOCTTY | O_CLOEXEC);
+			if (fd >= 0) {
+				(void)!write(fd, clear, sizeof clear - 1);
+				close(fd);
+			}
+		}
 		break;
+	}
 	case PROMPT_WARN:
 		fprintf(p->out, "%s  ! %s%s\n", warn, text, off);
 		break;

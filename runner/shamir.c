@@ -84,6 +84,7 @@ static void share_sum(const struct shamir_share *s, const uint8_t *payload, size
 	for (int i = 0; i < GROUP_CHARS; i++)
 		out[i] = (int)((v >> (5 * (GROUP_CHARS - 1 - i))) & 31);
 	secret_wipe(buf, sizeof buf);
+	secret_wipe(h, sizeof h);
 }
 
 static size_t payload_of(const struct shamir_share *s, uint8_t *p)
@@ -352,6 +353,7 @@ int shamir_share_parse(const char *text, size_t len, struct shamir_share *out, s
 			goto out;
 		}
 		memcpy(&v[nv], gv, GROUP_CHARS * sizeof gv[0]);
+		secret_wipe(gv, sizeof gv);
 		nv += GROUP_CHARS;
 	}
 	if (ng < 2) {
@@ -362,6 +364,12 @@ int shamir_share_parse(const char *text, size_t len, struct shamir_share *out, s
 	memcpy(sum, &v[nv - GROUP_CHARS], sizeof sum);
 	nv -= GROUP_CHARS;
 	size_t nbytes = nv * 5 / 8;
+	/* More groups than the longest share can have: refused before decoding, so the
+	 * bytes never run past payload. */
+	if (nbytes > sizeof payload) {
+		err_set(e, "shares", "the share has %zu groups: more than a share of a 255-byte secret has", ng);
+		goto out;
+	}
 	memset(payload, 0, sizeof payload);
 	for (size_t bit = 0; bit < nbytes * 8; bit++)
 		if ((v[bit / 5] >> (4 - bit % 5)) & 1)

@@ -36,6 +36,10 @@ bool key_generate_backup(const struct step *s);
  * (e.g. rebuilt from the custodians' shares by key.restore) it is created from those
  * bytes and must not be on the token already. *h is a handle valid in the user's
  * session on that token (step_session_on). */
+/* Destroys the wrap key made from wk on token, if it is there. ret is the step's result
+ * so far: returned unchanged unless the removal fails (then -1; e is set only when ret
+ * was 0). */
+int backup_wrapkey_remove(struct step_run *r, const struct step *wk, const char *token, int ret, struct err *e);
 int backup_wrapkey_on(struct step_run *r, const struct step *wk, const char *token, const struct secret *value,
 		      CK_OBJECT_HANDLE *h, bool *created, struct err *e) CER_MUST_CHECK;
 

@@ -84,6 +84,24 @@ static size_t needs(const struct ceremony *c, const struct step *s, struct step_
 	return n;
 }
 
+int backup_wrapkey_remove(struct step_run *r, const struct step *wk, const char *token, int ret, struct err *e)
+{
+	const char *label = ynode_get(wk->node, "label")->str;
+	struct tok_session *s;
+	CK_OBJECT_HANDLE h;
+	struct err mine = {{0}, {0}}, ignored;
+	/* A failure here is reported only when the step had none of its own. */
+	struct err *to = ret ? &mine : e;
+	if (step_session_on(r, token, &s, to))
+		return -1;
+	if (tok_secret_key_find(s, label, &h, &ignored) != 0)
+		return ret;
+	if (tok_destroy(s, h, to))
+		return -1;
+	step_show(r, "the wrap key '%s' removed from token '%s'", label, token);
+	return ret;
+}
+
 int backup_wrapkey_on(struct step_run *r, const struct step *wk, const char *token, const struct secret *value,
 		      CK_OBJECT_HANDLE *h, bool *created, struct err *e)
 {
@@ -187,6 +205,13 @@ static int execute(struct step_run *r, struct err *e)
 	}
 	ret = 0;
 out:
+	/* The trusted wrap key is a public object (only the SO can set CKA_TRUSTED, and an
+	 * SO session makes public objects only): left on a token, it would unwrap the blob
+	 * for anyone holding the token, without a PIN or the custodians. It lives only for
+	 * the operation; a later one re-creates it from the run's value or from the shares. */
+	ret = backup_wrapkey_remove(r, p->wrap, p->key.token, ret, e);
+	if (p->to)
+		ret = backup_wrapkey_remove(r, p->wrap, p->to, ret, e);
 	buf_free(&blob);
 	buf_free(&id);
 	return ret;

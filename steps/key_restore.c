@@ -200,6 +200,8 @@ out:
 	for (size_t i = 0; i < given; i++)
 		shamir_share_clear(&got[i]);
 	secret_free(value);
+	/* Not left on the token: see key.backup. */
+	ret = backup_wrapkey_remove(r, wrap_step, r->step->token, ret, e);
 	k.sess = NULL;
 	x509_key_free(&k);
 	buf_free(&sig);
