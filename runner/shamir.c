@@ -363,13 +363,11 @@ int shamir_share_parse(const char *text, size_t len, struct shamir_share *out, s
 	/* The last group is the checksum; the others are the bytes. */
 	memcpy(sum, &v[nv - GROUP_CHARS], sizeof sum);
 	nv -= GROUP_CHARS;
+	/* The groups carry whole characters, so the last one may hold padding bits past
+	 * the longest payload: never decode past the buffer. */
 	size_t nbytes = nv * 5 / 8;
-	/* More groups than the longest share can have: refused before decoding, so the
-	 * bytes never run past payload. */
-	if (nbytes > sizeof payload) {
-		err_set(e, "shares", "the share has %zu groups: more than a share of a 255-byte secret has", ng);
-		goto out;
-	}
+	if (nbytes > sizeof payload)
+		nbytes = sizeof payload;
 	memset(payload, 0, sizeof payload);
 	for (size_t bit = 0; bit < nbytes * 8; bit++)
 		if ((v[bit / 5] >> (4 - bit % 5)) & 1)
@@ -380,6 +378,12 @@ int shamir_share_parse(const char *text, size_t len, struct shamir_share *out, s
 			groups_for(plen) + 1);
 		goto out;
 	}
+	/* One share, one text: the unused bits after the payload must be zero. */
+	for (size_t bit = plen * 8; bit < nv * 5; bit++)
+		if ((v[bit / 5] >> (4 - bit % 5)) & 1) {
+			err_set(e, "shares", "group %zu is wrong: its unused last bits are not zero", ng - 1);
+			goto out;
+		}
 	memcpy(out->split_id, payload + 1, SHAMIR_ID_LEN);
 	if (!(out->data = secret_new(dlen, e)) || secret_set(out->data, payload + 1 + SHAMIR_ID_LEN, dlen, e))
 		goto out;

@@ -251,11 +251,70 @@ static void mistyped(void **state)
 	secret_free(t);
 }
 
+/* Tries every check character for group `group` (1-based) of text until the parser
+ * no longer blames that group: a black-box way to make a group the parser accepts. */
+static void fix_group_check(char *text, size_t group)
+{
+	static const char alphabet[] = "0123456789ABCDEFGHJKMNPQRSTVWXYZ";
+	char *g = strchr(strchr(text, '#'), ' ') + 1, want[64];
+	struct shamir_share back;
+	struct err e;
+	for (size_t i = 1; i < group; i++)
+		g = strchr(g, '-') + 1;
+	snprintf(want, sizeof want, "group %zu is wrong: its check character", group);
+	for (const char *a = alphabet; *a; a++) {
+		g[4] = *a;
+		if (shamir_share_parse(text, strlen(text), &back, &e) == 0) {
+			shamir_share_clear(&back);
+			return;
+		}
+		if (!strstr(e.msg, want))
+			return;
+	}
+	fail_msg("no check character satisfies group %zu", group);
+}
+
+static void longest_secret_and_padding(void **state)
+{
+	(void)state;
+	/* A 255-byte secret: 264 payload bytes in 106 groups of 4 characters = 265 bytes'
+	 * worth of bits, the last 8 of them padding. Its share must round-trip, and a share
+	 * whose padding bits are set (the check character made valid) must be refused, not
+	 * decoded past the payload buffer (under `make asan` that overflow is caught). */
+	struct err e;
+	struct secret *s = secret_new(255, &e), *t = secret_new(1024, &e);
+	struct shamir_share *sh = NULL, back;
+	char text[1200];
+	assert_int_equal(secret_random(s, 255, &e), 0);
+	assert_int_equal(shamir_split(s, 2, 3, "wrap:big", &sh, &e), 0);
+	assert_int_equal(shamir_share_format(&sh[0], t, &e), 0);
+	snprintf(text, sizeof text, "%s", (char *)t->p);
+	if (shamir_share_parse(text, strlen(text), &back, &e) != 0)
+		fail_msg("a share of a 255-byte secret does not parse: %s", e.msg);
+	assert_int_equal(back.data->len, 255);
+	assert_memory_equal(back.data->p, sh[0].data->p, 255);
+	shamir_share_clear(&back);
+	size_t groups = 1;
+	for (char *q = strchr(strchr(text, '#'), ' ') + 1; *q; q++)
+		groups += *q == '-';
+	char *last_data = strrchr(text, '-') - 5;   /* the last data group */
+	last_data[3] = 'Z';                          /* its last character: padding bits set */
+	fix_group_check(text, groups - 1);
+	assert_int_equal(shamir_share_parse(text, strlen(text), &back, &e), -1);
+	assert_string_equal(e.code, "shares");
+	if (!strstr(e.msg, "unused last bits"))
+		fail_msg("unexpected refusal: %s", e.msg);
+	shamir_shares_free(sh, 3);
+	secret_free(s);
+	secret_free(t);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(known_vectors),  cmocka_unit_test(every_subset), cmocka_unit_test(m_minus_one_reveals_nothing),
 		cmocka_unit_test(refusals),       cmocka_unit_test(text_roundtrip), cmocka_unit_test(mistyped),
+		cmocka_unit_test(longest_secret_and_padding),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
