@@ -1305,6 +1305,30 @@ int tok_generate(struct tok_session *s, const char *algorithm, const char *label
 	return tok_generate_ex(s, algorithm, label, 0, kp, e);
 }
 
+/* The private key policy, one list for keys generated here and keys unwrapped from a
+ * backup: it signs and does nothing else, it is sensitive, and it is extractable only
+ * when backup is set, and then only under a trusted key (PKCS#11 3.0 §4.9
+ * CKA_WRAP_WITH_TRUSTED): never in the clear, never under a key the user made.
+ * Appends to t (room for 10) and returns how many were added. */
+static size_t private_key_policy(CK_ATTRIBUTE *t, bool backup)
+{
+	static CK_BBOOL yes = CK_TRUE, no = CK_FALSE;
+	size_t n = 0;
+	t[n++] = (CK_ATTRIBUTE){CKA_TOKEN, &yes, sizeof yes};
+	t[n++] = (CK_ATTRIBUTE){CKA_PRIVATE, &yes, sizeof yes};
+	t[n++] = (CK_ATTRIBUTE){CKA_SENSITIVE, &yes, sizeof yes};
+	t[n++] = (CK_ATTRIBUTE){CKA_SIGN, &yes, sizeof yes};
+	t[n++] = (CK_ATTRIBUTE){CKA_EXTRACTABLE, backup ? &yes : &no, sizeof yes};
+	if (backup)
+		t[n++] = (CK_ATTRIBUTE){CKA_WRAP_WITH_TRUSTED, &yes, sizeof yes};
+	t[n++] = (CK_ATTRIBUTE){CKA_DECRYPT, &no, sizeof no};
+	t[n++] = (CK_ATTRIBUTE){CKA_DERIVE, &no, sizeof no};
+	/* SoftHSM defaults CKA_UNWRAP to true: say no explicitly. */
+	t[n++] = (CK_ATTRIBUTE){CKA_UNWRAP, &no, sizeof no};
+	t[n++] = (CK_ATTRIBUTE){CKA_SIGN_RECOVER, &no, sizeof no};
+	return n;
+}
+
 int tok_generate_ex(struct tok_session *s, const char *algorithm, const char *label, unsigned flags,
 		    struct tok_keypair *kp, struct err *e)
 {
@@ -1370,20 +1394,7 @@ int tok_generate_ex(struct tok_session *s, const char *algorithm, const char *la
 	default:
 		break;
 	}
-	priv[nk++] = (CK_ATTRIBUTE){CKA_TOKEN, &yes, sizeof yes};
-	priv[nk++] = (CK_ATTRIBUTE){CKA_PRIVATE, &yes, sizeof yes};
-	priv[nk++] = (CK_ATTRIBUTE){CKA_SENSITIVE, &yes, sizeof yes};
-	priv[nk++] = (CK_ATTRIBUTE){CKA_SIGN, &yes, sizeof yes};
-	/* A backup key is extractable, but only under a trusted key (§4.9
-	 * CKA_WRAP_WITH_TRUSTED): never in the clear, never under a key the user made. */
-	priv[nk++] = (CK_ATTRIBUTE){CKA_EXTRACTABLE, &backup, sizeof backup};
-	if (backup)
-		priv[nk++] = (CK_ATTRIBUTE){CKA_WRAP_WITH_TRUSTED, &yes, sizeof yes};
-	priv[nk++] = (CK_ATTRIBUTE){CKA_DECRYPT, &no, sizeof no};
-	priv[nk++] = (CK_ATTRIBUTE){CKA_DERIVE, &no, sizeof no};
-	/* SoftHSM defaults CKA_UNWRAP to true: say no explicitly. */
-	priv[nk++] = (CK_ATTRIBUTE){CKA_UNWRAP, &no, sizeof no};
-	priv[nk++] = (CK_ATTRIBUTE){CKA_SIGN_RECOVER, &no, sizeof no};
+	nk += private_key_policy(priv + nk, backup);
 	priv[nk++] = (CK_ATTRIBUTE){CKA_LABEL, (void *)label, strlen(label)};
 	priv[nk++] = (CK_ATTRIBUTE){CKA_ID, kp->id, sizeof kp->id};
 
@@ -2043,7 +2054,7 @@ int tok_unwrap_private(struct tok_session *s, CK_OBJECT_HANDLE unwrapping, const
 {
 	CK_MECHANISM mech = {CKM_AES_KEY_WRAP_PAD, NULL, 0};
 	CK_OBJECT_CLASS cls = CKO_PRIVATE_KEY;
-	CK_BBOOL yes = CK_TRUE, no = CK_FALSE, backup = (flags & TOK_GEN_BACKUP) ? CK_TRUE : CK_FALSE;
+	bool backup = (flags & TOK_GEN_BACKUP) != 0;
 	CK_ATTRIBUTE t[16];
 	size_t n = 0;
 	CK_RV rv;
@@ -2053,17 +2064,7 @@ int tok_unwrap_private(struct tok_session *s, CK_OBJECT_HANDLE unwrapping, const
 		return -1;
 	t[n++] = (CK_ATTRIBUTE){CKA_CLASS, &cls, sizeof cls};
 	t[n++] = (CK_ATTRIBUTE){CKA_KEY_TYPE, &kt, sizeof kt};
-	t[n++] = (CK_ATTRIBUTE){CKA_TOKEN, &yes, sizeof yes};
-	t[n++] = (CK_ATTRIBUTE){CKA_PRIVATE, &yes, sizeof yes};
-	t[n++] = (CK_ATTRIBUTE){CKA_SENSITIVE, &yes, sizeof yes};
-	t[n++] = (CK_ATTRIBUTE){CKA_EXTRACTABLE, &backup, sizeof backup};
-	if (backup)
-		t[n++] = (CK_ATTRIBUTE){CKA_WRAP_WITH_TRUSTED, &yes, sizeof yes};
-	t[n++] = (CK_ATTRIBUTE){CKA_SIGN, &yes, sizeof yes};
-	t[n++] = (CK_ATTRIBUTE){CKA_DECRYPT, &no, sizeof no};
-	t[n++] = (CK_ATTRIBUTE){CKA_DERIVE, &no, sizeof no};
-	t[n++] = (CK_ATTRIBUTE){CKA_UNWRAP, &no, sizeof no};
-	t[n++] = (CK_ATTRIBUTE){CKA_SIGN_RECOVER, &no, sizeof no};
+	n += private_key_policy(t + n, backup);
 	t[n++] = (CK_ATTRIBUTE){CKA_LABEL, (void *)label, strlen(label)};
 	if (id && id_len)
 		t[n++] = (CK_ATTRIBUTE){CKA_ID, (void *)id, id_len};

@@ -20,11 +20,6 @@
 
 enum { MAX_CSR_FILE = 64 * 1024 };
 
-static bool makes_certificate(const struct step *t)
-{
-	return !strcmp(t->type->name, "cert.self_signed") || !strcmp(t->type->name, "cert.issue");
-}
-
 /* A request file named in the script: absolute, or relative to the script's folder
  * (so a reviewed script and its inputs travel together). */
 static void csr_path(const struct ceremony *c, const char *file, char *out, size_t len)
@@ -84,49 +79,6 @@ static int parse_csr(const struct ceremony *c, const struct step *s, const struc
 	return 0;
 }
 
-/* The issuer's certificate (a reference) and key (given, or the key the issuer
- * certificate certifies when the script knows it). */
-static int parse_issuer(const struct ceremony *c, const struct step *s, struct x509_step *p,
-			const struct x509_step **ip, struct err *e)
-{
-	const struct ynode *n = ynode_get(s->node, "issuer"), *kn = ynode_get(s->node, "issuer_key");
-	const struct step *t;
-	const char *art;
-	if (!n)
-		return script_err(c, s->node, e, "step '%s': missing 'issuer' (the cert.self_signed or cert.issue step "
-						 "whose certificate signs)", s->id);
-	if (script_ref(c, s, n, &t, &art, e))
-		return -1;
-	if (!makes_certificate(t) || !t->priv)
-		return script_err(c, n, e, "step '%s': issuer '%s' is a %s step; expected a cert.self_signed or cert.issue "
-					   "step", s->id, t->id, t->type->name);
-	if (strcmp(art, "certificate"))
-		return script_err(c, n, e, "step '%s': the issuer is the DER certificate: write '%s' or '%s.certificate'",
-				  s->id, t->id, t->id);
-	p->issuer_step = t->id;
-	*ip = t->priv;
-	if (kn) {
-		struct step_keyref kr;
-		if (step_keyref_parse(c, s, kn, &kr, e))
-			return -1;
-		if ((*ip)->subject_token && (strcmp((*ip)->subject_token, kr.token) || strcmp((*ip)->subject_label, kr.label)))
-			return script_err(c, kn, e, "step '%s': issuer_key is '%s' on token '%s', but issuer '%s' certifies "
-						    "key '%s' on token '%s'", s->id, kr.label, kr.token, t->id,
-					  (*ip)->subject_label, (*ip)->subject_token);
-		p->key_token = kr.token;
-		p->key_label = kr.label;
-		p->key_algorithm = kr.algorithm ? kr.algorithm : (*ip)->subject_token ? (*ip)->subject_algorithm : NULL;
-	} else if ((*ip)->subject_token) {
-		p->key_token = (*ip)->subject_token;
-		p->key_label = (*ip)->subject_label;
-		p->key_algorithm = (*ip)->subject_algorithm;
-	} else {
-		return script_err(c, s->node, e, "step '%s': missing 'issuer_key' (the key of issuer '%s': a key.generate "
-						 "step or {token: NAME, label: LABEL})", s->id, t->id);
-	}
-	return 0;
-}
-
 /* A certificate issued after its issuer with as many days would outlive it by the
  * seconds between the two signatures: the child must end strictly sooner. */
 static int check_inside(const struct ceremony *c, const struct step *s, const struct x509_step *p,
@@ -173,7 +125,7 @@ static int validate(const struct ceremony *c, struct step *s, struct err *e)
 	if (!p)
 		return err_set(e, "nomem", "out of memory");
 	s->priv = p;
-	if (parse_issuer(c, s, p, &ip, e) || parse_csr(c, s, ynode_get(s->node, "csr"), p, e))
+	if (step_issuer_parse(c, s, p, &ip, e) || parse_csr(c, s, ynode_get(s->node, "csr"), p, e))
 		return -1;
 	if (x509_parse_sigalg(c->doc, sig, &p->sigalg, e))
 		return -1;
@@ -193,16 +145,6 @@ static int validate(const struct ceremony *c, struct step *s, struct err *e)
 							"most %d here)", s->id, p->cert.pathlen, p->issuer_step,
 				  ip->cert.pathlen, ip->cert.pathlen - 1);
 	return check_inside(c, s, p, ip, e);
-}
-
-static size_t needs(const struct ceremony *c, const struct step *s, struct step_need *out, size_t max)
-{
-	const struct x509_step *p = s->priv;
-	(void)c;
-	if (!p || !p->key_algorithm || !max)
-		return 0;
-	out[0] = (struct step_need){p->key_token, p->key_algorithm, x509_sigalg_mech(p->key_algorithm, &p->sigalg)};
-	return out[0].mech ? 1 : 0;
 }
 
 static int execute(struct step_run *r, struct err *e)
@@ -290,5 +232,5 @@ const struct step_type step_cert_issue = {
 	.validate = validate,
 	.warn = step_tier_warning,
 	.execute = execute,
-	.needs = needs,
+	.needs = step_signing_needs,
 };

@@ -37,16 +37,6 @@ static int validate(const struct ceremony *c, struct step *s, struct err *e)
 	return 0;
 }
 
-static size_t needs(const struct ceremony *c, const struct step *s, struct step_need *out, size_t max)
-{
-	const struct x509_step *p = s->priv;
-	(void)c;
-	if (!p || !p->key_algorithm || !max)
-		return 0;
-	out[0] = (struct step_need){p->key_token, p->key_algorithm, x509_sigalg_mech(p->key_algorithm, &p->sigalg)};
-	return out[0].mech ? 1 : 0;
-}
-
 static int execute(struct step_run *r, struct err *e)
 {
 	const struct x509_step *p = r->step->priv;
@@ -108,5 +98,5 @@ const struct step_type step_cert_self_signed = {
 	.validate = validate,
 	.warn = step_tier_warning,
 	.execute = execute,
-	.needs = needs,
+	.needs = step_signing_needs,
 };

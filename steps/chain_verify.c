@@ -131,11 +131,6 @@ static int want_uris(const struct ceremony *c, const struct ynode *n, const char
 	return 0;
 }
 
-static bool makes_certificate(const struct step *t)
-{
-	return t->priv && (!strcmp(t->type->name, "cert.self_signed") || !strcmp(t->type->name, "cert.issue"));
-}
-
 static int parse_cert(const struct ceremony *c, struct step *s, const struct ynode *n, size_t i, struct cv_cert *out,
 		      struct err *e)
 {
@@ -161,7 +156,7 @@ static int parse_cert(const struct ceremony *c, struct step *s, const struct yno
 	if (kind_ref(c, s, ref, "certificate", &out->step, &out->artifact, e))
 		return -1;
 	/* The certificate step's own parameters (x509.h keeps them as its priv). */
-	const struct x509_cert_spec *spec = makes_certificate(out->step) ? &((const struct x509_step *)out->step->priv)->cert : NULL;
+	const struct x509_cert_spec *spec = step_makes_certificate(out->step) ? &((const struct x509_step *)out->step->priv)->cert : NULL;
 	if (spec && !out->n_crl_dp && !ynode_get(n, "crl_dp")) {
 		memcpy(out->crl_dp, spec->crl_dp, sizeof out->crl_dp);
 		out->n_crl_dp = spec->n_crl_dp;

@@ -1,4 +1,6 @@
-/* Helpers shared by step types: key references, the tier-validity warning. */
+/* Helpers shared by step types: key references, issuers, and what the certificate steps
+ * share (their tier-validity warning and the mechanism their signature needs). */
+#include <stdlib.h>
 #include <string.h>
 #include "steps.h"
 #include "../runner/x509.h"
@@ -49,4 +51,62 @@ bool step_tier_warning(const struct ceremony *c, const struct step *s, char *buf
 	const struct x509_validity *v = &p->cert.validity;
 	int64_t seconds = v->days ? (int64_t)v->days * 86400 : v->not_after - v->not_before;
 	return x509_tier_note(p->cert.profile, seconds, buf, len);
+}
+
+bool step_makes_certificate(const struct step *t)
+{
+	return t->priv && (!strcmp(t->type->name, "cert.self_signed") || !strcmp(t->type->name, "cert.issue"));
+}
+
+/* The issuer's certificate (a reference) and key (given, or the key the issuer
+ * certificate certifies when the script knows it). */
+int step_issuer_parse(const struct ceremony *c, const struct step *s, struct x509_step *p, const struct x509_step **ip,
+		      struct err *e)
+{
+	const struct ynode *n = ynode_get(s->node, "issuer"), *kn = ynode_get(s->node, "issuer_key");
+	const struct step *t;
+	const char *art;
+	if (!n)
+		return script_err(c, s->node, e, "step '%s': missing 'issuer' (the cert.self_signed or cert.issue step "
+						 "whose key signs)", s->id);
+	if (script_ref(c, s, n, &t, &art, e))
+		return -1;
+	if (!step_makes_certificate(t))
+		return script_err(c, n, e, "step '%s': issuer '%s' is a %s step; expected a cert.self_signed or cert.issue "
+					   "step", s->id, t->id, t->type->name);
+	if (strcmp(art, "certificate"))
+		return script_err(c, n, e, "step '%s': the issuer is the DER certificate: write '%s' or '%s.certificate'",
+				  s->id, t->id, t->id);
+	p->issuer_step = t->id;
+	*ip = t->priv;
+	if (kn) {
+		struct step_keyref kr;
+		if (step_keyref_parse(c, s, kn, &kr, e))
+			return -1;
+		if ((*ip)->subject_token && (strcmp((*ip)->subject_token, kr.token) || strcmp((*ip)->subject_label, kr.label)))
+			return script_err(c, kn, e, "step '%s': issuer_key is '%s' on token '%s', but issuer '%s' certifies "
+						    "key '%s' on token '%s'", s->id, kr.label, kr.token, t->id,
+					  (*ip)->subject_label, (*ip)->subject_token);
+		p->key_token = kr.token;
+		p->key_label = kr.label;
+		p->key_algorithm = kr.algorithm ? kr.algorithm : (*ip)->subject_token ? (*ip)->subject_algorithm : NULL;
+	} else if ((*ip)->subject_token) {
+		p->key_token = (*ip)->subject_token;
+		p->key_label = (*ip)->subject_label;
+		p->key_algorithm = (*ip)->subject_algorithm;
+	} else {
+		return script_err(c, s->node, e, "step '%s': missing 'issuer_key' (the key of issuer '%s': a key.generate "
+						 "step or {token: NAME, label: LABEL})", s->id, t->id);
+	}
+	return 0;
+}
+
+size_t step_signing_needs(const struct ceremony *c, const struct step *s, struct step_need *out, size_t max)
+{
+	const struct x509_step *p = s->priv;
+	(void)c;
+	if (!p || !p->key_algorithm || !max)
+		return 0;
+	out[0] = (struct step_need){p->key_token, p->key_algorithm, x509_sigalg_mech(p->key_algorithm, &p->sigalg)};
+	return out[0].mech ? 1 : 0;
 }

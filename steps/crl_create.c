@@ -20,52 +20,6 @@ static const struct {
 	{"cessationOfOperation", 5}, {"certificateHold", 6}, {"privilegeWithdrawn", 9}, {"aACompromise", 10},
 };
 
-static bool makes_certificate(const struct step *t)
-{
-	return !strcmp(t->type->name, "cert.self_signed") || !strcmp(t->type->name, "cert.issue");
-}
-
-static int parse_issuer(const struct ceremony *c, const struct step *s, struct x509_step *p, struct err *e)
-{
-	const struct ynode *n = ynode_get(s->node, "issuer"), *kn = ynode_get(s->node, "issuer_key");
-	const struct x509_step *ip;
-	const struct step *t;
-	const char *art;
-	if (!n)
-		return script_err(c, s->node, e, "step '%s': missing 'issuer' (the cert.self_signed or cert.issue step "
-						 "whose key signs the CRL)", s->id);
-	if (script_ref(c, s, n, &t, &art, e))
-		return -1;
-	if (!makes_certificate(t) || !t->priv)
-		return script_err(c, n, e, "step '%s': issuer '%s' is a %s step; expected a cert.self_signed or cert.issue "
-					   "step", s->id, t->id, t->type->name);
-	if (strcmp(art, "certificate"))
-		return script_err(c, n, e, "step '%s': the issuer is the DER certificate: write '%s' or '%s.certificate'",
-				  s->id, t->id, t->id);
-	p->issuer_step = t->id;
-	ip = t->priv;
-	if (kn) {
-		struct step_keyref kr;
-		if (step_keyref_parse(c, s, kn, &kr, e))
-			return -1;
-		if (ip->subject_token && (strcmp(ip->subject_token, kr.token) || strcmp(ip->subject_label, kr.label)))
-			return script_err(c, kn, e, "step '%s': issuer_key is '%s' on token '%s', but issuer '%s' certifies "
-						    "key '%s' on token '%s'", s->id, kr.label, kr.token, t->id,
-					  ip->subject_label, ip->subject_token);
-		p->key_token = kr.token;
-		p->key_label = kr.label;
-		p->key_algorithm = kr.algorithm ? kr.algorithm : ip->subject_token ? ip->subject_algorithm : NULL;
-	} else if (ip->subject_token) {
-		p->key_token = ip->subject_token;
-		p->key_label = ip->subject_label;
-		p->key_algorithm = ip->subject_algorithm;
-	} else {
-		return script_err(c, s->node, e, "step '%s': missing 'issuer_key' (the key of issuer '%s': a key.generate "
-						 "step or {token: NAME, label: LABEL})", s->id, t->id);
-	}
-	return 0;
-}
-
 static int parse_time(const struct ceremony *c, const struct ynode *n, const char *what, int64_t *t, struct err *e)
 {
 	const char *s;
@@ -104,7 +58,7 @@ static int parse_revoked_one(const struct ceremony *c, const struct step *s, con
 		const char *art;
 		if (script_ref(c, s, cert, &t, &art, e))
 			return -1;
-		if (!makes_certificate(t) || strcmp(art, "certificate"))
+		if (!step_makes_certificate(t) || strcmp(art, "certificate"))
 			return script_err(c, cert, e, "%s: expected the certificate of a cert.issue step", what);
 		const struct x509_step *tp = t->priv;
 		if (!tp || !tp->issuer_step || strcmp(tp->issuer_step, p->issuer_step))
@@ -149,10 +103,11 @@ static int validate(const struct ceremony *c, struct step *s, struct err *e)
 			   *nd = ynode_get(s->node, "next_update_days"), *nu = ynode_get(s->node, "next_update"),
 			   *num = ynode_get(s->node, "crl_number"), *rev = ynode_get(s->node, "revoked");
 	struct x509_step *p = calloc(1, sizeof *p);
+	const struct x509_step *issuer_p;
 	if (!p)
 		return err_set(e, "nomem", "out of memory");
 	s->priv = p;
-	if (parse_issuer(c, s, p, e) || x509_parse_sigalg(c->doc, sig, &p->sigalg, e))
+	if (step_issuer_parse(c, s, p, &issuer_p, e) || x509_parse_sigalg(c->doc, sig, &p->sigalg, e))
 		return -1;
 	if (p->key_algorithm && x509_sigalg_resolve(p->key_algorithm, &p->sigalg, e))
 		return script_err(c, sig ? sig : s->node, e, "step '%s': the issuer key: %s", s->id, e->msg);
@@ -199,16 +154,6 @@ static int validate(const struct ceremony *c, struct step *s, struct err *e)
 		p->crl.n_revoked = rev->n;
 	}
 	return 0;
-}
-
-static size_t needs(const struct ceremony *c, const struct step *s, struct step_need *out, size_t max)
-{
-	const struct x509_step *p = s->priv;
-	(void)c;
-	if (!p || !p->key_algorithm || !max)
-		return 0;
-	out[0] = (struct step_need){p->key_token, p->key_algorithm, x509_sigalg_mech(p->key_algorithm, &p->sigalg)};
-	return out[0].mech ? 1 : 0;
 }
 
 /* The serials of certificates made in this run, read from the certificates. */
@@ -316,5 +261,5 @@ const struct step_type step_crl_create = {
 	.outputs = outputs,
 	.validate = validate,
 	.execute = execute,
-	.needs = needs,
+	.needs = step_signing_needs,
 };

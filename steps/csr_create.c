@@ -35,16 +35,6 @@ static int validate(const struct ceremony *c, struct step *s, struct err *e)
 	return x509_parse_subject(c->doc, subj, p->cert.subject, &p->cert.n_subject, e);
 }
 
-static size_t needs(const struct ceremony *c, const struct step *s, struct step_need *out, size_t max)
-{
-	const struct x509_step *p = s->priv;
-	(void)c;
-	if (!p || !p->key_algorithm || !max)
-		return 0;
-	out[0] = (struct step_need){p->key_token, p->key_algorithm, x509_sigalg_mech(p->key_algorithm, &p->sigalg)};
-	return out[0].mech ? 1 : 0;
-}
-
 static int execute(struct step_run *r, struct err *e)
 {
 	const struct x509_step *p = r->step->priv;
@@ -95,5 +85,5 @@ const struct step_type step_csr_create = {
 	.outputs = outputs,
 	.validate = validate,
 	.execute = execute,
-	.needs = needs,
+	.needs = step_signing_needs,
 };

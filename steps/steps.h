@@ -77,6 +77,15 @@ const struct step_type *step_type_find(const char *name);
  * step id that comes earlier, or {token: NAME, label: LABEL} naming a declared token. */
 int step_keyref_parse(const struct ceremony *c, const struct step *s, const struct ynode *n, struct step_keyref *out,
 		      struct err *e) CER_MUST_CHECK;
+/* A cert.self_signed or cert.issue step (one whose priv is a struct x509_step). */
+bool step_makes_certificate(const struct step *t);
+/* `issuer` (a certificate step, load-time checked) and `issuer_key` (given, or the key
+ * the issuer certificate certifies) of step s into p; *ip is the issuer's x509_step. */
+struct x509_step;
+int step_issuer_parse(const struct ceremony *c, const struct step *s, struct x509_step *p, const struct x509_step **ip,
+		      struct err *e) CER_MUST_CHECK;
+/* The `needs` of steps that sign with a struct x509_step's key: its signing mechanism. */
+size_t step_signing_needs(const struct ceremony *c, const struct step *s, struct step_need *out, size_t max);
 /* The `warn` of certificate steps: validity outside seed 003's range for the tier
  * (root 10-20 y, subordinate 5-10 y, issuing 1-3 y). s->priv is a struct x509_step. */
 bool step_tier_warning(const struct ceremony *c, const struct step *s, char *buf, size_t len);
