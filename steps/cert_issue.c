@@ -154,11 +154,11 @@ static int execute(struct step_run *r, struct err *e)
 	struct x509_key k = {0};
 	struct x509_info in;
 	struct tok_session *s;
-	struct buf der = {0}, pem = {0};
+	struct buf der = {0};
 	const uint8_t *issuer, *csr;
 	uint8_t *file_data = NULL, sha[32];
 	size_t issuer_len, csr_len;
-	char file[128], note[256], path[4096], hex[65];
+	char file[128], path[4096], hex[65];
 	int ret = -1;
 
 	if (step_find_artifact(r, p->issuer_step, "certificate", &issuer, &issuer_len, e))
@@ -178,40 +178,21 @@ static int execute(struct step_run *r, struct err *e)
 		goto out;
 	if (step_session_on(r, p->key_token, &s, e) || x509_key_open(s, p->key_label, p->key_algorithm, &sa, &k, e) ||
 	    x509_cert_issue(&p->cert, csr, csr_len, issuer, issuer_len, &k, &sa, (int64_t)time(NULL), &der, e) ||
-	    x509_cert_info(der.p, der.len, &in, e) || x509_pem("CERTIFICATE", der.p, der.len, &pem, e))
+	    x509_cert_info(der.p, der.len, &in, e))
 		goto out;
 	step_show(r, "certificate for '%s' signed in the token by '%s' and verified", in.subject, in.issuer);
-	bool warn = x509_tier_note(p->cert.profile, in.t_not_after - in.t_not_before, note, sizeof note);
-	if (warn)
-		step_show(r, "warning: %s", note);
-	snprintf(file, sizeof file, "%s.crt.der", r->step->id);
-	if (step_artifact(r, "certificate", file, "application/pkix-cert", der.p, der.len, e))
-		goto out;
-	snprintf(file, sizeof file, "%s.crt.pem", r->step->id);
-	if (step_artifact(r, "certificate_pem", file, "application/x-pem-file", pem.p, pem.len, e))
+	if (step_certificate_result(r, p, k.algorithm, &sa, &der, e))
 		goto out;
 	if (file_data) {
 		snprintf(file, sizeof file, "%s.request", r->step->id);
 		if (step_artifact(r, "csr_input", file, "application/pkcs10", file_data, csr_len, e))
 			goto out;
 	}
-	if (step_output(r, "serial", dcbor_text(in.serial), e) || step_output(r, "subject", dcbor_text(in.subject), e) ||
-	    step_output(r, "issuer", dcbor_text(in.issuer), e) || step_output(r, "not_before", dcbor_text(in.not_before), e) ||
-	    step_output(r, "not_after", dcbor_text(in.not_after), e) ||
-	    step_output(r, "validity_days", dcbor_uint((uint64_t)(in.t_not_after - in.t_not_before) / 86400), e) ||
-	    step_output(r, "profile", dcbor_text(x509_profile_name(p->cert.profile)), e) ||
-	    step_output(r, "pathlen", in.pathlen >= 0 ? dcbor_uint((uint64_t)in.pathlen) : dcbor_text("none"), e) ||
-	    step_output(r, "signature_algorithm", dcbor_text(x509_sigalg_label(k.algorithm, &sa)), e) ||
-	    step_output(r, "ski", dcbor_text(in.ski), e) || step_output(r, "aki", dcbor_text(in.aki), e) ||
-	    step_output(r, "public_key_sha256", dcbor_text(in.public_key_sha256), e) ||
-	    step_output(r, "sha256", dcbor_text(in.sha256), e) || step_output(r, "warnings", dcbor_text(warn ? note : "none"), e))
-		goto out;
 	ret = 0;
 out:
 	free(file_data);
 	x509_key_free(&k);
 	buf_free(&der);
-	buf_free(&pem);
 	return ret;
 }
 

@@ -10,25 +10,10 @@
 
 static int validate(const struct ceremony *c, struct step *s, struct err *e)
 {
-	const struct ynode *key = ynode_get(s->node, "key"), *sig = ynode_get(s->node, "signature"),
-			   *subj = ynode_get(s->node, "subject");
-	struct step_keyref kr;
-	struct x509_step *p = calloc(1, sizeof *p);
-	if (!p)
-		return err_set(e, "nomem", "out of memory");
-	s->priv = p;
-	if (!key)
-		return script_err(c, s->node, e, "step '%s': missing 'key' (a key.generate step, or {token: NAME, label: LABEL})",
-				  s->id);
-	if (step_keyref_parse(c, s, key, &kr, e))
+	const struct ynode *subj = ynode_get(s->node, "subject");
+	struct x509_step *p;
+	if (step_own_key_parse(c, s, &p, e))
 		return -1;
-	p->key_token = p->subject_token = kr.token;
-	p->key_label = p->subject_label = kr.label;
-	p->key_algorithm = p->subject_algorithm = kr.algorithm;
-	if (x509_parse_sigalg(c->doc, sig, &p->sigalg, e))
-		return -1;
-	if (kr.algorithm && x509_sigalg_resolve(kr.algorithm, &p->sigalg, e))
-		return script_err(c, sig ? sig : key, e, "step '%s': %s", s->id, e->msg);
 	if (!subj)
 		return script_err(c, s->node, e, "step '%s': missing 'subject' (a map such as {CN: Example Issuing CA, O: "
 						 "Example Inc., C: US})", s->id);

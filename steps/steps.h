@@ -84,6 +84,16 @@ bool step_makes_certificate(const struct step *t);
 struct x509_step;
 int step_issuer_parse(const struct ceremony *c, const struct step *s, struct x509_step *p, const struct x509_step **ip,
 		      struct err *e) CER_MUST_CHECK;
+/* `key` and `signature` of a step that signs with the key it names (cert.self_signed,
+ * csr.create): allocates s->priv as a struct x509_step (*out) with key and subject key
+ * both that key, and the signature algorithm resolved when the key's algorithm is known. */
+int step_own_key_parse(const struct ceremony *c, struct step *s, struct x509_step **out, struct err *e) CER_MUST_CHECK;
+/* What a certificate step records of the certificate der it made: the artifacts
+ * `certificate` (DER) and `certificate_pem`, and its outputs (serial, names, validity,
+ * profile, pathlen, algorithms, SKI, AKI when it has one, fingerprints, tier warning). */
+struct x509_sigalg;
+int step_certificate_result(struct step_run *r, const struct x509_step *p, const char *key_algorithm,
+			    const struct x509_sigalg *sa, const struct buf *der, struct err *e) CER_MUST_CHECK;
 /* The `needs` of steps that sign with a struct x509_step's key: its signing mechanism. */
 size_t step_signing_needs(const struct ceremony *c, const struct step *s, struct step_need *out, size_t max);
 /* The `warn` of certificate steps: validity outside seed 003's range for the tier
