@@ -15,7 +15,7 @@ BUILD     ?= build
 PKGS      := yaml-0.1 libcrypto libcbor p11-kit-1
 DEB_PKGS  := build-essential pkg-config libyaml-dev libssl-dev libcbor-dev libp11-kit-dev \
              libgfshare-dev softhsm2 libcmocka-dev opensc gnutls-bin openssl python3 \
-             python3-cbor2 python3-cryptography python3-yaml python3-jsonschema
+             python3-cbor2 python3-cryptography python3-yaml python3-jsonschema golang-go
 
 REVISION  := $(shell git rev-parse --short=12 HEAD 2>/dev/null || echo unknown)
 WARN      := -std=c11 -Wall -Wextra -Wpedantic -Wshadow -Wstrict-prototypes -Wmissing-prototypes \
@@ -65,6 +65,13 @@ $(BUILD)/tests/p11shim.so: tests/tools/p11shim.c
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CFLAGS) -fPIC -shared $(ALL_LDFLAGS) -o $@ $< -ldl -lpthread
 
+# A strict X.509 reader for the tests: Go's crypto/x509 (standard library only, no
+# modules fetched), which refuses encodings OpenSSL and GnuTLS forgive.
+GO_ENV = GOCACHE=$(abspath $(BUILD))/go-cache GOPATH=$(abspath $(BUILD))/go-path GO111MODULE=off GOFLAGS= GOTOOLCHAIN=local
+$(BUILD)/tests/x509check: tests/tools/x509check.go
+	@mkdir -p $(dir $@)
+	$(GO_ENV) go build -o $@ $<
+
 # deps: what the build and the tests need, installed when missing (as root), else
 # the one apt-get line to run.
 deps:
@@ -79,7 +86,7 @@ deps:
 	fi
 
 check: deps
-	$(MAKE) --no-print-directory all $(UNIT_BIN) $(BUILD)/tests/p11shim.so
+	$(MAKE) --no-print-directory all $(UNIT_BIN) $(BUILD)/tests/p11shim.so $(BUILD)/tests/x509check
 	@CEREMONY=$(abspath $(BUILD)/ceremony) BUILD=$(abspath $(BUILD)) sh tests/run.sh $(UNIT_BIN)
 
 rehearse: deps

@@ -18,6 +18,7 @@
 #include <openssl/x509.h>
 #include <openssl/x509v3.h>
 #include "x509.h"
+#include "der.h"
 #include "words.h"
 
 /* ------------------------------------------------------------------------- */
@@ -517,6 +518,12 @@ static int token_sign_object(enum obj_kind kind, void *o, const struct x509_key 
 		err_set(e, "x509", "the signed %s does not re-encode to the same DER", obj_names[kind]);
 		goto out;
 	}
+	/* Re-encoding cannot see what OpenSSL reads leniently and writes back as it found it
+	 * (a BOOLEAN TRUE of 0x01): walk the bytes as the strictest relying party would. */
+	if (der_check(der.p, der.len, e) != 0) {
+		err_wrap(e, "the signed %s", obj_names[kind]);
+		goto out;
+	}
 	switch (kind) {
 	case OBJ_CERT: ok = X509_verify(back, k->pkey) == 1; break;
 	case OBJ_REQ: ok = X509_REQ_verify(back, k->pkey) == 1; break;
@@ -707,7 +714,10 @@ static int add_basic_constraints(X509 *x, int pathlen, struct err *e)
 	int ret = -1;
 	if (!bc)
 		return err_openssl(e, "basicConstraints");
-	bc->ca = 1;
+	/* OpenSSL writes an ASN1_BOOLEAN's low byte as it is: 1 would be encoded 01 01 01,
+	 * which DER forbids (X.690 §11.1: TRUE is 0xFF) and Go's crypto/x509,
+	 * pyca/cryptography and BoringSSL refuse. der_check below would stop it anyway. */
+	bc->ca = 0xFF;
 	if (pathlen >= 0 && (!(bc->pathlen = ASN1_INTEGER_new()) || ASN1_INTEGER_set(bc->pathlen, pathlen) != 1)) {
 		err_openssl(e, "basicConstraints");
 		goto out;

@@ -24,6 +24,7 @@
 #include <openssl/x509v3.h>
 #include "steps.h"
 #include "pki.h"
+#include "../runner/der.h"
 #include "../runner/words.h"
 #include "../runner/x509.h"
 
@@ -524,6 +525,15 @@ static int check_algorithm(struct ctx *x, const struct cv_priv *p, const char *i
 	return 0;
 }
 
+/* Strict DER, as Go's crypto/x509 and pyca/cryptography read it: OpenSSL's own
+ * validation forgives what they refuse (a BOOLEAN TRUE of 0x01). */
+static int check_der(struct ctx *x, const char *id, const struct buf *der, struct err *e)
+{
+	struct err de = {0};
+	bool held = der_check(der->p, der->len, &de) == 0;
+	return check(x, id, "encoding", "DER (X.690 §11)", held ? "DER (X.690 §11)" : de.msg, held, e);
+}
+
 static int check_cert(struct ctx *x, const struct cv_priv *p, size_t i, X509 *const *certs, struct err *e)
 {
 	const struct cv_cert *w = &p->certs[i];
@@ -756,10 +766,11 @@ static int execute(struct step_run *r, struct err *e)
 	if (openssl_validate(&x, p, x509s, x509crls, &valid, e))
 		goto out;
 	for (size_t i = 0; i < p->n; i++)
-		if (check_cert(&x, p, i, x509s, e))
+		if (check_der(&x, p->certs[i].step->id, &certs[i].der, e) || check_cert(&x, p, i, x509s, e))
 			goto out;
 	for (size_t i = 0; i < p->n_crls; i++)
-		if (check_crl(&x, p, &p->crls[i], x509crls[i], x509s, entries, e))
+		if (check_der(&x, p->crls[i].step->id, &crls[i].der, e) ||
+		    check_crl(&x, p, &p->crls[i], x509crls[i], x509s, entries, e))
 			goto out;
 	step_show(r, "chain of %zu certificate%s%s: %s; %u check%s did not hold", p->n, p->n == 1 ? "" : "s",
 		  p->n_crls ? " with its CRLs" : "", valid ? "valid" : "NOT VALID", x.failed, x.failed == 1 ? "" : "s");

@@ -23,6 +23,7 @@
 #include "runner/buf.h"
 #include "runner/err.h"
 #include "runner/secret.h"
+#include "runner/der.h"
 #include "runner/softhsm.h"
 #include "runner/token.h"
 #include "runner/x509.h"
@@ -372,6 +373,12 @@ static void test_root_p384(void **state)
 	assert_int_equal(X509_EXTENSION_get_critical(bcx), 1);
 	assert_int_equal(X509_EXTENSION_get_critical(kux), 1);
 	assert_int_equal(X509_EXTENSION_get_critical(ext_of(x, NID_subject_key_identifier)), 0);
+	/* cA TRUE is DER's 0xFF (X.690 §11.1), which Go and pyca insist on; OpenSSL would
+	 * read 0x01 the same, so the bytes are what is checked. */
+	const ASN1_OCTET_STRING *bcv = X509_EXTENSION_get_data(bcx);
+	assert_int_equal(ASN1_STRING_length(bcv), 5);
+	assert_memory_equal(ASN1_STRING_get0_data(bcv), "\x30\x03\x01\x01\xff", 5);
+	OK(der_check(fx.root_der.p, fx.root_der.len, &e), e);
 	BASIC_CONSTRAINTS *bc = X509V3_EXT_d2i(bcx);
 	assert_non_null(bc);
 	assert_true(bc->ca);
@@ -737,6 +744,7 @@ static void one_root(const char *alg, const char *label, struct x509_sigalg sa, 
 	X509 *x = cert_of(&der);
 	assert_int_equal(X509_verify(x, k.pkey), 1);
 	assert_int_equal(X509_get_signature_nid(x), want_nid);
+	OK(der_check(der.p, der.len, &e), e);
 	X509_free(x);
 	buf_free(&der);
 	x509_key_free(&k);
