@@ -23,33 +23,49 @@ enum {
 
 void cmd_verify_usage(FILE *f)
 {
-	fputs("usage: ceremony verify FILE [--script S] [--anchor SEQ:HEX]... [--json]\n"
+	fputs("usage: ceremony verify FILE [--script S] [--anchor SEQ:HEAD]... [--kid KID]... [--json]\n"
 	      "\n"
 	      "Checks a transcript (ceremony-transcript/1): each record's COSE signature and\n"
 	      "deterministic encoding, the shape of each entry, the hash chain, the ceremony id,\n"
-	      "the time order, the order of steps, the signer, and the seal. Prints the verdict\n"
-	      "first, then the title, mode, record count, time span, signer kid(s) and head\n"
-	      "(hex and PGP words, to compare with the paper log).\n"
+	      "the time order, the order of steps, the signer, and the seal and its summary.\n"
+	      "Prints the verdict first, then the title, mode, record count, time span, each\n"
+	      "signer kid with the records it signed, and the head (hex and PGP words, to\n"
+	      "compare with the paper log).\n"
 	      "\n"
 	      "options:\n"
-	      "  --script S        also check that S is byte for byte the script the ceremony ran\n"
-	      "  --anchor SEQ:HEX  also check a head from the paper log: HEX (64 hex digits,\n"
-	      "                    spaces allowed) is the head before record SEQ, as shown at\n"
-	      "                    the checkpoint SEQ; may be given more than once\n"
-	      "  --json            print one JSON object instead of text\n"
-	      "  -h, --help        print this help\n"
+	      "  --script S         also check that S is byte for byte the script the ceremony ran\n"
+	      "  --anchor SEQ:HEAD  also check a head from the paper log: HEAD is the head before\n"
+	      "                     record SEQ as shown at a checkpoint, the resume or the seal,\n"
+	      "                     in hex (64 digits, spaces allowed) or its 32 PGP words;\n"
+	      "                     may be given more than once\n"
+	      "  --kid KID          a signer's kid from the paper log (shown at genesis and at a\n"
+	      "                     resume), in hex or PGP words: it must have signed records,\n"
+	      "                     and it vouches for a signer that took over at a resume;\n"
+	      "                     may be given more than once\n"
+	      "  --json             print one JSON object instead of text\n"
+	      "  -h, --help         print this help\n"
 	      "\n"
 	      "EXIT STATUS\n"
 	      "  0  VALID: sealed, the ceremony completed\n"
 	      "  3  VALID, ABORTED: sealed, the ceremony was aborted or halted at a decision\n"
-	      "  4  INCOMPLETE: every record is good but there is no seal (truncated, torn\n"
-	      "     tail after a crash, or still running)\n"
+	      "  4  INCOMPLETE: every record is good but there is no seal (truncated, a torn\n"
+	      "     tail or zero fill after a crash, or still running)\n"
+	      "  5  UNANCHORED: every record is good, but the signer changed at a resume and\n"
+	      "     neither an anchor after it nor a --kid vouches for the new signer: anyone\n"
+	      "     with the file could have cut it there and written the rest\n"
 	      "  1  INVALID: a record is bad; its seq and the reason are printed\n"
 	      "  2  the file or script could not be read, or bad usage\n"
 	      "\n"
+	      "WHAT VALID MEANS\n"
+	      "  From the file alone: every record is signed by the key its genesis names, in\n"
+	      "  order, unchanged, nothing removed or inserted, and it was sealed. The file\n"
+	      "  cannot prove that nobody re-signed all of it with a key of their own: only the\n"
+	      "  paper log can. Give the kid written there at genesis (--kid) and the heads\n"
+	      "  written at checkpoints and the seal (--anchor).\n"
+	      "\n"
 	      "EXAMPLES\n"
 	      "  ceremony verify out/transcript.cts --script ceremonies/course-exercise.yaml\n"
-	      "  ceremony verify transcript.cts --anchor '7:E582 94F2 ...' --json\n",
+	      "  ceremony verify transcript.cts --anchor '7:E582 94F2 ...' --kid '6C7F B0F4 ...' --json\n",
 	      f);
 }
 
@@ -62,19 +78,18 @@ static int usage_error(const char *fmt, ...)
 	va_start(ap, fmt);
 	vfprintf(stderr, fmt, ap);
 	va_end(ap);
-	fputs("\nusage: ceremony verify FILE [--script S] [--anchor SEQ:HEX]... [--json]\n"
+	fputs("\nusage: ceremony verify FILE [--script S] [--anchor SEQ:HEAD]... [--kid KID]... [--json]\n"
 	      "(ceremony verify --help for more)\n",
 	      stderr);
 	return EXIT_USAGE;
 }
 
-/* "SEQ:HEX", HEX as 64 hex digits with any spaces between them (as copied from
- * the paper log, which groups them). */
+/* "SEQ:HEAD", HEAD as the paper log has it: 64 hex digits with any spaces between
+ * them, or 32 PGP words (words_parse). */
 static bool parse_anchor(const char *s, struct ts_anchor *a)
 {
 	const char *colon = strchr(s, ':');
 	char *end;
-	size_t nd = 0;
 	unsigned long long seq;
 
 	if (!colon || colon == s || !isdigit((unsigned char)s[0]))
@@ -84,20 +99,7 @@ static bool parse_anchor(const char *s, struct ts_anchor *a)
 	if (errno || end != colon)
 		return false;
 	a->seq = seq;
-	for (const char *p = colon + 1; *p; p++) {
-		int v;
-		if (*p == ' ' || *p == '\t')
-			continue;
-		if (!isxdigit((unsigned char)*p) || nd >= 64)
-			return false;
-		v = isdigit((unsigned char)*p) ? *p - '0' : (tolower((unsigned char)*p) - 'a' + 10);
-		if (nd % 2 == 0)
-			a->head[nd / 2] = (uint8_t)(v << 4);
-		else
-			a->head[nd / 2] |= (uint8_t)v;
-		nd++;
-	}
-	return nd == 64;
+	return words_parse(colon + 1, a->head, sizeof a->head) == 0;
 }
 
 /* ISO 8601 UTC with milliseconds. */
@@ -124,6 +126,8 @@ static const char *verdict_word(enum ts_verdict v)
 		return "INCOMPLETE";
 	case TS_INVALID:
 		return "INVALID";
+	case TS_UNANCHORED:
+		return "UNANCHORED";
 	case TS_UNREADABLE:
 		break;
 	}
@@ -214,6 +218,31 @@ static void json_string(FILE *f, const char *s)
 	fputc('"', f);
 }
 
+/* Whether range i is the first one of its kid (a signer may come back). */
+static bool first_of_kid(const struct ts_report *r, size_t i)
+{
+	for (size_t j = 0; j < i; j++)
+		if (memcmp(r->signers[j].kid, r->signers[i].kid, 32) == 0)
+			return false;
+	return true;
+}
+
+static const char *vouch_text(const struct ts_signer_range *g, char *buf, size_t cap)
+{
+	switch (g->vouch) {
+	case TS_VOUCH_FILE:
+		return "genesis";
+	case TS_VOUCH_KID:
+		return "kid";
+	case TS_VOUCH_ANCHOR:
+		snprintf(buf, cap, "anchor %" PRIu64, g->anchor_seq);
+		return buf;
+	case TS_VOUCH_NONE:
+		break;
+	}
+	return "nothing";
+}
+
 static void print_json(FILE *f, const struct ts_report *r)
 {
 	char hex[65], t0[40], t1[40];
@@ -227,12 +256,32 @@ static void print_json(FILE *f, const struct ts_report *r)
 	else
 		fputs("null", f);
 	fputs(",\"kids\":[", f);
-	for (size_t i = 0; i < r->n_kids; i++) {
-		if (i)
-			fputc(',', f);
-		json_string(f, words_hex(r->kids[i], 32, hex, sizeof hex));
+	for (size_t i = 0, n = 0; i < r->n_signers; i++) {
+		if (first_of_kid(r, i)) {
+			fputs(n++ ? "," : "", f);
+			json_string(f, words_hex(r->signers[i].kid, 32, hex, sizeof hex));
+		}
+	}
+	fputs("],\"signers\":[", f);
+	for (size_t i = 0; i < r->n_signers; i++) {
+		const struct ts_signer_range *g = &r->signers[i];
+		char by[40];
+		fputs(i ? ",{\"kid\":" : "{\"kid\":", f);
+		json_string(f, words_hex(g->kid, 32, hex, sizeof hex));
+		fprintf(f, ",\"first\":%" PRIu64 ",\"last\":%" PRIu64 ",\"resume_seq\":", g->first, g->last);
+		if (g->resume_seq >= 0)
+			fprintf(f, "%" PRId64, g->resume_seq);
+		else
+			fputs("null", f);
+		fputs(",\"vouched_by\":", f);
+		json_string(f, vouch_text(g, by, sizeof by));
+		fputc('}', f);
 	}
 	fputc(']', f);
+	if (r->unanchored_seq >= 0)
+		fprintf(f, ",\"unanchored_from\":%" PRId64, r->unanchored_seq);
+	else
+		fputs(",\"unanchored_from\":null", f);
 	if (r->bad_seq >= 0)
 		fprintf(f, ",\"bad_seq\":%" PRId64, r->bad_seq);
 	else
@@ -279,7 +328,12 @@ static void print_text(FILE *f, const struct ts_report *r)
 		fputs("VALID, ABORTED\n", f);
 		break;
 	case TS_INCOMPLETE:
-		fputs("INCOMPLETE\nreason:   ", f);
+		fputs("INCOMPLETE: ", f);
+		put_safe(f, r->reason);
+		fputc('\n', f);
+		break;
+	case TS_UNANCHORED:
+		fprintf(f, "UNANCHORED from seq %" PRId64 ": ", r->unanchored_seq);
 		put_safe(f, r->reason);
 		fputc('\n', f);
 		break;
@@ -307,11 +361,23 @@ static void print_text(FILE *f, const struct ts_report *r)
 	iso_time(r->last_ms, t1, sizeof t1);
 	fprintf(f, "time:     %s .. %s\n", t0, t1);
 	fprintf(f, "ceremony: %s\n", words_hex(r->cid, 16, hex, sizeof hex));
-	for (size_t i = 0; i < r->n_kids; i++) {
-		fprintf(f, "%-10s%s\n", i ? "" : r->n_kids > 1 ? "signers:" : "signer:",
-			words_hex_groups(r->kids[i], 32, 2, hex, sizeof hex));
-		fprintf(f, "          %s\n", words_pgp_line(r->kids[i], 32, words, sizeof words));
+	for (size_t i = 0; i < r->n_signers; i++) {
+		const struct ts_signer_range *g = &r->signers[i];
+		char by[40];
+		fprintf(f, "signer:   %s\n", words_hex_groups(g->kid, 32, 2, hex, sizeof hex));
+		fprintf(f, "          %s\n", words_pgp_line(g->kid, 32, words, sizeof words));
+		if (g->resume_seq < 0)
+			fprintf(f, "          records %" PRIu64 "..%" PRIu64 " (from genesis%s)\n", g->first, g->last,
+				g->vouch == TS_VOUCH_KID ? "; its kid matches the paper log's" : "");
+		else
+			fprintf(f, "          records %" PRIu64 "..%" PRIu64 " (from the resume at seq %" PRId64
+				   "; vouched for by %s)\n",
+				g->first, g->last, g->resume_seq,
+				g->vouch == TS_VOUCH_NONE ? "NOTHING" : g->vouch == TS_VOUCH_KID ? "--kid"
+										 : vouch_text(g, by, sizeof by));
 	}
+	if (r->n_signers_total > r->n_signers)
+		fprintf(f, "          ... and %zu more signer changes\n", r->n_signers_total - r->n_signers);
 	fprintf(f, "head:     %s\n", words_hex_groups(r->head, 32, 2, hex, sizeof hex));
 	fprintf(f, "          %s\n", words_pgp_line(r->head, 32, words, sizeof words));
 	if (r->signed_signoffs) {
@@ -327,7 +393,7 @@ static void print_text(FILE *f, const struct ts_report *r)
 static int unreadable(bool json, const struct err *e)
 {
 	if (json) {
-		struct ts_report r = {.verdict = TS_UNREADABLE, .bad_seq = -1, .seal_status = -1};
+		struct ts_report r = {.verdict = TS_UNREADABLE, .bad_seq = -1, .seal_status = -1, .unanchored_seq = -1};
 		snprintf(r.reason, sizeof r.reason, "%s", e->msg);
 		print_json(stdout, &r);
 	}
@@ -339,16 +405,18 @@ int cmd_verify(int argc, char **argv)
 {
 	const char *file = NULL, *script_path = NULL;
 	struct ts_anchor *anchors = NULL;
+	uint8_t (*kids)[32] = NULL;
 	struct ts_verify_opts o = {0};
 	struct ts_report r;
 	struct err e = {{0}, {0}};
 	uint8_t *data = NULL, *script = NULL;
-	size_t len = 0, script_len = 0, n_anchors = 0;
+	size_t len = 0, script_len = 0, n_anchors = 0, n_kids = 0;
 	bool json = false;
 	int ret = EXIT_USAGE;
 
 	anchors = calloc(MAX_ANCHORS, sizeof *anchors);
-	if (!anchors) {
+	kids = calloc(MAX_ANCHORS, sizeof *kids);
+	if (!anchors || !kids) {
 		fprintf(stderr, "ceremony verify: out of memory\n");
 		goto out;
 	}
@@ -378,10 +446,25 @@ int cmd_verify(int argc, char **argv)
 				goto out;
 			}
 			if (!parse_anchor(v, &anchors[n_anchors])) {
-				ret = usage_error("bad anchor '%s': want SEQ:HEX with 64 hex digits", v);
+				ret = usage_error("bad anchor '%s': want SEQ:HEAD, HEAD 64 hex digits or 32 PGP words", v);
 				goto out;
 			}
 			n_anchors++;
+		} else if (strcmp(a, "--kid") == 0 || strncmp(a, "--kid=", 6) == 0) {
+			const char *v = a[5] == '=' ? a + 6 : (i + 1 < argc ? argv[++i] : NULL);
+			if (!v) {
+				ret = usage_error("%s needs a kid (hex or PGP words)", "--kid");
+				goto out;
+			}
+			if (n_kids == MAX_ANCHORS) {
+				ret = usage_error("too many kids (at most %d)", MAX_ANCHORS);
+				goto out;
+			}
+			if (words_parse(v, kids[n_kids], 32) != 0) {
+				ret = usage_error("bad kid '%s': want 64 hex digits or 32 PGP words", v);
+				goto out;
+			}
+			n_kids++;
 		} else if (a[0] == '-' && a[1]) {
 			ret = usage_error("unknown option '%s'", a);
 			goto out;
@@ -410,6 +493,8 @@ int cmd_verify(int argc, char **argv)
 	}
 	o.anchors = anchors;
 	o.n_anchors = n_anchors;
+	o.kids = (const uint8_t(*)[32])kids;
+	o.n_kids = n_kids;
 	if (ts_verify(data, len, &o, &r, &e) != 0) {
 		ret = unreadable(json, &e);
 		goto out;
@@ -422,6 +507,7 @@ int cmd_verify(int argc, char **argv)
 	ret = (int)r.verdict;
 out:
 	free(anchors);
+	free(kids);
 	free(data);
 	free(script);
 	return ret;

@@ -66,7 +66,7 @@ struct interp {
 	struct tokstate *toks;
 	size_t n_toks;
 	char art_dir[PATH_MAX];
-	unsigned passed, failed, runs;
+	unsigned runs;   /* steps begun, to stop a script whose decisions loop */
 	unsigned *step_runs;   /* per step: how many attempts have begun (retries, decisions going back) */
 	struct run_split *splits;
 	size_t n_splits;
@@ -1141,8 +1141,16 @@ static int seal(struct interp *in, int status, const char *last_step, const char
 	}
 	if (dcbor_put_u(body, 1, sum, e) || dcbor_put_u(body, 0, dcbor_uint((uint64_t)status), e))
 		goto out;
-	if (dcbor_put(sum, "steps_run", dcbor_uint(in->runs), e) || dcbor_put(sum, "passed", dcbor_uint(in->passed), e) ||
-	    dcbor_put(sum, "failed", dcbor_uint(in->failed), e) ||
+	/* The counts of the step-results the writer wrote, which a verifier recounts
+	 * (TRANSCRIPT.md seal): a retried step has a result for every attempt. */
+	uint64_t n[5], total;
+	ts_writer_outcomes(in->w, n);
+	total = n[TS_PASSED] + n[TS_FAILED] + n[TS_SKIPPED] + n[TS_ABORTED] + n[TS_DEVIATION];
+	if (dcbor_put(sum, "steps_run", dcbor_uint(total), e) || dcbor_put(sum, "passed", dcbor_uint(n[TS_PASSED]), e) ||
+	    dcbor_put(sum, "failed", dcbor_uint(n[TS_FAILED]), e) ||
+	    (n[TS_SKIPPED] && dcbor_put(sum, "skipped", dcbor_uint(n[TS_SKIPPED]), e)) ||
+	    (n[TS_ABORTED] && dcbor_put(sum, "aborted", dcbor_uint(n[TS_ABORTED]), e)) ||
+	    (n[TS_DEVIATION] && dcbor_put(sum, "deviation", dcbor_uint(n[TS_DEVIATION]), e)) ||
 	    (last_step && dcbor_put(sum, "last_step", dcbor_text(last_step), e)) ||
 	    (reason && dcbor_put(sum, "reason", dcbor_text(reason), e)))
 		goto out;
@@ -1307,10 +1315,7 @@ int interp_run(const struct ceremony *c, const struct interp_opts *o, int *statu
 		const char *next = r.next;
 		bool halt = r.halt;
 		run_free(&r);
-		if (outcome == TS_PASSED) {
-			in.passed++;
-		} else {
-			in.failed++;
+		if (outcome != TS_PASSED) {
 			if (s->on_fail == ON_FAIL_DECISION) {
 				i = step_index(c, s->on_fail_decision);
 				continue;

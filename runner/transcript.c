@@ -20,6 +20,7 @@
 #include <openssl/sha.h>
 #include "files.h"
 #include "transcript.h"
+#include "words.h"
 
 enum {
 	HASH_LEN = 32,
@@ -171,7 +172,7 @@ static int check_genesis(const cbor_item_t *b, struct err *e)
 	const cbor_item_t *fmt, *script, *hosts, *inputs;
 	uint8_t h[HASH_LEN];
 
-	if (check_keys(b, K(0) | K(1) | K(2) | K(3) | K(4) | K(5) | K(6), K(7) | K(8) | K(9), "genesis", e) != 0)
+	if (check_keys(b, K(0) | K(1) | K(2) | K(3) | K(4) | K(5) | K(6), K(7) | K(8) | K(9) | K(10), "genesis", e) != 0)
 		return -1;
 	fmt = G(b, 0);
 	if (!is_tstr(fmt) || cbor_string_length(fmt) != strlen(TS_FORMAT) ||
@@ -194,6 +195,20 @@ static int check_genesis(const cbor_item_t *b, struct err *e)
 		for (size_t i = 0; i < cbor_map_size(hosts); i++) {
 			if (!is_tstr(cbor_map_handle(hosts)[i].value))
 				return err_set(e, "shape", "genesis host is not a map of text");
+		}
+	}
+	/* 10: tokens { * tstr => { * tstr => tstr } }: what each token name was bound to */
+	if (G(b, 10)) {
+		const cbor_item_t *t = G(b, 10);
+		if (!is_tstr_map(t))
+			return err_set(e, "shape", "genesis tokens is not a map of text");
+		for (size_t i = 0; i < cbor_map_size(t); i++) {
+			const cbor_item_t *m = cbor_map_handle(t)[i].value;
+			if (!is_tstr_map(m))
+				return err_set(e, "shape", "genesis tokens is not a map of text to maps of text");
+			for (size_t j = 0; j < cbor_map_size(m); j++)
+				if (!is_tstr(cbor_map_handle(m)[j].value))
+					return err_set(e, "shape", "genesis tokens is not a map of text to maps of text");
 		}
 	}
 	inputs = G(b, 9);
@@ -253,7 +268,8 @@ static int check_artifacts(const cbor_item_t *a, struct err *e)
 static int check_step_result(const cbor_item_t *b, struct err *e)
 {
 	const cbor_item_t *checks, *dec, *er;
-	if (check_keys(b, K(0) | K(1) | K(2) | K(3), K(4) | K(5) | K(6) | K(7) | K(8) | K(9), "step-result", e) != 0)
+	if (check_keys(b, K(0) | K(1) | K(2) | K(3),
+		       K(4) | K(5) | K(6) | K(7) | K(8) | K(9) | K(10) | K(11) | K(12), "step-result", e) != 0)
 		return -1;
 	if (!is_tstr(G(b, 0)) || !is_uint_max(G(b, 1), UINT64_MAX) || !is_uint_max(G(b, 2), TS_DEVIATION) ||
 	    !is_tstr_map(G(b, 3)) || (G(b, 8) && !is_tstr(G(b, 8))))
@@ -288,6 +304,30 @@ static int check_step_result(const cbor_item_t *b, struct err *e)
 		if (!is_tstr(G(er, 0)) || !is_tstr(G(er, 1)))
 			return err_set(e, "shape", "error has a value of the wrong type");
 	}
+	/* 10: each Actual confirmation as given: a sign-off attested at the prompt */
+	if (G(b, 10)) {
+		if (check_signoffs(G(b, 10), e) != 0)
+			return -1;
+		for (size_t i = 0; i < cbor_array_size(G(b, 10)); i++)
+			if (cbor_get_int(G(cbor_array_handle(G(b, 10))[i], 4)) != 0)
+				return err_set(e, "shape", "confirmation %zu is not attested (method 0)", i);
+	}
+	/* 11: attempts refused and asked again, 12: refusals — each {0, 1, 2: tstr, 3: time} */
+	for (int k = 11; k <= 12; k++) {
+		const cbor_item_t *a = G(b, k);
+		const char *what = k == 11 ? "attempt" : "refusal";
+		if (!a)
+			continue;
+		if (!cbor_isa_array(a))
+			return err_set(e, "shape", "step-result %ss is not an array", what);
+		for (size_t i = 0; i < cbor_array_size(a); i++) {
+			const cbor_item_t *x = cbor_array_handle(a)[i];
+			if (check_keys(x, K(0) | K(1) | K(2) | K(3), 0, what, e) != 0)
+				return -1;
+			if (!is_tstr(G(x, 0)) || !is_tstr(G(x, 1)) || !is_tstr(G(x, 2)) || !is_uint_max(G(x, 3), UINT64_MAX))
+				return err_set(e, "shape", "%s %zu has a value of the wrong type", what, i);
+		}
+	}
 	return 0;
 }
 
@@ -307,11 +347,13 @@ static int check_body(uint64_t kind, const cbor_item_t *b, struct err *e)
 			return err_set(e, "shape", "checkpoint label is not text");
 		return G(b, 1) ? check_signoffs(G(b, 1), e) : 0;
 	case TS_RESUME:
-		if (check_keys(b, K(0) | K(1) | K(2) | K(3), K(4), "resume", e) != 0)
+		if (check_keys(b, K(0) | K(1) | K(2) | K(3), K(4) | K(5), "resume", e) != 0)
 			return -1;
 		if (!is_uint_max(G(b, 0), UINT64_MAX) || !is_uint_max(G(b, 1), UINT64_MAX) || !is_bstr(G(b, 2), HASH_LEN) ||
 		    !is_tstr(G(b, 3)))
 			return err_set(e, "shape", "resume has a value of the wrong type");
+		if (G(b, 5) && check_signoffs(G(b, 5), e) != 0)
+			return -1;
 		return G(b, 4) ? check_signer(G(b, 4), "resume signer", e) : 0;
 	case TS_SEAL:
 		if (check_keys(b, K(0) | K(1), K(2), "seal", e) != 0)
@@ -357,6 +399,7 @@ struct ts_writer {
 	uint8_t head[HASH_LEN];
 	uint64_t next_seq;
 	uint64_t last_ms;
+	uint64_t outcomes[5];   /* step-results written, by outcome */
 	bool sealed;
 	bool broken;   /* a write or sync failed: the file's state is unknown, stop */
 };
@@ -445,6 +488,8 @@ static int append_record(struct ts_writer *w, uint64_t kind, const cbor_item_t *
 	w->next_seq++;
 	if (kind == TS_SEAL)
 		w->sealed = true;
+	if (kind == TS_STEP_RESULT)
+		w->outcomes[cbor_get_int(G(v.body, 2))]++;   /* check_entry bounded it */
 	ret = 0;
 out:
 	if (back)
@@ -580,6 +625,11 @@ uint64_t ts_writer_next_seq(const struct ts_writer *w)
 	return w->next_seq;
 }
 
+void ts_writer_outcomes(const struct ts_writer *w, uint64_t counts[5])
+{
+	memcpy(counts, w->outcomes, sizeof w->outcomes);
+}
+
 const uint8_t *ts_writer_cid(const struct ts_writer *w)
 {
 	return w->cid;
@@ -618,6 +668,13 @@ struct vstate {
 	char *pending_id;
 	uint8_t pending_hash[HASH_LEN];   /* SHA-256 of that step-begin record's bytes */
 	bool resumed;                 /* a resume came after the pending step-begin */
+	uint8_t genesis_kid[HASH_LEN];
+	uint64_t outcomes[5];         /* good step-results by outcome, for the seal's summary */
+	struct change {               /* each signer change at a resume record */
+		uint64_t seq;
+		uint8_t kid[HASH_LEN];
+	} *changes;
+	size_t n_changes, changes_cap;
 };
 
 static void invalid(struct ts_report *r, uint64_t seq, const char *fmt, ...) CER_PRINTF(3, 4);
@@ -651,14 +708,63 @@ static int signer_set(struct signer_state *s, const cbor_item_t *m, struct err *
 	return 0;
 }
 
-static void add_kid(struct ts_report *r, const uint8_t kid[HASH_LEN])
+/* Accounts record pos to the current signer: a new range when the signer differs
+ * from the last record's. */
+static void signer_range(struct ts_report *r, uint64_t pos, const uint8_t kid[HASH_LEN])
 {
-	for (size_t i = 0; i < r->n_kids; i++) {
-		if (memcmp(r->kids[i], kid, HASH_LEN) == 0)
-			return;
+	struct ts_signer_range *last = r->n_signers ? &r->signers[r->n_signers - 1] : NULL;
+	if (last && r->n_signers == r->n_signers_total && memcmp(last->kid, kid, HASH_LEN) == 0) {
+		last->last = pos;
+		return;
 	}
-	if (r->n_kids < sizeof r->kids / sizeof r->kids[0])
-		memcpy(r->kids[r->n_kids++], kid, HASH_LEN);
+	if (r->n_signers_total++ == r->n_signers && r->n_signers < sizeof r->signers / sizeof r->signers[0]) {
+		struct ts_signer_range *n = &r->signers[r->n_signers++];
+		memcpy(n->kid, kid, HASH_LEN);
+		n->first = n->last = pos;
+		n->resume_seq = pos == 0 ? -1 : (int64_t)pos;
+		n->vouch = pos == 0 ? TS_VOUCH_FILE : TS_VOUCH_NONE;
+	}
+}
+
+static int add_change(struct vstate *st, uint64_t pos, const uint8_t kid[HASH_LEN], struct err *e)
+{
+	if (st->n_changes == st->changes_cap) {
+		size_t cap = st->changes_cap ? st->changes_cap * 2 : 4;
+		void *p = realloc(st->changes, cap * sizeof *st->changes);
+		if (!p)
+			return err_set(e, "nomem", "out of memory");
+		st->changes = p;
+		st->changes_cap = cap;
+	}
+	st->changes[st->n_changes].seq = pos;
+	memcpy(st->changes[st->n_changes].kid, kid, HASH_LEN);
+	st->n_changes++;
+	return 0;
+}
+
+/* TRANSCRIPT.md seal: every count the summary states equals what the records hold. */
+static bool summary_lies(const struct vstate *st, const cbor_item_t *sum, char *why, size_t cap)
+{
+	static const char *const names[] = {"passed", "failed", "skipped", "aborted", "deviation", "steps_run"};
+	uint64_t total = 0;
+	for (size_t i = 0; i < 5; i++)
+		total += st->outcomes[i];
+	for (size_t i = 0; i < sizeof names / sizeof names[0]; i++) {
+		const cbor_item_t *v = dcbor_get(sum, names[i]);
+		uint64_t want = i < 5 ? st->outcomes[i] : total;
+		if (!v)
+			continue;
+		if (!cbor_isa_uint(v)) {
+			snprintf(why, cap, "the seal's summary '%s' is not a count", names[i]);
+			return true;
+		}
+		if (cbor_get_int(v) != want) {
+			snprintf(why, cap, "the seal's summary says %s %" PRIu64 ", the step-results hold %" PRIu64, names[i],
+				 (uint64_t)cbor_get_int(v), want);
+			return true;
+		}
+	}
+	return false;
 }
 
 /* The payload of a COSE_Sign1 without verifying it (to learn a new signer). */
@@ -867,7 +973,10 @@ static int verify_record(struct vstate *st, uint64_t pos, const cbor_item_t *rec
 		}
 		free(st->cur.spki);
 		st->cur = next;
-		add_kid(r, st->cur.kid);
+		if (pos > 0 && add_change(st, pos, st->cur.kid, e) != 0) {
+			ret = -1;
+			goto out;
+		}
 	}
 	if (alg != st->cur.alg) {
 		invalid(r, pos, "record alg differs from the signer's declared alg");
@@ -932,9 +1041,19 @@ static int verify_record(struct vstate *st, uint64_t pos, const cbor_item_t *rec
 		st->resumed = false;
 	} else if (v.kind == TS_RESUME) {
 		st->resumed = true;
-	} else if ((v.kind == TS_CHECKPOINT && has_signed(G(v.body, 1))) || (v.kind == TS_SEAL && has_signed(G(v.body, 2)))) {
+	}
+	if ((v.kind == TS_CHECKPOINT && has_signed(G(v.body, 1))) || (v.kind == TS_SEAL && has_signed(G(v.body, 2))) ||
+	    (v.kind == TS_RESUME && has_signed(G(v.body, 5)))) {
 		invalid(r, pos, "a signed sign-off (method 1) belongs in a step-result, where it signs over the step");
 		goto out;
+	}
+	/* Check 5: the seal's summary is the records', not a claim of its own. */
+	if (v.kind == TS_SEAL) {
+		char why[200];
+		if (summary_lies(st, G(v.body, 1), why, sizeof why)) {
+			invalid(r, pos, "%s", why);
+			goto out;
+		}
 	}
 
 	/* The record is good: account for it. */
@@ -944,12 +1063,16 @@ static int verify_record(struct vstate *st, uint64_t pos, const cbor_item_t *rec
 		copy_text(r->title, sizeof r->title, G(v.body, 1));
 		r->rehearsal = cbor_get_int(G(v.body, 5)) == 1;
 		memcpy(st->script_hash, cbor_bytestring_handle(G(v.body, 2)), HASH_LEN);
+		memcpy(st->genesis_kid, st->cur.kid, HASH_LEN);
 		st->have_genesis = true;
 	}
 	if (v.kind == TS_SEAL) {
 		st->sealed = true;
 		r->seal_status = (int)cbor_get_int(G(v.body, 0));
 	}
+	if (v.kind == TS_STEP_RESULT)
+		st->outcomes[cbor_get_int(G(v.body, 2))]++;   /* the shape check bounded it */
+	signer_range(r, pos, st->cur.kid);
 	if (r->records >= st->prevs_cap) {
 		size_t cap = st->prevs_cap ? st->prevs_cap * 2 : 64;
 		void *p = realloc(st->prevs, cap * HASH_LEN);
@@ -997,6 +1120,113 @@ static void verify_options(struct vstate *st, const struct ts_verify_opts *o)
 	}
 }
 
+/* The paper log's kids and anchors against the signers (TRANSCRIPT.md "A new signer
+ * is not trusted by the file alone"). Runs on a file with every record good: a kid
+ * may belong to a signer past a bad record, which was never read. */
+static void vouch(struct vstate *st, const struct ts_verify_opts *o)
+{
+	struct ts_report *r = st->r;
+	char hex[65];
+
+	/* A kid from the paper log that signed nothing: not the transcript the room made
+	 * (e.g. one re-signed from genesis by another key). */
+	for (size_t i = 0; o && i < o->n_kids; i++) {
+		bool found = memcmp(o->kids[i], st->genesis_kid, HASH_LEN) == 0;
+		for (size_t c = 0; c < st->n_changes && !found; c++)
+			found = memcmp(o->kids[i], st->changes[c].kid, HASH_LEN) == 0;
+		if (!found) {
+			invalid(r, 0, "kid %s from the paper log signed no record of this transcript",
+				words_hex(o->kids[i], HASH_LEN, hex, sizeof hex));
+			return;
+		}
+	}
+	for (size_t k = 0; o && k < o->n_kids && r->n_signers; k++)
+		if (memcmp(o->kids[k], st->genesis_kid, HASH_LEN) == 0)
+			r->signers[0].vouch = TS_VOUCH_KID;   /* the genesis signer, confirmed */
+	for (size_t c = 0; c < st->n_changes; c++) {
+		const struct change *ch = &st->changes[c];
+		enum ts_vouch v = TS_VOUCH_NONE;
+		uint64_t at = 0;
+		for (size_t k = 0; o && k < o->n_kids && v == TS_VOUCH_NONE; k++)
+			if (memcmp(o->kids[k], ch->kid, HASH_LEN) == 0)
+				v = TS_VOUCH_KID;
+		/* An anchor SEQ:HEAD pins the records before SEQ: only SEQ > the resume's seq
+		 * covers the resume record and so the key it names. verify_options has made
+		 * every anchor given match, or the verdict INVALID. */
+		for (size_t k = 0; o && k < o->n_anchors && v == TS_VOUCH_NONE; k++)
+			if (o->anchors[k].seq > ch->seq && o->anchors[k].seq < r->records) {
+				v = TS_VOUCH_ANCHOR;
+				at = o->anchors[k].seq;
+			}
+		for (size_t i = 0; i < r->n_signers; i++)
+			if (r->signers[i].resume_seq == (int64_t)ch->seq) {
+				r->signers[i].vouch = v;
+				r->signers[i].anchor_seq = at;
+			}
+		if (v == TS_VOUCH_NONE && r->unanchored_seq < 0) {
+			char rest[ERR_MSG_MAX / 2];
+			snprintf(rest, sizeof rest, "%.400s", r->verdict == TS_INCOMPLETE ? r->reason : "");
+			r->unanchored_seq = (int64_t)ch->seq;
+			snprintf(r->reason, sizeof r->reason,
+				 "the signer changed at resume record %" PRIu64 " to kid %s, and no anchor after it nor a "
+				 "--kid from the paper log vouches for records %" PRIu64 " to %" PRIu64 "%s%s",
+				 ch->seq, words_hex(ch->kid, HASH_LEN, hex, sizeof hex), ch->seq, r->records - 1,
+				 rest[0] ? "; also " : "", rest);
+			r->verdict = TS_UNANCHORED;
+		}
+	}
+}
+
+/* Whether a whole record of this ceremony with a seq after pos starts anywhere in
+ * data[from, end): a record that cannot be read but is followed by good ones was
+ * damaged, not torn (a length made longer swallows the records after it). */
+static bool later_record(const uint8_t *data, size_t end, size_t from, uint64_t pos, const uint8_t cid[CID_LEN])
+{
+	for (size_t i = from; i < end; i++) {
+		cbor_item_t *rec = NULL, *entry = NULL;
+		const uint8_t *pl;
+		size_t used = 0, pl_len = 0;
+		struct err de;
+		struct entry_view v;
+		bool hit = false;
+		if (data[i] != 0xd2)   /* tag 18, the first byte of every record */
+			continue;
+		if (dcbor_decode_strict(data + i, end - i, true, &rec, &used, &de) != 0)
+			continue;
+		if (record_payload(rec, &pl, &pl_len, &de) == 0 &&
+		    dcbor_decode_strict(pl, pl_len, false, &entry, &used, &de) == 0 && check_entry(entry, &v, &de) == 0)
+			hit = v.seq > pos && memcmp(v.cid, cid, CID_LEN) == 0;
+		if (entry)
+			cbor_decref(&entry);
+		cbor_decref(&rec);
+		if (hit)
+			return true;
+	}
+	return false;
+}
+
+/* TRANSCRIPT.md: bytes after the last whole record that do not decode as a record —
+ * a torn write, the zero fill a power cut can leave, or a record's prefix followed
+ * by zero fill — are a torn tail. Everything from off on (the record at pos) is that
+ * when, without the trailing zero bytes, it is empty or a strict prefix of a CBOR
+ * item, and no later record of the ceremony is found inside it. */
+static bool torn_tail(const uint8_t *data, size_t len, size_t off, uint64_t pos, const uint8_t cid[CID_LEN])
+{
+	size_t nz = len;
+	cbor_item_t *it = NULL;
+	size_t used = 0;
+	struct err de;
+	while (nz > off && data[nz - 1] == 0)
+		nz--;
+	if (nz == off)
+		return true;
+	if (dcbor_decode_strict(data + off, nz - off, true, &it, &used, &de) == 0) {
+		cbor_decref(&it);
+		return false;
+	}
+	return strcmp(de.code, "truncated") == 0 && (pos == 0 || !later_record(data, nz, off + 1, pos, cid));
+}
+
 int ts_verify(const uint8_t *data, size_t len, const struct ts_verify_opts *o, struct ts_report *r, struct err *e)
 {
 	struct vstate st = {0};
@@ -1008,6 +1238,7 @@ int ts_verify(const uint8_t *data, size_t len, const struct ts_verify_opts *o, s
 	r->verdict = TS_INCOMPLETE;
 	r->bad_seq = -1;
 	r->seal_status = -1;
+	r->unanchored_seq = -1;
 	st.r = r;
 	st.pending = -1;
 
@@ -1026,24 +1257,25 @@ int ts_verify(const uint8_t *data, size_t len, const struct ts_verify_opts *o, s
 				err_set(e, "nomem", "%s", de.msg);
 				goto out;
 			}
-			if (strcmp(de.code, "truncated") == 0) {
-				/* A crash mid-write leaves a prefix of a record: every record before
-				 * it is good, so the transcript is incomplete, not forged. */
+			invalid(r, pos, "record: %s", de.msg);
+			rc = 0;
+		} else {
+			rc = verify_record(&st, pos, rec, data + off, used, e);
+			cbor_decref(&rec);
+			if (rc < 0)
+				goto out;
+		}
+		if (rc == 0) {
+			/* Every record before it is good: a crash mid-write, not a forgery. */
+			if (torn_tail(data, len, off, pos, r->cid)) {
 				r->verdict = TS_INCOMPLETE;
+				r->bad_seq = -1;
 				snprintf(r->reason, sizeof r->reason,
 					 "torn tail at byte offset %zu (%zu bytes after the last whole record)", off,
 					 len - off);
-				break;
 			}
-			invalid(r, pos, "record: %s", de.msg);
 			break;
 		}
-		rc = verify_record(&st, pos, rec, data + off, used, e);
-		cbor_decref(&rec);
-		if (rc < 0)
-			goto out;
-		if (rc == 0)
-			break;
 		off += used;
 		pos++;
 	}
@@ -1058,11 +1290,13 @@ int ts_verify(const uint8_t *data, size_t len, const struct ts_verify_opts *o, s
 	}
 	if (o)
 		verify_options(&st, o);
+	if (r->verdict != TS_INVALID)
+		vouch(&st, o);
 	ret = 0;
 out:
 	free(st.cur.spki);
 	free(st.prevs);
 	free(st.pending_id);
+	free(st.changes);
 	return ret;
 }
-

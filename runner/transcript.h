@@ -58,6 +58,9 @@ int ts_append(struct ts_writer *w, enum ts_kind kind, const cbor_item_t *body, u
 /* Head = SHA-256 of the last record written. */
 void ts_writer_head(const struct ts_writer *w, uint8_t head[32]);
 uint64_t ts_writer_next_seq(const struct ts_writer *w);
+/* The step-results written so far, counted by outcome (enum ts_outcome): what the
+ * seal's summary must say (TRANSCRIPT.md seal), so it is counted where they are written. */
+void ts_writer_outcomes(const struct ts_writer *w, uint64_t counts[5]);
 const uint8_t *ts_writer_cid(const struct ts_writer *w);   /* 16 bytes */
 /* Closes the file (already synced). NULL is a no-op. */
 void ts_writer_close(struct ts_writer *w);
@@ -79,6 +82,8 @@ enum ts_verdict {
 	TS_VALID = 0,         /* exit 0 */
 	TS_VALID_ABORTED = 3, /* exit 3: sealed, aborted or halted */
 	TS_INCOMPLETE = 4,    /* exit 4: every record good, no seal */
+	TS_UNANCHORED = 5,    /* exit 5: every record good, but the signer changed at a resume and
+			       * nothing from the paper log vouches for the new one */
 	TS_INVALID = 1,       /* exit 1 */
 	TS_UNREADABLE = 2,    /* exit 2 */
 };
@@ -93,6 +98,25 @@ struct ts_verify_opts {
 	size_t script_len;
 	const struct ts_anchor *anchors;
 	size_t n_anchors;
+	const uint8_t (*kids)[32];    /* signer kids written on the paper log (--kid) */
+	size_t n_kids;
+};
+
+/* What vouches for a signer (TRANSCRIPT.md "A new signer is not trusted by the file alone"). */
+enum ts_vouch {
+	TS_VOUCH_FILE = 0,    /* the genesis signer: the file alone (a --kid can confirm it) */
+	TS_VOUCH_KID,         /* its kid was given (--kid) */
+	TS_VOUCH_ANCHOR,      /* an anchor after its resume record matched */
+	TS_VOUCH_NONE,        /* a signer change nothing vouches for: UNANCHORED */
+};
+
+/* The records one signer signed, in the order they appear. */
+struct ts_signer_range {
+	uint8_t kid[32];
+	uint64_t first, last;         /* seqs */
+	int64_t resume_seq;           /* the resume record that named it; -1 for genesis */
+	enum ts_vouch vouch;
+	uint64_t anchor_seq;          /* TS_VOUCH_ANCHOR: which anchor */
 };
 
 struct ts_report {
@@ -102,8 +126,10 @@ struct ts_report {
 	char reason[ERR_MSG_MAX];      /* why INVALID / INCOMPLETE */
 	uint8_t head[32];              /* SHA-256 of the last good record */
 	uint8_t cid[16];
-	uint8_t kids[4][32];           /* signer kids in order of appearance */
-	size_t n_kids;
+	struct ts_signer_range signers[16];   /* in order; a signer may appear again */
+	size_t n_signers;              /* stored in signers */
+	size_t n_signers_total;        /* all ranges (more than 16 are counted, not kept) */
+	int64_t unanchored_seq;        /* UNANCHORED: the first resume nothing vouches for, else -1 */
 	uint64_t first_ms, last_ms;
 	int seal_status;               /* -1 none */
 	char title[256];
@@ -114,7 +140,10 @@ struct ts_report {
 };
 
 /* Verifies the transcript bytes. Returns 0 when a verdict was reached (any
- * verdict, in r->verdict); -1 only for internal failure (OOM). */
+ * verdict, in r->verdict); -1 only for internal failure (OOM).
+ * Precedence: INVALID (the first bad record) over UNANCHORED over INCOMPLETE.
+ * Bytes after the last whole record that are not one — a torn write, zero fill,
+ * or a record prefix followed by zero fill — are a torn tail: INCOMPLETE. */
 int ts_verify(const uint8_t *data, size_t len, const struct ts_verify_opts *o, struct ts_report *r,
 	      struct err *e) CER_MUST_CHECK;
 

@@ -1,5 +1,7 @@
+#include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
+#include <strings.h>
 #include "words.h"
 
 /* Tables generated at build time from data/pgp-words.txt (tools/pgpwords.awk). */
@@ -66,4 +68,65 @@ char *words_hex(const uint8_t *p, size_t n, char *out, size_t cap)
 		put(out, cap, &used, two);
 	}
 	return out;
+}
+
+/* The word for position pos that w names (case-insensitive), or -1. A word read at
+ * the wrong parity is refused: that is how a swapped or dropped word is caught. */
+static int word_value(const char *w, size_t wl, size_t pos)
+{
+	for (int b = 0; b < 256; b++) {
+		const char *c = words_pgp((uint8_t)b, pos);
+		if (strlen(c) == wl && strncasecmp(c, w, wl) == 0)
+			return b;
+	}
+	return -1;
+}
+
+static int hex_value(char c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	if (c >= 'a' && c <= 'f')
+		return c - 'a' + 10;
+	if (c >= 'A' && c <= 'F')
+		return c - 'A' + 10;
+	return -1;
+}
+
+int words_parse(const char *s, uint8_t *out, size_t n)
+{
+	size_t nd = 0, pos = 0;
+	bool hex = true;
+	for (const char *p = s; *p; p++)
+		if (*p != ' ' && *p != '\t' && hex_value(*p) < 0)
+			hex = false;
+	if (hex) {
+		for (const char *p = s; *p; p++) {
+			if (*p == ' ' || *p == '\t')
+				continue;
+			if (nd >= 2 * n)
+				return -1;
+			int v = hex_value(*p);
+			if (nd % 2 == 0)
+				out[nd / 2] = (uint8_t)(v << 4);
+			else
+				out[nd / 2] |= (uint8_t)v;
+			nd++;
+		}
+		return nd == 2 * n ? 0 : -1;
+	}
+	for (const char *p = s; *p;) {
+		size_t wl;
+		int v;
+		while (*p == ' ' || *p == '\t' || *p == '\n')
+			p++;
+		if (!*p)
+			break;
+		wl = strcspn(p, " \t\n");
+		if (pos >= n || (v = word_value(p, wl, pos)) < 0)
+			return -1;
+		out[pos++] = (uint8_t)v;
+		p += wl;
+	}
+	return pos == n ? 0 : -1;
 }

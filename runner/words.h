@@ -19,5 +19,9 @@ char *words_pgp_line(const uint8_t *p, size_t n, char *out, size_t cap);
 char *words_hex_groups(const uint8_t *p, size_t n, size_t group, char *out, size_t cap);
 /* Plain lower-case hex. Returns out. */
 char *words_hex(const uint8_t *p, size_t n, char *out, size_t cap);
+/* Reads n bytes as the paper log has them: hex digits (any case, spaces and tabs
+ * anywhere, as in "E582 94F2 ...") or PGP words separated by white space (any case,
+ * each at its own parity). 0 when s is exactly n bytes in one of the two forms. */
+int words_parse(const char *s, uint8_t *out, size_t n);
 
 #endif

@@ -6,15 +6,25 @@ Python with python3-cbor2 and python3-cryptography, sharing no code with the C
 implementation, so that two readings of the format must agree on the verdicts
 of tests/vectors/.
 
-usage: verify_cts.py FILE [--script S] [--anchor SEQ:HEX]...
+usage: verify_cts.py FILE [--script S] [--anchor SEQ:HEAD]... [--kid KID]...
 
-Prints the verdict first ("VALID", "VALID, ABORTED", "INCOMPLETE",
-"INVALID at seq N: reason"), then records, head and signer kids.
+HEAD and KID are 32 bytes from the paper log, as 64 hex digits (spaces allowed)
+or as 32 PGP words (even-position words for bytes at even positions). An anchor
+SEQ:HEAD says HEAD is the head before record SEQ. Every --kid must be the kid of
+a signer of the file. A signer change at a resume record R is vouched for by an
+anchor with SEQ > R or by --kid with the new signer's kid; without either the
+verdict is UNANCHORED.
+
+Prints the verdict first ("VALID", "VALID, ABORTED", "INCOMPLETE (why)",
+"INVALID at seq N: reason", "UNANCHORED from seq R: reason"), then records,
+head and each signer with the records it signed.
 Exit status: 0 VALID, 3 VALID but aborted or halted, 4 INCOMPLETE,
-1 INVALID, 2 unreadable or bad usage.
+5 UNANCHORED, 1 INVALID, 2 unreadable or bad usage.
 """
 
 import hashlib
+import os
+import re
 import sys
 
 import cbor2
@@ -228,7 +238,7 @@ def check_signed_signoffs(body, cid, begin_seq, begin_hash):
 
 
 def shape_genesis(b):
-    keys(b, set(range(7)), {7, 8, 9}, "genesis")
+    keys(b, set(range(7)), {7, 8, 9, 10}, "genesis")
     need(b[0] == FORMAT and is_tstr(b[0]), "genesis: format is not %s" % FORMAT)
     need(is_tstr(b[1]), "genesis: title is not text")
     need(is_bstr(b[2], 32) and is_bstr(b[3]), "genesis: script fields have wrong types")
@@ -244,6 +254,9 @@ def shape_genesis(b):
         for i in b[9]:
             keys(i, {0, 1, 2}, set(), "genesis input")
             need(is_tstr(i[0]) and is_bstr(i[1], 32) and is_uint(i[2]), "genesis input: wrong types")
+    if 10 in b:
+        need(is_tstr_map(b[10]) and all(is_tstr_map(t) and all(is_tstr(v) for v in t.values())
+                                        for t in b[10].values()), "genesis: tokens is not tstr => { tstr => tstr }")
 
 
 def shape_step_begin(b):
@@ -254,7 +267,7 @@ def shape_step_begin(b):
 
 
 def shape_step_result(b):
-    keys(b, {0, 1, 2, 3}, {4, 5, 6, 7, 8, 9}, "step-result")
+    keys(b, {0, 1, 2, 3}, set(range(4, 13)), "step-result")
     need(is_tstr(b[0]) and is_uint(b[1]) and is_uint(b[2]) and b[2] <= 4 and is_tstr_map(b[3]),
          "step-result: wrong types")
     if 4 in b:
@@ -283,6 +296,15 @@ def shape_step_result(b):
     if 9 in b:
         keys(b[9], {0, 1}, set(), "error")
         need(is_tstr(b[9][0]) and is_tstr(b[9][1]), "error: wrong types")
+    if 10 in b:
+        shape_signoffs(b[10])
+        need(all(c[4] == 0 for c in b[10]), "step-result: a confirmation is attested (method 0)")
+    for k, what in ((11, "attempt"), (12, "refusal")):
+        if k in b:
+            need(type(b[k]) is list, "step-result: %ss is not an array" % what)
+            for a in b[k]:
+                keys(a, {0, 1, 2, 3}, set(), what)
+                need(is_tstr(a[0]) and is_tstr(a[1]) and is_tstr(a[2]) and is_uint(a[3]), "%s: wrong types" % what)
 
 
 def shape_body(kind, b):
@@ -298,10 +320,12 @@ def shape_body(kind, b):
         if 1 in b:
             shape_signoffs(b[1])
     elif kind == RESUME:
-        keys(b, {0, 1, 2, 3}, {4}, "resume")
+        keys(b, {0, 1, 2, 3}, {4, 5}, "resume")
         need(is_uint(b[0]) and is_uint(b[1]) and is_bstr(b[2], 32) and is_tstr(b[3]), "resume: wrong types")
         if 4 in b:
             shape_signer(b[4], "resume signer")
+        if 5 in b:
+            shape_signoffs(b[5])
     elif kind == SEAL:
         keys(b, {0, 1}, {2}, "seal")
         need(is_uint(b[0]) and b[0] <= 2 and is_tstr_map(b[1]), "seal: wrong types")
@@ -360,6 +384,21 @@ def check_signature(alg, spki, prot, payload, sig):
 # The walk (checks 1-5, then the optional 6)
 # --------------------------------------------------------------------------
 
+OUTCOMES = ("passed", "failed", "skipped", "aborted", "deviation")   # step-result key 2: 0..4
+
+
+class Segment:
+    """A run of records signed by one signer: from genesis, or from a resume
+    record that named a new signer (a signer change)."""
+
+    def __init__(self, kid, first, resume):
+        self.kid = kid
+        self.first = first
+        self.last = first
+        self.resume = resume       # seq of the resume record that changed to this signer, or None
+        self.vouched = []          # what vouches for it: "--kid", "anchor S"
+
+
 class Result:
     def __init__(self):
         self.verdict = "INCOMPLETE"
@@ -367,7 +406,7 @@ class Result:
         self.reason = ""
         self.records = 0
         self.head = bytes(32)
-        self.kids = []
+        self.segments = []
         self.prevs = []
         self.script_sha256 = None
         self.seal_status = None
@@ -375,11 +414,68 @@ class Result:
         self.mode = None
         self.signed_signoffs = 0
         self.signoff_kids = []
+        self.otherwise = None      # the verdict line an UNANCHORED transcript would have had
 
     def invalid(self, seq, why):
         self.verdict = "INVALID"
         self.bad_seq = seq
         self.reason = why
+
+    def kids(self):
+        out = []
+        for s in self.segments:
+            if s.kid not in out:
+                out.append(s.kid)
+        return out
+
+
+def later_record(data, start, end, pos, cid):
+    """Is there a whole record of this ceremony with a seq after pos anywhere in
+    data[start:end]? A record that cannot be read but is followed by good ones was
+    damaged, not torn (a length made longer swallows the records after it)."""
+    i = data.find(b"\xd2", start, end)   # tag 18 starts every record
+    while i >= 0:
+        try:
+            rec = strict(data[i:item_end(data[:end], i)], top_tag=True)
+            entry = strict(open_sign1(rec)[1])
+            if is_uint(entry.get(0)) and entry[0] > pos and entry.get(2) == cid:
+                return True
+        except (Bad, Torn, AttributeError, KeyError, TypeError):
+            pass
+        i = data.find(b"\xd2", i + 1, end)
+    return False
+
+
+def torn_tail(data, off, pos, cid):
+    """The record at off (seq pos) failed: is what follows a torn tail? Zero fill (a
+    power cut can extend the file without writing its data) is discounted: with NZ
+    the length without trailing 0x00 bytes, it is torn when nothing but zeros is
+    left from off on, or when data[off:NZ] is a strict prefix of a CBOR item
+    (decoding it runs out of data before anything malformed) and no later record
+    of the ceremony lies inside it."""
+    nz = len(data.rstrip(b"\0"))
+    if off >= nz:
+        return True
+    try:
+        item_end(data[:nz], off)
+    except Torn:
+        return pos == 0 or not later_record(data, off + 1, nz, pos, cid)
+    except Bad:
+        return False
+    return False
+
+
+def check_summary(summary, counts):
+    """Seal key 1: every count present (passed, failed, skipped, aborted,
+    deviation, steps_run) is a uint equal to what the step-results hold."""
+    want = dict(zip(OUTCOMES, counts))
+    want["steps_run"] = sum(counts)
+    for k in OUTCOMES + ("steps_run",):
+        if k not in summary:
+            continue
+        v = summary[k]
+        need(is_uint(v), "seal summary: %s is not an unsigned integer" % k)
+        need(v == want[k], "seal summary: %s is %d but the step-results hold %d" % (k, v, want[k]))
 
 
 def verify(data):
@@ -390,25 +486,29 @@ def verify(data):
     cid = None
     last_time = None
     sealed = False
-    pending = None           # (seq, step id) of a step-begin awaiting its result
+    pending = None           # (seq, step id, hash) of a step-begin awaiting its result
     resumed = False
+    counts = [0] * len(OUTCOMES)
 
     while off < len(data):
         if sealed:
+            # Nothing follows a seal, zeros neither: the runner never writes after it.
             res.invalid(pos, "data after the seal")
             return res
         try:
             end = item_end(data, off)
-        except Torn:
-            res.reason = "torn tail at byte offset %d" % off
-            return res
-        except Bad as e:
-            res.invalid(pos, str(e))
-            return res
-        raw = data[off:end]
-        try:
+            raw = data[off:end]
             rec = strict(raw, top_tag=True)
             prot, payload, sig, alg, kid = open_sign1(rec)
+
+            # Check 1 first, when the current signer's kid is on the record: the
+            # signature is checked before anything in the payload is believed.
+            sig_done = False
+            if pos > 0 and kid == signer[2]:
+                check_signature(alg, signer[0], prot, payload, sig)
+                sig_done = True
+
+            # Check 2
             entry = strict(payload)
             keys(entry, {0, 1, 2, 3, 4, 5}, set(), "entry")
             seq, prev, this_cid, t, kind, body = (entry[k] for k in range(6))
@@ -416,21 +516,27 @@ def verify(data):
                  "entry: wrong types")
             shape_body(kind, body)
 
-            # check 1 with the signer in force; check 4: genesis names the first,
-            # only a resume may name another, and signs itself with it
+            # Check 4 (signer part): genesis names the first signer, only a
+            # resume may name another, and is then signed by it.
+            named = None
             if pos == 0:
                 need(kind == GENESIS, "record 0 is not genesis")
-                s = body[4]
-                signer = (s[1], s[2], s[0])
+                named = body[4]
             else:
                 need(kind != GENESIS, "genesis after record 0")
                 if kind == RESUME and 4 in body:
-                    s = body[4]
-                    signer = (s[1], s[2], s[0])
+                    named = body[4]
+            change = False
+            if sig_done:
+                need(named is None or named[0] == signer[2], "resume names a new signer but is not signed by it")
+            else:
+                need(named is not None, "kid does not match the current signer")
+                need(kid == named[0], "kid does not match the signer the record names")
+                check_signature(alg, named[1], prot, payload, sig)
+                change = pos > 0
+                signer = (named[1], named[2], named[0])
             spki, signer_alg, signer_kid = signer
-            need(kid == hashlib.sha256(spki).digest(), "kid does not match the current signer")
             need(alg == signer_alg, "record alg differs from the signer's alg")
-            check_signature(alg, spki, prot, payload, sig)
 
             # check 3: the chain
             need(seq == pos, "seq %d at position %d" % (seq, pos))
@@ -442,6 +548,7 @@ def verify(data):
             need(last_time is None or t >= last_time, "time decreases")
 
             # check 4: steps in order
+            signed = []
             if kind == STEP_BEGIN:
                 need(pending is None or resumed, "step-begin while step %r has no result" % (pending and pending[1]))
                 pending = (pos, body[0], hashlib.sha256(raw).digest())
@@ -454,20 +561,29 @@ def verify(data):
                 resumed = False
             elif kind == RESUME:
                 resumed = True
-            elif kind in (CHECKPOINT, SEAL):
-                sos = body.get(1 if kind == CHECKPOINT else 2, [])
+            if kind in (CHECKPOINT, RESUME, SEAL):
+                sos = body.get({CHECKPOINT: 1, RESUME: 5, SEAL: 2}[kind], [])
                 need(all(so[4] == 0 for so in sos), "a signed sign-off belongs in a step-result")
-        except Bad as e:
-            res.invalid(pos, str(e))
+
+            # check 5: the seal's summary counts match the records
+            if kind == SEAL:
+                check_summary(body[1], counts)
+        except (Bad, Torn) as e:
+            if torn_tail(data, off, pos, cid):
+                res.reason = "torn tail at byte offset %d" % off
+            else:
+                res.invalid(pos, str(e) if isinstance(e, Bad) else "the record runs past the end of the file")
             return res
 
         if pos == 0:
             res.title = body[1]
             res.mode = "rehearsal" if body[5] == 1 else "live"
             res.script_sha256 = body[2]
-        if signer[2] not in res.kids:
-            res.kids.append(signer[2])
+        if pos == 0 or change:
+            res.segments.append(Segment(signer_kid, pos, pos if change else None))
+        res.segments[-1].last = pos
         if kind == STEP_RESULT:
+            counts[body[2]] += 1
             res.signed_signoffs += len(signed)
             res.signoff_kids += [k for k in signed if k not in res.signoff_kids]
         if kind == SEAL:
@@ -490,7 +606,7 @@ def verify(data):
     return res
 
 
-def optional_checks(res, script, anchors):
+def optional_checks(res, script, anchors, kids):
     if script is not None and res.script_sha256 is not None:
         if hashlib.sha256(script).digest() != res.script_sha256 and (res.bad_seq is None or res.bad_seq > 0):
             res.invalid(0, "script does not match script-sha256")
@@ -501,13 +617,93 @@ def optional_checks(res, script, anchors):
             res.invalid(seq, "anchor %d beyond the last good record" % seq)
         elif res.prevs[seq] != head:
             res.invalid(seq, "anchor %d does not match" % seq)
+    # A kid from the paper log that signed nothing here: the file is not the
+    # room's (e.g. re-signed from genesis by another key). When the file is
+    # INVALID already, the finding stands (the kid may sign records past it).
+    signers = res.kids()
+    for kid in kids:
+        if kid not in signers and res.verdict != "INVALID":
+            res.invalid(0, "kid %s given with --kid signed no record" % kid.hex())
+    if res.verdict == "INVALID":
+        return
+    # A signer change is vouched for by an anchor after the resume record (its
+    # head covers the resume) or by the new signer's kid from the paper log.
+    first = None
+    for s in res.segments:
+        if s.resume is None:
+            continue
+        if s.kid in kids:
+            s.vouched.append("--kid")
+        s.vouched += ["anchor %d" % a for a, _ in sorted(set(anchors)) if a > s.resume]
+        if not s.vouched and first is None:
+            first = s
+    if first is not None:
+        res.otherwise = verdict_line(res)
+        res.verdict = "UNANCHORED"
+        res.bad_seq = first.resume
+        res.reason = ("the signer changed there to kid %s, and nothing from the paper log (--kid, or an "
+                      "--anchor after seq %d) vouches for records %d onward" % (first.kid.hex(), first.resume, first.resume))
 
 
-EXIT = {"VALID": 0, "ABORTED": 3, "INCOMPLETE": 4, "INVALID": 1}
+def verdict_line(res):
+    if res.verdict == "INVALID":
+        return "INVALID at seq %d: %s" % (res.bad_seq, res.reason)
+    if res.verdict == "UNANCHORED":
+        return "UNANCHORED from seq %d: %s" % (res.bad_seq, res.reason)
+    if res.verdict == "ABORTED":
+        return "VALID, ABORTED"
+    if res.verdict == "INCOMPLETE":
+        return "INCOMPLETE (%s)" % res.reason
+    return "VALID"
+
+
+# --------------------------------------------------------------------------
+# Heads and kids from the paper log: 64 hex digits, or 32 PGP words
+# --------------------------------------------------------------------------
+
+def pgp_words():
+    """data/pgp-words.txt: lines "HEX even-word odd-word", '#' comments. The
+    even word stands for a byte at an even position (0, 2, ...), the odd one
+    for a byte at an odd position."""
+    path = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "data", "pgp-words.txt")
+    even, odd = {}, {}
+    with open(path, encoding="utf-8") as f:
+        for line in f:
+            line = line.strip()
+            if not line or line.startswith("#"):
+                continue
+            hx, e, o = line.split()
+            even[e.lower()] = int(hx, 16)
+            odd[o.lower()] = int(hx, 16)
+    if len(even) != 256 or len(odd) != 256:
+        raise ValueError("%s is not a list of 256 word pairs" % path)
+    return even, odd
+
+
+def parse_hash(text, what):
+    """32 bytes given as 64 hex digits (spaces allowed) or as 32 PGP words."""
+    compact = "".join(text.split())
+    if re.fullmatch(r"[0-9A-Fa-f]{64}", compact):
+        return bytes.fromhex(compact)
+    words = text.split()
+    if len(words) != 32:
+        raise ValueError("%s %r is neither 64 hex digits nor 32 PGP words" % (what, text))
+    even, odd = pgp_words()
+    out = bytearray()
+    for i, w in enumerate(words):
+        table = even if i % 2 == 0 else odd
+        if w.lower() not in table:
+            raise ValueError("%s: %r is not a PGP word for a byte at %s position %d"
+                             % (what, w, "an even" if i % 2 == 0 else "an odd", i))
+        out.append(table[w.lower()])
+    return bytes(out)
+
+
+EXIT = {"VALID": 0, "ABORTED": 3, "INCOMPLETE": 4, "UNANCHORED": 5, "INVALID": 1}
 
 
 def main(argv):
-    path, script, anchors = None, None, []
+    path, script, anchors, kids = None, None, [], []
     args = argv[1:]
     i = 0
     try:
@@ -522,11 +718,13 @@ def main(argv):
                     script = f.read()
             elif a == "--anchor":
                 i += 1
-                seq, hx = args[i].split(":", 1)
-                head = bytes.fromhex("".join(hx.split()))
-                if len(head) != 32:
-                    raise ValueError("anchor head is not 32 bytes")
-                anchors.append((int(seq), head))
+                seq, _, hx = args[i].partition(":")
+                if not seq.strip().isdigit():
+                    raise ValueError("anchor %r is not SEQ:HEAD" % args[i])
+                anchors.append((int(seq), parse_hash(hx, "anchor head")))
+            elif a == "--kid":
+                i += 1
+                kids.append(parse_hash(args[i], "kid"))
             elif path is None and not a.startswith("-"):
                 path = a
             else:
@@ -541,22 +739,20 @@ def main(argv):
         return 2
 
     res = verify(data)
-    optional_checks(res, script, anchors)
-    if res.verdict == "INVALID":
-        print("INVALID at seq %d: %s" % (res.bad_seq, res.reason))
-    elif res.verdict == "ABORTED":
-        print("VALID, ABORTED")
-    elif res.verdict == "INCOMPLETE":
-        print("INCOMPLETE (%s)" % res.reason)
-    else:
-        print("VALID")
+    optional_checks(res, script, anchors, kids)
+    print(verdict_line(res))
+    if res.otherwise:
+        print("otherwise: %s" % res.otherwise)
     if res.title is not None:
-        print("title:   %s" % res.title)
-        print("mode:    %s" % res.mode)
-    print("records: %d" % res.records)
-    print("head:    %s" % res.head.hex())
-    for k in res.kids:
-        print("kid:     %s" % k.hex())
+        print("title:    %s" % res.title)
+        print("mode:     %s" % res.mode)
+    print("records:  %d" % res.records)
+    print("head:     %s" % res.head.hex())
+    for s in res.segments:
+        line = "signer:   %s  records %d..%d" % (s.kid.hex(), s.first, s.last)
+        if s.resume is not None:
+            line += " (from the resume at seq %d; vouched by %s)" % (s.resume, ", ".join(s.vouched) or "NOTHING")
+        print(line)
     if res.signed_signoffs:
         print("signed sign-offs: %d, by kid %s" % (res.signed_signoffs, ", ".join(k.hex() for k in res.signoff_kids)))
     return EXIT[res.verdict]

@@ -247,8 +247,12 @@ static void test_valid(void **state)
 	assert_int_equal(r.bad_seq, -1);
 	assert_int_equal(r.seal_status, TS_COMPLETED);
 	assert_memory_equal(r.head, head, 32);
-	assert_int_equal(r.n_kids, 1);
-	assert_memory_equal(r.kids[0], f->s->kid, 32);
+	assert_int_equal(r.n_signers, 1);
+	assert_memory_equal(r.signers[0].kid, f->s->kid, 32);
+	assert_int_equal(r.signers[0].first, 0);
+	assert_int_equal(r.signers[0].last, r.records - 1);
+	assert_int_equal(r.signers[0].resume_seq, -1);
+	assert_int_equal(r.unanchored_seq, -1);
 	assert_string_equal(r.title, "Test ceremony");
 	assert_true(r.rehearsal);
 	assert_true(r.first_ms > 1600000000000ULL);
