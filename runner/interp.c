@@ -11,7 +11,9 @@
 #include <openssl/evp.h>
 #include <openssl/sha.h>
 #include "interp.h"
+#include "audit.h"
 #include "cose.h"
+#include "cose_token.h"
 #include "dcbor.h"
 #include "files.h"
 #include "shamir.h"
@@ -58,7 +60,7 @@ struct interp {
 	const struct ceremony *c;
 	const struct interp_opts *o;
 	struct ts_writer *w;
-	struct cose_signer *signer;
+	struct audit_key *audit;   /* signs every record */
 	struct participant *people;
 	size_t n_people;
 	struct made_artifact *arts;
@@ -374,15 +376,26 @@ int step_attend(struct step_run *r, const char *name, const char *role, struct e
 	return 0;
 }
 
-/* Shows an anchor for the paper log in the form `ceremony verify --anchor SEQ:HEX`
- * takes: the head before record seq. */
+/* Shows an anchor for the paper log: the head before record seq, each line exactly
+ * what `ceremony verify --anchor` takes (SEQ:HEX, SEQ:HEX GROUPS or SEQ:WORDS), so
+ * whichever form the room writes down is the one the auditor types. */
 static void show_anchor(struct interp *in, const char *what, uint64_t seq, const uint8_t head[32])
 {
 	char hex[100], words[600];
-	prompt_show(in->o->prompt, PROMPT_PLAIN, "%s: anchor %llu:%s", what, (unsigned long long)seq,
-		    words_hex(head, 32, hex, sizeof hex));
-	prompt_show(in->o->prompt, PROMPT_PLAIN, "  in groups: %s", words_hex_groups(head, 32, 2, hex, sizeof hex));
-	prompt_show(in->o->prompt, PROMPT_PLAIN, "  in words:  %s", words_pgp_line(head, 32, words, sizeof words));
+	unsigned long long n = (unsigned long long)seq;
+	prompt_show(in->o->prompt, PROMPT_PLAIN, "%s: anchor %llu:%s", what, n, words_hex(head, 32, hex, sizeof hex));
+	prompt_show(in->o->prompt, PROMPT_PLAIN, "  in groups: %llu:%s", n, words_hex_groups(head, 32, 2, hex, sizeof hex));
+	prompt_show(in->o->prompt, PROMPT_PLAIN, "  in words:  %llu:%s", n, words_pgp_line(head, 32, words, sizeof words));
+}
+
+/* The audit key's id for the paper log, in the forms `ceremony verify --kid` takes:
+ * it is what later proves nobody re-signed the file with a key of their own. */
+static void show_kid(struct interp *in, const char *what, const uint8_t kid[32])
+{
+	char hex[100], words[600];
+	prompt_show(in->o->prompt, PROMPT_PLAIN, "%s (write this on the paper log): %s", what,
+		    words_hex_groups(kid, 32, 2, hex, sizeof hex));
+	prompt_show(in->o->prompt, PROMPT_PLAIN, "  in words: %s", words_pgp_line(kid, 32, words, sizeof words));
 }
 
 int step_write_checkpoint(struct step_run *r, const char *label, struct err *e)
@@ -794,25 +807,6 @@ static int person_for(struct interp *in, struct step_run *r, const char *role, c
 	return -1;
 }
 
-/* A participant's token key as a COSE signer: ECDSA in the token (CKM_ECDSA over a
- * digest made here), which returns r||s, the COSE form. */
-static int token_cose_sign(struct cose_signer *cs, const uint8_t *msg, size_t len, struct buf *sig, struct err *e)
-{
-	const struct x509_key *k = cs->impl;
-	uint8_t md[SHA384_DIGEST_LENGTH];
-	size_t mdlen = cs->alg == COSE_ALG_ES384 ? SHA384_DIGEST_LENGTH : SHA256_DIGEST_LENGTH, before = sig->len;
-	if (cs->alg == COSE_ALG_ES384)
-		SHA384(msg, len, md);
-	else
-		SHA256(msg, len, md);
-	if (tok_sign(k->sess, k->priv, CKM_ECDSA, md, mdlen, sig, e))
-		return -1;
-	if (sig->len - before != 2 * mdlen)
-		return err_set(e, "crypto", "the token's ECDSA signature is %zu bytes, not r||s of %zu", sig->len - before,
-			       2 * mdlen);
-	return 0;
-}
-
 /* A signed sign-off (TRANSCRIPT.md signoff method 1): the participant types their
  * own token's PIN (no echo); their key signs ts_signoff_payload as a COSE_Sign1,
  * which is checked here before it goes into the record. Appends keys 5 and 6 to so. */
@@ -841,17 +835,12 @@ static int sign_signoff(struct interp *in, struct step_run *r, const struct inte
 	pin = NULL;
 	if (lrc || x509_key_load(sess, sg->label, &k, e))
 		goto out;
-	struct cose_signer cs = {.spki = k.spki.p, .spki_len = k.spki.len, .sign = token_cose_sign, .impl = &k};
-	if (!strcmp(k.algorithm, "ec-p256"))
-		cs.alg = COSE_ALG_ES256;
-	else if (!strcmp(k.algorithm, "ec-p384"))
-		cs.alg = COSE_ALG_ES384;
-	else {
+	struct cose_signer cs;
+	if (cose_token_signer(&k, &cs, e)) {
 		err_set(e, "signoff", "%s's key '%s' is %s; a signed sign-off takes an EC P-256 or P-384 key (ES256, ES384)",
 			sg->name, sg->label, k.algorithm);
 		goto out;
 	}
-	cose_kid(k.spki.p, k.spki.len, cs.kid);
 	if (ts_signoff_payload(ts_writer_cid(in->w), begin_seq, begin_hash, r->outputs, dcbor_get_u(so, 0),
 			       dcbor_get_u(so, 1), dcbor_get_u(so, 2), &payload, e) ||
 	    cose_sign1(&cs, payload.p, payload.len, &cose, e))
@@ -1122,9 +1111,17 @@ static void interp_cleanup(struct interp *in)
 		free(in->arts[i].data);
 	}
 	free(in->arts);
+	/* A token audit key no transcript names (the file could not be opened) is of no
+	 * use to anyone: remove it. One that signed an unsealed transcript stays for a
+	 * resume; a sealed transcript's was destroyed at the seal. */
+	if (in->audit && !in->w) {
+		struct err ignored;
+		if (audit_key_destroy(in->audit, &ignored))
+			prompt_show(in->o->prompt, PROMPT_WARN, "%s: remove it from the token by hand", ignored.msg);
+	}
 	ts_writer_close(in->w);
 	/* The audit key is wiped once the seal is written: nobody can sign this transcript again. */
-	cose_signer_free(in->signer);
+	audit_key_free(in->audit);
 }
 
 static int seal(struct interp *in, int status, const char *last_step, const char *reason, struct err *e)
@@ -1166,10 +1163,48 @@ static int seal(struct interp *in, int status, const char *last_step, const char
 	char hex[100];
 	prompt_show(in->o->prompt, PROMPT_PLAIN, "head of the file (SHA-256 of the seal record): %s",
 		    words_hex(head, 32, hex, sizeof hex));
+	if (audit_in_token(in->audit)) {
+		struct err de;
+		/* The transcript is sealed whatever happens here; a key left behind could sign
+		 * another seal, so say so loudly. */
+		if (audit_key_destroy(in->audit, &de))
+			prompt_show(in->o->prompt, PROMPT_WARN, "%s: remove it from the token by hand now", de.msg);
+		else
+			prompt_show(in->o->prompt, PROMPT_PLAIN, "the audit key was destroyed in its token (%s)",
+				    audit_where(in->audit));
+	}
 	rc = 0;
 out:
 	if (body)
 		cbor_decref(&body);
+	return rc;
+}
+
+/* The audit key: in memory, or made in the script's audit token (audit.h), logged in
+ * with the binding's PIN or one typed now without echo. */
+static int open_audit(struct interp *in, struct err *e)
+{
+	const struct ceremony *c = in->c;
+	struct tokstate *t = c->audit_token ? tokstate_of(in, c->audit_token) : NULL;
+	struct secret *asked = NULL;
+	const struct secret *pin;
+	int rc;
+	if (!c->audit_token)
+		return audit_key_memory(&in->audit, e);
+	if (!t || !in->o->module)
+		return err_set(e, "token", "the audit token '%s' is not bound to a slot", c->audit_token);
+	pin = t->b->user_pin;
+	if (!pin) {
+		struct prompt_q q = {.step = SCRIPT_GENESIS, .role = c->audit_role, .key = "pin",
+				     .text = "user PIN of the audit key's token (not echoed)"};
+		if (!(asked = secret_new(256, e)) || prompt_ask_secret(in->o->prompt, &q, asked, e)) {
+			secret_free(asked);
+			return -1;
+		}
+		pin = asked;
+	}
+	rc = audit_key_token(in->o->module, t->b->slot, t->decl->label, pin, &in->audit, e);
+	secret_free(asked);
 	return rc;
 }
 
@@ -1255,7 +1290,7 @@ int interp_run(const struct ceremony *c, const struct interp_opts *o, int *statu
 	}
 	if (preflight(&in, e) || files_mkdirs(o->out_dir, e) || files_mkdirs(in.art_dir, e))
 		goto out;
-	if (!(in.signer = cose_signer_new_memory_es256(e)) || host_facts(o, &host, e))
+	if (open_audit(&in, e) || host_facts(o, &host, e))
 		goto out;
 	struct ts_genesis g = {
 		.title = c->title,
@@ -1263,18 +1298,18 @@ int interp_run(const struct ceremony *c, const struct interp_opts *o, int *statu
 		.script_len = c->doc->len,
 		.rehearsal = o->rehearsal,
 		.runner = interp_runner_version(),
-		.signer_where = "memory",
+		.signer_where = audit_where(in.audit),
 		.host = host,
 	};
-	if (ts_writer_open(path, in.signer, &g, &in.w, e))
+	if (ts_writer_open(path, audit_signer(in.audit), &g, &in.w, e))
 		goto out;
 
 	struct prompt *p = o->prompt;
-	char hex[100], words[600];
 	prompt_show(p, PROMPT_HEADING, "%s%s", c->title, o->rehearsal ? " (REHEARSAL)" : "");
 	prompt_show(p, PROMPT_PLAIN, "transcript: %s", path);
-	prompt_show(p, PROMPT_PLAIN, "audit key id: %s", words_hex_groups(in.signer->kid, 32, 2, hex, sizeof hex));
-	prompt_show(p, PROMPT_PLAIN, "  in words: %s", words_pgp_line(in.signer->kid, 32, words, sizeof words));
+	show_kid(&in, "audit key id", audit_signer(in.audit)->kid);
+	if (audit_in_token(in.audit))
+		prompt_show(p, PROMPT_PLAIN, "audit key in the token: %s", audit_where(in.audit));
 
 	int final = 0; /* 0 completed, 1 aborted, 2 halted */
 	char reason[ERR_MSG_MAX] = "";

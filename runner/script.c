@@ -34,7 +34,7 @@ enum {
 };
 
 static const char *const top_keys[] = {
-	"ceremony", "title", "description", "separation", "roles", "tokens", "steps", NULL,
+	"ceremony", "title", "description", "separation", "roles", "tokens", "audit", "steps", NULL,
 };
 static const char *const role_keys[] = {"count", "description", NULL};
 static const char *const token_keys[] = {"label", "description", "activation", NULL};
@@ -307,6 +307,48 @@ static int load_tokens(struct ceremony *c, const struct ynode *root, struct err 
 	return 0;
 }
 
+/* `audit: {token: NAME, role: ROLE}`: the audit key lives in that token instead of
+ * memory (TRANSCRIPT.md "The audit key"), so a resume after a crash finds the same
+ * signer. It is made before the first step, so the token cannot wait for a quorum
+ * or a token.init step, and it holds the audit key alone: a step's security-officer
+ * session on it would log the audit key's session out. */
+static int load_audit(struct ceremony *c, const struct ynode *root, struct err *e)
+{
+	static const char *const keys[] = {"token", "role", NULL};
+	const struct ynode *a = ynode_get(root, "audit"), *t, *r;
+	const struct token_decl *td;
+	if (!a)
+		return 0;
+	if (ynode_want_map(c->doc, a, "'audit': a map {token: NAME, role: ROLE}", e) ||
+	    ynode_only_keys(c->doc, a, keys, "'audit'", e))
+		return -1;
+	if (!(t = ynode_get(a, "token")))
+		return missing(c, a, "token", "'audit'", e);
+	if (ynode_want_str(c->doc, t, "'token' of 'audit'", &c->audit_token, e))
+		return -1;
+	if (!(td = script_token(c, c->audit_token)))
+		return script_err(c, t, e, "'audit' names the token '%s', which 'tokens' does not declare", c->audit_token);
+	if (td->quorum)
+		return script_err(c, t, e, "the audit key's token '%s' is activated by a quorum, which only a step can "
+					   "gather; expected a token logged in by PIN before the first step",
+				  c->audit_token);
+	for (size_t i = 0; i < c->n_steps; i++)
+		if (c->steps[i].token && !strcmp(c->steps[i].token, c->audit_token))
+			return script_err(c, ynode_get(c->steps[i].node, "token"), e,
+					  "step '%s' uses token '%s', which holds the audit key; expected the audit key's "
+					  "token to be used by no step",
+					  c->steps[i].id, c->audit_token);
+	r = ynode_get(a, "role");
+	if (r) {
+		if (ynode_want_str(c->doc, r, "'role' of 'audit'", &c->audit_role, e))
+			return -1;
+		if (!script_role(c, c->audit_role))
+			return script_err(c, r, e, "'audit' names the role '%s', which 'roles' does not declare", c->audit_role);
+	}
+	c->audit_node = a;
+	return 0;
+}
+
 /* --- steps, pass 1: ids and types --- */
 
 static int load_step_head(struct ceremony *c, const struct ynode *n, size_t index, struct err *e)
@@ -331,6 +373,10 @@ static int load_step_head(struct ceremony *c, const struct ynode *n, size_t inde
 	if (strcmp(s->id, "halt") == 0)
 		return script_err(c, id, e, "step id 'halt' is reserved (a decision choice 'halt' stops the ceremony); "
 					    "expected another id");
+	/* "genesis" names what is asked before the first step (the audit token's PIN). */
+	if (strcmp(s->id, SCRIPT_GENESIS) == 0)
+		return script_err(c, id, e, "step id '%s' is reserved (it names the questions asked before the first "
+					    "step); expected another id", SCRIPT_GENESIS);
 	for (prev = c->steps; prev < s; prev++) {
 		if (strcmp(prev->id, s->id) == 0) {
 			const struct ynode *first = ynode_get(prev->node, "id");
@@ -789,7 +835,7 @@ static int load_model(struct ceremony *c, struct err *e)
 			return script_err(c, sep, e, "expected strict or relaxed for 'separation', found %s",
 					  ynode_what(sep, found, sizeof found));
 	}
-	if (load_roles(c, root, e) || load_tokens(c, root, e) || load_steps(c, root, e))
+	if (load_roles(c, root, e) || load_tokens(c, root, e) || load_steps(c, root, e) || load_audit(c, root, e))
 		return -1;
 	return 0;
 }

@@ -8,6 +8,7 @@
  *   separation: strict|relaxed  optional, default strict
  *   roles:   { NAME: {count: N, description: text} }
  *   tokens:  { NAME: {label: text, description: text, activation: {quorum: M, of: ROLE}} }
+ *   audit:   {token: NAME, role: ROLE}   optional: the audit key in that token, not memory
  *   steps:   [ step... ]
  * Common step keys (the loader reads them; a step type reads the rest):
  *   id, type, title, say, performed_by, confirm (roles that confirm the Actual),
@@ -28,6 +29,8 @@
 struct step_type;
 
 #define SCRIPT_VERSION 1
+/* The step id of the questions asked before the first step (answers files use it). */
+#define SCRIPT_GENESIS "genesis"
 
 struct role {
 	const char *name;
@@ -88,6 +91,10 @@ struct ceremony {
 	size_t n_tokens;
 	struct step *steps;
 	size_t n_steps;
+	/* `audit`: the token the audit key is made in (NULL: memory) and the role that
+	 * types its PIN in a live run (may be NULL) */
+	const char *audit_token, *audit_role;
+	const struct ynode *audit_node;
 };
 
 /* The keys every step may have (the loader reads them; a type reads the rest). */

@@ -14,7 +14,7 @@ expect_exit 0 "the example ceremony rehearses unattended" "$CEREMONY" rehearse "
 expect_out "steps are numbered" "Step 4 of 9: root-key"
 expect_out "the read-aloud text is shown" "READ ALOUD"
 expect_out "Expected is shown against Actual" "curve +Expected: P-256 +Actual: P-256 +\[matches\]"
-expect_out "the audit key id is shown in PGP words" "audit key id: [0-9A-F]{4} "
+expect_out "the audit key id is shown for the paper log" "audit key id \(write this on the paper log\): [0-9A-F]{4} "
 expect_out "the fingerprint is read in PGP words" "^ +[a-zA-Z]+ [a-zA-Z]+ [a-zA-Z]+ "
 expect_out "the seal is shown" "Transcript sealed: completed"
 cp "$T/out" "$T/rehearse.out"
@@ -47,6 +47,18 @@ expect_exit 0 "the checkpoint and seal anchors verify" "$CEREMONY" verify "$T/r1
 bad_anchor=$(echo "$seal_anchor" | sed 's/.$/0/; t; s/$//')
 [ "$bad_anchor" = "$seal_anchor" ] && bad_anchor=$(echo "$seal_anchor" | sed 's/0$/1/')
 expect_exit 1 "a wrong anchor is INVALID" "$CEREMONY" verify "$T/r1/transcript.cts" --anchor "$bad_anchor"
+# Every line the room may copy onto the paper log is taken by verify as written:
+# the anchors in groups and in words, the audit key id in groups and in words.
+grp=$(sed -n '/checkpoint for the paper log/{n;s/^ *in groups: //p}' "$T/rehearse.out")
+wrd=$(sed -n '/checkpoint for the paper log/{n;n;s/^ *in words: *//p}' "$T/rehearse.out")
+kid_hex=$(sed -n 's/^ *audit key id (write this on the paper log): //p' "$T/rehearse.out")
+kid_words=$(sed -n '/audit key id (write this on the paper log)/{n;s/^ *in words: //p}' "$T/rehearse.out")
+expect_exit 0 "the checkpoint's anchor in groups verifies as copied" "$CEREMONY" verify "$T/r1/transcript.cts" --anchor "$grp"
+expect_exit 0 "the checkpoint's anchor in words verifies as copied" "$CEREMONY" verify "$T/r1/transcript.cts" --anchor "$wrd"
+expect_exit 0 "the audit key id in groups verifies as copied" "$CEREMONY" verify "$T/r1/transcript.cts" --kid "$kid_hex"
+expect_out "verify says the genesis signer's kid matches the paper log's" "from genesis; its kid matches the paper log's"
+expect_exit 0 "the audit key id in words verifies as copied" "$CEREMONY" verify "$T/r1/transcript.cts" --kid "$kid_words"
+expect_exit 0 "the independent verifier takes the same lines" "$PYTHON" "$TOP/tests/tools/verify_cts.py" "$T/r1/transcript.cts" --anchor "$grp" --anchor "$wrd" --kid "$kid_hex" --kid "$kid_words"
 expect_exit 0 "the independent verifier says VALID" "$PYTHON" "$TOP/tests/tools/verify_cts.py" "$T/r1/transcript.cts"
 expect_out "the independent verifier prints VALID" "VALID"
 

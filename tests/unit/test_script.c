@@ -238,7 +238,7 @@ static void test_unknown_keys(void **state)
 		       "s.yaml:11:5: unknown key 'token' in step 'a'; expected one of: id, type, title, say, ");
 	refused("ceremony: 1\ntitel: T\n", "s.yaml:2:1: unknown key 'titel' in the script (did you mean 'title'?)");
 	refused("ceremony: 1\nzzz: T\n", "s.yaml:2:1: unknown key 'zzz' in the script; expected one of: ceremony, title, "
-					 "description, separation, roles, tokens, steps");
+					 "description, separation, roles, tokens, audit, steps");
 	refused("ceremony: 1\ntitle: T\nroles:\n  operator: {count: 1, cuont: 2}\n",
 		"s.yaml:4:24: unknown key 'cuont' in role 'operator' (did you mean 'count'?)");
 	refused("ceremony: 1\ntitle: T\nroles: {a: {count: 1}}\ntokens:\n  root: {lable: X}\n",
