@@ -13,6 +13,7 @@
 #include "cmd.h"
 #include "files.h"
 #include "transcript.h"
+#include "utf8.h"
 #include "words.h"
 
 enum {
@@ -147,36 +148,13 @@ static const char *seal_text(int status)
 	return "none";
 }
 
-/* Length of the well-formed UTF-8 character at p (1..4), 0 if there is none.
- * Titles and step ids come from the file being audited: a reason cut inside a
- * character, or a title with terminal escapes, must not reach the auditor's
+/* Length of the well-formed UTF-8 character at the NUL-terminated p (1..4), 0 if
+ * there is none. Titles and step ids come from the file being audited: a reason cut
+ * inside a character, or a title with terminal escapes, must not reach the auditor's
  * terminal or a JSON parser as is. */
 static size_t utf8_char(const unsigned char *p)
 {
-	size_t n;
-	uint32_t cp;
-	if (p[0] < 0x80)
-		return 1;
-	if (p[0] >= 0xc2 && p[0] <= 0xdf) {
-		n = 2;
-		cp = p[0] & 0x1f;
-	} else if (p[0] >= 0xe0 && p[0] <= 0xef) {
-		n = 3;
-		cp = p[0] & 0x0f;
-	} else if (p[0] >= 0xf0 && p[0] <= 0xf4) {
-		n = 4;
-		cp = p[0] & 0x07;
-	} else {
-		return 0;
-	}
-	for (size_t i = 1; i < n; i++) {
-		if ((p[i] & 0xc0) != 0x80)
-			return 0;   /* also stops at the NUL */
-		cp = (cp << 6) | (p[i] & 0x3f);
-	}
-	if ((n == 3 && cp < 0x800) || (n == 4 && cp < 0x10000) || cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff))
-		return 0;
-	return n;
+	return utf8_seq(p, strnlen((const char *)p, 4), NULL);
 }
 
 /* Text from the transcript for the terminal: control characters and broken
@@ -388,6 +366,23 @@ static void print_text(FILE *f, const struct ts_report *r)
 	}
 }
 
+/* Whether a is option name, as "--name" or "--name=VALUE". */
+static bool is_opt(const char *a, const char *name)
+{
+	size_t n = strlen(name);
+	return strncmp(a, name, n) == 0 && (a[n] == 0 || a[n] == '=');
+}
+
+/* The value of option name at argv[*i]: after '=', or the next argument (*i moves
+ * on); NULL when there is none. */
+static const char *opt_arg(const char *a, const char *name, int argc, char **argv, int *i)
+{
+	size_t n = strlen(name);
+	if (a[n] == '=')
+		return a + n + 1;
+	return *i + 1 < argc ? argv[++*i] : NULL;
+}
+
 /* An unreadable input still gets a verdict object in --json mode, so a caller
  * parsing stdout always finds one. */
 static int unreadable(bool json, const struct err *e)
@@ -428,40 +423,26 @@ int cmd_verify(int argc, char **argv)
 			goto out;
 		} else if (strcmp(a, "--json") == 0) {
 			json = true;
-		} else if (strcmp(a, "--script") == 0 || strncmp(a, "--script=", 9) == 0) {
-			const char *v = a[8] == '=' ? a + 9 : (i + 1 < argc ? argv[++i] : NULL);
+		} else if (is_opt(a, "--script")) {
+			const char *v = opt_arg(a, "--script", argc, argv, &i);
 			if (!v || !*v) {
 				ret = usage_error("%s needs a file", "--script");
 				goto out;
 			}
 			script_path = v;
-		} else if (strcmp(a, "--anchor") == 0 || strncmp(a, "--anchor=", 9) == 0) {
-			const char *v = a[8] == '=' ? a + 9 : (i + 1 < argc ? argv[++i] : NULL);
-			if (!v) {
-				ret = usage_error("%s needs SEQ:HEX", "--anchor");
-				goto out;
-			}
-			if (n_anchors == MAX_ANCHORS) {
-				ret = usage_error("too many anchors (at most %d)", MAX_ANCHORS);
-				goto out;
-			}
-			if (!parse_anchor(v, &anchors[n_anchors])) {
-				ret = usage_error("bad anchor '%s': want SEQ:HEAD, HEAD 64 hex digits or 32 PGP words", v);
+		} else if (is_opt(a, "--anchor")) {
+			const char *v = opt_arg(a, "--anchor", argc, argv, &i);
+			if (!v || n_anchors == MAX_ANCHORS || !parse_anchor(v, &anchors[n_anchors])) {
+				ret = usage_error("%s wants SEQ:HEAD, HEAD 64 hex digits or 32 PGP words (at most %d anchors)%s%s",
+						  "--anchor", MAX_ANCHORS, v ? "; found " : "", v ? v : "");
 				goto out;
 			}
 			n_anchors++;
-		} else if (strcmp(a, "--kid") == 0 || strncmp(a, "--kid=", 6) == 0) {
-			const char *v = a[5] == '=' ? a + 6 : (i + 1 < argc ? argv[++i] : NULL);
-			if (!v) {
-				ret = usage_error("%s needs a kid (hex or PGP words)", "--kid");
-				goto out;
-			}
-			if (n_kids == MAX_ANCHORS) {
-				ret = usage_error("too many kids (at most %d)", MAX_ANCHORS);
-				goto out;
-			}
-			if (words_parse(v, kids[n_kids], 32) != 0) {
-				ret = usage_error("bad kid '%s': want 64 hex digits or 32 PGP words", v);
+		} else if (is_opt(a, "--kid")) {
+			const char *v = opt_arg(a, "--kid", argc, argv, &i);
+			if (!v || n_kids == MAX_ANCHORS || words_parse(v, kids[n_kids], 32) != 0) {
+				ret = usage_error("%s wants 64 hex digits or 32 PGP words (at most %d kids)%s%s", "--kid",
+						  MAX_ANCHORS, v ? "; found " : "", v ? v : "");
 				goto out;
 			}
 			n_kids++;

@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "dcbor.h"
+#include "utf8.h"
 
 enum {
 	DCBOR_DEPTH_MAX = 64,   /* deeper nesting is rejected on both sides */
@@ -19,46 +20,6 @@ static int put_head(struct buf *out, size_t n, const unsigned char *head, struct
 	if (n == 0)
 		return err_set(e, "cbor", "cannot encode item head");
 	return buf_append(out, head, n, e);
-}
-
-/* RFC 3629 well-formedness: no overlongs, no surrogates, nothing above U+10FFFF.
- * Text is UTF-8 by the format (TRANSCRIPT.md); a reader in another language
- * would fail to decode anything else, so we never write it. */
-static bool utf8_valid(const uint8_t *s, size_t n)
-{
-	size_t i = 0;
-	while (i < n) {
-		uint8_t c = s[i];
-		size_t more;
-		uint32_t cp;
-		if (c < 0x80) {
-			i++;
-			continue;
-		} else if (c >= 0xc2 && c <= 0xdf) {
-			more = 1;
-			cp = c & 0x1f;
-		} else if (c >= 0xe0 && c <= 0xef) {
-			more = 2;
-			cp = c & 0x0f;
-		} else if (c >= 0xf0 && c <= 0xf4) {
-			more = 3;
-			cp = c & 0x07;
-		} else {
-			return false;
-		}
-		if (n - i <= more)
-			return false;
-		for (size_t k = 1; k <= more; k++) {
-			if ((s[i + k] & 0xc0) != 0x80)
-				return false;
-			cp = (cp << 6) | (s[i + k] & 0x3f);
-		}
-		if ((more == 2 && cp < 0x800) || (more == 3 && cp < 0x10000) || cp > 0x10ffff ||
-		    (cp >= 0xd800 && cp <= 0xdfff))
-			return false;
-		i += more + 1;
-	}
-	return true;
 }
 
 /* Total content length of a (possibly chunked) byte or text string. */

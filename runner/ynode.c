@@ -17,6 +17,7 @@
 #include <unistd.h>
 #include <yaml.h>
 #include "ynode.h"
+#include "utf8.h"
 
 static const struct ylimits default_limits = {
 	.file = 1024 * 1024,
@@ -151,46 +152,6 @@ const char *ynode_what(const struct ynode *n, char *buf, size_t size)
 }
 
 /* --- positions and text checks --- */
-
-/* Decodes one well-formed UTF-8 sequence (RFC 3629 §4: no overlong forms, no
- * surrogates, nothing above U+10FFFF). Returns its length, 0 when malformed. */
-static size_t utf8_seq(const uint8_t *p, size_t left, uint32_t *cp)
-{
-	uint8_t b = p[0];
-	size_t n, i;
-	uint32_t c, min;
-
-	if (b < 0x80) {
-		*cp = b;
-		return 1;
-	}
-	if (b >= 0xC2 && b <= 0xDF) {
-		n = 2;
-		c = b & 0x1F;
-		min = 0x80;
-	} else if (b >= 0xE0 && b <= 0xEF) {
-		n = 3;
-		c = b & 0x0F;
-		min = 0x800;
-	} else if (b >= 0xF0 && b <= 0xF4) {
-		n = 4;
-		c = b & 0x07;
-		min = 0x10000;
-	} else {
-		return 0;
-	}
-	if (left < n)
-		return 0;
-	for (i = 1; i < n; i++) {
-		if ((p[i] & 0xC0) != 0x80)
-			return 0;
-		c = (c << 6) | (p[i] & 0x3F);
-	}
-	if (c < min || c > 0x10FFFF || (c >= 0xD800 && c <= 0xDFFF))
-		return 0;
-	*cp = c;
-	return n;
-}
 
 /* A cursor that counts lines and columns the way libyaml's marks do (columns in
  * characters; CR LF, CR, LF, NEL, LS and PS end a line; a leading UTF-8 BOM is
