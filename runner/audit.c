@@ -20,7 +20,7 @@ int audit_key_memory(struct audit_key **out, struct err *e)
 {
 	struct audit_key *k = calloc(1, sizeof *k);
 	if (!k)
-		return err_set(e, "nomem", "out of memory");
+		return err_set(e, ERR_NOMEM, "out of memory");
 	if (!(k->mem = cose_signer_new_memory_es256(e))) {
 		free(k);
 		return -1;
@@ -51,7 +51,7 @@ int audit_key_token(struct tok_module *m, CK_SLOT_ID slot, const char *token_lab
 	uint8_t rnd[8];
 	char label[48], hex[20], tl[200];
 	if (!k)
-		return err_set(e, "nomem", "out of memory");
+		return err_set(e, ERR_NOMEM, "out of memory");
 	k->in_token = true;
 	if (tok_open(m, slot, true, &k->sess, e) || tok_login(k->sess, false, pin, e) ||
 	    tok_random(k->sess, rnd, sizeof rnd, e))

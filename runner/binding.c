@@ -18,7 +18,7 @@ static int split_signer_uri(const char *uri, struct binding_signer *s, struct er
 	bool token = false;
 	char *t = malloc(strlen(uri) + 1);
 	if (!t)
-		return err_set(e, "nomem", "out of memory");
+		return err_set(e, ERR_NOMEM, "out of memory");
 	s->token_uri = t;
 	t += sprintf(t, "pkcs11:");
 	for (size_t i = 0; i < plen;) {
@@ -28,15 +28,15 @@ static int split_signer_uri(const char *uri, struct binding_signer *s, struct er
 		const char *a = path + i;
 		if (n > 7 && !strncmp(a, "object=", 7)) {
 			if (s->label)
-				return err_set(e, "binding", "'%s' names object= twice", uri);
+				return err_set(e, ERR_BINDING, "'%s' names object= twice", uri);
 			if (!(s->label = malloc(n)))
-				return err_set(e, "nomem", "out of memory");
+				return err_set(e, ERR_NOMEM, "out of memory");
 			size_t k = 0;
 			for (size_t j = 7; j < n; j++) {
 				if (a[j] == '%') {
 					int hi = j + 2 < n ? hexval(a[j + 1]) : -1, lo = hi >= 0 ? hexval(a[j + 2]) : -1;
 					if (lo < 0)
-						return err_set(e, "binding", "'%s': a bad percent escape in object=", uri);
+						return err_set(e, ERR_BINDING, "'%s': a bad percent escape in object=", uri);
 					s->label[k++] = (char)(hi * 16 + lo);
 					j += 2;
 				} else
@@ -57,7 +57,7 @@ static int split_signer_uri(const char *uri, struct binding_signer *s, struct er
 		t += sprintf(t, "%s", q);
 	*t = 0;
 	if (!token || !s->label || !*s->label)
-		return err_set(e, "binding", "a signer's URI names the token and the key's label: pkcs11:token=...;object=LABEL");
+		return err_set(e, ERR_BINDING, "a signer's URI names the token and the key's label: pkcs11:token=...;object=LABEL");
 	return 0;
 }
 
@@ -67,7 +67,7 @@ static int load_signers(struct binding *b, const struct ynode *sig, struct err *
 	if (ynode_want_map(d, sig, "'signers' (a map of participant name to the PKCS#11 URI of their own key)", e))
 		return -1;
 	if (!(b->signers = calloc(sig->n ? sig->n : 1, sizeof *b->signers)))
-		return err_set(e, "nomem", "out of memory");
+		return err_set(e, ERR_NOMEM, "out of memory");
 	for (size_t i = 0; i < sig->n; i++) {
 		struct binding_signer *s = &b->signers[b->n_signers++];
 		struct err se;
@@ -108,7 +108,7 @@ static int load(struct binding *b, const struct ceremony *c, struct err *e)
 	if (ynode_want_map(d, toks, "'tokens' (a map of token name to PKCS#11 URI)", e))
 		return -1;
 	if (!(b->tokens = calloc(toks->n ? toks->n : 1, sizeof *b->tokens)))
-		return err_set(e, "nomem", "out of memory");
+		return err_set(e, ERR_NOMEM, "out of memory");
 	for (size_t i = 0; i < toks->n; i++) {
 		const char *uri;
 		if (!script_token(c, toks->keys[i]->str))
@@ -135,8 +135,8 @@ int binding_load(const char *path, const struct ceremony *c, struct binding **ou
 	struct binding *b = calloc(1, sizeof *b);
 	*out = NULL;
 	if (!b)
-		return err_set(e, "nomem", "out of memory");
-	if (ydoc_load(path, NULL, "binding", &b->doc, e) || load(b, c, e)) {
+		return err_set(e, ERR_NOMEM, "out of memory");
+	if (ydoc_load(path, NULL, ERR_BINDING, &b->doc, e) || load(b, c, e)) {
 		binding_free(b);
 		return -1;
 	}

@@ -5,14 +5,14 @@
 int buf_append(struct buf *b, const void *data, size_t len, struct err *e)
 {
 	if (len > SIZE_MAX - b->len - 1)
-		return err_set(e, "nomem", "buffer too large");
+		return err_set(e, ERR_NOMEM, "buffer too large");
 	if (b->len + len + 1 > b->cap) {
 		size_t cap = b->cap ? b->cap : 256;
 		while (cap < b->len + len + 1)
 			cap *= 2;
 		uint8_t *p = realloc(b->p, cap);
 		if (!p)
-			return err_set(e, "nomem", "out of memory");
+			return err_set(e, ERR_NOMEM, "out of memory");
 		b->p = p;
 		b->cap = cap;
 	}

@@ -31,7 +31,7 @@ static void print_roles(FILE *f, const char *label, const char *const *roles, si
 int cmd_check(int argc, char **argv)
 {
 	struct ceremony *c = NULL;
-	struct err e = {{0}, {0}};
+	struct err e = {.kind = ERR_NONE};
 	if (argc == 2 && cmd_is_help(argv[1])) {
 		cmd_check_usage(stdout);
 		return EXIT_OK;

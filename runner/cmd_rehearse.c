@@ -41,7 +41,7 @@ int cmd_rehearse(int argc, char **argv)
 	const char *answers = NULL, *out = NULL, *module = NULL;
 	bool keep = false;
 	char default_out[64];
-	struct err e = {{0}, {0}};
+	struct err e = {.kind = ERR_NONE};
 	struct ceremony *c = NULL;
 	struct prompt *p = NULL;
 	struct softhsm_store *store = NULL;
@@ -77,14 +77,14 @@ int cmd_rehearse(int argc, char **argv)
 	if (tok_module_info(m, &mi, &e))
 		goto fail;
 	if (!strstr(mi.manufacturer, "SoftHSM")) {
-		err_set(&e, "module", "rehearse only initialises throwaway SoftHSM tokens; '%s' is a module of '%s' "
+		err_set(&e, ERR_MODULE, "rehearse only initialises throwaway SoftHSM tokens; '%s' is a module of '%s' "
 				      "(use `ceremony run --bind` for real tokens)",
 			module ? module : tok_default_module(), mi.manufacturer);
 		goto fail;
 	}
 	b = calloc(c->n_tokens ? c->n_tokens : 1, sizeof *b);
 	if (!b) {
-		err_set(&e, "nomem", "out of memory");
+		err_set(&e, ERR_NOMEM, "out of memory");
 		goto fail;
 	}
 	for (size_t i = 0; i < c->n_tokens; i++) {

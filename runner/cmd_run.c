@@ -47,7 +47,7 @@ int cmd_run(int argc, char **argv)
 	};
 	const char *bind = NULL, *out = NULL, *answers = NULL;
 	char default_out[64];
-	struct err e = {{0}, {0}};
+	struct err e = {.kind = ERR_NONE};
 	struct ceremony *c = NULL;
 	struct prompt *p = NULL;
 	struct binding *bf = NULL;
@@ -83,7 +83,7 @@ int cmd_run(int argc, char **argv)
 	if (tok_module_load(bf->module ? bf->module : tok_default_module(), &m, &e))
 		goto fail;
 	if (!(b = calloc(bf->n ? bf->n : 1, sizeof *b))) {
-		err_set(&e, "nomem", "out of memory");
+		err_set(&e, ERR_NOMEM, "out of memory");
 		goto fail;
 	}
 	for (size_t i = 0; i < bf->n; i++) {
@@ -98,7 +98,7 @@ int cmd_run(int argc, char **argv)
 		 * that step gives it the script's label (and generated PINs). */
 		if (!initialised) {
 			if (!initialised_by_run(c, t->name)) {
-				err_set(&e, "binding", "the token bound to '%s' (%s) is not initialised; only a token whose "
+				err_set(&e, ERR_BINDING, "the token bound to '%s' (%s) is not initialised; only a token whose "
 					"first step is token.init may be bound blank (initialise it as %s first)",
 					t->name, bf->tokens[i].uri, t->label);
 				goto fail;
@@ -114,13 +114,13 @@ int cmd_run(int argc, char **argv)
 				same = 1;
 		free(list);
 		if (!same) {
-			err_set(&e, "binding", "the token bound to '%s' (%s) is not labelled %s as the script says",
+			err_set(&e, ERR_BINDING, "the token bound to '%s' (%s) is not labelled %s as the script says",
 				t->name, bf->tokens[i].uri, t->label);
 			goto fail;
 		}
 	}
 	if (!(sg = calloc(bf->n_signers ? bf->n_signers : 1, sizeof *sg))) {
-		err_set(&e, "nomem", "out of memory");
+		err_set(&e, ERR_NOMEM, "out of memory");
 		goto fail;
 	}
 	for (size_t i = 0; i < bf->n_signers; i++) {
@@ -134,7 +134,7 @@ int cmd_run(int argc, char **argv)
 		 * ceremony token would log that token in and out under the ceremony's feet. */
 		for (size_t k = 0; k < bf->n; k++)
 			if (b[k].slot == sg[i].slot) {
-				err_set(&e, "binding", "signer '%s' (%s): the key must be on the participant's own token, "
+				err_set(&e, ERR_BINDING, "signer '%s' (%s): the key must be on the participant's own token, "
 					"not on the ceremony token '%s'", sg[i].name, sg[i].uri, b[k].name);
 				goto fail;
 			}

@@ -62,7 +62,7 @@ static void print_mechanisms(struct tok_module *m, CK_SLOT_ID slot)
 {
 	CK_MECHANISM_TYPE *mechs = NULL;
 	size_t n = 0;
-	struct err e = {0};
+	struct err e = {.kind = ERR_NONE};
 
 	if (tok_mechanisms(m, slot, &mechs, &n, &e) != 0) {
 		printf("  mechanisms:    (unavailable: %s)\n", e.msg);
@@ -133,7 +133,7 @@ int cmd_tokens(int argc, char **argv)
 	struct tok_info *list = NULL;
 	size_t n = 0;
 	CK_SLOT_ID want = 0;
-	struct err e = {0};
+	struct err e = {.kind = ERR_NONE};
 	int rc, ret = EXIT_FAILED;
 
 	for (int i = 1; i < argc; i++) {
@@ -194,7 +194,7 @@ out:
 	 * does not parse (code "input") is bad usage, not a token failure. */
 	if (ret == EXIT_FAILED && e.msg[0]) {
 		fprintf(stderr, "ceremony tokens: %s\n", e.msg);
-		if (strcmp(e.code, "input") == 0)
+		if (e.kind == ERR_INPUT)
 			ret = EXIT_USAGE;
 	}
 	free(list);

@@ -403,7 +403,7 @@ int cmd_verify(int argc, char **argv)
 	uint8_t (*kids)[32] = NULL;
 	struct ts_verify_opts o = {0};
 	struct ts_report r;
-	struct err e = {{0}, {0}};
+	struct err e = {.kind = ERR_NONE};
 	uint8_t *data = NULL, *script = NULL;
 	size_t len = 0, script_len = 0, n_anchors = 0, n_kids = 0;
 	bool json = false;

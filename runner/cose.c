@@ -74,7 +74,7 @@ static int ecdsa_der_to_raw(const uint8_t *der, size_t der_len, size_t coord, st
 	}
 	if (BN_bn2binpad(ECDSA_SIG_get0_r(sig), raw, (int)coord) < 0 ||
 	    BN_bn2binpad(ECDSA_SIG_get0_s(sig), raw + coord, (int)coord) < 0) {
-		err_set(e, "crypto", "ECDSA signature component longer than the curve");
+		err_set(e, ERR_CRYPTO, "ECDSA signature component longer than the curve");
 		goto out;
 	}
 	ret = buf_append(out, raw, 2 * coord, e);
@@ -93,7 +93,7 @@ static int ecdsa_raw_to_der(const uint8_t *raw, size_t raw_len, size_t coord, ui
 
 	*der = NULL;
 	if (raw_len != 2 * coord) {
-		err_set(e, "signature", "ECDSA signature is %zu bytes, expected %zu (r || s)", raw_len, 2 * coord);
+		err_set(e, ERR_SIGNATURE, "ECDSA signature is %zu bytes, expected %zu (r || s)", raw_len, 2 * coord);
 		goto out;
 	}
 	sig = ECDSA_SIG_new();
@@ -151,7 +151,7 @@ static int mem_sign(struct cose_signer *s, const uint8_t *msg, size_t len, struc
 	}
 	raw = malloc(raw_len);
 	if (!raw) {
-		err_set(e, "nomem", "out of memory");
+		err_set(e, ERR_NOMEM, "out of memory");
 		goto out;
 	}
 	if (EVP_DigestSign(ctx, raw, &raw_len, msg, len) != 1) {
@@ -191,7 +191,7 @@ struct cose_signer *cose_signer_new_memory(int alg, struct err *e)
 	int spki_len;
 
 	if (!ai) {
-		err_set(e, "crypto", "unsupported COSE algorithm %d", alg);
+		err_set(e, ERR_CRYPTO, "unsupported COSE algorithm %d", alg);
 		goto out;
 	}
 	if (ai->coord)
@@ -212,7 +212,7 @@ struct cose_signer *cose_signer_new_memory(int alg, struct err *e)
 	s = calloc(1, sizeof *s);
 	m = calloc(1, sizeof *m);
 	if (!s || !m || !(s->spki = malloc((size_t)spki_len))) {
-		err_set(e, "nomem", "out of memory");
+		err_set(e, ERR_NOMEM, "out of memory");
 		goto out;
 	}
 	memcpy(s->spki, spki, (size_t)spki_len);
@@ -262,7 +262,7 @@ int cose_protected(int alg, const uint8_t kid[32], struct buf *out, struct err *
 	int ret = -1;
 
 	if (!m) {
-		err_set(e, "nomem", "out of memory");
+		err_set(e, ERR_NOMEM, "out of memory");
 		goto out;
 	}
 	/* RFC 9052 §3.1: 1 alg, 3 content type, 4 kid. */
@@ -283,7 +283,7 @@ int cose_sig_structure(const uint8_t *prot, size_t prot_len, const uint8_t *payl
 	int ret = -1;
 
 	if (!a) {
-		err_set(e, "nomem", "out of memory");
+		err_set(e, ERR_NOMEM, "out of memory");
 		goto out;
 	}
 	/* RFC 9052 §4.4: [context "Signature1", body_protected, external_aad, payload];
@@ -311,7 +311,7 @@ int cose_sign1(struct cose_signer *s, const uint8_t *payload, size_t payload_len
 		goto out;
 	a = dcbor_array();
 	if (!a) {
-		err_set(e, "nomem", "out of memory");
+		err_set(e, ERR_NOMEM, "out of memory");
 		goto out;
 	}
 	/* RFC 9052 §4.2: COSE_Sign1 = [protected, unprotected, payload, signature],
@@ -350,21 +350,21 @@ static int sign1_parts(const cbor_item_t *record, struct sign1 *p, struct err *e
 	int ret = -1;
 
 	if (!record || !cbor_isa_tag(record) || cbor_tag_value(record) != 18) {
-		err_set(e, "cose", "record is not a COSE_Sign1 (tag 18)");
+		err_set(e, ERR_COSE, "record is not a COSE_Sign1 (tag 18)");
 		goto out;
 	}
 	arr = cbor_tag_item(record);   /* incref'd; the record keeps it alive after our decref */
 	if (!cbor_isa_array(arr) || cbor_array_size(arr) != 4) {
-		err_set(e, "cose", "COSE_Sign1 is not an array of 4");
+		err_set(e, ERR_COSE, "COSE_Sign1 is not an array of 4");
 		goto out;
 	}
 	it = cbor_array_handle(arr);
 	if (!definite_bstr(it[0]) || !definite_bstr(it[2]) || !definite_bstr(it[3])) {
-		err_set(e, "cose", "COSE_Sign1 protected, payload and signature must be byte strings");
+		err_set(e, ERR_COSE, "COSE_Sign1 protected, payload and signature must be byte strings");
 		goto out;
 	}
 	if (!cbor_isa_map(it[1]) || cbor_map_size(it[1]) != 0) {
-		err_set(e, "cose", "unprotected header is not the empty map");
+		err_set(e, ERR_COSE, "unprotected header is not the empty map");
 		goto out;
 	}
 	p->prot = cbor_bytestring_handle(it[0]);
@@ -393,11 +393,11 @@ static int parse_protected(const uint8_t *prot, size_t len, int *alg, uint8_t ki
 		goto out;
 	}
 	if (used != len) {
-		err_set(e, "cose", "trailing bytes after the protected header");
+		err_set(e, ERR_COSE, "trailing bytes after the protected header");
 		goto out;
 	}
 	if (!cbor_isa_map(m) || cbor_map_size(m) != 3) {
-		err_set(e, "cose", "protected header is not a map of exactly {1, 3, 4}");
+		err_set(e, ERR_COSE, "protected header is not a map of exactly {1, 3, 4}");
 		goto out;
 	}
 	a = dcbor_get_u(m, 1);
@@ -405,25 +405,25 @@ static int parse_protected(const uint8_t *prot, size_t len, int *alg, uint8_t ki
 	k = dcbor_get_u(m, 4);
 	/* Three entries, no duplicates (strict decode) and all three found: exactly {1,3,4}. */
 	if (!a || !ct || !k) {
-		err_set(e, "cose", "protected header is not a map of exactly {1, 3, 4}");
+		err_set(e, ERR_COSE, "protected header is not a map of exactly {1, 3, 4}");
 		goto out;
 	}
 	if (!cbor_isa_negint(a) || (v = cbor_get_int(a)) > 1000) {
-		err_set(e, "cose", "protected header alg is not a listed algorithm");
+		err_set(e, ERR_COSE, "protected header alg is not a listed algorithm");
 		goto out;
 	}
 	*alg = -1 - (int)v;
 	if (!alg_find(*alg)) {
-		err_set(e, "cose", "algorithm %d is not on the list", *alg);
+		err_set(e, ERR_COSE, "algorithm %d is not on the list", *alg);
 		goto out;
 	}
 	if (!cbor_isa_string(ct) || cbor_string_length(ct) != strlen(COSE_CONTENT_TYPE) ||
 	    memcmp(cbor_string_handle(ct), COSE_CONTENT_TYPE, strlen(COSE_CONTENT_TYPE)) != 0) {
-		err_set(e, "cose", "content type is not '%s'", COSE_CONTENT_TYPE);
+		err_set(e, ERR_COSE, "content type is not '%s'", COSE_CONTENT_TYPE);
 		goto out;
 	}
 	if (!definite_bstr(k) || cbor_bytestring_length(k) != 32) {
-		err_set(e, "cose", "kid is not a 32-byte byte string");
+		err_set(e, ERR_COSE, "kid is not a 32-byte byte string");
 		goto out;
 	}
 	memcpy(kid, cbor_bytestring_handle(k), 32);
@@ -455,20 +455,20 @@ static int load_key(const uint8_t *spki, size_t spki_len, const struct alg_info 
 		goto out;
 	}
 	if (p != spki + spki_len) {
-		err_set(e, "cose", "trailing bytes after the signer's SubjectPublicKeyInfo");
+		err_set(e, ERR_COSE, "trailing bytes after the signer's SubjectPublicKeyInfo");
 		goto out;
 	}
 	if (!EVP_PKEY_is_a(k, ai->keytype)) {
-		err_set(e, "cose", "signer key is not a %s key as %s needs", ai->keytype, ai->name);
+		err_set(e, ERR_COSE, "signer key is not a %s key as %s needs", ai->keytype, ai->name);
 		goto out;
 	}
 	if (ai->group && (EVP_PKEY_get_group_name(k, group, sizeof group, NULL) != 1 || strcmp(group, ai->group) != 0)) {
-		err_set(e, "cose", "signer key is not on the curve %s needs (%s)", ai->name, ai->group);
+		err_set(e, ERR_COSE, "signer key is not on the curve %s needs (%s)", ai->name, ai->group);
 		goto out;
 	}
 	/* RFC 8230 §2: keys smaller than 2048 bits must not be used. */
 	if (ai->alg == COSE_ALG_PS256 && EVP_PKEY_get_bits(k) < RSA_MIN_BITS) {
-		err_set(e, "cose", "RSA key of %d bits is below %d", EVP_PKEY_get_bits(k), RSA_MIN_BITS);
+		err_set(e, ERR_COSE, "RSA key of %d bits is below %d", EVP_PKEY_get_bits(k), RSA_MIN_BITS);
 		goto out;
 	}
 	*out = k;
@@ -507,7 +507,7 @@ static int verify_sig(const struct alg_info *ai, EVP_PKEY *key, const uint8_t *m
 	if (rc != 1) {
 		/* A bad signature is a verdict, not an OpenSSL failure: drop its queue. */
 		ERR_clear_error();
-		err_set(e, "signature", "%s signature does not verify", ai->name);
+		err_set(e, ERR_SIGNATURE, "%s signature does not verify", ai->name);
 		goto out;
 	}
 	ret = 0;
@@ -532,7 +532,7 @@ int cose_verify1(const cbor_item_t *record, const uint8_t *spki, size_t spki_len
 	ai = alg_find(a);
 	cose_kid(spki, spki_len, want);
 	if (CRYPTO_memcmp(kid, want, 32) != 0) {
-		err_set(e, "kid", "kid does not match the signer's key");
+		err_set(e, ERR_KID, "kid does not match the signer's key");
 		goto out;
 	}
 	if (load_key(spki, spki_len, ai, &key, e) != 0)

@@ -15,7 +15,7 @@ static int token_sign(struct cose_signer *cs, const uint8_t *msg, size_t len, st
 	if (tok_sign(k->sess, k->priv, CKM_ECDSA, md, mdlen, sig, e))
 		return -1;
 	if (sig->len - before != 2 * mdlen)
-		return err_set(e, "crypto", "the token's ECDSA signature is %zu bytes, not r||s of %zu", sig->len - before,
+		return err_set(e, ERR_CRYPTO, "the token's ECDSA signature is %zu bytes, not r||s of %zu", sig->len - before,
 			       2 * mdlen);
 	return 0;
 }
@@ -28,7 +28,7 @@ int cose_token_signer(struct x509_key *k, struct cose_signer *cs, struct err *e)
 	else if (!strcmp(k->algorithm, "ec-p384"))
 		cs->alg = COSE_ALG_ES384;
 	else
-		return err_set(e, "crypto", "a COSE signature in the token takes an EC P-256 or P-384 key (ES256, ES384), "
+		return err_set(e, ERR_CRYPTO, "a COSE signature in the token takes an EC P-256 or P-384 key (ES256, ES384), "
 					    "not %s", k->algorithm);
 	cs->spki = k->spki.p;
 	cs->spki_len = k->spki.len;

@@ -18,7 +18,7 @@ enum {
 static int put_head(struct buf *out, size_t n, const unsigned char *head, struct err *e)
 {
 	if (n == 0)
-		return err_set(e, "cbor", "cannot encode item head");
+		return err_set(e, ERR_CBOR, "cannot encode item head");
 	return buf_append(out, head, n, e);
 }
 
@@ -94,20 +94,20 @@ static int encode_map(const cbor_item_t *item, struct buf *out, int depth, struc
 	if (n > 0) {
 		ents = calloc(n, sizeof *ents);
 		if (!ents) {
-			err_set(e, "nomem", "out of memory");
+			err_set(e, ERR_NOMEM, "out of memory");
 			goto out;
 		}
 		/* The format allows one key type per map so that the two orderings of
 		 * RFC 8949 (§4.2.1 bytewise, §4.2.3 length-first) agree. */
 		ktype = cbor_typeof(pairs[0].key);
 		if (ktype != CBOR_TYPE_UINT && ktype != CBOR_TYPE_STRING) {
-			err_set(e, "cbor", "map key is neither an unsigned integer nor a text string");
+			err_set(e, ERR_CBOR, "map key is neither an unsigned integer nor a text string");
 			goto out;
 		}
 	}
 	for (size_t i = 0; i < n; i++) {
 		if (cbor_typeof(pairs[i].key) != ktype) {
-			err_set(e, "cbor", "map mixes unsigned integer and text string keys");
+			err_set(e, ERR_CBOR, "map mixes unsigned integer and text string keys");
 			goto out;
 		}
 		ents[i].koff = keys.len;
@@ -123,7 +123,7 @@ static int encode_map(const cbor_item_t *item, struct buf *out, int depth, struc
 		qsort(ents, n, sizeof *ents, entry_cmp);
 	for (size_t i = 1; i < n; i++) {
 		if (entry_cmp(&ents[i - 1], &ents[i]) == 0) {
-			err_set(e, "cbor", "duplicate map key");
+			err_set(e, ERR_CBOR, "duplicate map key");
 			goto out;
 		}
 	}
@@ -148,7 +148,7 @@ static int encode(const cbor_item_t *item, struct buf *out, int depth, struct er
 	size_t n, start;
 
 	if (!item)
-		return err_set(e, "cbor", "missing item");
+		return err_set(e, ERR_CBOR, "missing item");
 	switch (cbor_typeof(item)) {
 	case CBOR_TYPE_UINT:
 		return put_head(out, cbor_encode_uint(cbor_get_int(item), head, sizeof head), head, e);
@@ -167,11 +167,11 @@ static int encode(const cbor_item_t *item, struct buf *out, int depth, struct er
 		if (string_content(item, true, out, e) != 0)
 			return -1;
 		if (!utf8_valid(out->p + start, n))
-			return err_set(e, "cbor", "text string is not valid UTF-8");
+			return err_set(e, ERR_CBOR, "text string is not valid UTF-8");
 		return 0;
 	case CBOR_TYPE_ARRAY:
 		if (depth >= DCBOR_DEPTH_MAX)
-			return err_set(e, "cbor", "nesting deeper than %d", DCBOR_DEPTH_MAX);
+			return err_set(e, ERR_CBOR, "nesting deeper than %d", DCBOR_DEPTH_MAX);
 		n = cbor_array_size(item);
 		if (put_head(out, cbor_encode_array_start(n, head, sizeof head), head, e) != 0)
 			return -1;
@@ -182,24 +182,24 @@ static int encode(const cbor_item_t *item, struct buf *out, int depth, struct er
 		return 0;
 	case CBOR_TYPE_MAP:
 		if (depth >= DCBOR_DEPTH_MAX)
-			return err_set(e, "cbor", "nesting deeper than %d", DCBOR_DEPTH_MAX);
+			return err_set(e, ERR_CBOR, "nesting deeper than %d", DCBOR_DEPTH_MAX);
 		return encode_map(item, out, depth + 1, e);
 	case CBOR_TYPE_TAG:
 		/* The only tag of the format is COSE's 18 around a record (dcbor_encode_tagged). */
-		return err_set(e, "cbor", "tag %llu inside an item", (unsigned long long)cbor_tag_value(item));
+		return err_set(e, ERR_CBOR, "tag %llu inside an item", (unsigned long long)cbor_tag_value(item));
 	case CBOR_TYPE_FLOAT_CTRL:
 		/* Asked first: libcbor's ctrl accessors assert on a float. */
 		if (!cbor_float_ctrl_is_ctrl(item))
-			return err_set(e, "cbor", "floating-point value");
+			return err_set(e, ERR_CBOR, "floating-point value");
 		if (cbor_is_bool(item))
 			return put_head(out, cbor_encode_bool(cbor_get_bool(item), head, sizeof head), head, e);
 		if (cbor_is_null(item))
 			return put_head(out, cbor_encode_null(head, sizeof head), head, e);
 		if (cbor_is_undef(item))
-			return err_set(e, "cbor", "undefined value");
-		return err_set(e, "cbor", "simple value %u", (unsigned)cbor_ctrl_value(item));
+			return err_set(e, ERR_CBOR, "undefined value");
+		return err_set(e, ERR_CBOR, "simple value %u", (unsigned)cbor_ctrl_value(item));
 	}
-	return err_set(e, "cbor", "unknown item type");
+	return err_set(e, ERR_CBOR, "unknown item type");
 }
 
 int dcbor_encode(const cbor_item_t *item, struct buf *out, struct err *e)
@@ -244,7 +244,7 @@ static int scan(const uint8_t *d, size_t len, bool allow_top_tag, size_t *used, 
 		}
 		left[depth]--;
 		if (off >= len)
-			return err_set(e, "truncated", "data ends inside an item at byte %zu", off);
+			return err_set(e, ERR_TRUNCATED, "data ends inside an item at byte %zu", off);
 		ib = d[off];
 		major = ib >> 5;
 		ai = ib & 0x1f;
@@ -255,12 +255,12 @@ static int scan(const uint8_t *d, size_t len, bool allow_top_tag, size_t *used, 
 		} else if (ai <= 27) {
 			argn = (size_t)1 << (ai - 24);
 		} else if (ai == 31 && major >= 2 && major <= 5) {
-			return err_set(e, "cbor", "indefinite length at byte %zu", off - 1);
+			return err_set(e, ERR_CBOR, "indefinite length at byte %zu", off - 1);
 		} else {
-			return err_set(e, "cbor", "malformed initial byte 0x%02x at byte %zu", ib, off - 1);
+			return err_set(e, ERR_CBOR, "malformed initial byte 0x%02x at byte %zu", ib, off - 1);
 		}
 		if (argn > len - off)
-			return err_set(e, "truncated", "data ends inside an item head at byte %zu", off - 1);
+			return err_set(e, ERR_TRUNCATED, "data ends inside an item head at byte %zu", off - 1);
 		for (size_t i = 0; i < argn; i++)
 			arg = (arg << 8) | d[off + i];
 		off += argn;
@@ -269,14 +269,14 @@ static int scan(const uint8_t *d, size_t len, bool allow_top_tag, size_t *used, 
 		case 2:
 		case 3:
 			if (arg > len - off)
-				return err_set(e, "truncated", "string at byte %zu runs past the end", off);
+				return err_set(e, ERR_TRUNCATED, "string at byte %zu runs past the end", off);
 			off += (size_t)arg;
 			break;
 		case 4:
 		case 5:
 			/* Counted even when empty, as the encoder counts it. */
 			if (depth + 1 > DCBOR_DEPTH_MAX)
-				return err_set(e, "cbor", "nesting deeper than %d", DCBOR_DEPTH_MAX);
+				return err_set(e, ERR_CBOR, "nesting deeper than %d", DCBOR_DEPTH_MAX);
 			if (arg == 0)
 				break;
 			/* Each element takes at least one byte, so a count beyond len runs
@@ -285,7 +285,7 @@ static int scan(const uint8_t *d, size_t len, bool allow_top_tag, size_t *used, 
 			break;
 		case 6:
 			if (!allow_top_tag || off != 1 + argn)
-				return err_set(e, "cbor", "tag %llu inside an item", (unsigned long long)arg);
+				return err_set(e, ERR_CBOR, "tag %llu inside an item", (unsigned long long)arg);
 			*tag_head = off;
 			left[++depth] = 1;
 			break;
@@ -320,16 +320,16 @@ int dcbor_decode_strict(const uint8_t *data, size_t len, bool allow_top_tag, cbo
 	item = cbor_load(data + th, n - th, &res);
 	if (!item || res.error.code != CBOR_ERR_NONE || res.read != n - th) {
 		if (res.error.code == CBOR_ERR_MEMERROR)
-			err_set(e, "nomem", "out of memory decoding CBOR");
+			err_set(e, ERR_NOMEM, "out of memory decoding CBOR");
 		else
-			err_set(e, "cbor", "malformed CBOR at byte %zu", th + res.error.position);
+			err_set(e, ERR_CBOR, "malformed CBOR at byte %zu", th + res.error.position);
 		goto out;
 	}
 	if (th) {
 		inner = item;
 		item = cbor_build_tag(tag, inner);   /* takes its own reference */
 		if (!item) {
-			err_set(e, "nomem", "out of memory decoding CBOR");
+			err_set(e, ERR_NOMEM, "out of memory decoding CBOR");
 			goto out;
 		}
 		if (dcbor_encode_tagged(tag, inner, &re, e) != 0)
@@ -339,7 +339,7 @@ int dcbor_decode_strict(const uint8_t *data, size_t len, bool allow_top_tag, cbo
 	}
 	/* RFC 8949 §4.2: an item is deterministic iff re-encoding it gives it back. */
 	if (re.len != n || memcmp(re.p, data, n) != 0) {
-		err_set(e, "cbor", "not deterministic CBOR (re-encoding differs)");
+		err_set(e, ERR_CBOR, "not deterministic CBOR (re-encoding differs)");
 		goto out;
 	}
 	*out = item;
@@ -427,16 +427,16 @@ static int put_pair(cbor_item_t *map, cbor_item_t *key, cbor_item_t *value, stru
 {
 	int ret = -1;
 	if (!map || !cbor_isa_map(map)) {
-		err_set(e, "cbor", "not a map");
+		err_set(e, ERR_CBOR, "not a map");
 		goto out;
 	}
 	if (!key || !value) {
-		err_set(e, "nomem", "out of memory");
+		err_set(e, ERR_NOMEM, "out of memory");
 		goto out;
 	}
 	/* cbor_map_add takes its own references. */
 	if (!cbor_map_add(map, (struct cbor_pair){.key = key, .value = value})) {
-		err_set(e, "nomem", "cannot add to map");
+		err_set(e, ERR_NOMEM, "cannot add to map");
 		goto out;
 	}
 	ret = 0;
@@ -462,15 +462,15 @@ int dcbor_push(cbor_item_t *array, cbor_item_t *value, struct err *e)
 {
 	int ret = -1;
 	if (!array || !cbor_isa_array(array)) {
-		err_set(e, "cbor", "not an array");
+		err_set(e, ERR_CBOR, "not an array");
 		goto out;
 	}
 	if (!value) {
-		err_set(e, "nomem", "out of memory");
+		err_set(e, ERR_NOMEM, "out of memory");
 		goto out;
 	}
 	if (!cbor_array_push(array, value)) {
-		err_set(e, "nomem", "cannot append to array");
+		err_set(e, ERR_NOMEM, "cannot append to array");
 		goto out;
 	}
 	ret = 0;

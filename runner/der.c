@@ -47,7 +47,7 @@ struct walk {
 
 static int bad(struct walk *w, size_t off, const char *what)
 {
-	return err_set(w->e, "der", "not DER at byte offset %zu: %s", off, what);
+	return err_set(w->e, ERR_DER, "not DER at byte offset %zu: %s", off, what);
 }
 
 static int read_tlv(struct walk *w, size_t off, size_t end, struct tlv *t)

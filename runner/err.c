@@ -5,15 +5,46 @@
 #include <openssl/err.h>
 #include "err.h"
 
-static void copy_code(struct err *e, const char *code)
+static const struct {
+	const char *name, *meaning;
+} codes[] = {
+#define ERR_ROW(id, name, meaning) [id] = {name, meaning},
+	ERR_CODES(ERR_ROW)
+#undef ERR_ROW
+};
+
+const char *err_code_name(enum err_code code)
 {
-	snprintf(e->code, sizeof e->code, "%s", code ? code : "error");
+	return (size_t)code < sizeof codes / sizeof codes[0] ? codes[code].name : NULL;
 }
 
-int err_set(struct err *e, const char *code, const char *fmt, ...)
+const char *err_code_meaning(enum err_code code)
+{
+	return (size_t)code < sizeof codes / sizeof codes[0] ? codes[code].meaning : NULL;
+}
+
+void err_recode(struct err *e, enum err_code code)
+{
+	const char *name = err_code_name(code);
+	e->kind = code;
+	snprintf(e->code, sizeof e->code, "%s", name ? name : "internal");
+}
+
+int err_set(struct err *e, enum err_code code, const char *fmt, ...)
 {
 	va_list ap;
-	copy_code(e, code);
+	err_recode(e, code);
+	va_start(ap, fmt);
+	vsnprintf(e->msg, sizeof e->msg, fmt, ap);
+	va_end(ap);
+	return -1;
+}
+
+int err_set_p11(struct err *e, const char *ckr, const char *fmt, ...)
+{
+	va_list ap;
+	e->kind = ERR_P11;
+	snprintf(e->code, sizeof e->code, "%s", ckr);
 	va_start(ap, fmt);
 	vsnprintf(e->msg, sizeof e->msg, fmt, ap);
 	va_end(ap);
@@ -47,7 +78,7 @@ int err_openssl(struct err *e, const char *what)
 			used += (size_t)snprintf(detail + used, sizeof detail - used, "%s%s", used ? "; " : "", one);
 		}
 	}
-	return err_set(e, "crypto", "%s%s%s", what, detail[0] ? ": " : "", detail);
+	return err_set(e, ERR_CRYPTO, "%s%s%s", what, detail[0] ? ": " : "", detail);
 }
 
 int err_errno(struct err *e, const char *fmt, ...)
@@ -58,11 +89,12 @@ int err_errno(struct err *e, const char *fmt, ...)
 	va_start(ap, fmt);
 	vsnprintf(what, sizeof what, fmt, ap);
 	va_end(ap);
-	return err_set(e, "io", "%s: %s", what, strerror(saved));
+	return err_set(e, ERR_IO, "%s: %s", what, strerror(saved));
 }
 
 void err_clear(struct err *e)
 {
+	e->kind = ERR_NONE;
 	e->code[0] = 0;
 	e->msg[0] = 0;
 }

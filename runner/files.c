@@ -32,12 +32,12 @@ int files_write_new(const char *path, const void *data, size_t len, struct err *
 	int fd = -1, ret = -1;
 
 	if (access(path, F_OK) == 0)
-		return err_set(e, "io", "'%s' exists already; output files are never overwritten", path);
+		return err_set(e, ERR_IO, "'%s' exists already; output files are never overwritten", path);
 	if (RAND_bytes(r, sizeof r) != 1)
 		return err_openssl(e, "cannot draw a temporary name");
 	if (snprintf(tmp, sizeof tmp, "%s.tmp-%02x%02x%02x%02x%02x%02x", path, r[0], r[1], r[2], r[3], r[4],
 		     r[5]) >= (int)sizeof tmp)
-		return err_set(e, "io", "path too long: '%s'", path);
+		return err_set(e, ERR_IO, "path too long: '%s'", path);
 	fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
 	if (fd < 0)
 		return err_errno(e, "cannot create '%s'", tmp);
@@ -84,7 +84,7 @@ int files_mkdirs(const char *path, struct err *e)
 {
 	char p[PATH_MAX];
 	if (snprintf(p, sizeof p, "%s", path) >= (int)sizeof p)
-		return err_set(e, "io", "path too long: '%s'", path);
+		return err_set(e, ERR_IO, "path too long: '%s'", path);
 	for (char *s = p + 1; ; s++) {
 		if (*s == '/' || *s == 0) {
 			char c = *s;
@@ -93,7 +93,7 @@ int files_mkdirs(const char *path, struct err *e)
 				return err_errno(e, "cannot create directory '%s'", p);
 			struct stat st;
 			if (stat(p, &st) != 0 || !S_ISDIR(st.st_mode))
-				return err_set(e, "io", "'%s' exists and is not a directory", p);
+				return err_set(e, ERR_IO, "'%s' exists and is not a directory", p);
 			*s = c;
 			if (!c)
 				break;
@@ -118,11 +118,11 @@ int files_read(const char *path, size_t max, uint8_t **data, size_t *len, struct
 		goto out;
 	}
 	if (!S_ISREG(st.st_mode)) {
-		err_set(e, "io", "'%s' is not a regular file", path);
+		err_set(e, ERR_IO, "'%s' is not a regular file", path);
 		goto out;
 	}
 	if ((size_t)st.st_size > max) {
-		err_set(e, "io", "'%s' is too large (%lld bytes, at most %zu)", path, (long long)st.st_size, max);
+		err_set(e, ERR_IO, "'%s' is too large (%lld bytes, at most %zu)", path, (long long)st.st_size, max);
 		goto out;
 	}
 	/* Read what is on the device, not what the page cache remembers of a write (an
@@ -131,7 +131,7 @@ int files_read(const char *path, size_t max, uint8_t **data, size_t *len, struct
 	(void)posix_fadvise(fd, 0, 0, POSIX_FADV_DONTNEED);
 	p = malloc((size_t)st.st_size + 1);
 	if (!p) {
-		err_set(e, "nomem", "out of memory");
+		err_set(e, ERR_NOMEM, "out of memory");
 		goto out;
 	}
 	while (n < (size_t)st.st_size) {

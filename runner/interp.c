@@ -131,7 +131,7 @@ int step_output(struct step_run *r, const char *name, cbor_item_t *value, struct
 {
 	if (dcbor_get(r->outputs, name)) {
 		cbor_decref(&value);
-		return err_set(e, "internal", "step '%s' produced output '%s' twice", r->step->id, name);
+		return err_set(e, ERR_INTERNAL, "step '%s' produced output '%s' twice", r->step->id, name);
 	}
 	return dcbor_put(r->outputs, name, value, e);
 }
@@ -147,7 +147,7 @@ int step_check(struct step_run *r, const char *what, cbor_item_t *expected, cbor
 	if (rc || dcbor_put_u(c, 0, dcbor_text(what), e) || dcbor_put_u(c, 3, dcbor_bool(held), e)) {
 		if (c)
 			cbor_decref(&c);
-		return err_set(e, "nomem", "out of memory");
+		return err_set(e, ERR_NOMEM, "out of memory");
 	}
 	return dcbor_push(r->checks, c, e);
 }
@@ -161,7 +161,7 @@ int step_artifact(struct step_run *r, const char *name, const char *file, const 
 	cbor_item_t *a = NULL;
 
 	if (strchr(file, '/') || file[0] == '.')
-		return err_set(e, "internal", "artifact file name '%s' must be a plain name", file);
+		return err_set(e, ERR_INTERNAL, "artifact file name '%s' must be a plain name", file);
 	/* A step run again (a retry, a decision going back) makes its files again: they get
 	 * the run's number, because an earlier run's files are never overwritten. */
 	unsigned run = in->step_runs[r->step->index];
@@ -169,13 +169,13 @@ int step_artifact(struct step_run *r, const char *name, const char *file, const 
 	int n = run > 1 ? snprintf(path, sizeof path, "%s/%.*s-run%u%s", in->art_dir, (int)stem, file, run, file + stem)
 			: snprintf(path, sizeof path, "%s/%s", in->art_dir, file);
 	if (n < 0 || n >= (int)sizeof path)
-		return err_set(e, "io", "path too long for artifact '%s'", file);
+		return err_set(e, ERR_IO, "path too long for artifact '%s'", file);
 	if (files_write_new(path, data, len, e))
 		return -1;
 	SHA256(data, len, sha);
 	a = dcbor_map();
 	if (!a)
-		return err_set(e, "nomem", "out of memory");
+		return err_set(e, ERR_NOMEM, "out of memory");
 	if (dcbor_put_u(a, 0, dcbor_text(name), e) || dcbor_put_u(a, 1, dcbor_bytes(sha, sizeof sha), e) ||
 	    dcbor_put_u(a, 2, dcbor_uint(len), e) || dcbor_put_u(a, 3, dcbor_text(media_type), e) ||
 	    dcbor_put_u(a, 4, dcbor_bytes(data, len), e)) {
@@ -187,7 +187,7 @@ int step_artifact(struct step_run *r, const char *name, const char *file, const 
 
 	struct made_artifact *na = realloc(in->arts, (in->n_arts + 1) * sizeof *na);
 	if (!na)
-		return err_set(e, "nomem", "out of memory");
+		return err_set(e, ERR_NOMEM, "out of memory");
 	in->arts = na;
 	struct made_artifact *m = &in->arts[in->n_arts];
 	m->step_id = r->step->id;
@@ -196,7 +196,7 @@ int step_artifact(struct step_run *r, const char *name, const char *file, const 
 	if (!m->name || !m->data) {
 		free(m->name);
 		free(m->data);
-		return err_set(e, "nomem", "out of memory");
+		return err_set(e, ERR_NOMEM, "out of memory");
 	}
 	memcpy(m->data, data, len);
 	m->len = len;
@@ -217,7 +217,7 @@ int step_find_artifact(struct step_run *r, const char *step_id, const char *name
 			return 0;
 		}
 	}
-	return err_set(e, "missing-artifact", "step '%s' has not produced artifact '%s' in this run", step_id,
+	return err_set(e, ERR_MISSING_ARTIFACT, "step '%s' has not produced artifact '%s' in this run", step_id,
 		       name ? name : "(any)");
 }
 
@@ -233,7 +233,7 @@ int step_token_slot(struct step_run *r, struct tok_module **m, CK_SLOT_ID *slot,
 {
 	struct tokstate *t = r->step->token ? tokstate_of(r->in, r->step->token) : NULL;
 	if (!t || !r->in->o->module)
-		return err_set(e, "token", "step '%s': no token is bound to '%s'", r->step->id,
+		return err_set(e, ERR_TOKEN, "step '%s': no token is bound to '%s'", r->step->id,
 			       r->step->token ? r->step->token : "(none)");
 	*m = r->in->o->module;
 	*slot = t->b->slot;
@@ -246,11 +246,11 @@ static int session_on(struct step_run *r, const char *token, bool login, struct 
 	struct interp *in = r->in;
 	struct tokstate *t = token ? tokstate_of(in, token) : NULL;
 	if (!t || !in->o->module)
-		return err_set(e, "token", "step '%s': no token is bound to '%s'", r->step->id, token ? token : "(none)");
+		return err_set(e, ERR_TOKEN, "step '%s': no token is bound to '%s'", r->step->id, token ? token : "(none)");
 	if (!t->sess && tok_open(in->o->module, t->b->slot, true, &t->sess, e))
 		return -1;
 	if (login && !t->logged_in && (t->decl->quorum || t->initialised))
-		return err_set(e, "quorum",
+		return err_set(e, ERR_QUORUM,
 			       "step '%s': token '%s' is activated by a quorum of %u %s; a token.activate step must "
 			       "log in first",
 			       r->step->id, t->decl->name, t->decl->quorum, t->decl->quorum_role ? t->decl->quorum_role : "custodians");
@@ -287,7 +287,7 @@ int step_session_so(struct step_run *r, const char *token, struct tok_session **
 
 	*s = NULL;
 	if (!t || !in->o->module)
-		return err_set(e, "token", "step '%s': no token is bound to '%s'", r->step->id, token ? token : "(none)");
+		return err_set(e, ERR_TOKEN, "step '%s': no token is bound to '%s'", r->step->id, token ? token : "(none)");
 	/* PKCS#11 3.0 §5.1: login state belongs to the application, one user type at a
 	 * time; the user's session is closed (logged out) and opened again when a later
 	 * step needs it. */
@@ -322,7 +322,7 @@ int step_secret_keep(struct step_run *r, const char *name, struct secret *sec, s
 		in->secrets = n;
 	if (!nm) {
 		secret_free(sec);
-		return err_set(e, "nomem", "out of memory");
+		return err_set(e, ERR_NOMEM, "out of memory");
 	}
 	in->secrets[in->n_secrets++] = (struct run_secret){r->step->id, nm, sec};
 	return 0;
@@ -351,25 +351,25 @@ int step_attend(struct step_run *r, const char *name, const char *role, struct e
 	struct interp *in = r->in;
 	const struct role *ro = script_role(in->c, role);
 	if (!ro)
-		return err_set(e, "attendance", "no role '%s' in the script", role);
+		return err_set(e, ERR_ATTENDANCE, "no role '%s' in the script", role);
 	for (size_t i = 0; i < in->n_people; i++) {
 		if (strcmp(in->people[i].name, name))
 			continue;
 		if (!strcmp(in->people[i].role, role))
-			return err_set(e, "attendance", "'%s' is already present as %s", name, role);
+			return err_set(e, ERR_ATTENDANCE, "'%s' is already present as %s", name, role);
 		if (in->c->separation_strict)
-			return err_set(e, "separation",
+			return err_set(e, ERR_SEPARATION,
 				       "'%s' is already present as %s and cannot also be %s: the script requires "
 				       "separation of duties (nobody in two roles)",
 				       name, in->people[i].role, role);
 	}
 	struct participant *np = realloc(in->people, (in->n_people + 1) * sizeof *np);
 	if (!np)
-		return err_set(e, "nomem", "out of memory");
+		return err_set(e, ERR_NOMEM, "out of memory");
 	in->people = np;
 	in->people[in->n_people].name = strdup(name);
 	if (!in->people[in->n_people].name)
-		return err_set(e, "nomem", "out of memory");
+		return err_set(e, ERR_NOMEM, "out of memory");
 	in->people[in->n_people].role = ro->name;
 	in->people[in->n_people].step_id = r->step->id;
 	in->n_people++;
@@ -405,7 +405,7 @@ int step_write_checkpoint(struct step_run *r, const char *label, struct err *e)
 	uint64_t seq;
 	cbor_item_t *body = dcbor_map();
 	if (!body)
-		return err_set(e, "nomem", "out of memory");
+		return err_set(e, ERR_NOMEM, "out of memory");
 	ts_writer_head(in->w, head);   /* the head before the checkpoint is its prev */
 	int rc = dcbor_put_u(body, 0, dcbor_text(label), e) || ts_append(in->w, TS_CHECKPOINT, body, &seq, e);
 	cbor_decref(&body);
@@ -430,12 +430,12 @@ int step_keep_split(struct step_run *r, struct shamir_share *shares, size_t n, c
 	if (ns)
 		in->splits = ns;
 	if (!ns || !h) {
-		err_set(e, "nomem", "out of memory");
+		err_set(e, ERR_NOMEM, "out of memory");
 		goto fail;
 	}
 	for (size_t i = 0; i < n; i++)
 		if (holders && holders[i] && !(h[i] = strdup(holders[i]))) {
-			err_set(e, "nomem", "out of memory");
+			err_set(e, ERR_NOMEM, "out of memory");
 			goto fail;
 		}
 	/* An unattended rehearsal types shares back from memory ("(share K)"). */
@@ -505,9 +505,9 @@ int step_login_with(struct step_run *r, const char *token, const struct secret *
 	struct tokstate *t = token ? tokstate_of(r->in, token) : NULL;
 	struct tok_session *s;
 	if (!t)
-		return err_set(e, "token", "step '%s': no token is bound to '%s'", r->step->id, token ? token : "(none)");
+		return err_set(e, ERR_TOKEN, "step '%s': no token is bound to '%s'", r->step->id, token ? token : "(none)");
 	if (t->logged_in)
-		return err_set(e, "quorum", "step '%s': token '%s' is logged in already", r->step->id, token);
+		return err_set(e, ERR_QUORUM, "step '%s': token '%s' is logged in already", r->step->id, token);
 	if (session_on(r, token, false, &s, e) || tok_login(s, false, pin, e))
 		return -1;
 	t->logged_in = true;
@@ -525,7 +525,7 @@ int step_init_token(struct step_run *r, const struct secret *user_pin, bool *was
 	int ret = -1;
 
 	if (!t || !in->o->module)
-		return err_set(e, "token", "step '%s': no token is bound to '%s'", r->step->id,
+		return err_set(e, ERR_TOKEN, "step '%s': no token is bound to '%s'", r->step->id,
 			       r->step->token ? r->step->token : "(none)");
 	if (tok_list(in->o->module, &v, &n, e))
 		return -1;
@@ -538,7 +538,7 @@ int step_init_token(struct step_run *r, const struct secret *user_pin, bool *was
 	 * initialised again (C_InitToken erases it). A live ceremony initialises only a
 	 * blank token, never one that may hold keys. */
 	if (*was_initialised && !(in->o->rehearsal && t->b->so_pin))
-		return err_set(e, "token",
+		return err_set(e, ERR_TOKEN,
 			       "step '%s': token '%s' (slot %lu) is initialised already; token.init only initialises a "
 			       "blank token in a live ceremony",
 			       r->step->id, t->decl->name, (unsigned long)t->b->slot);
@@ -558,7 +558,7 @@ int step_init_token(struct step_run *r, const struct secret *user_pin, bool *was
 	if (tok_find_label(in->o->module, t->decl->label, &after, e))
 		goto out;
 	if (after != t->b->slot) {
-		err_set(e, "token", "token '%s' moved from slot %lu to slot %lu when initialised; bind it by label",
+		err_set(e, ERR_TOKEN, "token '%s' moved from slot %lu to slot %lu when initialised; bind it by label",
 			t->decl->name, (unsigned long)t->b->slot, (unsigned long)after);
 		goto out;
 	}
@@ -624,7 +624,7 @@ static cbor_item_t *step_params(struct interp *in, const struct step *s, struct 
 oom:
 	if (p)
 		cbor_decref(&p);
-	err_set(e, "nomem", "out of memory");
+	err_set(e, ERR_NOMEM, "out of memory");
 	return NULL;
 }
 
@@ -784,7 +784,7 @@ static int person_for(struct interp *in, struct step_run *r, const char *role, c
 			last = i;
 		}
 	if (count == 0)
-		return err_set(e, "not-present", "step '%s': nobody is present as %s (attendance must record a %s first)",
+		return err_set(e, ERR_NOT_PRESENT, "step '%s': nobody is present as %s (attendance must record a %s first)",
 			       r->step->id, role, role);
 	if (count == 1) {
 		*name = in->people[last].name;
@@ -801,7 +801,7 @@ static int person_for(struct interp *in, struct step_run *r, const char *role, c
 			free(who);
 			return 0;
 		}
-	err_set(e, "not-present", "step '%s': '%s' is not present as %s and cannot act for that role", r->step->id,
+	err_set(e, ERR_NOT_PRESENT, "step '%s': '%s' is not present as %s and cannot act for that role", r->step->id,
 		who, role);
 	free(who);
 	return -1;
@@ -822,7 +822,7 @@ static int sign_signoff(struct interp *in, struct step_run *r, const struct inte
 	int ret = -1;
 
 	if (!in->o->module)
-		return err_set(e, "token", "step '%s': %s signs with a token key but no PKCS#11 module is loaded",
+		return err_set(e, ERR_TOKEN, "step '%s': %s signs with a token key but no PKCS#11 module is loaded",
 			       r->step->id, sg->name);
 	snprintf(q, sizeof q, "%s: PIN of your own token, to sign this sign-off (not echoed)", sg->name);
 	struct prompt_q pq = {.step = r->step->id, .role = role, .key = "signing_pin", .text = q};
@@ -837,7 +837,7 @@ static int sign_signoff(struct interp *in, struct step_run *r, const struct inte
 		goto out;
 	struct cose_signer cs;
 	if (cose_token_signer(&k, &cs, e)) {
-		err_set(e, "signoff", "%s's key '%s' is %s; a signed sign-off takes an EC P-256 or P-384 key (ES256, ES384)",
+		err_set(e, ERR_SIGNOFF, "%s's key '%s' is %s; a signed sign-off takes an EC P-256 or P-384 key (ES256, ES384)",
 			sg->name, sg->label, k.algorithm);
 		goto out;
 	}
@@ -853,7 +853,7 @@ static int sign_signoff(struct interp *in, struct step_run *r, const struct inte
 	    cose_verify1(check, k.spki.p, k.spki.len, &pl, &pl_len, &alg, e))
 		goto out;
 	if (used != cose.len || pl_len != payload.len || memcmp(pl, payload.p, pl_len)) {
-		err_set(e, "crypto", "the signed sign-off does not read back as written");
+		err_set(e, ERR_CRYPTO, "the signed sign-off does not read back as written");
 		goto out;
 	}
 	if (dcbor_put_u(so, 5, dcbor_bytes(cose.p, cose.len), e) || dcbor_put_u(so, 6, dcbor_bytes(k.spki.p, k.spki.len), e))
@@ -895,7 +895,7 @@ static int take_signoffs(struct interp *in, struct step_run *r, uint64_t begin_s
 		clock_gettime(CLOCK_REALTIME, &ts);
 		cbor_item_t *s = dcbor_map();
 		if (!s)
-			return err_set(e, "nomem", "out of memory");
+			return err_set(e, ERR_NOMEM, "out of memory");
 		if (dcbor_put_u(s, 0, dcbor_text(role), e) || dcbor_put_u(s, 1, dcbor_text(name), e) ||
 		    dcbor_put_u(s, 2, dcbor_text(statement), e) ||
 		    dcbor_put_u(s, 3, dcbor_uint((uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000), e)) {
@@ -919,7 +919,7 @@ static int begin_record(struct interp *in, const struct step *s, uint64_t *seq, 
 	cbor_item_t *body = dcbor_map(), *params;
 	int rc = -1;
 	if (!body)
-		return err_set(e, "nomem", "out of memory");
+		return err_set(e, ERR_NOMEM, "out of memory");
 	if (!(params = step_params(in, s, e)) || dcbor_put_u(body, 3, params, e))
 		goto out;
 	if (dcbor_put_u(body, 0, dcbor_text(s->id), e) || dcbor_put_u(body, 1, dcbor_uint(s->index), e) ||
@@ -939,7 +939,7 @@ static int result_record(struct interp *in, struct step_run *r, uint64_t begin_s
 	cbor_item_t *body = dcbor_map();
 	int rc = -1;
 	if (!body)
-		return err_set(e, "nomem", "out of memory");
+		return err_set(e, ERR_NOMEM, "out of memory");
 	if (dcbor_put_u(body, 0, dcbor_text(r->step->id), e) || dcbor_put_u(body, 1, dcbor_uint(begin_seq), e) ||
 	    dcbor_put_u(body, 2, dcbor_uint(outcome), e) || dcbor_put_u(body, 3, cbor_incref(r->outputs), e))
 		goto out;
@@ -981,7 +981,7 @@ static void run_free(struct step_run *r)
 static int run_attempt(struct interp *in, struct step_run *r, enum ts_outcome *outcome, struct err *e)
 {
 	const struct step *s = r->step;
-	struct err se = {{0}, {0}};
+	struct err se = {.kind = ERR_NONE};
 	bool held = true, failed = false;
 	uint64_t begin_seq;
 	uint8_t begin_hash[32];
@@ -992,7 +992,7 @@ static int run_attempt(struct interp *in, struct step_run *r, enum ts_outcome *o
 	r->checks = dcbor_array();
 	r->artifacts = dcbor_array();
 	if (!signoffs || !r->outputs || !r->checks || !r->artifacts) {
-		err_set(e, "nomem", "out of memory");
+		err_set(e, ERR_NOMEM, "out of memory");
 		goto out;
 	}
 	in->step_runs[s->index]++;
@@ -1018,7 +1018,7 @@ static int run_attempt(struct interp *in, struct step_run *r, enum ts_outcome *o
 		}
 	}
 	if (!failed && !held)
-		err_set(&se, "expectation", "the Actual of step '%s' does not match the Expected", s->id);
+		err_set(&se, ERR_EXPECTATION, "the Actual of step '%s' does not match the Expected", s->id);
 	*outcome = (!failed && held) ? TS_PASSED : TS_FAILED;
 	if (result_record(in, r, begin_seq, *outcome, signoffs, *outcome == TS_PASSED ? NULL : &se, e))
 		goto out;
@@ -1041,7 +1041,7 @@ static int host_facts(const struct interp_opts *o, cbor_item_t **out, struct err
 	struct utsname u;
 	char name[256] = "";
 	if (!h)
-		return err_set(e, "nomem", "out of memory");
+		return err_set(e, ERR_NOMEM, "out of memory");
 	if (gethostname(name, sizeof name - 1) == 0 && dcbor_put(h, "hostname", dcbor_text(name), e))
 		goto fail;
 	if (uname(&u) == 0 && (dcbor_put(h, "kernel", dcbor_text(u.release), e) ||
@@ -1133,7 +1133,7 @@ static int seal(struct interp *in, int status, const char *last_step, const char
 	if (!body || !sum) {
 		if (sum)
 			cbor_decref(&sum);
-		err_set(e, "nomem", "out of memory");
+		err_set(e, ERR_NOMEM, "out of memory");
 		goto out;
 	}
 	if (dcbor_put_u(body, 1, sum, e) || dcbor_put_u(body, 0, dcbor_uint((uint64_t)status), e))
@@ -1192,7 +1192,7 @@ static int open_audit(struct interp *in, struct err *e)
 	if (!c->audit_token)
 		return audit_key_memory(&in->audit, e);
 	if (!t || !in->o->module)
-		return err_set(e, "token", "the audit token '%s' is not bound to a slot", c->audit_token);
+		return err_set(e, ERR_TOKEN, "the audit token '%s' is not bound to a slot", c->audit_token);
 	pin = t->b->user_pin;
 	if (!pin) {
 		struct prompt_q q = {.step = SCRIPT_GENESIS, .role = c->audit_role, .key = "pin",
@@ -1223,7 +1223,7 @@ static int preflight(const struct interp *in, struct err *e)
 				if (!strcmp(in->toks[j].decl->name, need[k].token))
 					t = &in->toks[j];
 			if (!t || !in->o->module)
-				return err_set(e, "binding", "step '%s' needs token '%s', which is not bound", s->id, need[k].token);
+				return err_set(e, ERR_BINDING, "step '%s' needs token '%s', which is not bound", s->id, need[k].token);
 			CK_MECHANISM_TYPE *mechs = NULL;
 			size_t nm = 0;
 			bool found = false;
@@ -1234,7 +1234,7 @@ static int preflight(const struct interp *in, struct err *e)
 			free(mechs);
 			if (!found) {
 				const char *name = tok_mech_name(need[k].mech);
-				return err_set(e, "mechanism",
+				return err_set(e, ERR_MECHANISM,
 					       "step '%s' needs %s for %s, which token '%s' (label %s) does not offer; "
 					       "nothing was done",
 					       s->id, name ? name : "an unknown mechanism", need[k].algorithm, need[k].token,
@@ -1250,12 +1250,12 @@ int interp_check_out(const char *out_dir, struct err *e)
 	char path[PATH_MAX];
 	struct stat st;
 	if (snprintf(path, sizeof path, "%s/transcript.cts", out_dir) >= (int)sizeof path)
-		return err_set(e, "io", "output path too long: '%s'", out_dir);
+		return err_set(e, ERR_IO, "output path too long: '%s'", out_dir);
 	if (access(path, F_OK) == 0)
-		return err_set(e, "io", "'%s' exists already: choose a new --out folder (transcripts are never overwritten)",
+		return err_set(e, ERR_IO, "'%s' exists already: choose a new --out folder (transcripts are never overwritten)",
 			       path);
 	if (stat(out_dir, &st) == 0 && (!S_ISDIR(st.st_mode) || access(out_dir, W_OK | X_OK) != 0))
-		return err_set(e, "io", "'%s' is not a folder this program can write to", out_dir);
+		return err_set(e, ERR_IO, "'%s' is not a folder this program can write to", out_dir);
 	return 0;
 }
 
@@ -1270,20 +1270,20 @@ int interp_run(const struct ceremony *c, const struct interp_opts *o, int *statu
 
 	if (snprintf(path, sizeof path, "%s/transcript.cts", o->out_dir) >= (int)sizeof path ||
 	    snprintf(in.art_dir, sizeof in.art_dir, "%s/artifacts", o->out_dir) >= (int)sizeof in.art_dir)
-		return err_set(e, "io", "output path too long: '%s'", o->out_dir);
+		return err_set(e, ERR_IO, "output path too long: '%s'", o->out_dir);
 	if (interp_check_out(o->out_dir, e))
 		return -1;
 	in.toks = calloc(c->n_tokens ? c->n_tokens : 1, sizeof *in.toks);
 	in.step_runs = calloc(c->n_steps, sizeof *in.step_runs);
 	if (!in.toks || !in.step_runs)
-		return err_set(e, "nomem", "out of memory");
+		return err_set(e, ERR_NOMEM, "out of memory");
 	for (size_t i = 0; i < c->n_tokens; i++) {
 		in.toks[in.n_toks].decl = &c->tokens[i];
 		for (size_t j = 0; j < o->n_bindings; j++)
 			if (!strcmp(o->bindings[j].name, c->tokens[i].name))
 				in.toks[in.n_toks].b = &o->bindings[j];
 		if (!in.toks[in.n_toks].b) {
-			err_set(e, "binding", "token '%s' of the script is not bound to a slot", c->tokens[i].name);
+			err_set(e, ERR_BINDING, "token '%s' of the script is not bound to a slot", c->tokens[i].name);
 			goto out;
 		}
 		in.n_toks++;

@@ -33,7 +33,7 @@ static int known(const void *ctx, const char *step, const char *role)
 
 int cmd_prepare(const char *who, const char *script, const char *answers, struct ceremony **c, struct prompt **p)
 {
-	struct err e = {{0}, {0}};
+	struct err e = {.kind = ERR_NONE};
 	*p = NULL;
 	/* Everything is validated before any token is touched or any file written. */
 	if (script_load(script, c, &e)) {
@@ -54,7 +54,7 @@ int cmd_prepare(const char *who, const char *script, const char *answers, struct
 
 int cmd_out_dir(const char *who, const char *given, const char *prefix, char *buf, size_t cap, const char **out)
 {
-	struct err e = {{0}, {0}};
+	struct err e = {.kind = ERR_NONE};
 	if (given) {
 		*out = given;
 	} else {

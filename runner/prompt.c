@@ -55,11 +55,11 @@ static int term_ask(struct prompt *p, const struct prompt_q *q, char **answer, s
 	if (n >= 0 && !isatty(0))
 		fprintf(p->out, "%s\n", line);
 	if (n < 0)
-		return err_set(e, "input", "no answer for step '%s', role '%s', '%s' (end of input)", q->step,
+		return err_set(e, ERR_INPUT, "no answer for step '%s', role '%s', '%s' (end of input)", q->step,
 			       q->role ? q->role : "-", q->key);
 	*answer = strdup(line);
 	if (!*answer)
-		return err_set(e, "nomem", "out of memory");
+		return err_set(e, ERR_NOMEM, "out of memory");
 	return 0;
 }
 
@@ -81,7 +81,7 @@ static int term_ask_secret(struct prompt *p, const struct prompt_q *q, struct se
 		(void)tcsetattr(0, TCSAFLUSH, &old);
 	fputc('\n', p->out);
 	if (n < 0) {
-		err_set(e, "input", "no answer for step '%s', role '%s', '%s' (end of input)", q->step,
+		err_set(e, ERR_INPUT, "no answer for step '%s', role '%s', '%s' (end of input)", q->step,
 			q->role ? q->role : "-", q->key);
 		goto out;
 	}
@@ -102,7 +102,7 @@ struct prompt *prompt_terminal_new(FILE *out, struct err *e)
 {
 	struct prompt *p = calloc(1, sizeof *p);
 	if (!p) {
-		err_set(e, "nomem", "out of memory");
+		err_set(e, ERR_NOMEM, "out of memory");
 		return NULL;
 	}
 	p->ask = term_ask;
@@ -159,11 +159,11 @@ static int share_answer(struct answers *a, const struct prompt_q *q, const struc
 	if (!strncmp(p, " typo ", 6)) {
 		typo = (unsigned)strtoul(p + 6, &p, 10);
 		if (!typo)
-			return err_set(e, "answers", "%s:%u:%u: expected '(share K typo G)' with a group G from 1", a->doc->name,
+			return err_set(e, ERR_ANSWERS, "%s:%u:%u: expected '(share K typo G)' with a group G from 1", a->doc->name,
 				       n->line, n->col);
 	}
 	if (*p)
-		return err_set(e, "answers", "%s:%u:%u: expected '(share K)', '(share K of STEP)' or '(share K typo G)', found '%s'",
+		return err_set(e, ERR_ANSWERS, "%s:%u:%u: expected '(share K)', '(share K of STEP)' or '(share K typo G)', found '%s'",
 			       a->doc->name, n->line, n->col, n->str);
 	if (!step[0] && q->split)
 		snprintf(step, sizeof step, "%s", q->split);
@@ -172,7 +172,7 @@ static int share_answer(struct answers *a, const struct prompt_q *q, const struc
 		if (!strcmp(a->shares[i].step, step) && a->shares[i].index == k)
 			found = &a->shares[i];
 	if (!found)
-		return err_set(e, "answers", "%s:%u:%u: '%s': step '%s' made no share %u in this run", a->doc->name,
+		return err_set(e, ERR_ANSWERS, "%s:%u:%u: '%s': step '%s' made no share %u in this run", a->doc->name,
 			       n->line, n->col, n->str, step[0] ? step : "(none)", k);
 	if (secret_set(out, found->text->p, found->text->len, e))
 		return -1;
@@ -184,7 +184,7 @@ static int share_answer(struct answers *a, const struct prompt_q *q, const struc
 		for (unsigned g = 1; t && g < typo; g++)
 			t = strchr(t, '-') ? strchr(t, '-') + 1 : NULL;
 		if (!t || !*t)
-			return err_set(e, "answers", "%s:%u:%u: the share has no group %u", a->doc->name, n->line, n->col,
+			return err_set(e, ERR_ANSWERS, "%s:%u:%u: the share has no group %u", a->doc->name, n->line, n->col,
 				       typo);
 		t[1] = t[1] == '2' ? '3' : '2';
 	}
@@ -209,17 +209,17 @@ static int next_answer(struct prompt *p, const struct prompt_q *q, const struct 
 	struct answer_slot *s = find_slot(a, q);
 	const char *role = q->role ? q->role : "-";
 	if (!s)
-		return err_set(e, "answers", "%s: no answer for step '%s', role '%s', '%s' (%s)", a->doc->name,
+		return err_set(e, ERR_ANSWERS, "%s: no answer for step '%s', role '%s', '%s' (%s)", a->doc->name,
 			       q->step, role, q->key, q->text);
 	if (s->node->kind == YN_SCALAR) {
 		if (s->used > 0)
-			return err_set(e, "answers",
+			return err_set(e, ERR_ANSWERS,
 				       "%s:%u:%u: step '%s', role '%s', '%s' is asked again; give a list of answers",
 				       a->doc->name, s->node->line, s->node->col, q->step, role, q->key);
 		*out = s->node;
 	} else {
 		if (s->used >= s->node->n)
-			return err_set(e, "answers", "%s:%u:%u: no more answers for step '%s', role '%s', '%s' (%zu given)",
+			return err_set(e, ERR_ANSWERS, "%s:%u:%u: no more answers for step '%s', role '%s', '%s' (%zu given)",
 				       a->doc->name, s->node->line, s->node->col, q->step, role, q->key, s->node->n);
 		*out = s->node->vals[s->used];
 	}
@@ -239,7 +239,7 @@ static int ans_ask(struct prompt *p, const struct prompt_q *q, char **answer, st
 	fprintf(p->out, "%s%s\n", text, text != n->str ? " " PROMPT_AS_SHOWN : "");
 	*answer = strdup(text);
 	if (!*answer)
-		return err_set(e, "nomem", "out of memory");
+		return err_set(e, ERR_NOMEM, "out of memory");
 	return 0;
 }
 
@@ -330,7 +330,7 @@ static int ans_load(struct answers *a, struct err *e)
 					cap = cap ? cap * 2 : 32;
 					struct answer_slot *ns = realloc(a->slots, cap * sizeof *ns);
 					if (!ns)
-						return err_set(e, "nomem", "out of memory");
+						return err_set(e, ERR_NOMEM, "out of memory");
 					a->slots = ns;
 				}
 				a->slots[a->n++] = (struct answer_slot){
@@ -352,7 +352,7 @@ struct prompt *prompt_answers_new(const char *path, FILE *out, struct err *e)
 	if (!p || !a) {
 		free(p);
 		free(a);
-		err_set(e, "nomem", "out of memory");
+		err_set(e, ERR_NOMEM, "out of memory");
 		return NULL;
 	}
 	p->ask = ans_ask;
@@ -361,7 +361,7 @@ struct prompt *prompt_answers_new(const char *path, FILE *out, struct err *e)
 	p->out = out;
 	p->color = isatty(fileno(out)) && getenv("NO_COLOR") == NULL;
 	p->impl = a;
-	if (ydoc_load(path, NULL, "answers", &a->doc, e) || ans_load(a, e)) {
+	if (ydoc_load(path, NULL, ERR_ANSWERS, &a->doc, e) || ans_load(a, e)) {
 		ans_free(p);
 		return NULL;
 	}
@@ -378,10 +378,10 @@ int prompt_answers_check(struct prompt *p, int (*known)(const void *ctx, const c
 		const struct answer_slot *s = &a->slots[i];
 		int k = known(ctx, s->step, s->role);
 		if (k == 1)
-			return err_set(e, "answers", "%s:%u:%u: no step '%s' in the script", a->doc->name,
+			return err_set(e, ERR_ANSWERS, "%s:%u:%u: no step '%s' in the script", a->doc->name,
 				       s->node->line, s->node->col, s->step);
 		if (k == 2)
-			return err_set(e, "answers", "%s:%u:%u: no role '%s' in the script", a->doc->name,
+			return err_set(e, ERR_ANSWERS, "%s:%u:%u: no role '%s' in the script", a->doc->name,
 				       s->node->line, s->node->col, s->role);
 	}
 	return 0;
@@ -423,7 +423,7 @@ int prompt_confirm(struct prompt *p, const struct prompt_q *q, struct err *e)
 		if (p->ask != term_ask)
 			break;
 	}
-	return err_set(e, "not-confirmed", "step '%s': %s did not confirm '%s'", q->step, q->role ? q->role : "nobody",
+	return err_set(e, ERR_NOT_CONFIRMED, "step '%s': %s did not confirm '%s'", q->step, q->role ? q->role : "nobody",
 		       q->text);
 }
 
@@ -494,7 +494,7 @@ int prompt_show_secret(struct prompt *p, const char *to, const char *what, const
 	/* The controlling terminal only: standard output may be a log file. */
 	int fd = open("/dev/tty", O_WRONLY | O_NOCTTY | O_CLOEXEC);
 	if (fd < 0)
-		return err_set(e, "terminal", "no terminal to show %s to %s on (a share is never written to standard "
+		return err_set(e, ERR_TERMINAL, "no terminal to show %s to %s on (a share is never written to standard "
 					      "output or a file)", what, to);
 	char head[256];
 	int n = snprintf(head, sizeof head, "\n  %s for %s only:\n\n      ", what, to);
@@ -511,7 +511,7 @@ int prompt_remember_share(struct prompt *p, const char *step, unsigned index, co
 	struct answers *a = p->impl;
 	struct remembered_share *ns = realloc(a->shares, (a->n_shares + 1) * sizeof *ns);
 	if (!ns)
-		return err_set(e, "nomem", "out of memory");
+		return err_set(e, ERR_NOMEM, "out of memory");
 	a->shares = ns;
 	struct remembered_share *r = &a->shares[a->n_shares];
 	r->index = index;
@@ -520,7 +520,7 @@ int prompt_remember_share(struct prompt *p, const char *step, unsigned index, co
 	if (!r->step || !r->text || secret_set(r->text, text->p, text->len, e)) {
 		free(r->step);
 		secret_free(r->text);
-		return err_set(e, "nomem", "out of memory");
+		return err_set(e, ERR_NOMEM, "out of memory");
 	}
 	a->n_shares++;
 	return 0;

@@ -181,7 +181,7 @@ static int load_roles(struct ceremony *c, const struct ynode *root, struct err *
 				  map->n);
 	c->roles = calloc(map->n, sizeof *c->roles);
 	if (!c->roles)
-		return err_set(e, "memory", "out of memory");
+		return err_set(e, ERR_NOMEM, "out of memory");
 	for (i = 0; i < map->n; i++) {
 		struct role *r = &c->roles[i];
 		const struct ynode *v = map->vals[i], *count;
@@ -271,7 +271,7 @@ static int load_tokens(struct ceremony *c, const struct ynode *root, struct err 
 				  map->n);
 	c->tokens = calloc(map->n, sizeof *c->tokens);
 	if (!c->tokens)
-		return err_set(e, "memory", "out of memory");
+		return err_set(e, ERR_NOMEM, "out of memory");
 	for (i = 0; i < map->n; i++) {
 		struct token_decl *t = &c->tokens[i];
 		const struct ynode *v = map->vals[i], *label;
@@ -453,7 +453,7 @@ static int want_roles(const struct ceremony *c, const struct ynode *n, const cha
 	}
 	list = calloc(n->kind == YN_SEQ ? (n->n ? n->n : 1) : 1, sizeof *list);
 	if (!list) {
-		err_set(e, "memory", "out of memory");
+		err_set(e, ERR_NOMEM, "out of memory");
 		goto out;
 	}
 	if (n->kind == YN_SCALAR) {
@@ -509,7 +509,7 @@ static int load_record(struct ceremony *c, struct step *s, struct err *e)
 							       "found %zu", s->id, MAX_RECORD, map->n);
 	s->record = calloc(map->n, sizeof *s->record);
 	if (!s->record)
-		return err_set(e, "memory", "out of memory");
+		return err_set(e, ERR_NOMEM, "out of memory");
 	for (i = 0; i < map->n; i++) {
 		struct record_field *f = &s->record[i];
 		const struct ynode *q = map->vals[i];
@@ -695,7 +695,7 @@ static int step_keys(const struct step *s, const char ***out, struct err *e)
 		n++;
 	keys = calloc(n + 2, sizeof *keys);
 	if (!keys)
-		return err_set(e, "memory", "out of memory");
+		return err_set(e, ERR_NOMEM, "out of memory");
 	for (i = 0; script_common_keys[i]; i++)
 		keys[k++] = script_common_keys[i];
 	if (s->type->flags & STEP_USES_TOKEN)
@@ -740,7 +740,7 @@ static int load_step_body(struct ceremony *c, struct step *s, struct err *e)
 		/* Whoever acts confirms what the step shows, unless the script says otherwise. */
 		s->confirm = calloc(1, sizeof *s->confirm);
 		if (!s->confirm) {
-			err_set(e, "memory", "out of memory");
+			err_set(e, ERR_NOMEM, "out of memory");
 			goto out;
 		}
 		s->confirm[0] = s->performed_by;
@@ -795,7 +795,7 @@ static int load_steps(struct ceremony *c, const struct ynode *root, struct err *
 				  seq->n);
 	c->steps = calloc(seq->n, sizeof *c->steps);
 	if (!c->steps)
-		return err_set(e, "memory", "out of memory");
+		return err_set(e, ERR_NOMEM, "out of memory");
 	/* n_steps grows as heads load, so lookups during pass 1 see only earlier steps. */
 	for (i = 0; i < seq->n; i++) {
 		if (load_step_head(c, seq->vals[i], i, e))
@@ -848,7 +848,7 @@ static int script_build(struct ydoc *doc, struct ceremony **out, struct err *e)
 
 	if (!c) {
 		ydoc_free(doc);
-		return err_set(e, "memory", "out of memory");
+		return err_set(e, ERR_NOMEM, "out of memory");
 	}
 	c->doc = doc;
 	if (load_model(c, e))
@@ -865,7 +865,7 @@ int script_load(const char *path, struct ceremony **out, struct err *e)
 {
 	struct ydoc *doc = NULL;
 	*out = NULL;
-	if (ydoc_load(path, &script_limits, "script", &doc, e))
+	if (ydoc_load(path, &script_limits, ERR_SCRIPT, &doc, e))
 		return -1;
 	return script_build(doc, out, e);
 }
@@ -874,7 +874,7 @@ int script_parse(const char *name, const uint8_t *data, size_t len, struct cerem
 {
 	struct ydoc *doc = NULL;
 	*out = NULL;
-	if (ydoc_parse(name, data, len, &script_limits, "script", &doc, e))
+	if (ydoc_parse(name, data, len, &script_limits, ERR_SCRIPT, &doc, e))
 		return -1;
 	return script_build(doc, out, e);
 }

@@ -21,7 +21,7 @@ struct secret *secret_new(size_t cap, struct err *e)
 {
 	struct secret *s = calloc(1, sizeof *s);
 	if (!s) {
-		err_set(e, "nomem", "out of memory");
+		err_set(e, ERR_NOMEM, "out of memory");
 		return NULL;
 	}
 	size_t map = page_round(cap + 1);
@@ -59,7 +59,7 @@ void secret_free(struct secret *s)
 int secret_random(struct secret *s, size_t len, struct err *e)
 {
 	if (len > s->cap)
-		return err_set(e, "internal", "secret buffer too small (%zu > %zu)", len, s->cap);
+		return err_set(e, ERR_INTERNAL, "secret buffer too small (%zu > %zu)", len, s->cap);
 	if (RAND_priv_bytes(s->p, (int)len) != 1)
 		return err_openssl(e, "cannot draw random bytes");
 	s->len = len;
@@ -70,7 +70,7 @@ int secret_random(struct secret *s, size_t len, struct err *e)
 int secret_set(struct secret *s, const void *data, size_t len, struct err *e)
 {
 	if (len > s->cap)
-		return err_set(e, "input", "secret too long (%zu bytes, at most %zu)", len, s->cap);
+		return err_set(e, ERR_INPUT, "secret too long (%zu bytes, at most %zu)", len, s->cap);
 	memcpy(s->p, data, len);
 	OPENSSL_cleanse(s->p + len, s->cap - len);
 	s->len = len;

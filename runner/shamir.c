@@ -111,19 +111,19 @@ int shamir_split(const struct secret *secret, unsigned m, unsigned n, const char
 
 	*shares = NULL;
 	if (m < 2 || m > n || n > SHAMIR_MAX_SHARES)
-		return err_set(e, "shares", "a split needs 2 <= threshold <= count <= %d, found %u of %u",
+		return err_set(e, ERR_SHARES, "a split needs 2 <= threshold <= count <= %d, found %u of %u",
 			       SHAMIR_MAX_SHARES, m, n);
 	if (!secret || secret->len == 0 || secret->len > 255)
-		return err_set(e, "shares", "a secret to split must have 1 to 255 bytes");
+		return err_set(e, ERR_SHARES, "a secret to split must have 1 to 255 bytes");
 	if (!purpose || !purpose_ok(purpose))
-		return err_set(e, "shares", "a split's purpose must be 1 to %d characters of a-z 0-9 : . _ -",
+		return err_set(e, ERR_SHARES, "a split's purpose must be 1 to %d characters of a-z 0-9 : . _ -",
 			       SHAMIR_PURPOSE_MAX);
 	use_openssl_rand();
 	rand_failed = 0;
 	if (RAND_bytes(id, sizeof id) != 1)
 		return err_openssl(e, "split id");
 	if (!(out = calloc(n, sizeof *out)))
-		return err_set(e, "nomem", "out of memory");
+		return err_set(e, ERR_NOMEM, "out of memory");
 	for (unsigned i = 0; i < n; i++) {
 		nrs[i] = (uint8_t)(i + 1); /* x = 0 would be the secret itself */
 		out[i].index = nrs[i];
@@ -136,14 +136,14 @@ int shamir_split(const struct secret *secret, unsigned m, unsigned n, const char
 		out[i].data->len = secret->len;
 	}
 	if (!(ctx = gfshare_ctx_init_enc(nrs, n, (unsigned char)m, (unsigned)secret->len))) {
-		err_set(e, "nomem", "out of memory");
+		err_set(e, ERR_NOMEM, "out of memory");
 		goto out;
 	}
 	gfshare_ctx_enc_setsecret(ctx, secret->p);
 	for (unsigned i = 0; i < n; i++)
 		gfshare_ctx_enc_getshare(ctx, (unsigned char)i, out[i].data->p);
 	if (rand_failed) {
-		err_set(e, "crypto", "RAND_priv_bytes failed while splitting: no shares were made");
+		err_set(e, ERR_CRYPTO, "RAND_priv_bytes failed while splitting: no shares were made");
 		goto out;
 	}
 	*shares = out;
@@ -162,35 +162,35 @@ int shamir_combine(const struct shamir_share *shares, size_t k, struct secret *o
 	gfshare_ctx *ctx;
 
 	if (k == 0)
-		return err_set(e, "shares", "no shares were given");
+		return err_set(e, ERR_SHARES, "no shares were given");
 	const struct shamir_share *a = &shares[0];
 	for (size_t i = 1; i < k; i++) {
 		const struct shamir_share *b = &shares[i];
 		if (memcmp(a->split_id, b->split_id, SHAMIR_ID_LEN) || strcmp(a->purpose, b->purpose) ||
 		    a->threshold != b->threshold || a->count != b->count || a->data->len != b->data->len)
-			return err_set(e, "shares",
+			return err_set(e, ERR_SHARES,
 				       "share %zu (#%u) belongs to another split than share 1 (#%u): shares of "
 				       "different splits never combine",
 				       i + 1, b->index, a->index);
 		for (size_t j = 0; j < i; j++)
 			if (shares[j].index == b->index)
-				return err_set(e, "shares", "share #%u was given twice: each share counts once", b->index);
+				return err_set(e, ERR_SHARES, "share #%u was given twice: each share counts once", b->index);
 	}
 	if (k < a->threshold)
-		return err_set(e, "shares", "%zu share%s given, %u needed: fewer than the threshold rebuild nothing", k,
+		return err_set(e, ERR_SHARES, "%zu share%s given, %u needed: fewer than the threshold rebuild nothing", k,
 			       k == 1 ? "" : "s", a->threshold);
 	if (k > SHAMIR_MAX_SHARES)
-		return err_set(e, "shares", "too many shares");
+		return err_set(e, ERR_SHARES, "too many shares");
 	for (size_t i = 0; i < k; i++) {
 		if (shares[i].index == 0 || shares[i].index > a->count)
-			return err_set(e, "shares", "share index #%u is outside 1..%u", shares[i].index, a->count);
+			return err_set(e, ERR_SHARES, "share index #%u is outside 1..%u", shares[i].index, a->count);
 		nrs[i] = shares[i].index;
 	}
 	if (out->cap < a->data->len)
-		return err_set(e, "shares", "the secret (%zu bytes) does not fit its buffer", a->data->len);
+		return err_set(e, ERR_SHARES, "the secret (%zu bytes) does not fit its buffer", a->data->len);
 	use_openssl_rand(); /* gfshare_ctx_free overwrites the context with it */
 	if (!(ctx = gfshare_ctx_init_dec(nrs, (unsigned)k, (unsigned)a->data->len)))
-		return err_set(e, "nomem", "out of memory");
+		return err_set(e, ERR_NOMEM, "out of memory");
 	for (size_t i = 0; i < k; i++)
 		gfshare_ctx_dec_giveshare(ctx, (unsigned char)i, shares[i].data->p);
 	secret_wipe(out->p, out->cap);
@@ -242,7 +242,7 @@ int shamir_share_format(const struct shamir_share *s, struct secret *out, struct
 	int ret = -1;
 
 	if (out->cap < need) {
-		err_set(e, "shares", "a share's text needs %zu bytes, the buffer has %zu", need, out->cap);
+		err_set(e, ERR_SHARES, "a share's text needs %zu bytes, the buffer has %zu", need, out->cap);
 		goto out;
 	}
 	share_sum(s, payload, plen, sum);
@@ -306,15 +306,15 @@ int shamir_share_parse(const char *text, size_t len, struct shamir_share *out, s
 
 	memset(out, 0, sizeof *out);
 	if (!next_field(text, len, &pos, f, sizeof f) || strcmp(f, "cs1"))
-		return err_set(e, "shares", "this is not a share: a share starts with 'cs1'");
+		return err_set(e, ERR_SHARES, "this is not a share: a share starts with 'cs1'");
 	if (!next_field(text, len, &pos, out->purpose, sizeof out->purpose) || !purpose_ok(out->purpose))
-		return err_set(e, "shares", "the share's purpose (second field) is missing or not a purpose");
+		return err_set(e, ERR_SHARES, "the share's purpose (second field) is missing or not a purpose");
 	if (!next_field(text, len, &pos, f, sizeof f) || (m = strtoul(f, &end, 10), strncmp(end, "-of-", 4)) ||
 	    (n = strtoul(end + 4, &end, 10), *end) || m < 2 || m > n || n > SHAMIR_MAX_SHARES)
-		return err_set(e, "shares", "the share's third field must be 'M-of-N' (e.g. 2-of-3)");
+		return err_set(e, ERR_SHARES, "the share's third field must be 'M-of-N' (e.g. 2-of-3)");
 	if (!next_field(text, len, &pos, f, sizeof f) || f[0] != '#' || (idx = strtoul(f + 1, &end, 10), *end) ||
 	    idx == 0 || idx > n)
-		return err_set(e, "shares", "the share's fourth field must be its index '#I' with I from 1 to %lu", n);
+		return err_set(e, ERR_SHARES, "the share's fourth field must be its index '#I' with I from 1 to %lu", n);
 	out->threshold = (uint8_t)m;
 	out->count = (uint8_t)n;
 	out->index = (uint8_t)idx;
@@ -330,24 +330,24 @@ int shamir_share_parse(const char *text, size_t len, struct shamir_share *out, s
 			pos++;
 		ng++;
 		if (pos - start != GROUP_LEN) {
-			err_set(e, "shares", "group %zu is wrong: it has %zu characters, a group has %d", ng, pos - start,
+			err_set(e, ERR_SHARES, "group %zu is wrong: it has %zu characters, a group has %d", ng, pos - start,
 				GROUP_LEN);
 			goto out;
 		}
 		if (nv + GROUP_LEN > sizeof v / sizeof v[0]) {
-			err_set(e, "shares", "the share has too many groups");
+			err_set(e, ERR_SHARES, "the share has too many groups");
 			goto out;
 		}
 		int gv[GROUP_LEN];
 		for (int i = 0; i < GROUP_LEN; i++) {
 			if ((gv[i] = b32_value(text[start + (size_t)i])) < 0) {
-				err_set(e, "shares", "group %zu is wrong: '%c' is not a share character", ng,
+				err_set(e, ERR_SHARES, "group %zu is wrong: '%c' is not a share character", ng,
 					text[start + (size_t)i]);
 				goto out;
 			}
 		}
 		if ((unsigned)gv[GROUP_CHARS] != group_check(gv, (unsigned)ng)) {
-			err_set(e, "shares", "group %zu is wrong: its check character does not match (a mistyped "
+			err_set(e, ERR_SHARES, "group %zu is wrong: its check character does not match (a mistyped "
 					     "character in that group)",
 				ng);
 			goto out;
@@ -357,7 +357,7 @@ int shamir_share_parse(const char *text, size_t len, struct shamir_share *out, s
 		nv += GROUP_CHARS;
 	}
 	if (ng < 2) {
-		err_set(e, "shares", "the share has %zu groups: groups are missing", ng);
+		err_set(e, ERR_SHARES, "the share has %zu groups: groups are missing", ng);
 		goto out;
 	}
 	/* The last group is the checksum; the others are the bytes. */
@@ -374,14 +374,14 @@ int shamir_share_parse(const char *text, size_t len, struct shamir_share *out, s
 			payload[bit / 8] |= (uint8_t)(1u << (7 - bit % 8));
 	size_t dlen = payload[0], plen = 1 + SHAMIR_ID_LEN + dlen;
 	if (dlen == 0 || groups_for(plen) != ng - 1) {
-		err_set(e, "shares", "the share has %zu groups, its length says %zu: a group is missing or extra", ng,
+		err_set(e, ERR_SHARES, "the share has %zu groups, its length says %zu: a group is missing or extra", ng,
 			groups_for(plen) + 1);
 		goto out;
 	}
 	/* One share, one text: the unused bits after the payload must be zero. */
 	for (size_t bit = plen * 8; bit < nv * 5; bit++)
 		if ((v[bit / 5] >> (4 - bit % 5)) & 1) {
-			err_set(e, "shares", "group %zu is wrong: its unused last bits are not zero", ng - 1);
+			err_set(e, ERR_SHARES, "group %zu is wrong: its unused last bits are not zero", ng - 1);
 			goto out;
 		}
 	memcpy(out->split_id, payload + 1, SHAMIR_ID_LEN);
@@ -390,7 +390,7 @@ int shamir_share_parse(const char *text, size_t len, struct shamir_share *out, s
 	int want[GROUP_CHARS];
 	share_sum(out, payload, plen, want);
 	if (memcmp(want, sum, sizeof sum)) {
-		err_set(e, "shares", "group %zu (the share's checksum) does not match the rest: check the purpose, "
+		err_set(e, ERR_SHARES, "group %zu (the share's checksum) does not match the rest: check the purpose, "
 				     "M-of-N, index and the order of the groups",
 			ng);
 		goto out;

@@ -70,13 +70,13 @@ int softhsm_store_new(const char *parent, struct softhsm_store **out, struct err
 		parent = "/tmp";
 	if (strpbrk(parent, "\n\r#")) {
 		/* SoftHSM's configuration is line-based and '#' starts a comment. */
-		err_set(e, "input", "the token store's parent directory '%s' contains a newline or '#'", parent);
+		err_set(e, ERR_INPUT, "the token store's parent directory '%s' contains a newline or '#'", parent);
 		goto out;
 	}
 	s = calloc(1, sizeof *s);
 	if (!s || asprintf(&tmpl, "%s/ceremony-tokens.XXXXXX", parent) < 0) {
 		tmpl = NULL;
-		err_set(e, "nomem", "out of memory");
+		err_set(e, ERR_NOMEM, "out of memory");
 		goto out;
 	}
 	if (!mkdtemp(tmpl)) {
@@ -85,7 +85,7 @@ int softhsm_store_new(const char *parent, struct softhsm_store **out, struct err
 	}
 	made = true;
 	if (asprintf(&tokens, "%s/tokens", tmpl) < 0 || asprintf(&conf, "%s/softhsm2.conf", tmpl) < 0) {
-		err_set(e, "nomem", "out of memory");
+		err_set(e, ERR_NOMEM, "out of memory");
 		goto out;
 	}
 	if (mkdir(tokens, 0700) != 0) {
@@ -98,7 +98,7 @@ int softhsm_store_new(const char *parent, struct softhsm_store **out, struct err
 	if (old) {
 		s->old_conf = strdup(old);
 		if (!s->old_conf) {
-			err_set(e, "nomem", "out of memory");
+			err_set(e, ERR_NOMEM, "out of memory");
 			goto out;
 		}
 		s->had_conf = true;

@@ -204,11 +204,11 @@ int err_p11(struct err *e, CK_RV rv, const char *what)
 	char code[ERR_CODE_MAX];
 	snprintf(code, sizeof code, "%s", name);
 	if (r && r->advice)
-		return err_set(e, code, "%s: %s (0x%lX): %s", what, code, (unsigned long)rv, r->advice);
+		return err_set_p11(e, code, "%s: %s (0x%lX): %s", what, code, (unsigned long)rv, r->advice);
 	if (rv & CKR_VENDOR_DEFINED)
-		return err_set(e, code, "%s: %s (0x%lX): vendor-defined error; see the token's manual", what,
+		return err_set_p11(e, code, "%s: %s (0x%lX): vendor-defined error; see the token's manual", what,
 			       code, (unsigned long)rv);
-	return err_set(e, code, "%s: %s (0x%lX)", what, code, (unsigned long)rv);
+	return err_set_p11(e, code, "%s: %s (0x%lX)", what, code, (unsigned long)rv);
 }
 
 /* ------------------------------------------------------------------------- */
@@ -477,20 +477,20 @@ int tok_module_load(const char *path, struct tok_module **out, struct err *e)
 	/* A bare name would be looked up along LD_LIBRARY_PATH and friends; the module
 	 * that holds the keys must be exactly the file the binding names. */
 	if (!strchr(path, '/')) {
-		err_set(e, "module", "PKCS#11 module '%s' is not a path; give the full path (e.g. %s)", path,
+		err_set(e, ERR_MODULE, "PKCS#11 module '%s' is not a path; give the full path (e.g. %s)", path,
 			tok_default_module());
 		goto out;
 	}
 	if (access(path, R_OK) != 0) {
 		err_errno(e, "cannot load PKCS#11 module '%s'", path);
-		snprintf(e->code, sizeof e->code, "module");
+		err_recode(e, ERR_MODULE);
 		goto out;
 	}
 	dlerror();
 	dl = dlopen(path, RTLD_NOW | RTLD_LOCAL);
 	if (!dl) {
 		const char *why = dlerror();
-		err_set(e, "module", "cannot load PKCS#11 module '%s': %s", path, why ? why : "dlopen failed");
+		err_set(e, ERR_MODULE, "cannot load PKCS#11 module '%s': %s", path, why ? why : "dlopen failed");
 		goto out;
 	}
 	for (struct tok_module *l = loaded; l; l = l->next) {
@@ -507,7 +507,7 @@ int tok_module_load(const char *path, struct tok_module **out, struct err *e)
 	/* dlsym returns void *; POSIX guarantees it converts to a function pointer. */
 	*(void **)&get = dlsym(dl, "C_GetFunctionList");
 	if (!get) {
-		err_set(e, "module", "'%s' is not a PKCS#11 module: it has no C_GetFunctionList", path);
+		err_set(e, ERR_MODULE, "'%s' is not a PKCS#11 module: it has no C_GetFunctionList", path);
 		goto out;
 	}
 	rv = get(&f);
@@ -530,7 +530,7 @@ int tok_module_load(const char *path, struct tok_module **out, struct err *e)
 		m->path = strdup(path);
 	if (!m || !m->path) {
 		f->C_Finalize(NULL);
-		err_set(e, "nomem", "out of memory");
+		err_set(e, ERR_NOMEM, "out of memory");
 		goto out;
 	}
 	m->dl = dl;
@@ -618,7 +618,7 @@ static int slot_ids(struct tok_module *m, CK_SLOT_ID **out, CK_ULONG *n, struct 
 		free(ids);
 		ids = calloc(count ? count : 1, sizeof *ids);
 		if (!ids) {
-			err_set(e, "nomem", "out of memory");
+			err_set(e, ERR_NOMEM, "out of memory");
 			goto out;
 		}
 		rv = m->f->C_GetSlotList(CK_FALSE, ids, &count);
@@ -634,7 +634,7 @@ static int slot_ids(struct tok_module *m, CK_SLOT_ID **out, CK_ULONG *n, struct 
 		ret = 0;
 		goto out;
 	}
-	err_set(e, "token", "the module's slot list keeps changing; retry when the tokens are settled");
+	err_set(e, ERR_TOKEN, "the module's slot list keeps changing; retry when the tokens are settled");
 out:
 	free(ids);
 	return ret;
@@ -694,7 +694,7 @@ int tok_list(struct tok_module *m, struct tok_info **out, size_t *n, struct err 
 		goto out;
 	v = calloc(count ? count : 1, sizeof *v);
 	if (!v) {
-		err_set(e, "nomem", "out of memory");
+		err_set(e, ERR_NOMEM, "out of memory");
 		goto out;
 	}
 	for (CK_ULONG i = 0; i < count; i++)
@@ -731,7 +731,7 @@ int tok_mechanisms(struct tok_module *m, CK_SLOT_ID slot, CK_MECHANISM_TYPE **ou
 		free(v);
 		v = calloc(count ? count : 1, sizeof *v);
 		if (!v) {
-			err_set(e, "nomem", "out of memory");
+			err_set(e, ERR_NOMEM, "out of memory");
 			goto out;
 		}
 		rv = m->f->C_GetMechanismList(slot, v, &count);
@@ -800,24 +800,24 @@ int tok_find_uri_ex(struct tok_module *m, const char *uri, unsigned flags, CK_SL
 
 	u = p11_kit_uri_new();
 	if (!u) {
-		err_set(e, "nomem", "out of memory");
+		err_set(e, ERR_NOMEM, "out of memory");
 		goto out;
 	}
 	/* RFC 7512 §2.3: library-*, slot-* and token attributes may all narrow the choice. */
 	rc = p11_kit_uri_parse(uri, P11_KIT_URI_FOR_MODULE_WITH_VERSION | P11_KIT_URI_FOR_SLOT |
 				       P11_KIT_URI_FOR_TOKEN, u);
 	if (rc != P11_KIT_URI_OK) {
-		err_set(e, "input", "'%s' is not a usable PKCS#11 URI: %s", uri_shown(uri),
+		err_set(e, ERR_INPUT, "'%s' is not a usable PKCS#11 URI: %s", uri_shown(uri),
 			p11_kit_uri_message(rc));
 		goto out;
 	}
 	if (p11_kit_uri_get_pin_value(u) || p11_kit_uri_get_pin_source(u)) {
-		err_set(e, "input", "a token URI must not carry a PIN (pin-value or pin-source): "
+		err_set(e, ERR_INPUT, "a token URI must not carry a PIN (pin-value or pin-source): "
 			"PINs are entered during the ceremony, never written down");
 		goto out;
 	}
 	if (p11_kit_uri_any_unrecognized(u)) {
-		err_set(e, "input", "'%s' has attributes that do not select a token (object=, id= and type= "
+		err_set(e, ERR_INPUT, "'%s' has attributes that do not select a token (object=, id= and type= "
 			"name objects); use token=, manufacturer=, model=, serial= or slot-id=", uri_shown(uri));
 		goto out;
 	}
@@ -851,12 +851,12 @@ int tok_find_uri_ex(struct tok_module *m, const char *uri, unsigned flags, CK_SL
 		}
 	}
 	if (matches == 0) {
-		err_set(e, "token", "no %stoken matches '%s' (0 matches among %zu %stoken%s)", blank ? "" : "initialised ",
+		err_set(e, ERR_TOKEN, "no %stoken matches '%s' (0 matches among %zu %stoken%s)", blank ? "" : "initialised ",
 			uri_shown(uri), candidates, blank ? "" : "initialised ", candidates == 1 ? "" : "s");
 		goto out;
 	}
 	if (matches > 1) {
-		err_set(e, "token", "%zu tokens match '%s'; add %s to the URI to name exactly one", matches,
+		err_set(e, ERR_TOKEN, "%zu tokens match '%s'; add %s to the URI to name exactly one", matches,
 			uri_shown(uri), blank ? "serial= (or slot-id= for a blank token)" : "serial=");
 		goto out;
 	}
@@ -889,11 +889,11 @@ int tok_find_label(struct tok_module *m, const char *label, CK_SLOT_ID *slot, st
 			found = v[i].slot;
 	}
 	if (matches == 0) {
-		err_set(e, "token", "no initialised token is labelled '%s'; list tokens with 'ceremony tokens'", label);
+		err_set(e, ERR_TOKEN, "no initialised token is labelled '%s'; list tokens with 'ceremony tokens'", label);
 		goto out;
 	}
 	if (matches > 1) {
-		err_set(e, "token", "%zu tokens are labelled '%s'; name one by URI with its serial=", matches, label);
+		err_set(e, ERR_TOKEN, "%zu tokens are labelled '%s'; name one by URI with its serial=", matches, label);
 		goto out;
 	}
 	*slot = found;
@@ -918,7 +918,7 @@ int tok_find_free(struct tok_module *m, CK_SLOT_ID *slot, struct err *e)
 			goto out;
 		}
 	}
-	err_set(e, "token", "no slot holds an uninitialised token (SoftHSM always offers one; is this the right module?)");
+	err_set(e, ERR_TOKEN, "no slot holds an uninitialised token (SoftHSM always offers one; is this the right module?)");
 out:
 	free(v);
 	return ret;
@@ -964,11 +964,11 @@ int tok_init_token(struct tok_module *m, CK_SLOT_ID slot, const char *label, con
 	int ret = -1;
 
 	if (!label || !*label || strlen(label) > sizeof lab) {
-		err_set(e, "input", "token label '%s' must have 1 to 32 bytes", label ? label : "");
+		err_set(e, ERR_INPUT, "token label '%s' must have 1 to 32 bytes", label ? label : "");
 		goto out;
 	}
 	if (!so_pin || !user_pin || !so_pin->len || !user_pin->len) {
-		err_set(e, "input", "initialising a token needs an SO PIN and a user PIN");
+		err_set(e, ERR_INPUT, "initialising a token needs an SO PIN and a user PIN");
 		goto out;
 	}
 	/* §5.6 C_InitToken: the label is 32 bytes padded with blanks, not NUL-terminated.
@@ -1013,7 +1013,7 @@ int tok_open(struct tok_module *m, CK_SLOT_ID slot, bool rw, struct tok_session 
 	*out = NULL;
 	s = calloc(1, sizeof *s);
 	if (!s) {
-		err_set(e, "nomem", "out of memory");
+		err_set(e, ERR_NOMEM, "out of memory");
 		goto out;
 	}
 	/* §5.6 C_OpenSession: CKF_SERIAL_SESSION must always be set. */
@@ -1038,7 +1038,7 @@ int tok_login(struct tok_session *s, bool so, const struct secret *pin, struct e
 {
 	CK_RV rv;
 	if (!pin || !pin->len)
-		return err_set(e, "input", "logging in needs a PIN");
+		return err_set(e, ERR_INPUT, "logging in needs a PIN");
 	rv = s->m->f->C_Login(s->h, so ? CKU_SO : CKU_USER, pin->p, pin->len);
 	/* §5.6: login state is per application, so another session's login counts;
 	 * we then leave the logout to whoever logged in. */
@@ -1135,7 +1135,7 @@ int tok_attr(struct tok_session *s, CK_OBJECT_HANDLE o, CK_ATTRIBUTE_TYPE type, 
 	}
 	tmp = malloc(a.ulValueLen);
 	if (!tmp) {
-		err_set(e, "nomem", "out of memory");
+		err_set(e, ERR_NOMEM, "out of memory");
 		goto out;
 	}
 	a.pValue = tmp;
@@ -1165,7 +1165,7 @@ static int attr_fixed(struct tok_session *s, CK_OBJECT_HANDLE o, CK_ATTRIBUTE_TY
 	if (rv != CKR_OK)
 		return err_p11(e, rv, what);
 	if (a.ulValueLen != size)
-		return err_set(e, "token", "%s: the token returned %lu bytes, expected %zu", what,
+		return err_set(e, ERR_TOKEN, "%s: the token returned %lu bytes, expected %zu", what,
 			       (unsigned long)a.ulValueLen, size);
 	return 0;
 }
@@ -1346,11 +1346,11 @@ int tok_generate_ex(struct tok_session *s, const char *algorithm, const char *la
 
 	memset(kp, 0, sizeof *kp);
 	if (!alg) {
-		err_set(e, "input", "unknown key algorithm '%s' (known: %s)", algorithm ? algorithm : "", alg_names);
+		err_set(e, ERR_INPUT, "unknown key algorithm '%s' (known: %s)", algorithm ? algorithm : "", alg_names);
 		goto out;
 	}
 	if (!label || !*label) {
-		err_set(e, "input", "a generated key needs a label");
+		err_set(e, ERR_INPUT, "a generated key needs a label");
 		goto out;
 	}
 	/* One label, one key: a second key under the same label would make every later
@@ -1358,7 +1358,7 @@ int tok_generate_ex(struct tok_session *s, const char *algorithm, const char *la
 	if (tok_find(s, (CK_OBJECT_CLASS)-1, label, seen, 1, &nseen, e) != 0)
 		goto out;
 	if (nseen) {
-		err_set(e, "token", "an object labelled '%s' exists already on this token; choose another label",
+		err_set(e, ERR_TOKEN, "an object labelled '%s' exists already on this token; choose another label",
 			label);
 		goto out;
 	}
@@ -1447,7 +1447,7 @@ int tok_ec_spki(const uint8_t *params, size_t params_len, const uint8_t *point, 
 	nid = EC_GROUP_get_curve_name(g);
 	curve = nid != NID_undef ? OBJ_nid2sn(nid) : NULL;
 	if (!curve) {
-		err_set(e, "crypto", "CKA_EC_PARAMS holds explicit curve parameters; only named curves are accepted");
+		err_set(e, ERR_CRYPTO, "CKA_EC_PARAMS holds explicit curve parameters; only named curves are accepted");
 		goto out;
 	}
 	pt = EC_POINT_new(g);
@@ -1470,7 +1470,7 @@ int tok_ec_spki(const uint8_t *params, size_t params_len, const uint8_t *point, 
 		}
 	}
 	if (EC_POINT_is_at_infinity(g, pt)) {
-		err_set(e, "crypto", "CKA_EC_POINT is the point at infinity, not a public key");
+		err_set(e, ERR_CRYPTO, "CKA_EC_POINT is the point at infinity, not a public key");
 		goto out;
 	}
 	enc_len = EC_POINT_point2oct(g, pt, POINT_CONVERSION_UNCOMPRESSED, NULL, 0, NULL);
@@ -1537,7 +1537,7 @@ int tok_ed25519_spki(const uint8_t *params, size_t params_len, const uint8_t *po
 	int ret = -1;
 
 	if (edwards_curve(params, params_len) != 25519) {
-		err_set(e, "crypto", "CKA_EC_PARAMS of the Edwards key names no curve this runner supports "
+		err_set(e, ERR_CRYPTO, "CKA_EC_PARAMS of the Edwards key names no curve this runner supports "
 			"(only Ed25519: OID 1.3.101.112 or \"edwards25519\")");
 		goto out;
 	}
@@ -1549,7 +1549,7 @@ int tok_ed25519_spki(const uint8_t *params, size_t params_len, const uint8_t *po
 		point_len = 32;
 	}
 	if (point_len != 32) {
-		err_set(e, "crypto", "CKA_EC_POINT of the Ed25519 key has %zu bytes; expected 32, or 34 in an OCTET STRING",
+		err_set(e, ERR_CRYPTO, "CKA_EC_POINT of the Ed25519 key has %zu bytes; expected 32, or 34 in an OCTET STRING",
 			point_len);
 		goto out;
 	}
@@ -1582,7 +1582,7 @@ static int rsa_spki(const uint8_t *n, size_t n_len, const uint8_t *ex, size_t ex
 	}
 	/* An even or tiny exponent, or a modulus of a few bits, is not an RSA key. */
 	if (BN_num_bits(bn) < 1024 || !BN_is_odd(bn) || !BN_is_odd(be) || BN_num_bits(be) < 2) {
-		err_set(e, "crypto", "the token's RSA public key is not usable (modulus %d bits, exponent %d bits)",
+		err_set(e, ERR_CRYPTO, "the token's RSA public key is not usable (modulus %d bits, exponent %d bits)",
 			BN_num_bits(bn), BN_num_bits(be));
 		goto out;
 	}
@@ -1625,12 +1625,12 @@ int tok_mldsa_spki(CK_ULONG parameter_set, const uint8_t *pk, size_t pk_len, str
 	int der_len, ret = -1;
 
 	if (!r) {
-		err_set(e, "crypto", "ML-DSA parameter set 0x%lX is not supported (only ML-DSA-65)",
+		err_set(e, ERR_CRYPTO, "ML-DSA parameter set 0x%lX is not supported (only ML-DSA-65)",
 			(unsigned long)parameter_set);
 		goto out;
 	}
 	if (pk_len != r->public_len) {
-		err_set(e, "crypto", "the %s public key has %zu bytes; FIPS 204 says %zu", r->a.parameter_set, pk_len,
+		err_set(e, ERR_CRYPTO, "the %s public key has %zu bytes; FIPS 204 says %zu", r->a.parameter_set, pk_len,
 			r->public_len);
 		goto out;
 	}
@@ -1673,7 +1673,7 @@ static int mldsa_public(struct tok_session *s, CK_OBJECT_HANDLE pub, struct buf 
 	if (tok_attr_ulong(s, pub, CKA_PARAMETER_SET, &pset, e) != 0)
 		goto out;
 	if (!(r = mldsa_row(pset))) {
-		err_set(e, "token", "ML-DSA parameter set 0x%lX is not supported (only ML-DSA-65)", (unsigned long)pset);
+		err_set(e, ERR_TOKEN, "ML-DSA parameter set 0x%lX is not supported (only ML-DSA-65)", (unsigned long)pset);
 		goto out;
 	}
 	if (tok_attr(s, pub, CKA_PUBLIC_KEY_INFO, &info, &ignored) == 0 && info.len) {
@@ -1686,7 +1686,7 @@ static int mldsa_public(struct tok_session *s, CK_OBJECT_HANDLE pub, struct buf 
 		X509_PUBKEY_free(xp);
 		ERR_clear_error();
 		if (!good) {
-			err_set(e, "token", "CKA_PUBLIC_KEY_INFO of the %s key is not a %s SubjectPublicKeyInfo (algorithm %s)",
+			err_set(e, ERR_TOKEN, "CKA_PUBLIC_KEY_INFO of the %s key is not a %s SubjectPublicKeyInfo (algorithm %s)",
 				r->a.parameter_set, r->spki_oid, oid[0] ? oid : "unreadable");
 			goto out;
 		}
@@ -1713,7 +1713,7 @@ int tok_public_spki(struct tok_session *s, CK_OBJECT_HANDLE pub, struct buf *out
 	/* A private RSA key shows its modulus too; still, only the public object is the
 	 * public key a ceremony exports. */
 	if (cls != CKO_PUBLIC_KEY) {
-		err_set(e, "token", "object %lu is not a public key (CKA_CLASS 0x%lX)", (unsigned long)pub,
+		err_set(e, ERR_TOKEN, "object %lu is not a public key (CKA_CLASS 0x%lX)", (unsigned long)pub,
 			(unsigned long)cls);
 		goto out;
 	}
@@ -1734,7 +1734,7 @@ int tok_public_spki(struct tok_session *s, CK_OBJECT_HANDLE pub, struct buf *out
 		ret = mldsa_public(s, pub, out, e);
 		break;
 	default:
-		err_set(e, "token", "object %lu has key type 0x%lX; this runner reads EC, Ed25519, RSA and ML-DSA keys",
+		err_set(e, ERR_TOKEN, "object %lu has key type 0x%lX; this runner reads EC, Ed25519, RSA and ML-DSA keys",
 			(unsigned long)pub, (unsigned long)kt);
 		break;
 	}
@@ -1776,7 +1776,7 @@ int tok_sign_ex(struct tok_session *s, CK_OBJECT_HANDLE key, const CK_MECHANISM 
 	}
 	sig = malloc(sig_len ? sig_len : 1);
 	if (!sig) {
-		err_set(e, "nomem", "out of memory");
+		err_set(e, ERR_NOMEM, "out of memory");
 		goto out;
 	}
 	rv = s->m->f->C_Sign(s->h, (CK_BYTE_PTR)data, len, sig, &sig_len);
@@ -1827,7 +1827,7 @@ static int key_algorithm(struct tok_session *s, CK_OBJECT_HANDLE o, CK_ULONG kt,
 			char hex[80] = "";
 			for (size_t i = 0; i < v.len && 2 * i + 3 < sizeof hex; i++)
 				snprintf(hex + 2 * i, 3, "%02x", v.p[i]);
-			err_set(e, "token", "key '%s' is on a curve this runner does not support (CKA_EC_PARAMS %s)", label,
+			err_set(e, ERR_TOKEN, "key '%s' is on a curve this runner does not support (CKA_EC_PARAMS %s)", label,
 				hex);
 			goto out;
 		}
@@ -1852,19 +1852,19 @@ static int key_algorithm(struct tok_session *s, CK_OBJECT_HANDLE o, CK_ULONG kt,
 		if (tok_attr_ulong(s, o, CKA_PARAMETER_SET, &pset, e) != 0)
 			goto out;
 		if (!mldsa_row(pset)) {
-			err_set(e, "token", "key '%s' has ML-DSA parameter set 0x%lX; this runner supports ML-DSA-65", label,
+			err_set(e, ERR_TOKEN, "key '%s' has ML-DSA parameter set 0x%lX; this runner supports ML-DSA-65", label,
 				(unsigned long)pset);
 			goto out;
 		}
 		found = mldsa_row(pset)->a.name;
 		break;
 	default:
-		err_set(e, "token", "key '%s' has key type 0x%lX; this runner signs with EC, Ed25519, RSA and ML-DSA keys",
+		err_set(e, ERR_TOKEN, "key '%s' has key type 0x%lX; this runner signs with EC, Ed25519, RSA and ML-DSA keys",
 			label, (unsigned long)kt);
 		goto out;
 	}
 	if ((size_t)snprintf(name, name_len, "%s", found) >= name_len) {
-		err_set(e, "input", "no room for the algorithm name '%s'", found);
+		err_set(e, ERR_INPUT, "no room for the algorithm name '%s'", found);
 		goto out;
 	}
 	ret = 0;
@@ -1887,16 +1887,16 @@ int tok_key_find(struct tok_session *s, const char *label, CK_OBJECT_HANDLE *pri
 	if (algorithm_len)
 		algorithm[0] = 0;
 	if (!label || !*label)
-		return err_set(e, "input", "finding a key needs its label");
+		return err_set(e, ERR_INPUT, "finding a key needs its label");
 	if (tok_find(s, CKO_PRIVATE_KEY, label, h, 2, &n, e) != 0)
 		goto out;
 	if (n == 0) {
 		/* Private objects are invisible until the user logs in. */
-		err_set(e, "token", "no private key labelled '%s' on this token (or the user is not logged in)", label);
+		err_set(e, ERR_TOKEN, "no private key labelled '%s' on this token (or the user is not logged in)", label);
 		goto out;
 	}
 	if (n > 1) {
-		err_set(e, "token", "several private keys are labelled '%s'; a key reference must name exactly one",
+		err_set(e, ERR_TOKEN, "several private keys are labelled '%s'; a key reference must name exactly one",
 			label);
 		goto out;
 	}
@@ -1907,7 +1907,7 @@ int tok_key_find(struct tok_session *s, const char *label, CK_OBJECT_HANDLE *pri
 	if (tok_find(s, CKO_PUBLIC_KEY, label, h, 2, &n, e) != 0)
 		goto out;
 	if (n > 1) {
-		err_set(e, "token", "several public keys are labelled '%s'; the key pair is ambiguous", label);
+		err_set(e, ERR_TOKEN, "several public keys are labelled '%s'; the key pair is ambiguous", label);
 		goto out;
 	}
 	if (n == 1) {
@@ -1916,13 +1916,13 @@ int tok_key_find(struct tok_session *s, const char *label, CK_OBJECT_HANDLE *pri
 		if (tok_attr_ulong(s, h[0], CKA_KEY_TYPE, &pub_kt, e) != 0)
 			goto out;
 		if (pub_kt != kt) {
-			err_set(e, "token", "the public key labelled '%s' has key type 0x%lX, its private key 0x%lX", label,
+			err_set(e, ERR_TOKEN, "the public key labelled '%s' has key type 0x%lX, its private key 0x%lX", label,
 				(unsigned long)pub_kt, (unsigned long)kt);
 			goto out;
 		}
 		if (tok_attr(s, *priv, CKA_ID, &id, &ignored) == 0 && tok_attr(s, h[0], CKA_ID, &pub_id, &ignored) == 0 &&
 		    id.len && pub_id.len && (id.len != pub_id.len || memcmp(id.p, pub_id.p, id.len))) {
-			err_set(e, "token", "the public and private keys labelled '%s' have different CKA_IDs", label);
+			err_set(e, ERR_TOKEN, "the public and private keys labelled '%s' have different CKA_IDs", label);
 			goto out;
 		}
 		*pub = h[0];
@@ -1948,11 +1948,11 @@ static int label_free(struct tok_session *s, const char *label, struct err *e)
 	CK_OBJECT_HANDLE seen[1];
 	size_t n = 0;
 	if (!label || !*label)
-		return err_set(e, "input", "a key needs a label");
+		return err_set(e, ERR_INPUT, "a key needs a label");
 	if (tok_find(s, (CK_OBJECT_CLASS)-1, label, seen, 1, &n, e) != 0)
 		return -1;
 	if (n)
-		return err_set(e, "token", "an object labelled '%s' exists already on this token; choose another label",
+		return err_set(e, ERR_TOKEN, "an object labelled '%s' exists already on this token; choose another label",
 			       label);
 	return 0;
 }
@@ -1967,7 +1967,7 @@ int tok_wrapkey_create(struct tok_session *s, const char *label, const struct se
 
 	*out = CK_INVALID_HANDLE;
 	if (!value || value->len != TOK_WRAPKEY_LEN)
-		return err_set(e, "input", "a wrap key needs %d bytes of key material", TOK_WRAPKEY_LEN);
+		return err_set(e, ERR_INPUT, "a wrap key needs %d bytes of key material", TOK_WRAPKEY_LEN);
 	if (label_free(s, label, e) != 0)
 		return -1;
 	/* §4.10 secret key objects; Mechanisms 3.0 §2.9 AES keys: CKA_VALUE 32 bytes.
@@ -2006,11 +2006,11 @@ int tok_secret_key_find(struct tok_session *s, const char *label, CK_OBJECT_HAND
 	size_t n = 0;
 	*out = CK_INVALID_HANDLE;
 	if (!label || !*label)
-		return err_set(e, "input", "finding a key needs its label");
+		return err_set(e, ERR_INPUT, "finding a key needs its label");
 	if (tok_find(s, CKO_SECRET_KEY, label, h, 2, &n, e) != 0)
 		return -1;
 	if (n != 1)
-		return err_set(e, "token", n ? "several secret keys are labelled '%s'" : "no secret key labelled '%s' on this token",
+		return err_set(e, ERR_TOKEN, n ? "several secret keys are labelled '%s'" : "no secret key labelled '%s' on this token",
 			       label);
 	*out = h[0];
 	return 0;
@@ -2032,7 +2032,7 @@ int tok_wrap(struct tok_session *s, CK_OBJECT_HANDLE wrapping, CK_OBJECT_HANDLE 
 		goto out;
 	}
 	if (!(blob = malloc(len ? len : 1))) {
-		err_set(e, "nomem", "out of memory");
+		err_set(e, ERR_NOMEM, "out of memory");
 		goto out;
 	}
 	rv = s->m->f->C_WrapKey(s->h, &mech, wrapping, key, blob, &len);

@@ -74,19 +74,19 @@ static int check_keys(const cbor_item_t *m, uint32_t required, uint32_t optional
 {
 	uint32_t seen = 0;
 	if (!m || !cbor_isa_map(m))
-		return err_set(e, "shape", "%s is not a map", what);
+		return err_set(e, ERR_SHAPE, "%s is not a map", what);
 	for (size_t i = 0; i < cbor_map_size(m); i++) {
 		const cbor_item_t *k = cbor_map_handle(m)[i].key;
 		uint64_t v;
 		if (!dcbor_as_u64(k, &v))
-			return err_set(e, "shape", "%s has a key that is not an unsigned integer", what);
+			return err_set(e, ERR_SHAPE, "%s has a key that is not an unsigned integer", what);
 		if (v >= 32 || !((required | optional) & (UINT32_C(1) << v)))
-			return err_set(e, "shape", "%s has unknown key %" PRIu64, what, v);
+			return err_set(e, ERR_SHAPE, "%s has unknown key %" PRIu64, what, v);
 		seen |= UINT32_C(1) << v;
 	}
 	for (unsigned k = 0; k < 32; k++) {
 		if ((required & (UINT32_C(1) << k)) && !(seen & (UINT32_C(1) << k)))
-			return err_set(e, "shape", "%s lacks key %u", what, k);
+			return err_set(e, ERR_SHAPE, "%s lacks key %u", what, k);
 	}
 	return 0;
 }
@@ -105,14 +105,14 @@ static int check_signer(const cbor_item_t *s, const char *what, struct err *e)
 	spki = G(s, 1);
 	alg = G(s, 2);
 	if (!is_bstr(kid, HASH_LEN) || !is_bstr(spki, SIZE_MAX))
-		return err_set(e, "shape", "%s kid must be bstr 32 and SPKI a bstr", what);
+		return err_set(e, ERR_SHAPE, "%s kid must be bstr 32 and SPKI a bstr", what);
 	if (!cbor_isa_negint(alg) && !cbor_isa_uint(alg))
-		return err_set(e, "shape", "%s alg is not an integer", what);
+		return err_set(e, ERR_SHAPE, "%s alg is not an integer", what);
 	if (G(s, 3) && !is_tstr(G(s, 3)))
-		return err_set(e, "shape", "%s location is not text", what);
+		return err_set(e, ERR_SHAPE, "%s location is not text", what);
 	cose_kid(cbor_bytestring_handle(spki), cbor_bytestring_length(spki), h);
 	if (memcmp(h, cbor_bytestring_handle(kid), HASH_LEN) != 0)
-		return err_set(e, "shape", "%s kid is not the SHA-256 of its SPKI", what);
+		return err_set(e, ERR_SHAPE, "%s kid is not the SHA-256 of its SPKI", what);
 	return 0;
 }
 
@@ -122,7 +122,7 @@ static int check_signer(const cbor_item_t *s, const char *what, struct err *e)
 static int check_signoffs(const cbor_item_t *a, struct err *e)
 {
 	if (!a || !cbor_isa_array(a))
-		return err_set(e, "shape", "signoffs is not an array");
+		return err_set(e, ERR_SHAPE, "signoffs is not an array");
 	for (size_t i = 0; i < cbor_array_size(a); i++) {
 		const cbor_item_t *s = cbor_array_handle(a)[i];
 		if (check_keys(s, K(0) | K(1) | K(2) | K(3) | K(4), K(5) | K(6), "signoff", e) != 0)
@@ -130,13 +130,13 @@ static int check_signoffs(const cbor_item_t *a, struct err *e)
 		if (!is_tstr(G(s, 0)) || !is_tstr(G(s, 1)) || !is_tstr(G(s, 2)) || !is_uint_max(G(s, 3), UINT64_MAX) ||
 		    !is_uint_max(G(s, 4), 1) || (G(s, 5) && !is_bstr(G(s, 5), SIZE_MAX)) ||
 		    (G(s, 6) && !is_bstr(G(s, 6), SIZE_MAX)))
-			return err_set(e, "shape", "signoff %zu has a value of the wrong type", i);
+			return err_set(e, ERR_SHAPE, "signoff %zu has a value of the wrong type", i);
 		bool is_signed = cbor_get_int(G(s, 4)) == 1;
 		if (is_signed && (!G(s, 5) || !G(s, 6)))
-			return err_set(e, "shape", "signoff %zu is signed (method 1) but lacks its COSE_Sign1 (key 5) or "
+			return err_set(e, ERR_SHAPE, "signoff %zu is signed (method 1) but lacks its COSE_Sign1 (key 5) or "
 				       "the signer's SPKI (key 6)", i);
 		if (!is_signed && (G(s, 5) || G(s, 6)))
-			return err_set(e, "shape", "signoff %zu is attested (method 0) but carries a signature", i);
+			return err_set(e, ERR_SHAPE, "signoff %zu is attested (method 0) but carries a signature", i);
 	}
 	return 0;
 }
@@ -150,7 +150,7 @@ int ts_signoff_payload(const uint8_t cid[16], uint64_t begin_seq, const uint8_t 
 	cbor_item_t *m = dcbor_map();
 	int rc = -1;
 	if (!m)
-		return err_set(e, "nomem", "out of memory");
+		return err_set(e, ERR_NOMEM, "out of memory");
 	if (dcbor_encode(outputs, &ob, e))
 		goto out;
 	SHA256(ob.p, ob.len, oh);
@@ -177,50 +177,50 @@ static int check_genesis(const cbor_item_t *b, struct err *e)
 	fmt = G(b, 0);
 	if (!is_tstr(fmt) || cbor_string_length(fmt) != strlen(TS_FORMAT) ||
 	    memcmp(cbor_string_handle(fmt), TS_FORMAT, strlen(TS_FORMAT)) != 0)
-		return err_set(e, "shape", "genesis format is not '%s'", TS_FORMAT);
+		return err_set(e, ERR_SHAPE, "genesis format is not '%s'", TS_FORMAT);
 	script = G(b, 3);
 	if (!is_tstr(G(b, 1)) || !is_bstr(G(b, 2), HASH_LEN) || !is_bstr(script, SIZE_MAX) ||
 	    !is_uint_max(G(b, 5), 1) || !is_tstr(G(b, 6)) || (G(b, 7) && !is_bstr(G(b, 7), HASH_LEN)))
-		return err_set(e, "shape", "genesis has a value of the wrong type");
+		return err_set(e, ERR_SHAPE, "genesis has a value of the wrong type");
 	/* The script travels with its hash so the transcript replays on its own. */
 	SHA256(cbor_bytestring_handle(script), cbor_bytestring_length(script), h);
 	if (memcmp(h, cbor_bytestring_handle(G(b, 2)), HASH_LEN) != 0)
-		return err_set(e, "shape", "genesis script does not hash to script-sha256");
+		return err_set(e, ERR_SHAPE, "genesis script does not hash to script-sha256");
 	if (check_signer(G(b, 4), "genesis signer", e) != 0)
 		return -1;
 	hosts = G(b, 8);
 	if (hosts) {
 		if (!is_tstr_map(hosts))
-			return err_set(e, "shape", "genesis host is not a map of text");
+			return err_set(e, ERR_SHAPE, "genesis host is not a map of text");
 		for (size_t i = 0; i < cbor_map_size(hosts); i++) {
 			if (!is_tstr(cbor_map_handle(hosts)[i].value))
-				return err_set(e, "shape", "genesis host is not a map of text");
+				return err_set(e, ERR_SHAPE, "genesis host is not a map of text");
 		}
 	}
 	/* 10: tokens { * tstr => { * tstr => tstr } }: what each token name was bound to */
 	if (G(b, 10)) {
 		const cbor_item_t *t = G(b, 10);
 		if (!is_tstr_map(t))
-			return err_set(e, "shape", "genesis tokens is not a map of text");
+			return err_set(e, ERR_SHAPE, "genesis tokens is not a map of text");
 		for (size_t i = 0; i < cbor_map_size(t); i++) {
 			const cbor_item_t *m = cbor_map_handle(t)[i].value;
 			if (!is_tstr_map(m))
-				return err_set(e, "shape", "genesis tokens is not a map of text to maps of text");
+				return err_set(e, ERR_SHAPE, "genesis tokens is not a map of text to maps of text");
 			for (size_t j = 0; j < cbor_map_size(m); j++)
 				if (!is_tstr(cbor_map_handle(m)[j].value))
-					return err_set(e, "shape", "genesis tokens is not a map of text to maps of text");
+					return err_set(e, ERR_SHAPE, "genesis tokens is not a map of text to maps of text");
 		}
 	}
 	inputs = G(b, 9);
 	if (inputs) {
 		if (!cbor_isa_array(inputs))
-			return err_set(e, "shape", "genesis inputs is not an array");
+			return err_set(e, ERR_SHAPE, "genesis inputs is not an array");
 		for (size_t i = 0; i < cbor_array_size(inputs); i++) {
 			const cbor_item_t *in = cbor_array_handle(inputs)[i];
 			if (check_keys(in, K(0) | K(1) | K(2), 0, "genesis input", e) != 0)
 				return -1;
 			if (!is_tstr(G(in, 0)) || !is_bstr(G(in, 1), HASH_LEN) || !is_uint_max(G(in, 2), UINT64_MAX))
-				return err_set(e, "shape", "genesis input %zu has a value of the wrong type", i);
+				return err_set(e, ERR_SHAPE, "genesis input %zu has a value of the wrong type", i);
 		}
 	}
 	return 0;
@@ -232,7 +232,7 @@ static int check_step_begin(const cbor_item_t *b, struct err *e)
 		return -1;
 	if (!is_tstr(G(b, 0)) || !is_uint_max(G(b, 1), UINT64_MAX) || !is_tstr(G(b, 2)) || !is_tstr_map(G(b, 3)) ||
 	    (G(b, 4) && !is_tstr(G(b, 4))))
-		return err_set(e, "shape", "step-begin has a value of the wrong type");
+		return err_set(e, ERR_SHAPE, "step-begin has a value of the wrong type");
 	return 0;
 }
 
@@ -242,7 +242,7 @@ static int check_step_begin(const cbor_item_t *b, struct err *e)
 static int check_artifacts(const cbor_item_t *a, struct err *e)
 {
 	if (!cbor_isa_array(a))
-		return err_set(e, "shape", "artifacts is not an array");
+		return err_set(e, ERR_SHAPE, "artifacts is not an array");
 	for (size_t i = 0; i < cbor_array_size(a); i++) {
 		const cbor_item_t *art = cbor_array_handle(a)[i], *content;
 		uint8_t h[HASH_LEN];
@@ -252,15 +252,15 @@ static int check_artifacts(const cbor_item_t *a, struct err *e)
 		content = G(art, 4);
 		if (!is_tstr(G(art, 0)) || !is_bstr(G(art, 1), HASH_LEN) || !dcbor_as_u64(G(art, 2), &size) ||
 		    (G(art, 3) && !is_tstr(G(art, 3))) || (content && !is_bstr(content, SIZE_MAX)))
-			return err_set(e, "shape", "artifact %zu has a value of the wrong type", i);
+			return err_set(e, ERR_SHAPE, "artifact %zu has a value of the wrong type", i);
 		if (!content)
 			continue;
 		if (size != cbor_bytestring_length(content))
-			return err_set(e, "artifact", "artifact %zu size %" PRIu64 " differs from its content (%zu bytes)",
+			return err_set(e, ERR_ARTIFACT, "artifact %zu size %" PRIu64 " differs from its content (%zu bytes)",
 				       i, size, cbor_bytestring_length(content));
 		SHA256(cbor_bytestring_handle(content), cbor_bytestring_length(content), h);
 		if (memcmp(h, cbor_bytestring_handle(G(art, 1)), HASH_LEN) != 0)
-			return err_set(e, "artifact", "artifact %zu content does not hash to its sha256", i);
+			return err_set(e, ERR_ARTIFACT, "artifact %zu content does not hash to its sha256", i);
 	}
 	return 0;
 }
@@ -273,17 +273,17 @@ static int check_step_result(const cbor_item_t *b, struct err *e)
 		return -1;
 	if (!is_tstr(G(b, 0)) || !is_uint_max(G(b, 1), UINT64_MAX) || !is_uint_max(G(b, 2), TS_DEVIATION) ||
 	    !is_tstr_map(G(b, 3)) || (G(b, 8) && !is_tstr(G(b, 8))))
-		return err_set(e, "shape", "step-result has a value of the wrong type");
+		return err_set(e, ERR_SHAPE, "step-result has a value of the wrong type");
 	checks = G(b, 4);
 	if (checks) {
 		if (!cbor_isa_array(checks))
-			return err_set(e, "shape", "step-result checks is not an array");
+			return err_set(e, ERR_SHAPE, "step-result checks is not an array");
 		for (size_t i = 0; i < cbor_array_size(checks); i++) {
 			const cbor_item_t *c = cbor_array_handle(checks)[i];
 			if (check_keys(c, K(0) | K(1) | K(2) | K(3), 0, "check", e) != 0)
 				return -1;
 			if (!is_tstr(G(c, 0)) || !is_bool(G(c, 3)))
-				return err_set(e, "shape", "check %zu has a value of the wrong type", i);
+				return err_set(e, ERR_SHAPE, "check %zu has a value of the wrong type", i);
 		}
 	}
 	if (G(b, 5) && check_signoffs(G(b, 5), e) != 0)
@@ -295,14 +295,14 @@ static int check_step_result(const cbor_item_t *b, struct err *e)
 		if (check_keys(dec, K(0) | K(1), K(2), "decision", e) != 0)
 			return -1;
 		if (!is_tstr(G(dec, 0)) || !is_tstr(G(dec, 1)) || (G(dec, 2) && !is_tstr(G(dec, 2))))
-			return err_set(e, "shape", "decision has a value of the wrong type");
+			return err_set(e, ERR_SHAPE, "decision has a value of the wrong type");
 	}
 	er = G(b, 9);
 	if (er) {
 		if (check_keys(er, K(0) | K(1), 0, "error", e) != 0)
 			return -1;
 		if (!is_tstr(G(er, 0)) || !is_tstr(G(er, 1)))
-			return err_set(e, "shape", "error has a value of the wrong type");
+			return err_set(e, ERR_SHAPE, "error has a value of the wrong type");
 	}
 	/* 10: each Actual confirmation as given: a sign-off attested at the prompt */
 	if (G(b, 10)) {
@@ -310,7 +310,7 @@ static int check_step_result(const cbor_item_t *b, struct err *e)
 			return -1;
 		for (size_t i = 0; i < cbor_array_size(G(b, 10)); i++)
 			if (cbor_get_int(G(cbor_array_handle(G(b, 10))[i], 4)) != 0)
-				return err_set(e, "shape", "confirmation %zu is not attested (method 0)", i);
+				return err_set(e, ERR_SHAPE, "confirmation %zu is not attested (method 0)", i);
 	}
 	/* 11: attempts refused and asked again, 12: refusals — each {0, 1, 2: tstr, 3: time} */
 	for (int k = 11; k <= 12; k++) {
@@ -319,13 +319,13 @@ static int check_step_result(const cbor_item_t *b, struct err *e)
 		if (!a)
 			continue;
 		if (!cbor_isa_array(a))
-			return err_set(e, "shape", "step-result %ss is not an array", what);
+			return err_set(e, ERR_SHAPE, "step-result %ss is not an array", what);
 		for (size_t i = 0; i < cbor_array_size(a); i++) {
 			const cbor_item_t *x = cbor_array_handle(a)[i];
 			if (check_keys(x, K(0) | K(1) | K(2) | K(3), 0, what, e) != 0)
 				return -1;
 			if (!is_tstr(G(x, 0)) || !is_tstr(G(x, 1)) || !is_tstr(G(x, 2)) || !is_uint_max(G(x, 3), UINT64_MAX))
-				return err_set(e, "shape", "%s %zu has a value of the wrong type", what, i);
+				return err_set(e, ERR_SHAPE, "%s %zu has a value of the wrong type", what, i);
 		}
 	}
 	return 0;
@@ -344,14 +344,14 @@ static int check_body(uint64_t kind, const cbor_item_t *b, struct err *e)
 		if (check_keys(b, K(0), K(1), "checkpoint", e) != 0)
 			return -1;
 		if (!is_tstr(G(b, 0)))
-			return err_set(e, "shape", "checkpoint label is not text");
+			return err_set(e, ERR_SHAPE, "checkpoint label is not text");
 		return G(b, 1) ? check_signoffs(G(b, 1), e) : 0;
 	case TS_RESUME:
 		if (check_keys(b, K(0) | K(1) | K(2) | K(3), K(4) | K(5), "resume", e) != 0)
 			return -1;
 		if (!is_uint_max(G(b, 0), UINT64_MAX) || !is_uint_max(G(b, 1), UINT64_MAX) || !is_bstr(G(b, 2), HASH_LEN) ||
 		    !is_tstr(G(b, 3)))
-			return err_set(e, "shape", "resume has a value of the wrong type");
+			return err_set(e, ERR_SHAPE, "resume has a value of the wrong type");
 		if (G(b, 5) && check_signoffs(G(b, 5), e) != 0)
 			return -1;
 		return G(b, 4) ? check_signer(G(b, 4), "resume signer", e) : 0;
@@ -359,10 +359,10 @@ static int check_body(uint64_t kind, const cbor_item_t *b, struct err *e)
 		if (check_keys(b, K(0) | K(1), K(2), "seal", e) != 0)
 			return -1;
 		if (!is_uint_max(G(b, 0), TS_HALTED) || !is_tstr_map(G(b, 1)))
-			return err_set(e, "shape", "seal has a value of the wrong type");
+			return err_set(e, ERR_SHAPE, "seal has a value of the wrong type");
 		return G(b, 2) ? check_signoffs(G(b, 2), e) : 0;
 	}
-	return err_set(e, "shape", "unknown kind %" PRIu64, kind);
+	return err_set(e, ERR_SHAPE, "unknown kind %" PRIu64, kind);
 }
 
 /* The fields of an entry, borrowed from its decoded item. */
@@ -379,9 +379,9 @@ static int check_entry(const cbor_item_t *m, struct entry_view *v, struct err *e
 		return -1;
 	if (!dcbor_as_u64(G(m, 0), &v->seq) || !is_bstr(G(m, 1), HASH_LEN) || !is_bstr(G(m, 2), CID_LEN) ||
 	    !dcbor_as_u64(G(m, 3), &v->time) || !dcbor_as_u64(G(m, 4), &v->kind))
-		return err_set(e, "shape", "entry has a value of the wrong type");
+		return err_set(e, ERR_SHAPE, "entry has a value of the wrong type");
 	if (v->kind > TS_SEAL)
-		return err_set(e, "shape", "unknown kind %" PRIu64, v->kind);
+		return err_set(e, ERR_SHAPE, "unknown kind %" PRIu64, v->kind);
 	v->prev = cbor_bytestring_handle(G(m, 1));
 	v->cid = cbor_bytestring_handle(G(m, 2));
 	v->body = G(m, 5);
@@ -444,11 +444,11 @@ static int append_record(struct ts_writer *w, uint64_t kind, const cbor_item_t *
 	int ret = -1;
 
 	if (w->broken) {
-		err_set(e, "transcript", "the transcript writer stopped after an earlier failure");
+		err_set(e, ERR_TRANSCRIPT, "the transcript writer stopped after an earlier failure");
 		goto out;
 	}
 	if (w->sealed) {
-		err_set(e, "transcript", "the transcript is sealed; nothing may follow the seal");
+		err_set(e, ERR_TRANSCRIPT, "the transcript is sealed; nothing may follow the seal");
 		goto out;
 	}
 	/* Never decreasing (TRANSCRIPT.md entry 3): a clock stepped back is clamped. */
@@ -503,7 +503,7 @@ static cbor_item_t *signer_map(const struct cose_signer *s, const char *where, s
 {
 	cbor_item_t *m = dcbor_map();
 	if (!m) {
-		err_set(e, "nomem", "out of memory");
+		err_set(e, ERR_NOMEM, "out of memory");
 		return NULL;
 	}
 	if (dcbor_put_u(m, 0, dcbor_bytes(s->kid, HASH_LEN), e) != 0 ||
@@ -521,7 +521,7 @@ static int sync_parent(const char *path, struct err *e)
 	char *copy = strdup(path);
 	int fd = -1, ret = -1;
 	if (!copy) {
-		err_set(e, "nomem", "out of memory");
+		err_set(e, ERR_NOMEM, "out of memory");
 		goto out;
 	}
 	fd = open(dirname(copy), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
@@ -548,12 +548,12 @@ int ts_writer_open(const char *path, struct cose_signer *signer, const struct ts
 
 	*out = NULL;
 	if (!g->title || !g->runner || (!g->script && g->script_len)) {
-		err_set(e, "transcript", "genesis needs a title, the script and the runner's name");
+		err_set(e, ERR_TRANSCRIPT, "genesis needs a title, the script and the runner's name");
 		goto out;
 	}
 	w = calloc(1, sizeof *w);
 	if (!w) {
-		err_set(e, "nomem", "out of memory");
+		err_set(e, ERR_NOMEM, "out of memory");
 		goto out;
 	}
 	w->signer = signer;
@@ -571,7 +571,7 @@ int ts_writer_open(const char *path, struct cose_signer *signer, const struct ts
 	SHA256(g->script, g->script_len, h);
 	body = dcbor_map();
 	if (!body) {
-		err_set(e, "nomem", "out of memory");
+		err_set(e, ERR_NOMEM, "out of memory");
 		goto out;
 	}
 	if (dcbor_put_u(body, 0, dcbor_text(TS_FORMAT), e) != 0 || dcbor_put_u(body, 1, dcbor_text(g->title), e) != 0 ||
@@ -608,10 +608,10 @@ out:
 int ts_append(struct ts_writer *w, enum ts_kind kind, const cbor_item_t *body, uint64_t *seq, struct err *e)
 {
 	if (kind == TS_GENESIS || (unsigned)kind > TS_SEAL)
-		return err_set(e, "transcript", "cannot append a record of kind %d", (int)kind);
+		return err_set(e, ERR_TRANSCRIPT, "cannot append a record of kind %d", (int)kind);
 	/* A new signer must sign its own resume record; this writer has one signer. */
 	if (kind == TS_RESUME && dcbor_get_u(body, 4))
-		return err_set(e, "transcript", "a signer change needs a writer holding the new signer");
+		return err_set(e, ERR_TRANSCRIPT, "a signer change needs a writer holding the new signer");
 	return append_record(w, kind, body, seq, e);
 }
 
@@ -694,7 +694,7 @@ static int signer_set(struct signer_state *s, const cbor_item_t *m, struct err *
 	const cbor_item_t *spki = G(m, 1), *alg = G(m, 2);
 	uint8_t *copy = malloc(cbor_bytestring_length(spki) + 1);
 	if (!copy)
-		return err_set(e, "nomem", "out of memory");
+		return err_set(e, ERR_NOMEM, "out of memory");
 	memcpy(copy, cbor_bytestring_handle(spki), cbor_bytestring_length(spki));
 	free(s->spki);
 	s->spki = copy;
@@ -732,7 +732,7 @@ static int add_change(struct vstate *st, uint64_t pos, const uint8_t kid[HASH_LE
 		size_t cap = st->changes_cap ? st->changes_cap * 2 : 4;
 		void *p = realloc(st->changes, cap * sizeof *st->changes);
 		if (!p)
-			return err_set(e, "nomem", "out of memory");
+			return err_set(e, ERR_NOMEM, "out of memory");
 		st->changes = p;
 		st->changes_cap = cap;
 	}
@@ -773,17 +773,17 @@ static int record_payload(const cbor_item_t *rec, const uint8_t **p, size_t *n, 
 	cbor_item_t *arr = NULL, *pl;
 	int ret = -1;
 	if (!cbor_isa_tag(rec) || cbor_tag_value(rec) != 18) {
-		err_set(e, "cose", "record is not a COSE_Sign1 (tag 18)");
+		err_set(e, ERR_COSE, "record is not a COSE_Sign1 (tag 18)");
 		goto out;
 	}
 	arr = cbor_tag_item(rec);
 	if (!cbor_isa_array(arr) || cbor_array_size(arr) != 4) {
-		err_set(e, "cose", "COSE_Sign1 is not an array of 4");
+		err_set(e, ERR_COSE, "COSE_Sign1 is not an array of 4");
 		goto out;
 	}
 	pl = cbor_array_handle(arr)[2];
 	if (!is_bstr(pl, SIZE_MAX)) {
-		err_set(e, "cose", "COSE_Sign1 payload is not a byte string");
+		err_set(e, ERR_COSE, "COSE_Sign1 payload is not a byte string");
 		goto out;
 	}
 	*p = cbor_bytestring_handle(pl);
@@ -841,8 +841,8 @@ static int verify_signoffs(struct vstate *st, uint64_t pos, const uint8_t *cid, 
 		const cbor_item_t *cs = G(so, 5), *spki = G(so, 6);
 		if (dcbor_decode_strict(cbor_bytestring_handle(cs), cbor_bytestring_length(cs), true, &sign1, &used, &de) !=
 		    0) {
-			if (strcmp(de.code, "nomem") == 0)
-				return err_set(e, "nomem", "%s", de.msg);
+			if (de.kind == ERR_NOMEM)
+				return err_set(e, ERR_NOMEM, "%s", de.msg);
 			invalid(r, pos, "signed sign-off %zu: its COSE_Sign1: %s", i, de.msg);
 			return 0;
 		}
@@ -921,8 +921,8 @@ static int verify_record(struct vstate *st, uint64_t pos, const cbor_item_t *rec
 
 	/* Check 2: deterministic and shaped. */
 	if (dcbor_decode_strict(pl, pl_len, false, &entry, &used, &de) != 0) {
-		if (strcmp(de.code, "nomem") == 0) {
-			ret = err_set(e, "nomem", "%s", de.msg);
+		if (de.kind == ERR_NOMEM) {
+			ret = err_set(e, ERR_NOMEM, "%s", de.msg);
 			goto out;
 		}
 		invalid(r, pos, "payload: %s", de.msg);
@@ -1012,7 +1012,7 @@ static int verify_record(struct vstate *st, uint64_t pos, const cbor_item_t *rec
 		free(st->pending_id);
 		st->pending_id = dcbor_strdup(G(v.body, 0));
 		if (!st->pending_id) {
-			ret = err_set(e, "nomem", "out of memory");
+			ret = err_set(e, ERR_NOMEM, "out of memory");
 			goto out;
 		}
 		st->pending = (int64_t)pos;
@@ -1077,7 +1077,7 @@ static int verify_record(struct vstate *st, uint64_t pos, const cbor_item_t *rec
 		size_t cap = st->prevs_cap ? st->prevs_cap * 2 : 64;
 		void *p = realloc(st->prevs, cap * HASH_LEN);
 		if (!p) {
-			ret = err_set(e, "nomem", "out of memory");
+			ret = err_set(e, ERR_NOMEM, "out of memory");
 			goto out;
 		}
 		st->prevs = p;
@@ -1224,7 +1224,7 @@ static bool torn_tail(const uint8_t *data, size_t len, size_t off, uint64_t pos,
 		cbor_decref(&it);
 		return false;
 	}
-	return strcmp(de.code, "truncated") == 0 && (pos == 0 || !later_record(data, nz, off + 1, pos, cid));
+	return de.kind == ERR_TRUNCATED && (pos == 0 || !later_record(data, nz, off + 1, pos, cid));
 }
 
 int ts_verify(const uint8_t *data, size_t len, const struct ts_verify_opts *o, struct ts_report *r, struct err *e)
@@ -1253,8 +1253,8 @@ int ts_verify(const uint8_t *data, size_t len, const struct ts_verify_opts *o, s
 			break;
 		}
 		if (dcbor_decode_strict(data + off, len - off, true, &rec, &used, &de) != 0) {
-			if (strcmp(de.code, "nomem") == 0) {
-				err_set(e, "nomem", "%s", de.msg);
+			if (de.kind == ERR_NOMEM) {
+				err_set(e, ERR_NOMEM, "%s", de.msg);
 				goto out;
 			}
 			invalid(r, pos, "record: %s", de.msg);

@@ -77,39 +77,39 @@ int x509_sigalg_resolve(const char *alg, struct x509_sigalg *sa, struct err *e)
 	switch (key_kind(alg, &curve_hash)) {
 	case K_EC:
 		if (sa->padding != X509_PAD_DEFAULT)
-			return err_set(e, "x509", "'padding' is for RSA keys; an %s key signs with ECDSA", alg);
+			return err_set(e, ERR_X509, "'padding' is for RSA keys; an %s key signs with ECDSA", alg);
 		/* One hash per curve, so that the hash is as strong as the curve (CA/Browser
 		 * Forum Baseline Requirements §7.1.3.2.2; RFC 5480 §4). */
 		if (sa->hash == X509_HASH_DEFAULT)
 			sa->hash = curve_hash;
 		if (sa->hash != curve_hash)
-			return err_set(e, "x509",
+			return err_set(e, ERR_X509,
 				       "hash %s does not fit an %s key: ECDSA with this curve takes %s "
 				       "(write signature: {hash: %s}, or leave the hash out)",
 				       x509_hash_name(sa->hash), alg, x509_hash_name(curve_hash), x509_hash_name(curve_hash));
 		return 0;
 	case K_ED25519:
 		if (sa->padding != X509_PAD_DEFAULT)
-			return err_set(e, "x509", "'padding' is for RSA keys; an ed25519 key signs with EdDSA");
+			return err_set(e, ERR_X509, "'padding' is for RSA keys; an ed25519 key signs with EdDSA");
 		/* PureEdDSA hashes the message itself (RFC 8032 §5.1; RFC 8410 §3). */
 		if (sa->hash != X509_HASH_DEFAULT && sa->hash != X509_HASH_NONE)
-			return err_set(e, "x509", "an ed25519 key takes no hash (Ed25519 hashes the data itself, RFC 8410); "
+			return err_set(e, ERR_X509, "an ed25519 key takes no hash (Ed25519 hashes the data itself, RFC 8410); "
 						  "remove 'hash'");
 		sa->hash = X509_HASH_NONE;
 		return 0;
 	case K_RSA:
 		if (sa->hash == X509_HASH_NONE)
-			return err_set(e, "x509", "an RSA key needs a hash: sha256, sha384 or sha512");
+			return err_set(e, ERR_X509, "an RSA key needs a hash: sha256, sha384 or sha512");
 		if (sa->hash == X509_HASH_DEFAULT)
 			sa->hash = X509_HASH_SHA256;
 		if (sa->padding == X509_PAD_DEFAULT)
 			sa->padding = X509_PAD_PKCS1;
 		return 0;
 	case K_MLDSA:
-		return err_set(e, "x509", "%s certificates need OpenSSL 3.5 or later (this build has %s); "
+		return err_set(e, ERR_X509, "%s certificates need OpenSSL 3.5 or later (this build has %s); "
 					  "sign them with an EC, Ed25519 or RSA key here", alg, OPENSSL_VERSION_TEXT);
 	default:
-		return err_set(e, "x509", "unknown key algorithm '%s' (expected ec-p256, ec-p384, ec-p521, ed25519 or "
+		return err_set(e, ERR_X509, "unknown key algorithm '%s' (expected ec-p256, ec-p384, ec-p521, ed25519 or "
 					  "rsa-BITS)", alg ? alg : "");
 	}
 }
@@ -177,7 +177,7 @@ static int key_agrees(const struct x509_key *k, struct err *e)
 	}
 	ERR_clear_error();
 	if (!ok)
-		return err_set(e, "x509", "the token's public key does not match its private key's algorithm %s",
+		return err_set(e, ERR_X509, "the token's public key does not match its private key's algorithm %s",
 			       k->algorithm);
 	return 0;
 }
@@ -192,7 +192,7 @@ int x509_key_load(struct tok_session *s, const char *label, struct x509_key *k, 
 	/* The signature is checked with the public key as the token holds it, never with
 	 * anything derived from the signature itself. */
 	if (!k->pub) {
-		err_set(e, "x509", "the token holds no public key labelled '%s' to check signatures with", label);
+		err_set(e, ERR_X509, "the token holds no public key labelled '%s' to check signatures with", label);
 		goto fail;
 	}
 	if (tok_public_spki(s, k->pub, &k->spki, e))
@@ -218,7 +218,7 @@ int x509_key_open(struct tok_session *s, const char *label, const char *script_a
 	if (x509_key_load(s, label, k, e))
 		return -1;
 	if (script_alg && strcmp(script_alg, k->algorithm)) {
-		err_set(e, "x509", "key '%s' is %s on the token, but the script made it as %s", label, k->algorithm,
+		err_set(e, ERR_X509, "key '%s' is %s on the token, but the script made it as %s", label, k->algorithm,
 			script_alg);
 		goto fail;
 	}
@@ -253,7 +253,7 @@ static int ecdsa_der(const EVP_PKEY *pkey, const uint8_t *rs, size_t len, struct
 	unsigned char *der = NULL;
 	int n, ret = -1;
 	if (len != 2 * half)
-		return err_set(e, "x509", "the token's ECDSA signature has %zu bytes; r||s for this curve has %zu", len,
+		return err_set(e, ERR_X509, "the token's ECDSA signature has %zu bytes; r||s for this curve has %zu", len,
 			       2 * half);
 	r = BN_bin2bn(rs, (int)half, NULL);
 	s = BN_bin2bn(rs + half, (int)half, NULL);
@@ -288,7 +288,7 @@ int x509_sign(const struct x509_key *k, const struct x509_sigalg *sa, const uint
 	int ret = -1;
 
 	if (kind != K_EC && kind != K_ED25519 && kind != K_RSA)
-		return err_set(e, "x509", "cannot sign with a key of algorithm '%s'", k->algorithm);
+		return err_set(e, ERR_X509, "cannot sign with a key of algorithm '%s'", k->algorithm);
 	if (kind != K_ED25519 && (!h || EVP_Digest(data, len, md, &mdlen, h, NULL) != 1))
 		return err_openssl(e, "hashing the data to sign");
 	switch (kind) {
@@ -332,14 +332,14 @@ int x509_sign(const struct x509_key *k, const struct x509_sigalg *sa, const uint
 		}
 		break;
 	default:
-		err_set(e, "x509", "cannot sign with a key of algorithm '%s'", k->algorithm);
+		err_set(e, ERR_X509, "cannot sign with a key of algorithm '%s'", k->algorithm);
 		goto out;
 	}
 	/* Nothing the token signed leaves here unchecked against the exported public key. */
 	int v = x509_verify_data(k->pkey, sa, sig->p + start, sig->len - start, data, len, e);
 	if (v != 1) {
 		if (v == 0)
-			err_set(e, "x509", "the token's signature does not verify with the exported public key");
+			err_set(e, ERR_X509, "the token's signature does not verify with the exported public key");
 		goto out;
 	}
 	ret = 0;
@@ -515,7 +515,7 @@ static int token_sign_object(enum obj_kind kind, void *o, const struct x509_key 
 	case OBJ_CRL: re_len = i2d_X509_CRL(back, &re); break;
 	}
 	if (re_len < 0 || (size_t)re_len != der.len || memcmp(re, der.p, der.len)) {
-		err_set(e, "x509", "the signed %s does not re-encode to the same DER", obj_names[kind]);
+		err_set(e, ERR_X509, "the signed %s does not re-encode to the same DER", obj_names[kind]);
 		goto out;
 	}
 	/* Re-encoding cannot see what OpenSSL reads leniently and writes back as it found it
@@ -591,27 +591,27 @@ static int name_add(X509_NAME *name, const struct x509_rdn *r, struct err *e)
 	X509_NAME_ENTRY *ent;
 	const ASN1_STRING_TABLE *tab;
 	if (nid == NID_undef)
-		return err_set(e, "x509", "unknown subject attribute '%s'", r->type);
+		return err_set(e, ERR_X509, "unknown subject attribute '%s'", r->type);
 	tab = ASN1_STRING_TABLE_get(nid);
 	if (!strcmp(r->type, "C") && !(strlen(r->value) == 2 && isupper((unsigned char)r->value[0]) &&
 				       isupper((unsigned char)r->value[1])))
-		return err_set(e, "x509", "'C' is a two-letter ISO 3166 country code in capitals (e.g. US), found '%s'",
+		return err_set(e, ERR_X509, "'C' is a two-letter ISO 3166 country code in capitals (e.g. US), found '%s'",
 			       r->value);
 	if (X509_NAME_add_entry_by_NID(name, nid, MBSTRING_UTF8, (const unsigned char *)r->value, -1, -1, 0) != 1) {
 		ERR_clear_error();
 		size_t n = utf8_chars(r->value);
 		if (tab && (tab->minsize > 0 || tab->maxsize > 0) &&
 		    ((long)n < tab->minsize || (tab->maxsize > 0 && (long)n > tab->maxsize)))
-			return err_set(e, "x509", "'%s' must have %ld to %ld characters, found %zu: '%s' (RFC 5280 Appendix A)",
+			return err_set(e, ERR_X509, "'%s' must have %ld to %ld characters, found %zu: '%s' (RFC 5280 Appendix A)",
 				       r->type, tab->minsize, tab->maxsize, n, r->value);
-		return err_set(e, "x509", "'%s' cannot hold '%s': its string type does not allow these characters", r->type,
+		return err_set(e, ERR_X509, "'%s' cannot hold '%s': its string type does not allow these characters", r->type,
 			       r->value);
 	}
 	ent = X509_NAME_get_entry(name, X509_NAME_entry_count(name) - 1);
 	int t = ASN1_STRING_type(X509_NAME_ENTRY_get_data(ent));
 	bool fixed = tab && (tab->flags & STABLE_NO_MASK);
 	if (!fixed && t != V_ASN1_UTF8STRING)
-		return err_set(e, "x509", "'%s' was not encoded as UTF8String (OpenSSL's string mask was changed)", r->type);
+		return err_set(e, ERR_X509, "'%s' was not encoded as UTF8String (OpenSSL's string mask was changed)", r->type);
 	return 0;
 }
 
@@ -952,7 +952,7 @@ static bool spki_equal(X509_PUBKEY *pk, const struct buf *spki)
 static int not_expired(int64_t not_after, int64_t now, struct err *e)
 {
 	if (not_after <= now)
-		return err_set(e, "x509", "the certificate's notAfter lies in the past: it would be expired when signed");
+		return err_set(e, ERR_X509, "the certificate's notAfter lies in the past: it would be expired when signed");
 	return 0;
 }
 
@@ -970,7 +970,7 @@ int x509_cert_self_signed(const struct x509_cert_spec *spec, const struct x509_k
 		goto out;
 	}
 	if (!spec->n_subject) {
-		err_set(e, "x509", "a self-signed certificate needs a subject (RFC 5280 §4.1.2.4: the issuer name is not empty)");
+		err_set(e, ERR_X509, "a self-signed certificate needs a subject (RFC 5280 §4.1.2.4: the issuer name is not empty)");
 		goto out;
 	}
 	x509_validity_window(&spec->validity, now, &nb, &na);
@@ -984,7 +984,7 @@ int x509_cert_self_signed(const struct x509_cert_spec *spec, const struct x509_k
 		goto out;
 	}
 	if (!spki_equal(X509_get_X509_PUBKEY(x), &key->spki)) {
-		err_set(e, "x509", "the certificate's public key does not encode as the token exported it");
+		err_set(e, ERR_X509, "the certificate's public key does not encode as the token exported it");
 		goto out;
 	}
 	if (set_times(x, nb, na, e) || add_profile(x, spec, NULL, e) || token_sign_object(OBJ_CERT, x, key, sa, der, e))
@@ -1039,7 +1039,7 @@ static int req_verify(X509_REQ *r, struct err *e)
 		return err_openssl(e, "the certificate request's public key cannot be read");
 	if (X509_REQ_verify(r, k) != 1) {
 		ERR_clear_error();
-		return err_set(e, "x509", "the certificate request's signature does not verify with its own public key: "
+		return err_set(e, ERR_X509, "the certificate request's signature does not verify with its own public key: "
 					  "it was altered or not signed by that key; nothing was signed");
 	}
 	return 0;
@@ -1067,27 +1067,27 @@ static int issuer_may_issue(X509 *issuer, const struct x509_key *issuer_key, int
 	uint32_t flags = X509_get_extension_flags(issuer);
 	long ipl;
 	if (!spki_equal(X509_get_X509_PUBKEY(issuer), &issuer_key->spki))
-		return err_set(e, "x509", "the issuer key is not the key of the issuer certificate (their public keys differ)");
+		return err_set(e, ERR_X509, "the issuer key is not the key of the issuer certificate (their public keys differ)");
 	/* §4.2.1.9 and §4.2.1.3: only a CA with keyCertSign signs certificates. */
 	if (!(flags & EXFLAG_CA) || !(X509_get_key_usage(issuer) & KU_KEY_CERT_SIGN))
-		return err_set(e, "x509", "the issuer certificate is not a CA certificate with keyCertSign");
+		return err_set(e, ERR_X509, "the issuer certificate is not a CA certificate with keyCertSign");
 	ipl = X509_get_pathlen(issuer);
 	if (ipl == 0)
-		return err_set(e, "x509", "the issuer's pathLenConstraint is 0: it may certify no CA below it (RFC 5280 "
+		return err_set(e, ERR_X509, "the issuer's pathLenConstraint is 0: it may certify no CA below it (RFC 5280 "
 					  "§4.2.1.9)");
 	if (ipl > 0 && pathlen >= 0 && pathlen > ipl - 1)
-		return err_set(e, "x509", "pathlen %d does not fit below an issuer with pathlen %ld (at most %ld)", pathlen,
+		return err_set(e, ERR_X509, "pathlen %d does not fit below an issuer with pathlen %ld (at most %ld)", pathlen,
 			       ipl, ipl - 1);
 	int64_t inb = asn1_time_t(X509_get0_notBefore(issuer)), ina = asn1_time_t(X509_get0_notAfter(issuer));
 	if (na > ina) {
 		x509_time_format(na, a);
 		x509_time_format(ina, b);
-		return err_set(e, "x509", "the certificate would be valid until %s, after its issuer expires (%s)", a, b);
+		return err_set(e, ERR_X509, "the certificate would be valid until %s, after its issuer expires (%s)", a, b);
 	}
 	if (nb < inb) {
 		x509_time_format(nb, a);
 		x509_time_format(inb, b);
-		return err_set(e, "x509", "the certificate would be valid from %s, before its issuer is (%s)", a, b);
+		return err_set(e, ERR_X509, "the certificate would be valid from %s, before its issuer is (%s)", a, b);
 	}
 	return 0;
 }
@@ -1122,7 +1122,7 @@ int x509_cert_issue(const struct x509_cert_spec *spec, const uint8_t *csr, size_
 	}
 	/* §4.1.2.6: a CA's subject is not empty. */
 	if (X509_NAME_entry_count(name) == 0) {
-		err_set(e, "x509", "the certificate request has an empty subject; a CA certificate needs one "
+		err_set(e, ERR_X509, "the certificate request has an empty subject; a CA certificate needs one "
 				  "(or give 'subject' in the step)");
 		goto out;
 	}
@@ -1141,7 +1141,7 @@ int x509_cert_issue(const struct x509_cert_spec *spec, const uint8_t *csr, size_
 	}
 	/* The key certified is exactly the key requested, bit for bit. */
 	if (!spki_equal(X509_get_X509_PUBKEY(x), &req_spki)) {
-		err_set(e, "x509", "the certificate's public key does not encode as the request's");
+		err_set(e, ERR_X509, "the certificate's public key does not encode as the request's");
 		goto out;
 	}
 	if (set_times(x, nb, na, e) || add_profile(x, spec, ic, e))
@@ -1183,7 +1183,7 @@ int x509_csr_create(const struct x509_rdn *subject, size_t n_subject, const stru
 		goto out;
 	}
 	if (!n_subject) {
-		err_set(e, "x509", "a certificate request needs a subject");
+		err_set(e, ERR_X509, "a certificate request needs a subject");
 		goto out;
 	}
 	if (name_build(subject, n_subject, &name, e))
@@ -1194,7 +1194,7 @@ int x509_csr_create(const struct x509_rdn *subject, size_t n_subject, const stru
 		goto out;
 	}
 	if (!spki_equal(X509_REQ_get_X509_PUBKEY(r), &key->spki)) {
-		err_set(e, "x509", "the request's public key does not encode as the token exported it");
+		err_set(e, ERR_X509, "the request's public key does not encode as the token exported it");
 		goto out;
 	}
 	if (token_sign_object(OBJ_REQ, r, key, sa, der, e))
@@ -1266,7 +1266,7 @@ static int add_revoked(X509_CRL *crl, const uint8_t *sn, size_t sn_len, int reas
 	}
 	for (int j = 0; have && j < sk_X509_REVOKED_num(have); j++)
 		if (!ASN1_INTEGER_cmp(X509_REVOKED_get0_serialNumber(sk_X509_REVOKED_value(have, j)), ai)) {
-			err_set(e, "x509", "its serial number is listed twice");
+			err_set(e, ERR_X509, "its serial number is listed twice");
 			goto out;
 		}
 	if (X509_CRL_add0_revoked(crl, r) != 1) {
@@ -1304,16 +1304,16 @@ int x509_crl_create(const struct x509_crl_spec *spec, const uint8_t *issuer, siz
 	if (!(ic = cert_parse(issuer, issuer_len, "the issuer certificate", e)))
 		goto out;
 	if (!spki_equal(X509_get_X509_PUBKEY(ic), &issuer_key->spki)) {
-		err_set(e, "x509", "the issuer key is not the key of the issuer certificate (their public keys differ)");
+		err_set(e, ERR_X509, "the issuer key is not the key of the issuer certificate (their public keys differ)");
 		goto out;
 	}
 	/* §4.2.1.3: the key that signs CRLs has cRLSign. */
 	if (!(X509_get_key_usage(ic) & KU_CRL_SIGN)) {
-		err_set(e, "x509", "the issuer certificate's keyUsage has no cRLSign");
+		err_set(e, ERR_X509, "the issuer certificate's keyUsage has no cRLSign");
 		goto out;
 	}
 	if (next_update <= this_update) {
-		err_set(e, "x509", "nextUpdate must come after thisUpdate");
+		err_set(e, ERR_X509, "nextUpdate must come after thisUpdate");
 		goto out;
 	}
 	tu = ASN1_TIME_set(NULL, (time_t)this_update);
@@ -1332,14 +1332,14 @@ int x509_crl_create(const struct x509_crl_spec *spec, const uint8_t *issuer, siz
 		int64_t date = rv->date ? rv->date : this_update;
 		if (rv->serial_hex) {
 			if (x509_serial_parse(rv->serial_hex, sn, &sn_len)) {
-				err_set(e, "x509", "'%s' is not a certificate serial number in hex", rv->serial_hex);
+				err_set(e, ERR_X509, "'%s' is not a certificate serial number in hex", rv->serial_hex);
 				goto out;
 			}
 		} else {
 			memcpy(sn, rv->serial, sizeof sn);
 		}
 		if (date > this_update) {
-			err_set(e, "x509", "revocation %zu is dated after thisUpdate", i + 1);
+			err_set(e, ERR_X509, "revocation %zu is dated after thisUpdate", i + 1);
 			goto out;
 		}
 		if (add_revoked(crl, sn, sn_len, rv->reason, date, e)) {
@@ -1542,11 +1542,11 @@ int x509_der_of(const char *type, const uint8_t *data, size_t len, uint8_t **der
 	}
 	/* Older tools label requests "NEW CERTIFICATE REQUEST" (RFC 7468 §7). */
 	if (strcmp(name, type) && !(!strcmp(type, "CERTIFICATE REQUEST") && !strcmp(name, "NEW CERTIFICATE REQUEST"))) {
-		err_set(e, "x509", "expected PEM '%s', found '%s'", type, name);
+		err_set(e, ERR_X509, "expected PEM '%s', found '%s'", type, name);
 		goto out;
 	}
 	if (!(*der = malloc(dl ? (size_t)dl : 1))) {
-		err_set(e, "nomem", "out of memory");
+		err_set(e, ERR_NOMEM, "out of memory");
 		goto out;
 	}
 	memcpy(*der, d, (size_t)dl);

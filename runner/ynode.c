@@ -27,15 +27,18 @@ static const struct ylimits default_limits = {
 };
 
 /* What a document of this error code is, for "expected ..." in whole-file messages. */
-static const char *doc_kind(const char *code)
+static const char *doc_kind(enum err_code code)
 {
-	if (strcmp(code, "script") == 0)
+	switch (code) {
+	case ERR_SCRIPT:
 		return "a ceremony script";
-	if (strcmp(code, "answers") == 0)
+	case ERR_ANSWERS:
 		return "an answers file";
-	if (strcmp(code, "binding") == 0)
+	case ERR_BINDING:
 		return "a binding file";
-	return "a YAML document";
+	default:
+		return "a YAML document";
+	}
 }
 
 /* --- messages --- */
@@ -47,7 +50,7 @@ static int verr_at(const struct ydoc *d, unsigned line, unsigned col, struct err
 {
 	char msg[ERR_MSG_MAX];
 	const char *name = d && d->name ? d->name : "(input)";
-	const char *code = d && d->code ? d->code : "script";
+	enum err_code code = d ? d->code : ERR_SCRIPT;
 
 	vsnprintf(msg, sizeof msg, fmt, ap);
 	if (line > 0)
@@ -290,7 +293,7 @@ static int mark_err(const struct builder *b, const yaml_mark_t *m, const char *f
 
 static int oom(const struct ydoc *d, struct err *e)
 {
-	return err_set(e, "memory", "%s: out of memory while reading the file", d && d->name ? d->name : "(input)");
+	return err_set(e, ERR_NOMEM, "%s: out of memory while reading the file", d && d->name ? d->name : "(input)");
 }
 
 static int node_new(struct builder *b, enum ynode_kind kind, const yaml_mark_t *m, struct ynode **out)
@@ -632,19 +635,19 @@ out:
 }
 
 /* An empty document carrying the name and code for messages; NULL (e set) when out of memory. */
-static struct ydoc *doc_new(const char *name, const char *code, struct err *e)
+static struct ydoc *doc_new(const char *name, enum err_code code, struct err *e)
 {
 	struct ydoc *d = calloc(1, sizeof *d);
 	if (!d || !(d->name = strdup(name ? name : "(input)"))) {
 		free(d);
-		err_set(e, "memory", "%s: out of memory", name ? name : "(input)");
+		err_set(e, ERR_NOMEM, "%s: out of memory", name ? name : "(input)");
 		return NULL;
 	}
-	d->code = code ? code : "script";
+	d->code = code;
 	return d;
 }
 
-int ydoc_parse(const char *name, const uint8_t *data, size_t len, const struct ylimits *lim, const char *code,
+int ydoc_parse(const char *name, const uint8_t *data, size_t len, const struct ylimits *lim, enum err_code code,
 	       struct ydoc **out, struct err *e)
 {
 	struct ydoc *d = NULL;
@@ -694,7 +697,7 @@ static const char *file_type(mode_t m)
 	return "not a regular file";
 }
 
-int ydoc_load(const char *path, const struct ylimits *lim, const char *code, struct ydoc **out, struct err *e)
+int ydoc_load(const char *path, const struct ylimits *lim, enum err_code code, struct ydoc **out, struct err *e)
 {
 	struct ydoc *d = NULL;
 	struct stat st;

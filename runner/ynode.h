@@ -44,15 +44,15 @@ struct ydoc {
 	uint8_t *bytes;           /* the exact file bytes (for hashing and embedding) */
 	size_t len;
 	struct ynode *root;       /* never NULL after a successful load */
-	const char *code;         /* error code used for this document's errors */
+	enum err_code code;       /* error code used for this document's errors */
 };
 
 /* Loads path (or parses data, which is copied) with limits (NULL for defaults).
- * code is the err code for problems in this document ("script", "answers"). */
-int ydoc_load(const char *path, const struct ylimits *lim, const char *code, struct ydoc **out,
+ * code is the err code for problems in this document (ERR_SCRIPT, ERR_ANSWERS, ERR_BINDING). */
+int ydoc_load(const char *path, const struct ylimits *lim, enum err_code code, struct ydoc **out,
 	      struct err *e) CER_MUST_CHECK;
 int ydoc_parse(const char *name, const uint8_t *data, size_t len, const struct ylimits *lim,
-	       const char *code, struct ydoc **out, struct err *e) CER_MUST_CHECK;
+	       enum err_code code, struct ydoc **out, struct err *e) CER_MUST_CHECK;
 void ydoc_free(struct ydoc *d);   /* NULL is a no-op */
 
 /* Sets e to "NAME:LINE:COL: message" for node n (n NULL: "NAME: message"). Returns -1. */

@@ -114,7 +114,7 @@ static int validate(const struct ceremony *c, struct step *s, struct err *e)
 	if (media->n == 0 || media->n > MAX_MEDIA)
 		return script_err(c, media, e, "step '%s': expected 1 to %d media, found %zu", s->id, MAX_MEDIA, media->n);
 	if (!(p = calloc(1, sizeof *p)))
-		return err_set(e, "nomem", "out of memory");
+		return err_set(e, ERR_NOMEM, "out of memory");
 	s->priv = p;
 	for (size_t i = 0; i < arts->n; i++) {
 		if (parse_item(c, s, arts->vals[i], i, &p->items[i], e))
@@ -178,22 +178,22 @@ static int medium_dir(struct step_run *r, const char *m, char *dir, size_t len, 
 	struct stat st;
 	if (m[0] == '/') {
 		if (stat(m, &st) != 0 || !S_ISDIR(st.st_mode))
-			return err_set(e, "export", "the export medium '%s' is not a folder here: is the drive mounted?", m);
+			return err_set(e, ERR_EXPORT, "the export medium '%s' is not a folder here: is the drive mounted?", m);
 		/* A mount point's folder exists with nothing mounted on it: require another
 		 * file system than its parent's, so files never land on the workstation disk. */
 		char parent[PATH_MAX];
 		struct stat pst;
 		if (snprintf(parent, sizeof parent, "%s/..", m) >= (int)sizeof parent || stat(parent, &pst) != 0 ||
 		    pst.st_dev == st.st_dev)
-			return err_set(e, "export", "the export medium '%s' is not a mounted drive (same file system as its "
+			return err_set(e, ERR_EXPORT, "the export medium '%s' is not a mounted drive (same file system as its "
 						    "parent folder): mount the drive first",
 				       m);
 		if (snprintf(dir, len, "%s", m) >= (int)len)
-			return err_set(e, "io", "path too long: '%s'", m);
+			return err_set(e, ERR_IO, "path too long: '%s'", m);
 		return 0;
 	}
 	if (snprintf(dir, len, "%s/%s", step_out_dir(r), m) >= (int)len)
-		return err_set(e, "io", "path too long: '%s/%s'", step_out_dir(r), m);
+		return err_set(e, ERR_IO, "path too long: '%s/%s'", step_out_dir(r), m);
 	return files_mkdirs(dir, e);
 }
 
@@ -224,7 +224,7 @@ static int verify_copy(struct step_run *r, const struct copy *cp, const struct b
 	snprintf(what, sizeof what, "%s: SHA-256 of the %s read back", cp->shown, pki_kind_name(cp->obj->kind));
 	cbor_item_t *f = dcbor_map();
 	if (!f) {
-		err_set(e, "nomem", "out of memory");
+		err_set(e, ERR_NOMEM, "out of memory");
 		goto out;
 	}
 	if (dcbor_put(f, "file", dcbor_text(cp->shown), e) ||
@@ -234,7 +234,7 @@ static int verify_copy(struct step_run *r, const struct copy *cp, const struct b
 	if (step_check(r, what, dcbor_text(want), dcbor_text(got), held, e))
 		goto out;
 	if (!held) {
-		err_set(e, "export", "the copy '%s' does not read back as the artifact %s.%s", cp->shown, cp->item->step->id,
+		err_set(e, ERR_EXPORT, "the copy '%s' does not read back as the artifact %s.%s", cp->shown, cp->item->step->id,
 			cp->item->artifact);
 		goto out;
 	}
@@ -256,7 +256,7 @@ static int execute(struct step_run *r, struct err *e)
 	int ret = -1;
 
 	if (!files || !(copies = calloc(p->n * p->n_media * 2, sizeof *copies))) {
-		err_set(e, "nomem", "out of memory");
+		err_set(e, ERR_NOMEM, "out of memory");
 		goto out;
 	}
 	for (size_t i = 0; i < p->n; i++) {
@@ -266,7 +266,7 @@ static int execute(struct step_run *r, struct err *e)
 		if (step_find_artifact(r, it->step->id, it->artifact, &d, &l, e) || pki_parse(d, l, &objs[i], e))
 			goto out;
 		if (objs[i].kind == PKI_UNKNOWN) {
-			err_set(e, "export", "%s.%s is not a certificate, CRL, certificate request or public key; only those are "
+			err_set(e, ERR_EXPORT, "%s.%s is not a certificate, CRL, certificate request or public key; only those are "
 					     "exported", it->step->id, it->artifact);
 			goto out;
 		}
@@ -289,11 +289,11 @@ static int execute(struct step_run *r, struct err *e)
 				if (snprintf(cp->path, sizeof cp->path, "%s/%s.%s", dir, cp->item->name, ext) >= (int)sizeof cp->path ||
 				    snprintf(cp->shown, sizeof cp->shown, "%s/%s.%s", p->media[m], cp->item->name, ext) >=
 					    (int)sizeof cp->shown) {
-					err_set(e, "io", "path too long in '%s'", dir);
+					err_set(e, ERR_IO, "path too long in '%s'", dir);
 					goto out;
 				}
 				if (access(cp->path, F_OK) == 0) {
-					err_set(e, "export", "'%s' exists already: export files are never overwritten; use a fresh "
+					err_set(e, ERR_EXPORT, "'%s' exists already: export files are never overwritten; use a fresh "
 							     "medium or remove the file after checking what it is",
 						cp->path);
 					goto out;
@@ -316,7 +316,7 @@ static int execute(struct step_run *r, struct err *e)
 out:
 	/* What was written is recorded even when a later copy failed. */
 	if (files && cbor_array_size(files)) {
-		struct err oe = {{0}, {0}};
+		struct err oe = {.kind = ERR_NONE};
 		struct err *to = ret ? &oe : e;
 		if (step_output(r, "count", dcbor_uint(cbor_array_size(files)), to)) {
 			ret = -1;

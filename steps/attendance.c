@@ -11,7 +11,7 @@ static int execute(struct step_run *r, struct err *e)
 	cbor_item_t *people = dcbor_array();
 	unsigned total = 0;
 	if (!people)
-		return err_set(e, "nomem", "out of memory");
+		return err_set(e, ERR_NOMEM, "out of memory");
 	for (size_t i = 0; i < r->cer->n_roles; i++) {
 		const struct role *ro = &r->cer->roles[i];
 		for (unsigned k = 0; k < ro->count; k++) {
@@ -21,7 +21,7 @@ static int execute(struct step_run *r, struct err *e)
 			if (step_ask(r, ro->name, "name", q, &name, e))
 				goto fail;
 			if (!name[0]) {
-				err_set(e, "attendance", "an empty name for %s %u", ro->name, k + 1);
+				err_set(e, ERR_ATTENDANCE, "an empty name for %s %u", ro->name, k + 1);
 				free(name);
 				goto fail;
 			}

@@ -123,7 +123,7 @@ static int validate(const struct ceremony *c, struct step *s, struct err *e)
 	const struct x509_step *ip = NULL;
 	struct x509_step *p = calloc(1, sizeof *p);
 	if (!p)
-		return err_set(e, "nomem", "out of memory");
+		return err_set(e, ERR_NOMEM, "out of memory");
 	s->priv = p;
 	if (step_issuer_parse(c, s, p, &ip, e) || parse_csr(c, s, ynode_get(s->node, "csr"), p, e))
 		return -1;

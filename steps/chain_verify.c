@@ -257,7 +257,7 @@ static int validate(const struct ceremony *c, struct step *s, struct err *e)
 	if (crls && crls->n > MAX_CRLS)
 		return script_err(c, crls, e, "step '%s': expected at most %d CRLs, found %zu", s->id, MAX_CRLS, crls->n);
 	if (!(p = calloc(1, sizeof *p)))
-		return err_set(e, "nomem", "out of memory");
+		return err_set(e, ERR_NOMEM, "out of memory");
 	s->priv = p;
 	for (size_t i = 0; i < chain->n; i++) {
 		if (parse_cert(c, s, chain->vals[i], i, &p->certs[i], e))
@@ -529,7 +529,7 @@ static int check_algorithm(struct ctx *x, const struct cv_priv *p, const char *i
  * validation forgives what they refuse (a BOOLEAN TRUE of 0x01). */
 static int check_der(struct ctx *x, const char *id, const struct buf *der, struct err *e)
 {
-	struct err de = {0};
+	struct err de = {.kind = ERR_NONE};
 	bool held = der_check(der->p, der->len, &de) == 0;
 	return check(x, id, "encoding", "DER (X.690 §11)", held ? "DER (X.690 §11)" : de.msg, held, e);
 }
@@ -732,7 +732,7 @@ static int execute(struct step_run *r, struct err *e)
 	int ret = -1;
 
 	if (!subjects || !entries) {
-		err_set(e, "nomem", "out of memory");
+		err_set(e, ERR_NOMEM, "out of memory");
 		goto out;
 	}
 	for (size_t i = 0; i < p->n; i++) {
@@ -742,7 +742,7 @@ static int execute(struct step_run *r, struct err *e)
 		if (step_find_artifact(r, w->step->id, w->artifact, &d, &l, e) || pki_parse(d, l, &certs[i], e))
 			goto out;
 		if (certs[i].kind != PKI_CERT) {
-			err_set(e, "chain", "%s.%s is not a certificate (it reads as %s)", w->step->id, w->artifact,
+			err_set(e, ERR_CHAIN, "%s.%s is not a certificate (it reads as %s)", w->step->id, w->artifact,
 				pki_kind_name(certs[i].kind));
 			goto out;
 		}
@@ -757,7 +757,7 @@ static int execute(struct step_run *r, struct err *e)
 		if (step_find_artifact(r, w->step->id, w->artifact, &d, &l, e) || pki_parse(d, l, &crls[i], e))
 			goto out;
 		if (crls[i].kind != PKI_CRL) {
-			err_set(e, "chain", "%s.%s is not a CRL (it reads as %s)", w->step->id, w->artifact,
+			err_set(e, ERR_CHAIN, "%s.%s is not a CRL (it reads as %s)", w->step->id, w->artifact,
 				pki_kind_name(crls[i].kind));
 			goto out;
 		}
@@ -787,7 +787,7 @@ static int execute(struct step_run *r, struct err *e)
 			goto out;
 	}
 	if (!x.all) {
-		err_set(e, "chain", "%u check%s of the chain did not hold (see the checks)", x.failed,
+		err_set(e, ERR_CHAIN, "%u check%s of the chain did not hold (see the checks)", x.failed,
 			x.failed == 1 ? "" : "s");
 		goto out;
 	}

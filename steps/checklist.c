@@ -20,7 +20,7 @@ static int execute(struct step_run *r, struct err *e)
 	const struct ynode *items = ynode_get(r->step->node, "items");
 	cbor_item_t *done = dcbor_array();
 	if (!done)
-		return err_set(e, "nomem", "out of memory");
+		return err_set(e, ERR_NOMEM, "out of memory");
 	for (size_t i = 0; i < items->n; i++) {
 		char q[1024];
 		snprintf(q, sizeof q, "item %zu of %zu: %s (type yes when checked)", i + 1, items->n,

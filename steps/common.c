@@ -117,7 +117,7 @@ int step_own_key_parse(const struct ceremony *c, struct step *s, struct x509_ste
 	struct step_keyref kr;
 	struct x509_step *p = calloc(1, sizeof *p);
 	if (!p)
-		return err_set(e, "nomem", "out of memory");
+		return err_set(e, ERR_NOMEM, "out of memory");
 	s->priv = *out = p;
 	if (!key)
 		return script_err(c, s->node, e, "step '%s': missing 'key' (a key.generate step, or {token: NAME, label: LABEL})",

@@ -105,7 +105,7 @@ static int validate(const struct ceremony *c, struct step *s, struct err *e)
 	struct x509_step *p = calloc(1, sizeof *p);
 	const struct x509_step *issuer_p;
 	if (!p)
-		return err_set(e, "nomem", "out of memory");
+		return err_set(e, ERR_NOMEM, "out of memory");
 	s->priv = p;
 	if (step_issuer_parse(c, s, p, &issuer_p, e) || x509_parse_sigalg(c->doc, sig, &p->sigalg, e))
 		return -1;
@@ -171,10 +171,10 @@ static int fill_serials(struct step_run *r, const struct x509_step *p, const uin
 		if (step_find_artifact(r, p->revoked_cert_step[i], "certificate", &d, &l, e) || x509_cert_info(d, l, &in, e))
 			return -1;
 		if (strcmp(in.issuer, is.subject))
-			return err_set(e, "x509", "certificate '%s' was issued by '%s', not by this CRL's issuer '%s'",
+			return err_set(e, ERR_X509, "certificate '%s' was issued by '%s', not by this CRL's issuer '%s'",
 				       p->revoked_cert_step[i], in.issuer, is.subject);
 		if (x509_serial_parse(in.serial, spec->revoked[i].serial, &spec->revoked[i].serial_len))
-			return err_set(e, "x509", "certificate '%s' has serial '%s', which cannot be listed",
+			return err_set(e, ERR_X509, "certificate '%s' has serial '%s', which cannot be listed",
 				       p->revoked_cert_step[i], in.serial);
 		spec->revoked[i].serial_hex = NULL;
 	}
@@ -197,7 +197,7 @@ static int execute(struct step_run *r, struct err *e)
 	int ret = -1;
 
 	if (!spec)
-		return err_set(e, "nomem", "out of memory");
+		return err_set(e, ERR_NOMEM, "out of memory");
 	*spec = p->crl;
 	if (step_find_artifact(r, p->issuer_step, "certificate", &issuer, &issuer_len, e) ||
 	    fill_serials(r, p, issuer, issuer_len, spec, e))
@@ -214,7 +214,7 @@ static int execute(struct step_run *r, struct err *e)
 	if (step_artifact(r, "crl_pem", file, "application/x-pem-file", pem.p, pem.len, e))
 		goto out;
 	if (!(serials = dcbor_array())) {
-		err_set(e, "nomem", "out of memory");
+		err_set(e, ERR_NOMEM, "out of memory");
 		goto out;
 	}
 	for (size_t i = 0; i < spec->n_revoked; i++) {

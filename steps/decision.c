@@ -44,7 +44,7 @@ static int execute(struct step_run *r, struct err *e)
 		return -1;
 	const struct ynode *to = ynode_get(ch, answer);
 	if (!to) {
-		err_set(e, "decision", "'%s' is not one of the choices of step '%s'", answer, r->step->id);
+		err_set(e, ERR_DECISION, "'%s' is not one of the choices of step '%s'", answer, r->step->id);
 		free(answer);
 		return -1;
 	}
@@ -53,7 +53,7 @@ static int execute(struct step_run *r, struct err *e)
 	char by[256];
 	if (role && step_person(r, role, "decided_by", &who, e)) {
 		/* Nobody recorded in the role (a script without attendance): the role alone. */
-		if (strcmp(e->code, "not-present")) {
+		if (e->kind != ERR_NOT_PRESENT) {
 			free(answer);
 			return -1;
 		}
@@ -63,7 +63,7 @@ static int execute(struct step_run *r, struct err *e)
 	cbor_item_t *d = dcbor_map();
 	if (!d) {
 		free(answer);
-		return err_set(e, "nomem", "out of memory");
+		return err_set(e, ERR_NOMEM, "out of memory");
 	}
 	int rc = dcbor_put_u(d, 0, dcbor_text(q->str), e) || dcbor_put_u(d, 1, dcbor_text(answer), e) ||
 		 (strcmp(to->str, "halt") && dcbor_put_u(d, 2, dcbor_text(to->str), e)) ||

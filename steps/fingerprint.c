@@ -35,7 +35,7 @@ static int validate(const struct ceremony *c, struct step *s, struct err *e)
 		return script_err(c, s->node, e, "step '%s': missing 'of' (the step, or STEP.ARTIFACT, to fingerprint)",
 				  s->id);
 	if (!(p = calloc(1, sizeof *p)))
-		return err_set(e, "nomem", "out of memory");
+		return err_set(e, ERR_NOMEM, "out of memory");
 	s->priv = p;
 	if (script_ref(c, s, of, &p->target, &p->artifact, e))
 		return -1;
@@ -139,7 +139,7 @@ static int readback(struct step_run *r, const struct fp_priv *p, const char *gro
 	if (rc)
 		return -1;
 	if (!held)
-		return err_set(e, "readback", "%s typed '%s' but the fingerprint ends '%s': the fingerprint was not confirmed",
+		return err_set(e, ERR_READBACK, "%s typed '%s' but the fingerprint ends '%s': the fingerprint was not confirmed",
 			       who, typed, want);
 	step_show(r, "%s (%s) confirmed the fingerprint: %s", who, p->readback_role, want);
 	return 0;

@@ -52,7 +52,7 @@ static int validate(const struct ceremony *c, struct step *s, struct err *e)
 	if (!key || !wk)
 		return script_err(c, s->node, e, "step '%s': missing '%s'", s->id, key ? "wrap_key" : "key");
 	if (!(p = calloc(1, sizeof *p)))
-		return err_set(e, "nomem", "out of memory");
+		return err_set(e, ERR_NOMEM, "out of memory");
 	s->priv = p;
 	if (step_keyref_parse(c, s, key, &p->key, e) || backup_step_ref(c, s, wk, &step_wrapkey_create, &p->wrap, e))
 		return -1;
@@ -89,7 +89,7 @@ int backup_wrapkey_remove(struct step_run *r, const struct step *wk, const char 
 	const char *label = ynode_get(wk->node, "label")->str;
 	struct tok_session *s;
 	CK_OBJECT_HANDLE h;
-	struct err mine = {{0}, {0}}, ignored;
+	struct err mine = {.kind = ERR_NONE}, ignored;
 	/* A failure here is reported only when the step had none of its own. */
 	struct err *to = ret ? &mine : e;
 	if (step_session_on(r, token, &s, to))
@@ -120,18 +120,18 @@ int backup_wrapkey_on(struct step_run *r, const struct step *wk, const char *tok
 	if (tok_secret_key_find(s, label, h, &ignored) == 0) {
 		if (!given)
 			return 0;
-		return err_set(e, "wrap-key", "the wrap key '%s' is on token '%s' already: a restore from the custodians' "
+		return err_set(e, ERR_WRAP_KEY, "the wrap key '%s' is on token '%s' already: a restore from the custodians' "
 					      "shares rebuilds it in a token that does not hold it", label, token);
 	}
 	if (!value)
-		return err_set(e, "wrap-key", "the wrap key '%s' is not on token '%s' and this run does not hold its "
+		return err_set(e, ERR_WRAP_KEY, "the wrap key '%s' is not on token '%s' and this run does not hold its "
 					      "value; it must be rebuilt from the custodians' shares", label, token);
 	/* Outputs "wrap_key_trusted"...: the key the security officer made on this token. */
 	if (step_session_so(r, token, &so, e) || tok_wrapkey_create(so, label, value, true, h, e) ||
 	    wrapkey_checks(r, so, *h, "wrap_key_", &all, e))
 		goto out;
 	if (!all) {
-		err_set(e, "key-attributes", "the wrap key '%s' on token '%s' lacks the attributes it must have", label, token);
+		err_set(e, ERR_KEY_ATTRIBUTES, "the wrap key '%s' on token '%s' lacks the attributes it must have", label, token);
 		goto out;
 	}
 	tok_close(so);
@@ -195,7 +195,7 @@ static int execute(struct step_run *r, struct err *e)
 			all = all && v == pol[i].want;
 		}
 		if (!all) {
-			err_set(e, "key-attributes", "the backup copy of '%s' on token '%s' lacks the attributes it must have",
+			err_set(e, ERR_KEY_ATTRIBUTES, "the backup copy of '%s' on token '%s' lacks the attributes it must have",
 				p->key.label, p->to);
 			goto out;
 		}

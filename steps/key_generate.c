@@ -211,11 +211,11 @@ static int execute(struct step_run *r, struct err *e)
 	if (check_algorithm(r, s, alg, label, &kp, &same, e) || check_policy(r, s, kp.priv, backup, &all, e))
 		goto out;
 	if (!same) {
-		err_set(e, "key-attributes", "the token made key '%s' with another algorithm than %s", label, alg);
+		err_set(e, ERR_KEY_ATTRIBUTES, "the token made key '%s' with another algorithm than %s", label, alg);
 		goto out;
 	}
 	if (!all) {
-		err_set(e, "key-attributes", "the private key '%s' does not have the attributes it must have", label);
+		err_set(e, ERR_KEY_ATTRIBUTES, "the private key '%s' does not have the attributes it must have", label);
 		goto out;
 	}
 	if (tok_public_spki(s, kp.pub, &spki, e) || pem_of(spki.p, spki.len, &pem, e))

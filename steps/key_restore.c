@@ -50,7 +50,7 @@ static int validate(const struct ceremony *c, struct step *s, struct err *e)
 		return script_err(c, s->node, e, "step '%s': missing '%s'", s->id,
 				  !from ? "from" : !pub ? "public_key" : !label ? "label" : "data");
 	if (!(p = calloc(1, sizeof *p)))
-		return err_set(e, "nomem", "out of memory");
+		return err_set(e, ERR_NOMEM, "out of memory");
 	s->priv = p;
 	if (backup_step_ref(c, s, from, &step_key_backup, &p->from, e) || script_ref(c, s, pub, &p->key_step, &p->key_artifact, e) ||
 	    ynode_want_str(c->doc, label, "'label'", &p->label, e) || ynode_want_str(c->doc, data, "'data'", &p->data, e))
@@ -112,7 +112,7 @@ static int execute(struct step_run *r, struct err *e)
 	if (step_find_artifact(r, p->key_step->id, p->key_artifact, &kd, &kl, e) || pki_parse(kd, kl, &key, e))
 		goto out;
 	if (!key.pub) {
-		err_set(e, "restore", "%s.%s is not a public key or a certificate", p->key_step->id, p->key_artifact);
+		err_set(e, ERR_RESTORE, "%s.%s is not a public key or a certificate", p->key_step->id, p->key_artifact);
 		goto out;
 	}
 	snprintf(path, sizeof path, "%s/backup/%s.wrapped", step_out_dir(r), p->from->id);
@@ -172,7 +172,7 @@ static int execute(struct step_run *r, struct err *e)
 	    step_output(r, "signature_valid", dcbor_bool(valid), e) || step_output(r, "data", dcbor_text(p->data), e))
 		goto out;
 	if (!valid) {
-		err_set(e, "restore", "the restored key's test signature does not verify with %s.%s", p->key_step->id,
+		err_set(e, ERR_RESTORE, "the restored key's test signature does not verify with %s.%s", p->key_step->id,
 			p->key_artifact);
 		goto out;
 	}

@@ -102,7 +102,7 @@ int pki_parse(const uint8_t *data, size_t len, struct pki_obj *o, struct err *e)
 	o->kind = parse_der(der, (size_t)dlen, o);
 	if (o->kind != want) {
 		pki_obj_free(o);
-		err_set(e, "crypto", "the PEM block '%s' does not hold a readable certificate, CRL, request or public key",
+		err_set(e, ERR_CRYPTO, "the PEM block '%s' does not hold a readable certificate, CRL, request or public key",
 			name);
 		goto out;
 	}
@@ -160,7 +160,7 @@ int pki_pem(const struct pki_obj *o, struct buf *out, struct err *e)
 	char *p;
 	int ret = -1;
 	if (!label)
-		return err_set(e, "internal", "no PEM form for an unknown object");
+		return err_set(e, ERR_INTERNAL, "no PEM form for an unknown object");
 	if (!(bio = BIO_new(BIO_s_mem())))
 		return err_openssl(e, "out of memory");
 	/* PEM_write_bio wraps the base64 at 64 columns, as RFC 7468 §2 asks. */

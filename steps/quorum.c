@@ -24,7 +24,7 @@ int step_collect_shares(struct step_run *r, const char *role, unsigned m, const 
 
 	*k = 0;
 	if (m > SHAMIR_MAX_SHARES)
-		return err_set(e, "quorum", "a quorum of %u is more than %d shares", m, SHAMIR_MAX_SHARES);
+		return err_set(e, ERR_QUORUM, "a quorum of %u is more than %d shares", m, SHAMIR_MAX_SHARES);
 	if (!(typed = secret_new(1024, e)))
 		return -1;
 	while (*k < m) {
@@ -43,12 +43,12 @@ int step_collect_shares(struct step_run *r, const char *role, unsigned m, const 
 				person = present[i];
 		for (size_t i = 0; person && i < *k; i++)
 			if (!strcmp(who[i], person)) {
-				err_set(e, "quorum", "%s has given a share already: a quorum counts distinct custodians", person);
+				err_set(e, ERR_QUORUM, "%s has given a share already: a quorum counts distinct custodians", person);
 				free(name);
 				goto out;
 			}
 		if (!person) {
-			err_set(e, "not-present", "'%s' is not present as %s and cannot give a share", name, role);
+			err_set(e, ERR_NOT_PRESENT, "'%s' is not present as %s and cannot give a share", name, role);
 			free(name);
 			goto out;
 		}
@@ -70,23 +70,23 @@ int step_collect_shares(struct step_run *r, const char *role, unsigned m, const 
 		const struct shamir_share *s = &got[*k - 1];
 		for (size_t i = 0; i + 1 < *k; i++)
 			if (got[i].index == s->index && !memcmp(got[i].split_id, s->split_id, SHAMIR_ID_LEN)) {
-				err_set(e, "shares", "share #%u was given twice (by %s and %s): each share counts once", s->index,
+				err_set(e, ERR_SHARES, "share #%u was given twice (by %s and %s): each share counts once", s->index,
 					who[i], person);
 				goto out;
 			}
 		if (sp && memcmp(s->split_id, sp->shares[0].split_id, SHAMIR_ID_LEN)) {
-			err_set(e, "shares", "the share %s typed belongs to another split than the one step '%s' made for %s",
+			err_set(e, ERR_SHARES, "the share %s typed belongs to another split than the one step '%s' made for %s",
 				person, split, for_what);
 			goto out;
 		}
 		if (sp && s->index <= sp->count && sp->holders[s->index - 1] && strcmp(sp->holders[s->index - 1], person)) {
-			err_set(e, "shares", "share #%u was given to %s, not to %s: each custodian types their own share",
+			err_set(e, ERR_SHARES, "share #%u was given to %s, not to %s: each custodian types their own share",
 				s->index, sp->holders[s->index - 1], person);
 			goto out;
 		}
 	}
 	if (*k < m) {
-		err_set(e, "quorum", "only %zu of the %u shares needed were given: %s", *k, m, if_short);
+		err_set(e, ERR_QUORUM, "only %zu of the %u shares needed were given: %s", *k, m, if_short);
 		goto out;
 	}
 	ret = 0;

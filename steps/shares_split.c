@@ -48,7 +48,7 @@ static int validate(const struct ceremony *c, struct step *s, struct err *e)
 			   *cu = ynode_get(s->node, "custodian"), *pu = ynode_get(s->node, "purpose");
 	uint64_t u;
 	if (!p)
-		return err_set(e, "nomem", "out of memory");
+		return err_set(e, ERR_NOMEM, "out of memory");
 	s->priv = p;
 	if (!sec || sec->kind != YN_MAP)
 		return script_err(c, sec ? sec : s->node, e,
@@ -110,7 +110,7 @@ int step_split_verify(const struct step_split *sp, const struct secret *want, un
 
 	*subsets = 0;
 	if (binomial(n, m) > 100000UL)
-		return err_set(e, "shares", "%u-of-%u has too many subsets to check one by one", m, n);
+		return err_set(e, ERR_SHARES, "%u-of-%u has too many subsets to check one by one", m, n);
 	if (!(first = secret_new(sp->shares[0].data->len, e)) || !(got = secret_new(sp->shares[0].data->len, e)))
 		goto out;
 	for (unsigned i = 0; i < m; i++)
@@ -128,7 +128,7 @@ int step_split_verify(const struct step_split *sp, const struct secret *want, un
 			for (unsigned i = 0; i < m; i++)
 				snprintf(which + strlen(which), sizeof which - strlen(which), "%s#%u", i ? ", " : "",
 					 idx[i] + 1);
-			err_set(e, "shares", "shares %s do not rebuild the secret: the split is unusable", which);
+			err_set(e, ERR_SHARES, "shares %s do not rebuild the secret: the split is unusable", which);
 			goto out;
 		}
 		(*subsets)++;
@@ -162,9 +162,9 @@ int step_split_among(struct step_run *r, const struct secret *secret, unsigned m
 	int ret = -1;
 
 	if (n > SHAMIR_MAX_SHARES)
-		return err_set(e, "shares", "%zu %s present: at most %d shares", n, role, SHAMIR_MAX_SHARES);
+		return err_set(e, ERR_SHARES, "%zu %s present: at most %d shares", n, role, SHAMIR_MAX_SHARES);
 	if (n < m)
-		return err_set(e, "quorum", "a %u-of-n split needs at least %u %s present, %zu %s", m, m, role, n,
+		return err_set(e, ERR_QUORUM, "a %u-of-n split needs at least %u %s present, %zu %s", m, m, role, n,
 			       n == 1 ? "is" : "are");
 	if (shamir_split(secret, m, (unsigned)n, purpose, &shares, e))
 		return -1;
@@ -208,7 +208,7 @@ int step_split_among(struct step_run *r, const struct secret *secret, unsigned m
 		}
 		step_clear_screen(r);
 		if (!same) {
-			err_set(e, "shares", "%s typed a checksum that is not the one of share #%zu: the share was not "
+			err_set(e, ERR_SHARES, "%s typed a checksum that is not the one of share #%zu: the share was not "
 					     "written down correctly; split again",
 				names[i], i + 1);
 			goto out;
@@ -216,7 +216,7 @@ int step_split_among(struct step_run *r, const struct secret *secret, unsigned m
 	}
 	who = dcbor_array();
 	if (!who) {
-		err_set(e, "nomem", "out of memory");
+		err_set(e, ERR_NOMEM, "out of memory");
 		goto out;
 	}
 	for (size_t i = 0; i < n; i++) {
@@ -264,7 +264,7 @@ static int execute(struct step_run *r, struct err *e)
 	} else {
 		use = step_secret_find(r, p->from_step, p->from_name);
 		if (!use)
-			return err_set(e, "shares", "step '%s' kept no secret '%s' in this run", p->from_step, p->from_name);
+			return err_set(e, ERR_SHARES, "step '%s' kept no secret '%s' in this run", p->from_step, p->from_name);
 	}
 	return step_split_among(r, use, p->threshold, p->role, p->purpose, e);
 }

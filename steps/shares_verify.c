@@ -31,7 +31,7 @@ static int execute(struct step_run *r, struct err *e)
 	const struct step_split *sp = step_find_split(r, of);
 	unsigned long subsets = 0;
 	if (!sp)
-		return err_set(e, "shares", "step '%s' made no split in this run", of);
+		return err_set(e, ERR_SHARES, "step '%s' made no split in this run", of);
 	const struct secret *want = step_secret_find(r, of, "secret");
 	/* A split of a secret another step kept (e.g. a wrap key): compared with it too. */
 	const struct ynode *sec = ynode_get(script_step(r->cer, of)->node, "secret"),

@@ -28,7 +28,7 @@ static int validate(const struct ceremony *c, struct step *s, struct err *e)
 	if (!data)
 		return script_err(c, s->node, e, "step '%s': missing 'data' (the text to sign)", s->id);
 	if (!(p = calloc(1, sizeof *p)))
-		return err_set(e, "nomem", "out of memory");
+		return err_set(e, ERR_NOMEM, "out of memory");
 	s->priv = p;
 	if (step_keyref_parse(c, s, key, &p->key, e) || ynode_want_str(c->doc, data, "'data' (the text to sign)", &p->data, e))
 		return -1;

@@ -29,7 +29,7 @@ static int execute(struct step_run *r, struct err *e)
 		if (list[i].slot == slot && list[i].token_present)
 			t = &list[i];
 	if (!t) {
-		err_set(e, "CKR_TOKEN_NOT_PRESENT", "no token in slot %lu", (unsigned long)slot);
+		err_set_p11(e, "CKR_TOKEN_NOT_PRESENT", "no token in slot %lu", (unsigned long)slot);
 		goto out;
 	}
 	tok_flags_text(t->token_flags, flags, sizeof flags);

@@ -49,7 +49,7 @@ static int validate(const struct ceremony *c, struct step *s, struct err *e)
 	if (!data)
 		return script_err(c, s->node, e, "step '%s': missing 'data' (the text the signature is checked over)", s->id);
 	if (!(p = calloc(1, sizeof *p)))
-		return err_set(e, "nomem", "out of memory");
+		return err_set(e, ERR_NOMEM, "out of memory");
 	s->priv = p;
 	p->expect_valid = true;
 	if (script_ref(c, s, sig, &p->sign, &art, e))
@@ -97,7 +97,7 @@ static int execute(struct step_run *r, struct err *e)
 	    step_find_artifact(r, p->key_step->id, p->key_artifact, &kd, &kl, e) || pki_parse(kd, kl, &key, e))
 		goto out;
 	if ((key.kind != PKI_PUBKEY && key.kind != PKI_CERT) || !key.pub) {
-		err_set(e, "verify", "%s.%s is not a public key or a certificate (it reads as %s)", p->key_step->id,
+		err_set(e, ERR_VERIFY, "%s.%s is not a public key or a certificate (it reads as %s)", p->key_step->id,
 			p->key_artifact, pki_kind_name(key.kind));
 		goto out;
 	}
@@ -124,7 +124,7 @@ static int execute(struct step_run *r, struct err *e)
 		       dcbor_text(valid ? "valid" : "not valid"), valid == p->expect_valid, e))
 		goto out;
 	if (valid != p->expect_valid) {
-		err_set(e, "verify", "the signature of '%s' is %s, but the script expects it %s", p->sign->id,
+		err_set(e, ERR_VERIFY, "the signature of '%s' is %s, but the script expects it %s", p->sign->id,
 			valid ? "valid" : "not valid", p->expect_valid ? "valid" : "to fail");
 		goto out;
 	}

@@ -86,7 +86,7 @@ static int execute(struct step_run *r, struct err *e)
 	if (tok_wrapkey_create(so, label, value, true, &h, e) || wrapkey_checks(r, so, h, "", &all, e))
 		goto out;
 	if (!all) {
-		err_set(e, "key-attributes", "the wrap key '%s' does not have the attributes it must have", label);
+		err_set(e, ERR_KEY_ATTRIBUTES, "the wrap key '%s' does not have the attributes it must have", label);
 		goto out;
 	}
 	if (step_output(r, "label", dcbor_text(label), e) || step_output(r, "key_type", dcbor_text("AES"), e) ||

@@ -238,7 +238,7 @@ static struct ydoc *yaml(const char *text)
 {
 	struct ydoc *d = NULL;
 	struct err e = {0};
-	OK(ydoc_parse("t.yaml", (const uint8_t *)text, strlen(text), NULL, "script", &d, &e), e);
+	OK(ydoc_parse("t.yaml", (const uint8_t *)text, strlen(text), NULL, ERR_SCRIPT, &d, &e), e);
 	return d;
 }
 

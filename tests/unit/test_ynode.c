@@ -15,7 +15,7 @@
 static int parse_lim(const char *text, size_t len, const struct ylimits *lim, struct ydoc **d, struct err *e)
 {
 	err_clear(e);
-	return ydoc_parse("t.yaml", (const uint8_t *)text, len, lim, "script", d, e);
+	return ydoc_parse("t.yaml", (const uint8_t *)text, len, lim, ERR_SCRIPT, d, e);
 }
 
 static int parse(const char *text, struct ydoc **d, struct err *e)
@@ -292,20 +292,20 @@ static void test_load_files(void **state)
 
 	assert_non_null(mkdtemp(dir));
 	/* A directory */
-	assert_int_equal(ydoc_load(dir, NULL, "script", &d, &e), -1);
+	assert_int_equal(ydoc_load(dir, NULL, ERR_SCRIPT, &d, &e), -1);
 	assert_null(d);
 	snprintf(msg, sizeof msg, "%s: expected a regular file holding a ceremony script, found a directory", dir);
 	assert_string_equal(e.msg, msg);
 	/* A missing file */
 	snprintf(path, sizeof path, "%s/missing.yaml", dir);
-	assert_int_equal(ydoc_load(path, NULL, "script", &d, &e), -1);
+	assert_int_equal(ydoc_load(path, NULL, ERR_SCRIPT, &d, &e), -1);
 	snprintf(msg, sizeof msg, "%s: cannot open a ceremony script: No such file or directory", path);
 	assert_string_equal(e.msg, msg);
 	assert_string_equal(e.code, "io");
 	/* A FIFO must be refused, not waited on. */
 	snprintf(path, sizeof path, "%s/fifo", dir);
 	assert_int_equal(mkfifo(path, 0600), 0);
-	assert_int_equal(ydoc_load(path, NULL, "answers", &d, &e), -1);
+	assert_int_equal(ydoc_load(path, NULL, ERR_ANSWERS, &d, &e), -1);
 	snprintf(msg, sizeof msg, "%s: expected a regular file holding an answers file, found a pipe", path);
 	assert_string_equal(e.msg, msg);
 	assert_string_equal(e.code, "answers");
@@ -317,7 +317,7 @@ static void test_load_files(void **state)
 	assert_int_equal(fseek(f, 5L * 1024 * 1024 - 1, SEEK_SET), 0);
 	fputc('a', f);
 	fclose(f);
-	assert_int_equal(ydoc_load(path, NULL, "script", &d, &e), -1);
+	assert_int_equal(ydoc_load(path, NULL, ERR_SCRIPT, &d, &e), -1);
 	snprintf(msg, sizeof msg, "%s: the file is too large: expected at most 1048576 bytes, found 5242880", path);
 	assert_string_equal(e.msg, msg);
 	unlink(path);
@@ -327,7 +327,7 @@ static void test_load_files(void **state)
 	assert_non_null(f);
 	fputs("# c\nk: v\n", f);
 	fclose(f);
-	assert_int_equal(ydoc_load(path, NULL, "script", &d, &e), 0);
+	assert_int_equal(ydoc_load(path, NULL, ERR_SCRIPT, &d, &e), 0);
 	assert_int_equal(d->len, 9);
 	assert_memory_equal(d->bytes, "# c\nk: v\n", 9);
 	assert_string_equal(d->name, path);
@@ -494,7 +494,7 @@ static void test_err(void **state)
 	struct ydoc *d = NULL;
 	struct err e;
 	(void)state;
-	assert_int_equal(ydoc_parse("a.yaml", (const uint8_t *)"k: v\n", 5, NULL, "answers", &d, &e), 0);
+	assert_int_equal(ydoc_parse("a.yaml", (const uint8_t *)"k: v\n", 5, NULL, ERR_ANSWERS, &d, &e), 0);
 	assert_int_equal(ydoc_err(d, ynode_get(d->root, "k"), &e, "bad %s", "value"), -1);
 	assert_string_equal(e.msg, "a.yaml:1:4: bad value");
 	assert_string_equal(e.code, "answers");
