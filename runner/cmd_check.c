@@ -3,7 +3,7 @@
 #include <string.h>
 #include "cmd.h"
 #include "script.h"
-#include "steps/steps.h"
+#include "step.h"
 
 void cmd_check_usage(FILE *f)
 {
@@ -40,7 +40,7 @@ int cmd_check(int argc, char **argv)
 		cmd_check_usage(stderr);
 		return EXIT_USAGE;
 	}
-	if (script_load(argv[1], &c, &e)) {
+	if (script_load(argv[1], &step_registry, &c, &e)) {
 		fprintf(stderr, "ceremony check: %s\n", e.msg);
 		return EXIT_USAGE;
 	}

@@ -10,7 +10,7 @@
 #include "prompt.h"
 #include "script.h"
 #include "token.h"
-#include "steps/steps.h"
+#include "step.h"
 
 void cmd_run_usage(FILE *f)
 {
@@ -34,7 +34,7 @@ static bool initialised_by_run(const struct ceremony *c, const char *name)
 {
 	for (size_t i = 0; i < c->n_steps; i++)
 		if (c->steps[i].token && !strcmp(c->steps[i].token, name))
-			return !strcmp(c->steps[i].type->name, "token.init");
+			return step_is(&c->steps[i], STEP_INITS_TOKEN);
 	return false;
 }
 

@@ -6,6 +6,7 @@
 #include "interp.h"
 #include "prompt.h"
 #include "script.h"
+#include "step.h"
 #include "secret.h"
 
 static const struct cmd commands[] = {
@@ -36,7 +37,7 @@ int cmd_prepare(const char *who, const char *script, const char *answers, struct
 	struct err e = {.kind = ERR_NONE};
 	*p = NULL;
 	/* Everything is validated before any token is touched or any file written. */
-	if (script_load(script, c, &e)) {
+	if (script_load(script, &step_registry, c, &e)) {
 		fprintf(stderr, "ceremony %s: %s\n", who, e.msg);
 		return EXIT_USAGE;
 	}

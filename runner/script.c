@@ -10,7 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "script.h"
-#include "../steps/steps.h"
+#include "step.h"
 
 /* Big enough for any real ceremony, small enough that hostile input is cheap. */
 static const struct ylimits script_limits = {
@@ -391,15 +391,15 @@ static int load_step_head(struct ceremony *c, const struct ynode *n, size_t inde
 	snprintf(what, sizeof what, "'type' of step '%s'", s->id);
 	if (ynode_want_str(c->doc, type, what, &tname, e))
 		return -1;
-	s->type = step_type_find(tname);
+	s->type = step_table_find(c->types, tname);
 	if (!s->type) {
 		struct ynode_near near;
 		char list[512] = "";
 		size_t i;
 		ynode_near_init(&near, tname);
-		for (i = 0; i < step_registry_len; i++) {
-			ynode_near_add(&near, step_registry[i]->name);
-			list_add(list, sizeof list, step_registry[i]->name);
+		for (i = 0; i < c->types->n; i++) {
+			ynode_near_add(&near, c->types->types[i]->name);
+			list_add(list, sizeof list, c->types->types[i]->name);
 		}
 		ynode_quote(tname, q, sizeof q);
 		if (ynode_near_best(&near))
@@ -636,7 +636,7 @@ static int load_on_fail(struct ceremony *c, struct step *s, struct err *e)
 		size_t i;
 		ynode_near_init(&near, s->on_fail_decision);
 		for (i = 0; i < c->n_steps; i++)
-			if (strcmp(c->steps[i].type->name, "decision") == 0)
+			if (step_is(&c->steps[i], STEP_DECIDES))
 				ynode_near_add(&near, c->steps[i].id);
 		ynode_quote(s->on_fail_decision, q, sizeof q);
 		if (ynode_near_best(&near))
@@ -644,7 +644,7 @@ static int load_on_fail(struct ceremony *c, struct step *s, struct err *e)
 					  ynode_near_best(&near));
 		return script_err(c, v, e, "unknown step %s in %s; expected the id of a decision step", q, what);
 	}
-	if (strcmp(target->type->name, "decision") != 0)
+	if (!step_is(target, STEP_DECIDES))
 		return script_err(c, v, e, "expected a decision step for %s, found step '%s' of type '%s'", what,
 				  target->id, target->type->name);
 	s->on_fail = ON_FAIL_DECISION;
@@ -768,7 +768,7 @@ static int check_signoffs_after_attendance(const struct ceremony *c, struct err 
 {
 	for (size_t i = 0; i < c->n_steps; i++) {
 		const struct step *s = &c->steps[i];
-		if (!strcmp(s->type->name, "attendance"))
+		if (step_is(s, STEP_RECORDS_ATTENDANCE))
 			return 0;
 		if (s->n_signoff)
 			return script_err(c, ynode_get(s->node, "signoff"), e,
@@ -841,7 +841,7 @@ static int load_model(struct ceremony *c, struct err *e)
 }
 
 /* Takes doc (freed on failure). */
-static int script_build(struct ydoc *doc, struct ceremony **out, struct err *e)
+static int script_build(struct ydoc *doc, const struct step_table *types, struct ceremony **out, struct err *e)
 {
 	struct ceremony *c = calloc(1, sizeof *c);
 	int ret = -1;
@@ -851,6 +851,7 @@ static int script_build(struct ydoc *doc, struct ceremony **out, struct err *e)
 		return err_set(e, ERR_NOMEM, "out of memory");
 	}
 	c->doc = doc;
+	c->types = types;
 	if (load_model(c, e))
 		goto out;
 	*out = c;
@@ -861,22 +862,23 @@ out:
 	return ret;
 }
 
-int script_load(const char *path, struct ceremony **out, struct err *e)
+int script_load(const char *path, const struct step_table *types, struct ceremony **out, struct err *e)
 {
 	struct ydoc *doc = NULL;
 	*out = NULL;
 	if (ydoc_load(path, &script_limits, ERR_SCRIPT, &doc, e))
 		return -1;
-	return script_build(doc, out, e);
+	return script_build(doc, types, out, e);
 }
 
-int script_parse(const char *name, const uint8_t *data, size_t len, struct ceremony **out, struct err *e)
+int script_parse(const char *name, const uint8_t *data, size_t len, const struct step_table *types,
+		 struct ceremony **out, struct err *e)
 {
 	struct ydoc *doc = NULL;
 	*out = NULL;
 	if (ydoc_parse(name, data, len, &script_limits, ERR_SCRIPT, &doc, e))
 		return -1;
-	return script_build(doc, out, e);
+	return script_build(doc, types, out, e);
 }
 
 void script_free(struct ceremony *c)

@@ -27,6 +27,7 @@
 #include "ynode.h"
 
 struct step_type;
+struct step_table;
 
 #define SCRIPT_VERSION 1
 /* The step id of the questions asked before the first step (answers files use it). */
@@ -82,6 +83,7 @@ struct step {
 
 struct ceremony {
 	struct ydoc *doc;          /* owns every string above */
+	const struct step_table *types;   /* what the steps were validated against (borrowed) */
 	const char *title;
 	const char *description;
 	bool separation_strict;
@@ -101,9 +103,11 @@ struct ceremony {
 extern const char *const script_common_keys[];
 
 /* Loads and validates path. On failure *out is NULL and e says where and why. */
-int script_load(const char *path, struct ceremony **out, struct err *e) CER_MUST_CHECK;
-int script_parse(const char *name, const uint8_t *data, size_t len, struct ceremony **out,
-		 struct err *e) CER_MUST_CHECK;
+/* Loads a script, validating each step against the type of that name in types (the
+ * commands pass step_registry, runner/step.h); types must outlive the model. */
+int script_load(const char *path, const struct step_table *types, struct ceremony **out, struct err *e) CER_MUST_CHECK;
+int script_parse(const char *name, const uint8_t *data, size_t len, const struct step_table *types,
+		 struct ceremony **out, struct err *e) CER_MUST_CHECK;
 void script_free(struct ceremony *c);   /* NULL is a no-op */
 
 const struct step *script_step(const struct ceremony *c, const char *id);

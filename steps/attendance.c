@@ -60,4 +60,5 @@ const struct step_type step_attendance = {
 	.keys = (const char *const[]){NULL},
 	.outputs = outputs,
 	.execute = execute,
+	.flags = STEP_RECORDS_ATTENDANCE,
 };

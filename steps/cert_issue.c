@@ -70,8 +70,8 @@ static int parse_csr(const struct ceremony *c, const struct step *s, const struc
 					   "step (or {file: PATH})", s->id, t->id, t->type->name);
 	}
 	p->csr_step = t->id;
-	if (!strcmp(t->type->name, "csr.create") && t->priv) {
-		const struct x509_step *cp = t->priv;
+	if (step_is(t, STEP_MAKES_CSR) && step_x509_of(t)) {
+		const struct x509_step *cp = step_x509_of(t);
 		p->subject_token = cp->subject_token;
 		p->subject_label = cp->subject_label;
 		p->subject_algorithm = cp->subject_algorithm;
@@ -214,4 +214,5 @@ const struct step_type step_cert_issue = {
 	.warn = step_tier_warning,
 	.execute = execute,
 	.needs = step_signing_needs,
+	.flags = STEP_MAKES_CERT,
 };

@@ -65,4 +65,5 @@ const struct step_type step_cert_self_signed = {
 	.warn = step_tier_warning,
 	.execute = execute,
 	.needs = step_signing_needs,
+	.flags = STEP_MAKES_CERT,
 };

@@ -156,8 +156,8 @@ static int parse_cert(const struct ceremony *c, struct step *s, const struct yno
 	}
 	if (kind_ref(c, s, ref, "certificate", &out->step, &out->artifact, e))
 		return -1;
-	/* The certificate step's own parameters (x509.h keeps them as its priv). */
-	const struct x509_cert_spec *spec = step_makes_certificate(out->step) ? &((const struct x509_step *)out->step->priv)->cert : NULL;
+	/* The certificate step's own parameters. */
+	const struct x509_cert_spec *spec = step_makes_certificate(out->step) ? &step_x509_of(out->step)->cert : NULL;
 	if (spec && !out->n_crl_dp && !ynode_get(n, "crl_dp")) {
 		memcpy(out->crl_dp, spec->crl_dp, sizeof out->crl_dp);
 		out->n_crl_dp = spec->n_crl_dp;

@@ -16,7 +16,7 @@ int step_keyref_parse(const struct ceremony *c, const struct step *s, const stru
 			return script_err(c, n, e, "step '%s': '%s' is not an earlier step (expected the id of a key.generate "
 						   "step, or {token: NAME, label: LABEL})",
 					  s->id, n->str);
-		if (strcmp(k->type->name, "key.generate"))
+		if (!step_is(k, STEP_MAKES_KEY))
 			return script_err(c, n, e, "step '%s': '%s' is a %s step, not key.generate", s->id, n->str,
 					  k->type->name);
 		out->made_by = k;
@@ -55,7 +55,30 @@ bool step_tier_warning(const struct ceremony *c, const struct step *s, char *buf
 
 bool step_makes_certificate(const struct step *t)
 {
-	return t->priv && (!strcmp(t->type->name, "cert.self_signed") || !strcmp(t->type->name, "cert.issue"));
+	return t->priv && step_is(t, STEP_MAKES_CERT);
+}
+
+const struct x509_step *step_x509_of(const struct step *t)
+{
+	return t && t->type && (t->type->flags & (STEP_MAKES_CERT | STEP_MAKES_CSR | STEP_MAKES_CRL)) ? t->priv : NULL;
+}
+
+int step_ref_flagged(const struct ceremony *c, const struct step *s, const struct ynode *n, unsigned flags,
+		     const char *what, const struct step **out, struct err *e)
+{
+	const char *id;
+	if (ynode_want_str(c->doc, n, "a step id", &id, e))
+		return -1;
+	for (size_t i = 0; i < s->index; i++) {
+		if (strcmp(c->steps[i].id, id))
+			continue;
+		if (!step_is(&c->steps[i], flags))
+			return script_err(c, n, e, "step '%s': '%s' is a %s step, not %s", s->id, id, c->steps[i].type->name,
+					  what);
+		*out = &c->steps[i];
+		return 0;
+	}
+	return script_err(c, n, e, "step '%s': no %s step '%s' comes before it", s->id, what, id);
 }
 
 /* The issuer's certificate (a reference) and key (given, or the key the issuer
@@ -78,7 +101,7 @@ int step_issuer_parse(const struct ceremony *c, const struct step *s, struct x50
 		return script_err(c, n, e, "step '%s': the issuer is the DER certificate: write '%s' or '%s.certificate'",
 				  s->id, t->id, t->id);
 	p->issuer_step = t->id;
-	*ip = t->priv;
+	*ip = step_x509_of(t);
 	if (kn) {
 		struct step_keyref kr;
 		if (step_keyref_parse(c, s, kn, &kr, e))

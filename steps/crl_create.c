@@ -60,7 +60,7 @@ static int parse_revoked_one(const struct ceremony *c, const struct step *s, con
 			return -1;
 		if (!step_makes_certificate(t) || strcmp(art, "certificate"))
 			return script_err(c, cert, e, "%s: expected the certificate of a cert.issue step", what);
-		const struct x509_step *tp = t->priv;
+		const struct x509_step *tp = step_x509_of(t);
 		if (!tp || !tp->issuer_step || strcmp(tp->issuer_step, p->issuer_step))
 			return script_err(c, cert, e, "%s: certificate '%s' was not issued by '%s', whose CRL this is", what,
 					  t->id, p->issuer_step);
@@ -134,8 +134,8 @@ static int validate(const struct ceremony *c, struct step *s, struct err *e)
 		return -1;
 	for (size_t i = 0; i < s->index; i++) {
 		const struct step *t = &c->steps[i];
-		const struct x509_step *tp = t->priv;
-		if (strcmp(t->type->name, "crl.create") || !tp || strcmp(tp->issuer_step, p->issuer_step))
+		const struct x509_step *tp = step_x509_of(t);
+		if (!step_is(t, STEP_MAKES_CRL) || !tp || strcmp(tp->issuer_step, p->issuer_step))
 			continue;
 		if (tp->crl.number >= p->crl.number)
 			return script_err(c, num, e, "step '%s': crl_number %llu must be greater than that of step '%s' (%llu) "
@@ -262,4 +262,5 @@ const struct step_type step_crl_create = {
 	.validate = validate,
 	.execute = execute,
 	.needs = step_signing_needs,
+	.flags = STEP_MAKES_CRL,
 };

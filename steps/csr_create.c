@@ -71,4 +71,5 @@ const struct step_type step_csr_create = {
 	.validate = validate,
 	.execute = execute,
 	.needs = step_signing_needs,
+	.flags = STEP_MAKES_CSR,
 };

@@ -94,4 +94,5 @@ const struct step_type step_decision = {
 	.outputs = outputs,
 	.validate = validate,
 	.execute = execute,
+	.flags = STEP_DECIDES,
 };

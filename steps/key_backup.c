@@ -26,22 +26,9 @@ static bool token_declared(const struct ceremony *c, const char *name)
 	return false;
 }
 
-int backup_step_ref(const struct ceremony *c, const struct step *s, const struct ynode *n, const struct step_type *t,
-		    const struct step **out, struct err *e)
+const struct backup_priv *key_backup_of(const struct step *s)
 {
-	const char *id;
-	if (ynode_want_str(c->doc, n, "a step id", &id, e))
-		return -1;
-	for (size_t i = 0; i < s->index; i++) {
-		if (strcmp(c->steps[i].id, id))
-			continue;
-		if (c->steps[i].type != t)
-			return script_err(c, n, e, "step '%s': '%s' is a %s step, not %s", s->id, id, c->steps[i].type->name,
-					  t->name);
-		*out = &c->steps[i];
-		return 0;
-	}
-	return script_err(c, n, e, "step '%s': no %s step '%s' comes before it", s->id, t->name, id);
+	return step_is(s, STEP_BACKS_UP) ? s->priv : NULL;
 }
 
 static int validate(const struct ceremony *c, struct step *s, struct err *e)
@@ -54,7 +41,7 @@ static int validate(const struct ceremony *c, struct step *s, struct err *e)
 	if (!(p = calloc(1, sizeof *p)))
 		return err_set(e, ERR_NOMEM, "out of memory");
 	s->priv = p;
-	if (step_keyref_parse(c, s, key, &p->key, e) || backup_step_ref(c, s, wk, &step_wrapkey_create, &p->wrap, e))
+	if (step_keyref_parse(c, s, key, &p->key, e) || step_ref_flagged(c, s, wk, STEP_MAKES_WRAP_KEY, "wrapkey.create", &p->wrap, e))
 		return -1;
 	if (!p->key.made_by || !key_generate_backup(p->key.made_by))
 		return script_err(c, key, e, "step '%s': the key must come from a key.generate step with 'backup: true' "
@@ -84,66 +71,10 @@ static size_t needs(const struct ceremony *c, const struct step *s, struct step_
 	return n;
 }
 
-int backup_wrapkey_remove(struct step_run *r, const struct step *wk, const char *token, int ret, struct err *e)
+/* The label the wrapkey.create step wk gives its key (load-time checked). */
+static const char *wrap_label(const struct step *wk)
 {
-	const char *label = ynode_get(wk->node, "label")->str;
-	struct tok_session *s;
-	CK_OBJECT_HANDLE h;
-	struct err mine = {.kind = ERR_NONE}, ignored;
-	/* A failure here is reported only when the step had none of its own. */
-	struct err *to = ret ? &mine : e;
-	if (step_session_on(r, token, &s, to))
-		return -1;
-	if (tok_secret_key_find(s, label, &h, &ignored) != 0)
-		return ret;
-	if (tok_destroy(s, h, to))
-		return -1;
-	step_show(r, "the wrap key '%s' removed from token '%s'", label, token);
-	return ret;
-}
-
-int backup_wrapkey_on(struct step_run *r, const struct step *wk, const char *token, const struct secret *value,
-		      CK_OBJECT_HANDLE *h, bool *created, struct err *e)
-{
-	const char *label = ynode_get(wk->node, "label")->str;
-	const bool given = value != NULL;
-	struct tok_session *so = NULL, *s;
-	struct err ignored;
-	bool all;
-	int ret = -1;
-
-	*created = false;
-	if (!given)
-		value = step_secret_find(r, wk->id, "wrap_key");
-	if (step_session_on(r, token, &s, e))
-		return -1;
-	if (tok_secret_key_find(s, label, h, &ignored) == 0) {
-		if (!given)
-			return 0;
-		return err_set(e, ERR_WRAP_KEY, "the wrap key '%s' is on token '%s' already: a restore from the custodians' "
-					      "shares rebuilds it in a token that does not hold it", label, token);
-	}
-	if (!value)
-		return err_set(e, ERR_WRAP_KEY, "the wrap key '%s' is not on token '%s' and this run does not hold its "
-					      "value; it must be rebuilt from the custodians' shares", label, token);
-	/* Outputs "wrap_key_trusted"...: the key the security officer made on this token. */
-	if (step_session_so(r, token, &so, e) || tok_wrapkey_create(so, label, value, true, h, e) ||
-	    wrapkey_checks(r, so, *h, "wrap_key_", &all, e))
-		goto out;
-	if (!all) {
-		err_set(e, ERR_KEY_ATTRIBUTES, "the wrap key '%s' on token '%s' lacks the attributes it must have", label, token);
-		goto out;
-	}
-	tok_close(so);
-	so = NULL;
-	/* The SO session closed the user's; log in again and find it there. */
-	if (step_session_on(r, token, &s, e) || tok_secret_key_find(s, label, h, e))
-		goto out;
-	*created = true;
-	ret = 0;
-out:
-	tok_close(so);
-	return ret;
+	return ynode_get(wk->node, "label")->str;
 }
 
 static int execute(struct step_run *r, struct err *e)
@@ -158,7 +89,7 @@ static int execute(struct step_run *r, struct err *e)
 	bool created, v;
 	int ret = -1;
 
-	if (backup_wrapkey_on(r, p->wrap, p->key.token, NULL, &wrap, &created, e) ||
+	if (step_wrapkey_on(r, p->wrap->id, wrap_label(p->wrap), p->key.token, NULL, &wrap, &created, e) ||
 	    step_session_on(r, p->key.token, &s, e) || tok_key_find(s, p->key.label, &priv, &pub, alg, sizeof alg, e) ||
 	    tok_attr_ulong(s, priv, CKA_KEY_TYPE, &kt, e) || tok_attr(s, priv, CKA_ID, &id, e))
 		goto out;
@@ -178,7 +109,7 @@ static int execute(struct step_run *r, struct err *e)
 	    step_output(r, "blob_sha256", dcbor_text(words_hex(sha, sizeof sha, hex, sizeof hex)), e))
 		goto out;
 	if (p->to) {
-		if (backup_wrapkey_on(r, p->wrap, p->to, NULL, &wrap, &created, e) || step_session_on(r, p->to, &s, e) ||
+		if (step_wrapkey_on(r, p->wrap->id, wrap_label(p->wrap), p->to, NULL, &wrap, &created, e) || step_session_on(r, p->to, &s, e) ||
 		    tok_unwrap_private(s, wrap, blob.p, blob.len, kt, p->key.label, id.p, id.len, TOK_GEN_BACKUP, &copy, e))
 			goto out;
 		static const struct { CK_ATTRIBUTE_TYPE t; const char *name; bool want; } pol[] = {
@@ -209,9 +140,9 @@ out:
 	 * SO session makes public objects only): left on a token, it would unwrap the blob
 	 * for anyone holding the token, without a PIN or the custodians. It lives only for
 	 * the operation; a later one re-creates it from the run's value or from the shares. */
-	ret = backup_wrapkey_remove(r, p->wrap, p->key.token, ret, e);
+	ret = step_wrapkey_remove(r, wrap_label(p->wrap), p->key.token, ret, e);
 	if (p->to)
-		ret = backup_wrapkey_remove(r, p->wrap, p->to, ret, e);
+		ret = step_wrapkey_remove(r, wrap_label(p->wrap), p->to, ret, e);
 	buf_free(&blob);
 	buf_free(&id);
 	return ret;
@@ -229,4 +160,5 @@ const struct step_type step_key_backup = {
 	.validate = validate,
 	.execute = execute,
 	.needs = needs,
+	.flags = STEP_BACKS_UP,
 };

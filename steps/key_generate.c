@@ -103,7 +103,7 @@ static bool policy_want(size_t i, bool backup)
 
 bool key_generate_backup(const struct step *s)
 {
-	const struct ynode *bk = s && s->type == &step_key_generate ? ynode_get(s->node, "backup") : NULL;
+	const struct ynode *bk = step_is(s, STEP_MAKES_KEY) ? ynode_get(s->node, "backup") : NULL;
 	return bk && bk->str && !strcmp(bk->str, "true");
 }
 
@@ -249,7 +249,7 @@ const struct step_type step_key_generate = {
 	.keys = keys,
 	.artifacts = artifacts,
 	.outputs = outputs,
-	.flags = STEP_USES_TOKEN | STEP_NEEDS_LOGIN,
+	.flags = STEP_USES_TOKEN | STEP_NEEDS_LOGIN | STEP_MAKES_KEY,
 	.validate = validate,
 	.execute = execute,
 	.needs = needs,

@@ -31,7 +31,6 @@
 #include "../runner/words.h"
 #include "../runner/x509.h"
 
-extern const struct step_type step_shares_split;
 
 struct restore_priv {
 	const struct step *from, *key_step;
@@ -52,18 +51,22 @@ static int validate(const struct ceremony *c, struct step *s, struct err *e)
 	if (!(p = calloc(1, sizeof *p)))
 		return err_set(e, ERR_NOMEM, "out of memory");
 	s->priv = p;
-	if (backup_step_ref(c, s, from, &step_key_backup, &p->from, e) || script_ref(c, s, pub, &p->key_step, &p->key_artifact, e) ||
+	if (step_ref_flagged(c, s, from, STEP_BACKS_UP, "key.backup", &p->from, e) || script_ref(c, s, pub, &p->key_step, &p->key_artifact, e) ||
 	    ynode_want_str(c->doc, label, "'label'", &p->label, e) || ynode_want_str(c->doc, data, "'data'", &p->data, e))
 		return -1;
 	if (!strchr(pub->str, '.'))
-		p->key_artifact = !strcmp(p->key_step->type->name, "key.generate") ? "public_key" : "certificate";
+		p->key_artifact = step_is(p->key_step, STEP_MAKES_KEY) ? "public_key" : "certificate";
 	if (!p->label[0] || !p->data[0])
 		return script_err(c, label, e, "step '%s': 'label' and 'data' must not be empty", s->id);
 	const struct ynode *sh = ynode_get(s->node, "shares");
 	if (sh) {
-		const struct step *wrap = ((const struct backup_priv *)p->from->priv)->wrap;
-		if (backup_step_ref(c, s, sh, &step_shares_split, &p->shares, e))
+		const struct step *wrap = key_backup_of(p->from)->wrap;
+		if (step_ref_flagged(c, s, sh, STEP_SPLITS, "shares.split", &p->shares, e))
 			return -1;
+		/* token.init splits too, but its split is of a PIN, never of a wrap key. */
+		if (step_is(p->shares, STEP_INITS_TOKEN))
+			return script_err(c, sh, e, "step '%s': '%s' is a %s step, not shares.split", s->id, p->shares->id,
+					  p->shares->type->name);
 		const struct ynode *sec = ynode_get(p->shares->node, "secret"), *st = sec ? ynode_get(sec, "step") : NULL,
 				   *nm = sec ? ynode_get(sec, "name") : NULL, *th = ynode_get(p->shares->node, "threshold"),
 				   *cu = ynode_get(p->shares->node, "custodian");
@@ -89,7 +92,7 @@ static CK_KEY_TYPE key_type_of(EVP_PKEY *k)
 static int execute(struct step_run *r, struct err *e)
 {
 	const struct restore_priv *p = r->step->priv;
-	const struct step *wrap_step = ((const struct backup_priv *)p->from->priv)->wrap;
+	const struct step *wrap_step = key_backup_of(p->from)->wrap;
 	struct tok_session *s;
 	struct pki_obj key = {0};
 	struct x509_key k = {0};
@@ -135,7 +138,7 @@ static int execute(struct step_run *r, struct err *e)
 			shamir_share_clear(&got[i]);
 		step_show(r, "the wrap key '%s' rebuilt from %zu shares (%s)", wl, given, p->role);
 	}
-	if (backup_wrapkey_on(r, wrap_step, r->step->token, value, &wrap, &created, e) ||
+	if (step_wrapkey_on(r, wrap_step->id, ynode_get(wrap_step->node, "label")->str, r->step->token, value, &wrap, &created, e) ||
 	    step_session_on(r, r->step->token, &s, e))
 		goto out;
 	if (tok_unwrap_private(s, wrap, blob, blob_len, key_type_of(key.pub), p->label, NULL, 0, 0, &k.priv, e))
@@ -194,7 +197,7 @@ out:
 		shamir_share_clear(&got[i]);
 	secret_free(value);
 	/* Not left on the token: see key.backup. */
-	ret = backup_wrapkey_remove(r, wrap_step, r->step->token, ret, e);
+	ret = step_wrapkey_remove(r, ynode_get(wrap_step->node, "label")->str, r->step->token, ret, e);
 	k.sess = NULL;
 	x509_key_free(&k);
 	buf_free(&sig);

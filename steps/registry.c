@@ -1,5 +1,4 @@
 /* The registry of step types: adding a type is one file in steps/ and one line here. */
-#include <string.h>
 #include "steps.h"
 
 extern const struct step_type step_manual, step_checklist, step_attendance, step_token_info, step_key_generate,
@@ -12,7 +11,7 @@ extern const struct step_type step_cert_self_signed, step_csr_create, step_cert_
 extern const struct step_type step_shares_split, step_shares_verify, step_token_init, step_token_activate;
 extern const struct step_type step_wrapkey_create, step_key_backup, step_key_restore;
 
-const struct step_type *const step_registry[] = {
+static const struct step_type *const types[] = {
 	&step_manual,
 	&step_checklist,
 	&step_attendance,
@@ -37,12 +36,4 @@ const struct step_type *const step_registry[] = {
 	&step_key_backup,
 	&step_key_restore,
 };
-const size_t step_registry_len = sizeof step_registry / sizeof step_registry[0];
-
-const struct step_type *step_type_find(const char *name)
-{
-	for (size_t i = 0; i < step_registry_len; i++)
-		if (!strcmp(step_registry[i]->name, name))
-			return step_registry[i];
-	return NULL;
-}
+const struct step_table step_registry = {types, sizeof types / sizeof types[0]};

@@ -19,7 +19,7 @@ static int validate(const struct ceremony *c, struct step *s, struct err *e)
 	const struct step *t = script_step(c, of->str);
 	if (!t || t->index >= s->index)
 		return script_err(c, of, e, "'%s' is not a step before '%s'", of->str, s->id);
-	if (strcmp(t->type->name, "shares.split") && strcmp(t->type->name, "token.init"))
+	if (!step_is(t, STEP_SPLITS))
 		return script_err(c, of, e, "step '%s' is a %s step; expected a shares.split or token.init step", of->str,
 				  t->type->name);
 	return 0;

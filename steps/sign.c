@@ -108,6 +108,11 @@ static const char *const artifacts[] = {"signature", "public_key", NULL};
 static const char *const outputs[] = {"key_label", "key_algorithm", "signature_algorithm", "data", "data_sha256",
 				      "signature_hex", "public_key_sha256", NULL};
 
+const struct sign_priv *sign_of(const struct step *s)
+{
+	return step_is(s, STEP_SIGNS) ? s->priv : NULL;
+}
+
 const struct step_type step_sign = {
 	.name = "sign",
 	.summary = "a test signature by a token key over text the script gives",
@@ -117,4 +122,5 @@ const struct step_type step_sign = {
 	.validate = validate,
 	.execute = execute,
 	.needs = needs,
+	.flags = STEP_SIGNS,
 };

@@ -14,4 +14,7 @@ struct sign_priv {
 	size_t data_len;
 };
 
+/* What sign step s parsed; NULL when s is not a sign step. */
+const struct sign_priv *sign_of(const struct step *s);
+
 #endif

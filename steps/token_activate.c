@@ -30,7 +30,7 @@ static int validate(const struct ceremony *c, struct step *s, struct err *e)
 	if (sp) {
 		const struct step *from = sp->kind == YN_SCALAR ? script_step(c, sp->str) : NULL;
 		if (!from || from->index >= s->index ||
-		    (strcmp(from->type->name, "token.init") && strcmp(from->type->name, "shares.split")))
+		    !step_is(from, STEP_SPLITS))
 			return script_err(c, sp, e, "expected 'split' to name a token.init or shares.split step before '%s'",
 					  s->id);
 	}
@@ -44,7 +44,7 @@ static const char *split_step(const struct ceremony *c, const struct step *s)
 	const char *found = sp ? sp->str : NULL;
 	for (size_t i = 0; !found && i < s->index; i++) {
 		const struct step *o = &c->steps[s->index - 1 - i];
-		if (!strcmp(o->type->name, "token.init") && o->token && !strcmp(o->token, s->token))
+		if (step_is(o, STEP_INITS_TOKEN) && o->token && !strcmp(o->token, s->token))
 			found = o->id;
 	}
 	return found;

@@ -74,7 +74,7 @@ const struct step_type step_token_init = {
 	.summary = "initialises a token with generated PINs and splits the user PIN among custodians",
 	.keys = (const char *const[]){NULL},
 	.outputs = outputs,
-	.flags = STEP_USES_TOKEN,
+	.flags = STEP_USES_TOKEN | STEP_INITS_TOKEN | STEP_SPLITS,
 	.validate = validate,
 	.execute = execute,
 };

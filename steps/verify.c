@@ -54,7 +54,7 @@ static int validate(const struct ceremony *c, struct step *s, struct err *e)
 	p->expect_valid = true;
 	if (script_ref(c, s, sig, &p->sign, &art, e))
 		return -1;
-	if (strcmp(p->sign->type->name, "sign"))
+	if (!step_is(p->sign, STEP_SIGNS))
 		return script_err(c, sig, e, "step '%s': '%s' is a %s step, not a sign step", s->id, p->sign->id,
 				  p->sign->type->name);
 	if (ynode_want_str(c->doc, data, "'data' (text)", &p->data, e))
@@ -75,7 +75,7 @@ static int validate(const struct ceremony *c, struct step *s, struct err *e)
 	}
 	/* The key.generate step that made the key exported it; a key from an earlier
 	 * ceremony is exported by the sign step itself. */
-	const struct sign_priv *sp = p->sign->priv;
+	const struct sign_priv *sp = sign_of(p->sign);
 	p->key_step = sp && sp->key.made_by ? sp->key.made_by : p->sign;
 	p->key_artifact = "public_key";
 	return 0;
@@ -84,7 +84,7 @@ static int validate(const struct ceremony *c, struct step *s, struct err *e)
 static int execute(struct step_run *r, struct err *e)
 {
 	const struct verify_priv *p = r->step->priv;
-	const struct sign_priv *sp = p->sign->priv;
+	const struct sign_priv *sp = sign_of(p->sign);
 	const uint8_t *sig, *kd;
 	size_t sig_len, kl;
 	struct pki_obj key = {0};

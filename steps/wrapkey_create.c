@@ -35,39 +35,6 @@ static size_t needs(const struct ceremony *c, const struct step *s, struct step_
 	return 1;
 }
 
-static const struct {
-	CK_ATTRIBUTE_TYPE type;
-	const char *name, *output;
-	bool want;
-} policy[] = {
-	{CKA_TRUSTED, "CKA_TRUSTED", "trusted", true},
-	{CKA_SENSITIVE, "CKA_SENSITIVE", "sensitive", true},
-	{CKA_EXTRACTABLE, "CKA_EXTRACTABLE", "extractable", false},
-	{CKA_WRAP, "CKA_WRAP", "wrap", true},
-	{CKA_UNWRAP, "CKA_UNWRAP", "unwrap", true},
-	{CKA_ENCRYPT, "CKA_ENCRYPT", "encrypt", false},
-	{CKA_DECRYPT, "CKA_DECRYPT", "decrypt", false},
-};
-
-int wrapkey_checks(struct step_run *r, struct tok_session *s, CK_OBJECT_HANDLE h, const char *prefix, bool *all,
-		   struct err *e)
-{
-	char what[96], out[96];
-	*all = true;
-	for (size_t i = 0; i < sizeof policy / sizeof policy[0]; i++) {
-		bool v;
-		if (tok_attr_bool(s, h, policy[i].type, &v, e))
-			return -1;
-		*all = *all && v == policy[i].want;
-		snprintf(what, sizeof what, "%s%s", prefix, policy[i].name);
-		snprintf(out, sizeof out, "%s%s", prefix, policy[i].output);
-		if (step_check(r, what, dcbor_bool(policy[i].want), dcbor_bool(v), v == policy[i].want, e) ||
-		    step_output(r, out, dcbor_bool(v), e))
-			return -1;
-	}
-	return 0;
-}
-
 static int execute(struct step_run *r, struct err *e)
 {
 	const char *label = ynode_get(r->step->node, "label")->str;
@@ -83,7 +50,7 @@ static int execute(struct step_run *r, struct err *e)
 	if (tok_random(so, value->p, TOK_WRAPKEY_LEN, e))
 		goto out;
 	value->len = TOK_WRAPKEY_LEN;
-	if (tok_wrapkey_create(so, label, value, true, &h, e) || wrapkey_checks(r, so, h, "", &all, e))
+	if (tok_wrapkey_create(so, label, value, true, &h, e) || step_wrapkey_checks(r, so, h, "", &all, e))
 		goto out;
 	if (!all) {
 		err_set(e, ERR_KEY_ATTRIBUTES, "the wrap key '%s' does not have the attributes it must have", label);
@@ -110,7 +77,7 @@ const struct step_type step_wrapkey_create = {
 	.summary = "the security officer creates a trusted AES-256 wrap key from the token's RNG",
 	.keys = keys,
 	.outputs = outputs,
-	.flags = STEP_USES_TOKEN,
+	.flags = STEP_USES_TOKEN | STEP_MAKES_WRAP_KEY,
 	.validate = validate,
 	.execute = execute,
 	.needs = needs,

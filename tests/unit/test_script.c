@@ -10,7 +10,7 @@
 #include <unistd.h>
 #include <cmocka.h>
 #include "runner/script.h"
-#include "steps/steps.h"
+#include "runner/step.h"
 
 /* Steps start on line 9. */
 #define HEAD                                                                                                   \
@@ -86,7 +86,7 @@ static const char good[] =
 static int load(const char *text, struct ceremony **c, struct err *e)
 {
 	err_clear(e);
-	return script_parse("s.yaml", (const uint8_t *)text, strlen(text), c, e);
+	return script_parse("s.yaml", (const uint8_t *)text, strlen(text), &step_registry, c, e);
 }
 
 /* The script must be refused with exactly msg. */
@@ -536,12 +536,12 @@ static void test_load_file(void **state)
 	assert_non_null(f);
 	fputs(good, f);
 	fclose(f);
-	assert_int_equal(script_load(path, &c, &e), 0);
+	assert_int_equal(script_load(path, &step_registry, &c, &e), 0);
 	assert_int_equal(c->n_steps, 8);
 	assert_string_equal(c->doc->name, path);
 	assert_memory_equal(c->doc->bytes, good, sizeof good - 1);
 	script_free(c);
-	assert_int_equal(script_load(dir, &c, &e), -1);
+	assert_int_equal(script_load(dir, &step_registry, &c, &e), -1);
 	assert_null(c);
 	snprintf(msg, sizeof msg, "%s: expected a regular file holding a ceremony script, found a directory", dir);
 	assert_string_equal(e.msg, msg);

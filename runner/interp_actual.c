@@ -1,0 +1,110 @@
+/* interp_actual: Expected vs Actual: `expect` evaluated as recorded checks, the
+ * Actual shown to the room, and the typed values a step records. */
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include "interp_int.h"
+#include "dcbor.h"
+#include "words.h"
+
+/* Text form of an output value, for Expected vs Actual. */
+static void value_text(const cbor_item_t *v, char *out, size_t cap)
+{
+	if (!v) {
+		snprintf(out, cap, "(none)");
+	} else if (cbor_isa_string(v)) {
+		snprintf(out, cap, "%.*s", (int)cbor_string_length(v), (const char *)cbor_string_handle(v));
+	} else if (cbor_isa_uint(v)) {
+		snprintf(out, cap, "%llu", (unsigned long long)cbor_get_int(v));
+	} else if (cbor_isa_negint(v)) {
+		snprintf(out, cap, "-%llu", (unsigned long long)cbor_get_int(v) + 1);
+	} else if (cbor_is_bool(v)) {
+		snprintf(out, cap, "%s", cbor_get_bool(v) ? "true" : "false");
+	} else if (cbor_isa_bytestring(v)) {
+		words_hex(cbor_bytestring_handle(v), cbor_bytestring_length(v), out, cap);
+	} else if (cbor_isa_array(v)) {
+		size_t used = 0;
+		out[0] = 0;
+		for (size_t i = 0; i < cbor_array_size(v) && used + 1 < cap; i++) {
+			cbor_item_t *it = cbor_array_get(v, i);
+			char one[256];
+			value_text(it, one, sizeof one);
+			cbor_decref(&it);
+			used += (size_t)snprintf(out + used, cap - used, "%s%s", i ? ", " : "", one);
+		}
+	} else if (cbor_isa_map(v)) {
+		struct cbor_pair *pairs = cbor_map_handle(v);
+		size_t used = (size_t)snprintf(out, cap, "{");
+		for (size_t i = 0; i < cbor_map_size(v) && used + 1 < cap; i++) {
+			char k[128], one[256];
+			value_text(pairs[i].key, k, sizeof k);
+			value_text(pairs[i].value, one, sizeof one);
+			used += (size_t)snprintf(out + used, cap - used, "%s%s: %s", i ? ", " : "", k, one);
+		}
+		if (used + 1 < cap)
+			snprintf(out + used, cap - used, "}");
+	} else {
+		snprintf(out, cap, "(null)");
+	}
+}
+
+/* Evaluates `expect` against the outputs: each is a recorded check. */
+int interp_evaluate_expect(struct step_run *r, bool *all_held, struct err *e)
+{
+	const struct ynode *ex = r->step->expect;
+	*all_held = true;
+	if (!ex)
+		return 0;
+	for (size_t i = 0; i < ex->n; i++) {
+		const char *key = ex->keys[i]->str, *want = ex->vals[i]->str;
+		char got[1024];
+		value_text(dcbor_get(r->outputs, key), got, sizeof got);
+		bool held = dcbor_get(r->outputs, key) && !strcmp(got, want);
+		if (!held)
+			*all_held = false;
+		if (step_check(r, key, dcbor_text(want), dcbor_text(got), held, e))
+			return -1;
+	}
+	return 0;
+}
+
+void interp_show_actual(struct interp *in, struct step_run *r)
+{
+	struct prompt *p = in->o->prompt;
+	size_t n = cbor_map_size(r->outputs);
+	struct cbor_pair *pairs = cbor_map_handle(r->outputs);
+	const struct ynode *ex = r->step->expect;
+	for (size_t i = 0; ex && i < ex->n; i++) {
+		char got[1024];
+		value_text(dcbor_get(r->outputs, ex->keys[i]->str), got, sizeof got);
+		bool held = dcbor_get(r->outputs, ex->keys[i]->str) && !strcmp(got, ex->vals[i]->str);
+		prompt_show(p, held ? PROMPT_PLAIN : PROMPT_WARN, "%-22s Expected: %-20s Actual: %s  %s",
+			    ex->keys[i]->str, ex->vals[i]->str, got, held ? "[matches]" : "[MISMATCH]");
+	}
+	for (size_t i = 0; i < n; i++) {
+		char key[128], val[1024];
+		value_text(pairs[i].key, key, sizeof key);
+		if (ex && ynode_get(ex, key))
+			continue;
+		value_text(pairs[i].value, val, sizeof val);
+		prompt_show(p, PROMPT_PLAIN, "%-22s Actual: %s", key, val);
+	}
+}
+
+/* Typed values the script asks to record (a seal number, a safe location). */
+int interp_take_records(struct interp *in, struct step_run *r, struct err *e)
+{
+	const char *role = interp_acting_role(in, r->step);
+	for (size_t i = 0; i < r->step->n_record; i++) {
+		const struct record_field *f = &r->step->record[i];
+		char *answer = NULL;
+		if (step_ask(r, role, f->name, f->prompt ? f->prompt : f->name, &answer, e))
+			return -1;
+		int rc = step_output(r, f->name, dcbor_text(answer), e);
+		free(answer);
+		if (rc)
+			return -1;
+	}
+	return 0;
+}

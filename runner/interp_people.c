@@ -1,0 +1,115 @@
+/* interp_people: attendance, and who acts for a role. */
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include "interp_int.h"
+
+/* The role that answers for a step when the script names none. */
+const char *interp_acting_role(const struct interp *in, const struct step *s)
+{
+	if (s->performed_by)
+		return s->performed_by;
+	if (script_role(in->c, "administrator"))
+		return "administrator";
+	return in->c->n_roles ? in->c->roles[0].name : NULL;
+}
+
+const char *step_role(const struct step_run *r)
+{
+	return interp_acting_role(r->in, r->step);
+}
+
+int step_person(struct step_run *r, const char *role, const char *key, const char **name, struct err *e)
+{
+	return interp_person(r->in, r, role, key, name, e);
+}
+
+/* Picks who acts for role: the one present, or asks which one (under key) when several are. */
+int interp_person(struct interp *in, struct step_run *r, const char *role, const char *key, const char **name,
+		      struct err *e)
+{
+	size_t count = 0, last = 0;
+	for (size_t i = 0; i < in->n_people; i++)
+		if (!strcmp(in->people[i].role, role)) {
+			count++;
+			last = i;
+		}
+	if (count == 0)
+		return err_set(e, ERR_NOT_PRESENT, "step '%s': nobody is present as %s (attendance must record a %s first)",
+			       r->step->id, role, role);
+	if (count == 1) {
+		*name = in->people[last].name;
+		return 0;
+	}
+	char *who = NULL;
+	char q[256];
+	snprintf(q, sizeof q, "name of the %s (%s)", role, key);
+	if (step_ask(r, role, key, q, &who, e))
+		return -1;
+	for (size_t i = 0; i < in->n_people; i++)
+		if (!strcmp(in->people[i].role, role) && !strcmp(in->people[i].name, who)) {
+			*name = in->people[i].name;
+			free(who);
+			return 0;
+		}
+	err_set(e, ERR_NOT_PRESENT, "step '%s': '%s' is not present as %s and cannot act for that role", r->step->id,
+		who, role);
+	free(who);
+	return -1;
+}
+
+int step_attend(struct step_run *r, const char *name, const char *role, struct err *e)
+{
+	struct interp *in = r->in;
+	const struct role *ro = script_role(in->c, role);
+	if (!ro)
+		return err_set(e, ERR_ATTENDANCE, "no role '%s' in the script", role);
+	for (size_t i = 0; i < in->n_people; i++) {
+		if (strcmp(in->people[i].name, name))
+			continue;
+		if (!strcmp(in->people[i].role, role))
+			return err_set(e, ERR_ATTENDANCE, "'%s' is already present as %s", name, role);
+		if (in->c->separation_strict)
+			return err_set(e, ERR_SEPARATION,
+				       "'%s' is already present as %s and cannot also be %s: the script requires "
+				       "separation of duties (nobody in two roles)",
+				       name, in->people[i].role, role);
+	}
+	struct participant *np = realloc(in->people, (in->n_people + 1) * sizeof *np);
+	if (!np)
+		return err_set(e, ERR_NOMEM, "out of memory");
+	in->people = np;
+	in->people[in->n_people].name = strdup(name);
+	if (!in->people[in->n_people].name)
+		return err_set(e, ERR_NOMEM, "out of memory");
+	in->people[in->n_people].role = ro->name;
+	in->people[in->n_people].step_id = r->step->id;
+	in->n_people++;
+	return 0;
+}
+
+/* A new attempt of an attendance step starts from nobody it recorded before. */
+void interp_forget_attendance(struct interp *in, const char *step_id)
+{
+	size_t k = 0;
+	for (size_t i = 0; i < in->n_people; i++) {
+		if (!strcmp(in->people[i].step_id, step_id))
+			free(in->people[i].name);
+		else
+			in->people[k++] = in->people[i];
+	}
+	in->n_people = k;
+}
+
+size_t step_present(const struct step_run *r, const char *role, const char **names, size_t max)
+{
+	size_t k = 0;
+	for (size_t i = 0; i < r->in->n_people; i++)
+		if (!strcmp(r->in->people[i].role, role)) {
+			if (k < max)
+				names[k] = r->in->people[i].name;
+			k++;
+		}
+	return k;
+}

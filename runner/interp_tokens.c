@@ -1,0 +1,213 @@
+/* interp_tokens: one session per bound token for the run, PINs (from the binding
+ * or typed without echo), login, token.init, and the preflight of mechanisms. */
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include "interp_int.h"
+
+struct tokstate *interp_tokstate(struct interp *in, const char *name)
+{
+	for (size_t i = 0; i < in->n_toks; i++)
+		if (!strcmp(in->toks[i].decl->name, name))
+			return &in->toks[i];
+	return NULL;
+}
+
+int step_token_slot(struct step_run *r, struct tok_module **m, CK_SLOT_ID *slot, struct err *e)
+{
+	struct tokstate *t = r->step->token ? interp_tokstate(r->in, r->step->token) : NULL;
+	if (!t || !r->in->o->module)
+		return err_set(e, ERR_TOKEN, "step '%s': no token is bound to '%s'", r->step->id,
+			       r->step->token ? r->step->token : "(none)");
+	*m = r->in->o->module;
+	*slot = t->b->slot;
+	return 0;
+}
+
+/* One session per token for the whole ceremony, logged in once when first needed. */
+int interp_session(struct step_run *r, const char *token, bool login, struct tok_session **s, struct err *e)
+{
+	struct interp *in = r->in;
+	struct tokstate *t = token ? interp_tokstate(in, token) : NULL;
+	if (!t || !in->o->module)
+		return err_set(e, ERR_TOKEN, "step '%s': no token is bound to '%s'", r->step->id, token ? token : "(none)");
+	if (!t->sess && tok_open(in->o->module, t->b->slot, true, &t->sess, e))
+		return -1;
+	if (login && !t->logged_in && (t->decl->quorum || t->initialised))
+		return err_set(e, ERR_QUORUM,
+			       "step '%s': token '%s' is activated by a quorum of %u %s; a token.activate step must "
+			       "log in first",
+			       r->step->id, t->decl->name, t->decl->quorum, t->decl->quorum_role ? t->decl->quorum_role : "custodians");
+	if (login && !t->logged_in) {
+		const struct secret *pin = t->b->user_pin;
+		if (!pin) {
+			/* A live ceremony: the PIN is typed without echo, never read from argv or the script. */
+			if (!t->asked_pin && !(t->asked_pin = secret_new(256, e)))
+				return -1;
+			struct prompt_q q = {.step = r->step->id, .role = r->step->performed_by, .key = "pin",
+					     .text = "user PIN of the token (not echoed)"};
+			if (prompt_ask_secret(in->o->prompt, &q, t->asked_pin, e))
+				return -1;
+			pin = t->asked_pin;
+		}
+		int rc = tok_login(t->sess, false, pin, e);
+		if (t->asked_pin)
+			secret_wipe(t->asked_pin->p, t->asked_pin->cap);
+		if (rc)
+			return -1;
+		t->logged_in = true;
+	}
+	*s = t->sess;
+	return 0;
+}
+
+int step_session(struct step_run *r, struct tok_session **s, struct err *e)
+{
+	return interp_session(r, r->step->token, (r->step->type->flags & STEP_NEEDS_LOGIN) != 0, s, e);
+}
+
+int step_session_on(struct step_run *r, const char *token, struct tok_session **s, struct err *e)
+{
+	return interp_session(r, token, true, s, e);
+}
+
+int step_session_so(struct step_run *r, const char *token, struct tok_session **s, struct err *e)
+{
+	struct interp *in = r->in;
+	struct tokstate *t = token ? interp_tokstate(in, token) : NULL;
+	struct secret *asked = NULL;
+	const struct secret *pin;
+	int ret = -1;
+
+	*s = NULL;
+	if (!t || !in->o->module)
+		return err_set(e, ERR_TOKEN, "step '%s': no token is bound to '%s'", r->step->id, token ? token : "(none)");
+	/* PKCS#11 3.0 §5.1: login state belongs to the application, one user type at a
+	 * time; the user's session is closed (logged out) and opened again when a later
+	 * step needs it. */
+	tok_close(t->sess);
+	t->sess = NULL;
+	t->logged_in = false;
+	pin = t->b->so_pin;
+	if (!pin) {
+		struct prompt_q q = {.step = r->step->id, .role = r->step->performed_by, .key = "so_pin",
+				     .text = "security officer PIN of the token (not echoed)"};
+		if (!(asked = secret_new(256, e)) || prompt_ask_secret(in->o->prompt, &q, asked, e))
+			goto out;
+		pin = asked;
+	}
+	if (tok_open(in->o->module, t->b->slot, true, s, e) || tok_login(*s, true, pin, e)) {
+		tok_close(*s);
+		*s = NULL;
+		goto out;
+	}
+	ret = 0;
+out:
+	secret_free(asked);
+	return ret;
+}
+
+int step_login_with(struct step_run *r, const char *token, const struct secret *pin, struct err *e)
+{
+	struct tokstate *t = token ? interp_tokstate(r->in, token) : NULL;
+	struct tok_session *s;
+	if (!t)
+		return err_set(e, ERR_TOKEN, "step '%s': no token is bound to '%s'", r->step->id, token ? token : "(none)");
+	if (t->logged_in)
+		return err_set(e, ERR_QUORUM, "step '%s': token '%s' is logged in already", r->step->id, token);
+	if (interp_session(r, token, false, &s, e) || tok_login(s, false, pin, e))
+		return -1;
+	t->logged_in = true;
+	return 0;
+}
+
+int step_init_token(struct step_run *r, const struct secret *user_pin, bool *was_initialised, struct err *e)
+{
+	struct interp *in = r->in;
+	struct tokstate *t = r->step->token ? interp_tokstate(in, r->step->token) : NULL;
+	struct tok_info *v = NULL;
+	size_t n = 0;
+	const struct secret *so;
+	CK_SLOT_ID after;
+	int ret = -1;
+
+	if (!t || !in->o->module)
+		return err_set(e, ERR_TOKEN, "step '%s': no token is bound to '%s'", r->step->id,
+			       r->step->token ? r->step->token : "(none)");
+	if (tok_list(in->o->module, &v, &n, e))
+		return -1;
+	*was_initialised = false;
+	for (size_t i = 0; i < n; i++)
+		if (v[i].slot == t->b->slot)
+			*was_initialised = (v[i].token_flags & CKF_TOKEN_INITIALIZED) != 0;
+	free(v);
+	/* A rehearsal's token was made by `rehearse` with an SO PIN it holds: it is
+	 * initialised again (C_InitToken erases it). A live ceremony initialises only a
+	 * blank token, never one that may hold keys. */
+	if (*was_initialised && !(in->o->rehearsal && t->b->so_pin))
+		return err_set(e, ERR_TOKEN,
+			       "step '%s': token '%s' (slot %lu) is initialised already; token.init only initialises a "
+			       "blank token in a live ceremony",
+			       r->step->id, t->decl->name, (unsigned long)t->b->slot);
+	so = t->b->so_pin;
+	if (!so) {
+		/* Held for the run (a later security-officer step), wiped at the end. */
+		if (!t->so_pin && !(t->so_pin = secret_new_pin(e)))
+			return -1;
+		so = t->so_pin;
+	}
+	tok_close(t->sess);
+	t->sess = NULL;
+	t->logged_in = false;
+	t->initialised = true;
+	if (tok_init_token(in->o->module, t->b->slot, t->decl->label, so, user_pin, e))
+		goto out;
+	if (tok_find_label(in->o->module, t->decl->label, &after, e))
+		goto out;
+	if (after != t->b->slot) {
+		err_set(e, ERR_TOKEN, "token '%s' moved from slot %lu to slot %lu when initialised; bind it by label",
+			t->decl->name, (unsigned long)t->b->slot, (unsigned long)after);
+		goto out;
+	}
+	ret = 0;
+out:
+	return ret;
+}
+
+/* Every mechanism a step will need, checked against its bound token before the
+ * transcript is opened: a missing one is found now, not halfway through the room. */
+int interp_preflight(const struct interp *in, struct err *e)
+{
+	enum { MAX_NEEDS = 8 };
+	for (size_t i = 0; i < in->c->n_steps; i++) {
+		const struct step *s = &in->c->steps[i];
+		struct step_need need[MAX_NEEDS];
+		size_t n = s->type->needs ? s->type->needs(in->c, s, need, MAX_NEEDS) : 0;
+		for (size_t k = 0; k < n && k < MAX_NEEDS; k++) {
+			const struct tokstate *t = NULL;
+			for (size_t j = 0; j < in->n_toks; j++)
+				if (!strcmp(in->toks[j].decl->name, need[k].token))
+					t = &in->toks[j];
+			if (!t || !in->o->module)
+				return err_set(e, ERR_BINDING, "step '%s' needs token '%s', which is not bound", s->id, need[k].token);
+			CK_MECHANISM_TYPE *mechs = NULL;
+			size_t nm = 0;
+			bool found = false;
+			if (tok_mechanisms(in->o->module, t->b->slot, &mechs, &nm, e))
+				return -1;
+			for (size_t j = 0; j < nm; j++)
+				found |= mechs[j] == need[k].mech;
+			free(mechs);
+			if (!found) {
+				const char *name = tok_mech_name(need[k].mech);
+				return err_set(e, ERR_MECHANISM,
+					       "step '%s' needs %s for %s, which token '%s' (label %s) does not offer; "
+					       "nothing was done",
+					       s->id, name ? name : "an unknown mechanism", need[k].algorithm, need[k].token,
+					       t->decl->label);
+			}
+		}
+	}
+	return 0;
+}

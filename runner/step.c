@@ -1,0 +1,188 @@
+/* step: the step handle (runner/step.h) a running step speaks through: what it
+ * shows and asks, its outputs, checks and artifacts, secrets held for the run;
+ * and looking a type up in a step table. */
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <openssl/sha.h>
+#include "interp_int.h"
+#include "dcbor.h"
+#include "files.h"
+
+const struct step_type *step_table_find(const struct step_table *t, const char *name)
+{
+	for (size_t i = 0; t && i < t->n; i++)
+		if (!strcmp(t->types[i]->name, name))
+			return t->types[i];
+	return NULL;
+}
+
+void step_show(struct step_run *r, const char *fmt, ...)
+{
+	char text[4096];
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(text, sizeof text, fmt, ap);
+	va_end(ap);
+	prompt_show(r->in->o->prompt, PROMPT_PLAIN, "%s", text);
+}
+
+int step_ask(struct step_run *r, const char *role, const char *key, const char *question, char **answer,
+	     struct err *e)
+{
+	struct prompt_q q = {.step = r->step->id, .role = role, .key = key, .text = question};
+	return prompt_ask(r->in->o->prompt, &q, answer, e);
+}
+
+int step_ask_readback(struct step_run *r, const char *role, const char *key, const char *question, const char *shown,
+		      char **answer, struct err *e)
+{
+	struct prompt_q q = {.step = r->step->id, .role = role, .key = key, .text = question, .shown = shown};
+	return prompt_ask(r->in->o->prompt, &q, answer, e);
+}
+
+const char *step_out_dir(const struct step_run *r)
+{
+	return r->in->o->out_dir;
+}
+
+int step_confirm(struct step_run *r, const char *role, const char *key, const char *question, struct err *e)
+{
+	struct prompt_q q = {.step = r->step->id, .role = role, .key = key, .text = question};
+	return prompt_confirm(r->in->o->prompt, &q, e);
+}
+
+int step_output(struct step_run *r, const char *name, cbor_item_t *value, struct err *e)
+{
+	if (dcbor_get(r->outputs, name)) {
+		cbor_decref(&value);
+		return err_set(e, ERR_INTERNAL, "step '%s' produced output '%s' twice", r->step->id, name);
+	}
+	return dcbor_put(r->outputs, name, value, e);
+}
+
+int step_check(struct step_run *r, const char *what, cbor_item_t *expected, cbor_item_t *actual, bool held,
+	       struct err *e)
+{
+	cbor_item_t *c = dcbor_map();
+	/* Each put takes its value even when it fails, so every value is handed over. */
+	int rc = !c;
+	rc |= c ? dcbor_put_u(c, 1, expected, e) : (cbor_decref(&expected), -1);
+	rc |= c ? dcbor_put_u(c, 2, actual, e) : (cbor_decref(&actual), -1);
+	if (rc || dcbor_put_u(c, 0, dcbor_text(what), e) || dcbor_put_u(c, 3, dcbor_bool(held), e)) {
+		if (c)
+			cbor_decref(&c);
+		return err_set(e, ERR_NOMEM, "out of memory");
+	}
+	return dcbor_push(r->checks, c, e);
+}
+
+int step_artifact(struct step_run *r, const char *name, const char *file, const char *media_type,
+		  const uint8_t *data, size_t len, struct err *e)
+{
+	struct interp *in = r->in;
+	char path[PATH_MAX];
+	uint8_t sha[32];
+	cbor_item_t *a = NULL;
+
+	if (strchr(file, '/') || file[0] == '.')
+		return err_set(e, ERR_INTERNAL, "artifact file name '%s' must be a plain name", file);
+	/* A step run again (a retry, a decision going back) makes its files again: they get
+	 * the run's number, because an earlier run's files are never overwritten. */
+	unsigned run = in->step_runs[r->step->index];
+	size_t stem = strcspn(file, ".");
+	int n = run > 1 ? snprintf(path, sizeof path, "%s/%.*s-run%u%s", in->art_dir, (int)stem, file, run, file + stem)
+			: snprintf(path, sizeof path, "%s/%s", in->art_dir, file);
+	if (n < 0 || n >= (int)sizeof path)
+		return err_set(e, ERR_IO, "path too long for artifact '%s'", file);
+	if (files_write_new(path, data, len, e))
+		return -1;
+	SHA256(data, len, sha);
+	a = dcbor_map();
+	if (!a)
+		return err_set(e, ERR_NOMEM, "out of memory");
+	if (dcbor_put_u(a, 0, dcbor_text(name), e) || dcbor_put_u(a, 1, dcbor_bytes(sha, sizeof sha), e) ||
+	    dcbor_put_u(a, 2, dcbor_uint(len), e) || dcbor_put_u(a, 3, dcbor_text(media_type), e) ||
+	    dcbor_put_u(a, 4, dcbor_bytes(data, len), e)) {
+		cbor_decref(&a);
+		return -1;
+	}
+	if (dcbor_push(r->artifacts, a, e))
+		return -1;
+
+	struct made_artifact *na = realloc(in->arts, (in->n_arts + 1) * sizeof *na);
+	if (!na)
+		return err_set(e, ERR_NOMEM, "out of memory");
+	in->arts = na;
+	struct made_artifact *m = &in->arts[in->n_arts];
+	m->step_id = r->step->id;
+	m->name = strdup(name);
+	m->data = malloc(len ? len : 1);
+	if (!m->name || !m->data) {
+		free(m->name);
+		free(m->data);
+		return err_set(e, ERR_NOMEM, "out of memory");
+	}
+	memcpy(m->data, data, len);
+	m->len = len;
+	in->n_arts++;
+	step_show(r, "artifact %s written to %s (%zu bytes)", name, path, len);
+	return 0;
+}
+
+int step_find_artifact(struct step_run *r, const char *step_id, const char *name, const uint8_t **data,
+		       size_t *len, struct err *e)
+{
+	/* The latest wins: a step that was retried made its artifact again. */
+	for (size_t i = r->in->n_arts; i-- > 0;) {
+		const struct made_artifact *m = &r->in->arts[i];
+		if (!strcmp(m->step_id, step_id) && (!name || !strcmp(m->name, name))) {
+			*data = m->data;
+			*len = m->len;
+			return 0;
+		}
+	}
+	return err_set(e, ERR_MISSING_ARTIFACT, "step '%s' has not produced artifact '%s' in this run", step_id,
+		       name ? name : "(any)");
+}
+
+int step_secret_keep(struct step_run *r, const char *name, struct secret *sec, struct err *e)
+{
+	struct interp *in = r->in;
+	struct run_secret *n = realloc(in->secrets, (in->n_secrets + 1) * sizeof *n);
+	char *nm = n ? strdup(name) : NULL;
+	if (n)
+		in->secrets = n;
+	if (!nm) {
+		secret_free(sec);
+		return err_set(e, ERR_NOMEM, "out of memory");
+	}
+	in->secrets[in->n_secrets++] = (struct run_secret){r->step->id, nm, sec};
+	return 0;
+}
+
+const struct secret *step_secret_find(struct step_run *r, const char *step_id, const char *name)
+{
+	for (size_t i = r->in->n_secrets; i-- > 0;)
+		if (!strcmp(r->in->secrets[i].step_id, step_id) && !strcmp(r->in->secrets[i].name, name))
+			return r->in->secrets[i].s;
+	return NULL;
+}
+
+void step_clear_screen(struct step_run *r)
+{
+	prompt_show(r->in->o->prompt, PROMPT_CLEAR, "%s", "");
+}
+
+int step_show_secret(struct step_run *r, const char *to, const char *what, const struct secret *text, struct err *e)
+{
+	return prompt_show_secret(r->in->o->prompt, to, what, text, e);
+}
+
+int step_ask_secret(struct step_run *r, const char *role, const char *key, const char *question, const char *split,
+		    struct secret *out, struct err *e)
+{
+	struct prompt_q q = {.step = r->step->id, .role = role, .key = key, .text = question, .split = split};
+	return prompt_ask_secret(r->in->o->prompt, &q, out, e);
+}
