@@ -42,6 +42,12 @@ int step_ask_readback(struct step_run *r, const char *role, const char *key, con
 	return prompt_ask(r->in->o->prompt, &q, answer, e);
 }
 
+unsigned step_attempts(const struct step_run *r, const char *step_id)
+{
+	const struct step *s = script_step(r->in->c, step_id);
+	return s ? r->in->step_runs[s->index] : 0;
+}
+
 const char *step_out_dir(const struct step_run *r)
 {
 	return r->in->o->out_dir;

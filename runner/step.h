@@ -118,6 +118,9 @@ int step_ask(struct step_run *r, const char *role, const char *key, const char *
  * in an answers file the answer "(as shown)" stands for it (prompt.h). *answer malloc'ed. */
 int step_ask_readback(struct step_run *r, const char *role, const char *key, const char *question, const char *shown,
 		      char **answer, struct err *e) CER_MUST_CHECK;
+/* How many attempts of step step_id have begun in this run (0: none yet); a retried
+ * step's files carry the attempt's number, since none is ever overwritten. */
+unsigned step_attempts(const struct step_run *r, const char *step_id);
 /* The run's output folder (DIR of --out): artifact.export resolves relative media
  * folders under it. */
 const char *step_out_dir(const struct step_run *r);
@@ -228,10 +231,13 @@ int step_wrapkey_checks(struct step_run *r, struct tok_session *s, CK_OBJECT_HAN
 /* The trusted wrap key `label` that step wk_step made, on token: found by its label,
  * or created there by the security officer from the value the run holds (kept by
  * wk_step as "wrap_key"). With value (e.g. rebuilt from the custodians' shares) it
- * is created from those bytes and must not be on the token already. *h is a handle
- * valid in the user's session on that token (step_session_on). */
+ * is created from those bytes and must not be on the token already. A key created
+ * here has its attributes recorded as checks and outputs named prefix + "trusted"...
+ * (one prefix per token a step rebuilds on). *h is a handle valid in the user's
+ * session on that token (step_session_on). */
 int step_wrapkey_on(struct step_run *r, const char *wk_step, const char *label, const char *token,
-		    const struct secret *value, CK_OBJECT_HANDLE *h, bool *created, struct err *e) CER_MUST_CHECK;
+		    const struct secret *value, const char *prefix, CK_OBJECT_HANDLE *h, bool *created,
+		    struct err *e) CER_MUST_CHECK;
 /* Destroys the wrap key `label` on token, if it is there. ret is the step's result so
  * far: returned unchanged unless the removal fails (then -1; e is set only when ret
  * was 0). */

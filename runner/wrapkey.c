@@ -62,7 +62,8 @@ int step_wrapkey_remove(struct step_run *r, const char *label, const char *token
 }
 
 int step_wrapkey_on(struct step_run *r, const char *wk_step, const char *label, const char *token,
-		    const struct secret *value, CK_OBJECT_HANDLE *h, bool *created, struct err *e)
+		    const struct secret *value, const char *prefix, CK_OBJECT_HANDLE *h, bool *created,
+		    struct err *e)
 {
 	const bool given = value != NULL;
 	struct tok_session *so = NULL, *s;
@@ -84,9 +85,8 @@ int step_wrapkey_on(struct step_run *r, const char *wk_step, const char *label, 
 	if (!value)
 		return err_set(e, ERR_WRAP_KEY, "the wrap key '%s' is not on token '%s' and this run does not hold its "
 					      "value; it must be rebuilt from the custodians' shares", label, token);
-	/* Outputs "wrap_key_trusted"...: the key the security officer made on this token. */
 	if (step_session_so(r, token, &so, e) || tok_wrapkey_create(so, label, value, true, h, e) ||
-	    step_wrapkey_checks(r, so, *h, "wrap_key_", &all, e))
+	    step_wrapkey_checks(r, so, *h, prefix, &all, e))
 		goto out;
 	if (!all) {
 		err_set(e, ERR_KEY_ATTRIBUTES, "the wrap key '%s' on token '%s' lacks the attributes it must have", label, token);

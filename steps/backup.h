@@ -20,6 +20,11 @@ struct backup_priv {
 	const char *to;            /* the backup token, or NULL */
 };
 
+/* The file attempt `run` of key.backup step `backup_step` wraps its key into:
+ * OUT/backup/STEP.wrapped, STEP-runN.wrapped from the second attempt (a retry never
+ * meets the first attempt's file). Fails when the path does not fit cap. */
+int backup_blob_path(const struct step_run *r, const char *backup_step, unsigned run, char *path, size_t cap,
+		     struct err *e) CER_MUST_CHECK;
 /* true when s is a key.generate step with `backup: true`. */
 bool key_generate_backup(const struct step *s);
 /* What key.backup step s parsed (key.restore reads which wrap key it used); NULL when

@@ -71,6 +71,16 @@ static size_t needs(const struct ceremony *c, const struct step *s, struct step_
 	return n;
 }
 
+int backup_blob_path(const struct step_run *r, const char *backup_step, unsigned run, char *path, size_t cap,
+		     struct err *e)
+{
+	int n = run > 1 ? snprintf(path, cap, "%s/backup/%s-run%u.wrapped", step_out_dir(r), backup_step, run)
+			: snprintf(path, cap, "%s/backup/%s.wrapped", step_out_dir(r), backup_step);
+	if (n < 0 || (size_t)n >= cap)
+		return err_set(e, ERR_IO, "the backup file name under '%s' is too long", step_out_dir(r));
+	return 0;
+}
+
 /* The label the wrapkey.create step wk gives its key (load-time checked). */
 static const char *wrap_label(const struct step *wk)
 {
@@ -89,15 +99,23 @@ static int execute(struct step_run *r, struct err *e)
 	bool created, v;
 	int ret = -1;
 
-	if (step_wrapkey_on(r, p->wrap->id, wrap_label(p->wrap), p->key.token, NULL, &wrap, &created, e) ||
+	/* The wrap key leaves the key's token at the end of a backup, so a retry rebuilds it
+	 * there (outputs "source_wrap_key_..."); the backup token's is "wrap_key_...". */
+	if (step_wrapkey_on(r, p->wrap->id, wrap_label(p->wrap), p->key.token, NULL, "source_wrap_key_", &wrap, &created,
+			    e) ||
 	    step_session_on(r, p->key.token, &s, e) || tok_key_find(s, p->key.label, &priv, &pub, alg, sizeof alg, e) ||
 	    tok_attr_ulong(s, priv, CKA_KEY_TYPE, &kt, e) || tok_attr(s, priv, CKA_ID, &id, e))
 		goto out;
 	if (tok_wrap(s, wrap, priv, &blob, e))
 		goto out;
 	SHA256(blob.p, blob.len, sha);
-	snprintf(dir, sizeof dir, "%s/backup", step_out_dir(r));
-	snprintf(path, sizeof path, "%s/%s.wrapped", dir, r->step->id);
+	if (backup_blob_path(r, r->step->id, step_attempts(r, r->step->id), path, sizeof path, e))
+		goto out;
+	int dn = snprintf(dir, sizeof dir, "%s/backup", step_out_dir(r));
+	if (dn < 0 || (size_t)dn >= sizeof dir) {
+		err_set(e, ERR_IO, "the backup folder name under '%s' is too long", step_out_dir(r));
+		goto out;
+	}
 	if (files_mkdirs(dir, e) || files_write_new(path, blob.p, blob.len, e))
 		goto out;
 	step_show(r, "'%s' wrapped under '%s' (CKM_AES_KEY_WRAP_PAD): %zu bytes written to %s", p->key.label,
@@ -109,7 +127,7 @@ static int execute(struct step_run *r, struct err *e)
 	    step_output(r, "blob_sha256", dcbor_text(words_hex(sha, sizeof sha, hex, sizeof hex)), e))
 		goto out;
 	if (p->to) {
-		if (step_wrapkey_on(r, p->wrap->id, wrap_label(p->wrap), p->to, NULL, &wrap, &created, e) || step_session_on(r, p->to, &s, e) ||
+		if (step_wrapkey_on(r, p->wrap->id, wrap_label(p->wrap), p->to, NULL, "wrap_key_", &wrap, &created, e) || step_session_on(r, p->to, &s, e) ||
 		    tok_unwrap_private(s, wrap, blob.p, blob.len, kt, p->key.label, id.p, id.len, TOK_GEN_BACKUP, &copy, e))
 			goto out;
 		static const struct { CK_ATTRIBUTE_TYPE t; const char *name; bool want; } pol[] = {

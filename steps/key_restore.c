@@ -118,8 +118,9 @@ static int execute(struct step_run *r, struct err *e)
 		err_set(e, ERR_RESTORE, "%s.%s is not a public key or a certificate", p->key_step->id, p->key_artifact);
 		goto out;
 	}
-	snprintf(path, sizeof path, "%s/backup/%s.wrapped", step_out_dir(r), p->from->id);
-	if (files_read(path, 1 << 20, &blob, &blob_len, e))
+	/* The latest attempt of the backup is the one that passed. */
+	if (backup_blob_path(r, p->from->id, step_attempts(r, p->from->id), path, sizeof path, e) ||
+	    files_read(path, 1 << 20, &blob, &blob_len, e))
 		goto out;
 	SHA256(blob, blob_len, sha);
 	if (step_output(r, "blob_sha256", dcbor_text(words_hex(sha, sizeof sha, hex, sizeof hex)), e) ||
@@ -138,7 +139,8 @@ static int execute(struct step_run *r, struct err *e)
 			shamir_share_clear(&got[i]);
 		step_show(r, "the wrap key '%s' rebuilt from %zu shares (%s)", wl, given, p->role);
 	}
-	if (step_wrapkey_on(r, wrap_step->id, ynode_get(wrap_step->node, "label")->str, r->step->token, value, &wrap, &created, e) ||
+	if (step_wrapkey_on(r, wrap_step->id, ynode_get(wrap_step->node, "label")->str, r->step->token, value,
+			    "wrap_key_", &wrap, &created, e) ||
 	    step_session_on(r, r->step->token, &s, e))
 		goto out;
 	if (tok_unwrap_private(s, wrap, blob, blob_len, key_type_of(key.pub), p->label, NULL, 0, 0, &k.priv, e))

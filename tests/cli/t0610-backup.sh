@@ -161,4 +161,18 @@ expect_exit 1 "a wrong SO PIN stops the wrap key step" "$CEREMONY" run "$T/s2.ya
 expect_out "it names the PIN" "CKR_PIN_INCORRECT"
 pkcs11-tool --module "$MOD" --token-label BK-R2 --login --pin 24681357 --list-objects 2>&1 | grep -q 'bk-wrap' &&
 	not_ok "no wrap key was made" || ok "no wrap key was made"
+# A retried backup writes its own file (the first attempt's is never overwritten) and
+# the restore reads the attempt that passed: the unwrap into the backup token fails
+# once (through the test shim), after the first attempt wrote its file.
+SHIM=${BUILD:-$TOP/build}/tests/p11shim.so
+case $SHIM in /*) ;; *) SHIM=$TOP/$SHIM ;; esac
+sed '/^  - id: root-backup$/a\    on_fail: retry' "$TOP/ceremonies/generic-root.yaml" >"$T/retry.yaml"
+grep -A1 'id: root-backup' "$T/retry.yaml" | grep -q 'on_fail: retry' || not_ok "the retry script is made" "$(grep -A2 root-backup "$T/retry.yaml")"
+CEREMONY_SHIM_FAIL=C_UnwrapKey:1:CKR_DEVICE_ERROR expect_exit 0 "a backup that failed once passes on its retry" \
+	"$CEREMONY" rehearse "$T/retry.yaml" --answers "$TOP/examples/answers/generic-root.yaml" --out "$T/retry" --module "$SHIM"
+expect_out "the first attempt failed at the unwrap" "step 'root-backup' failed: .*CKR_DEVICE_ERROR"
+expect_out "the retry wrote its own file" "bytes written to .*/backup/root-backup-run2.wrapped"
+[ -s "$T/retry/backup/root-backup.wrapped" ] && [ -s "$T/retry/backup/root-backup-run2.wrapped" ] &&
+	ok "both attempts' files are kept" || not_ok "both attempts' files are kept" "$(ls -l "$T/retry/backup" 2>&1)"
+expect_out "the restore from the retried backup verifies" "signature_valid +Expected: true +Actual: true"
 echo "1..$n"
