@@ -39,7 +39,7 @@ LIB_OBJ    := $(filter-out $(BUILD)/runner/main.o $(BUILD)/runner/cmd_%.o,$(OBJ)
 UNIT_SRC   := $(wildcard tests/unit/test_*.c)
 UNIT_BIN   := $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(UNIT_SRC))
 
-.PHONY: all check unit cli rehearse deps install asan memcheck bench clean
+.PHONY: all check unit cli rehearse deps install asan memcheck bench failalloc clean
 all: $(BUILD)/ceremony
 
 $(BUILD)/gen/pgpwords.c: data/pgp-words.txt tools/pgpwords.awk
@@ -59,6 +59,30 @@ $(BUILD)/ceremony: $(OBJ)
 $(BUILD)/tests/%: tests/unit/%.c $(LIB_OBJ)
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CFLAGS) $(ALL_LDFLAGS) -o $@ $< $(LIB_OBJ) $(LIBS) -lcmocka
+
+# Allocation-failure injection (tests/tools/failalloc.c, test-only): its malloc,
+# calloc, realloc, free and strdup come first in symbol lookup, so it is linked into
+# its own test and nothing else.
+$(BUILD)/tests/failalloc.o: tests/tools/failalloc.c tests/tools/failalloc.h
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) -fno-builtin -c $< -o $@
+
+$(BUILD)/tests/test_failalloc: tests/unit/test_failalloc.c $(BUILD)/tests/failalloc.o $(LIB_OBJ)
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) $(ALL_LDFLAGS) -o $@ $< $(BUILD)/tests/failalloc.o $(LIB_OBJ) $(LIBS) -lcmocka
+
+$(BUILD)/tests/test_interp: tests/unit/test_interp.c $(BUILD)/tests/failalloc.o $(LIB_OBJ)
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) $(ALL_LDFLAGS) -o $@ $< $(BUILD)/tests/failalloc.o $(LIB_OBJ) $(LIBS) -lcmocka
+
+# failalloc: every allocation failed in turn (make check tries every 7th after the
+# first 200 of each operation, every 101st of a whole interpreter run, which keeps
+# it to seconds; this takes about ten minutes).
+failalloc: deps
+	$(MAKE) --no-print-directory $(BUILD)/tests/test_failalloc
+	FAILALLOC_STRIDE=1 $(BUILD)/tests/test_failalloc
+	$(MAKE) --no-print-directory $(BUILD)/tests/test_interp
+	FAILALLOC_STRIDE=1 $(BUILD)/tests/test_interp
 
 # A test-only PKCS#11 shim in front of SoftHSM (tests/tools/p11shim.c); never installed.
 $(BUILD)/tests/p11shim.so: tests/tools/p11shim.c

@@ -5,7 +5,7 @@
 #include "audit.h"
 #include "cose_token.h"
 #include "words.h"
-#include "x509.h"
+#include "x509_sign.h"
 
 struct audit_key {
 	struct cose_signer *mem;     /* in memory: owns its key */

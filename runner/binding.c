@@ -81,8 +81,13 @@ static int load_signers(struct binding *b, const struct ynode *sig, struct err *
 		if (strstr(s->uri, "pin-value") || strstr(s->uri, "pin-source"))
 			return ydoc_err(d, sig->vals[i], e,
 					"a PIN never comes from a file: remove pin-value/pin-source; the PIN is typed when needed");
-		if (split_signer_uri(s->uri, s, &se))
+		if (split_signer_uri(s->uri, s, &se)) {
+			if (se.kind == ERR_NOMEM) {
+				*e = se;
+				return -1;
+			}
 			return ydoc_err(d, sig->vals[i], e, "%s", se.msg);
+		}
 	}
 	return 0;
 }

@@ -6,6 +6,7 @@
 #ifndef CER_CMD_H
 #define CER_CMD_H
 
+#include <stdbool.h>
 #include <stdio.h>
 
 struct cmd {
@@ -13,6 +14,9 @@ struct cmd {
 	const char *summary;
 	int (*run)(int argc, char **argv);
 	void (*usage)(FILE *f);
+	/* Holds secrets (PINs, shares, wrap keys, the audit key): main runs it only
+	 * once secret_process_harden() has succeeded, and refuses it otherwise. */
+	bool secrets;
 };
 
 int cmd_check(int argc, char **argv);

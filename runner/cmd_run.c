@@ -127,7 +127,7 @@ int cmd_run(int argc, char **argv)
 		sg[i] = (struct interp_signer){.name = bf->signers[i].name, .uri = bf->signers[i].uri,
 					       .label = bf->signers[i].label};
 		if (tok_find_uri(m, bf->signers[i].token_uri, &sg[i].slot, &e)) {
-			err_wrap(&e, "signer '%s' (%s): ", sg[i].name, sg[i].uri);
+			err_wrap(&e, "signer '%s' (%s)", sg[i].name, sg[i].uri);
 			goto fail;
 		}
 		/* Login state belongs to a token, not a session: a participant's key on a

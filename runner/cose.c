@@ -4,7 +4,6 @@
  */
 #include <stdlib.h>
 #include <string.h>
-#include <openssl/bn.h>
 #include <openssl/crypto.h>
 #include <openssl/ec.h>
 #include <openssl/err.h>
@@ -13,6 +12,8 @@
 #include <openssl/sha.h>
 #include <openssl/x509.h>
 #include "cose.h"
+#include "hash.h"
+#include "ecdsa_sig.h"
 
 /* What each COSE alg means to OpenSSL. */
 struct alg_info {
@@ -46,7 +47,7 @@ static const struct alg_info *alg_find(int alg)
 
 void cose_kid(const uint8_t *spki, size_t spki_len, uint8_t kid[32])
 {
-	SHA256(spki, spki_len, kid);
+	hash_sha256(spki, spki_len, kid);
 }
 
 /* Sets PSS parameters on a signing or verifying context. */
@@ -57,65 +58,6 @@ static int pss_params(EVP_PKEY_CTX *pctx, struct err *e)
 	    EVP_PKEY_CTX_set_rsa_mgf1_md_name(pctx, "SHA256", NULL) <= 0)
 		return err_openssl(e, "setting RSASSA-PSS parameters");
 	return 0;
-}
-
-/* RFC 9053 §2.1: the COSE form of an ECDSA signature is r || s, each
- * left-padded to the size of the curve, where OpenSSL produces DER. */
-static int ecdsa_der_to_raw(const uint8_t *der, size_t der_len, size_t coord, struct buf *out, struct err *e)
-{
-	const uint8_t *p = der;
-	ECDSA_SIG *sig = d2i_ECDSA_SIG(NULL, &p, (long)der_len);
-	uint8_t raw[2 * 66];
-	int ret = -1;
-
-	if (!sig) {
-		err_openssl(e, "decoding ECDSA signature");
-		goto out;
-	}
-	if (BN_bn2binpad(ECDSA_SIG_get0_r(sig), raw, (int)coord) < 0 ||
-	    BN_bn2binpad(ECDSA_SIG_get0_s(sig), raw + coord, (int)coord) < 0) {
-		err_set(e, ERR_CRYPTO, "ECDSA signature component longer than the curve");
-		goto out;
-	}
-	ret = buf_append(out, raw, 2 * coord, e);
-out:
-	ECDSA_SIG_free(sig);
-	return ret;
-}
-
-/* The reverse, for OpenSSL's verifier. */
-static int ecdsa_raw_to_der(const uint8_t *raw, size_t raw_len, size_t coord, uint8_t **der, int *der_len,
-			    struct err *e)
-{
-	ECDSA_SIG *sig = NULL;
-	BIGNUM *r = NULL, *s = NULL;
-	int ret = -1;
-
-	*der = NULL;
-	if (raw_len != 2 * coord) {
-		err_set(e, ERR_SIGNATURE, "ECDSA signature is %zu bytes, expected %zu (r || s)", raw_len, 2 * coord);
-		goto out;
-	}
-	sig = ECDSA_SIG_new();
-	r = BN_bin2bn(raw, (int)coord, NULL);
-	s = BN_bin2bn(raw + coord, (int)coord, NULL);
-	if (!sig || !r || !s || !ECDSA_SIG_set0(sig, r, s)) {
-		err_openssl(e, "building ECDSA signature");
-		goto out;
-	}
-	r = s = NULL;   /* owned by sig now */
-	*der_len = i2d_ECDSA_SIG(sig, der);
-	if (*der_len <= 0) {
-		*der = NULL;
-		err_openssl(e, "encoding ECDSA signature");
-		goto out;
-	}
-	ret = 0;
-out:
-	BN_free(r);
-	BN_free(s);
-	ECDSA_SIG_free(sig);
-	return ret;
 }
 
 /* --- the in-memory signer ------------------------------------------------- */
@@ -135,7 +77,7 @@ static int mem_sign(struct cose_signer *s, const uint8_t *msg, size_t len, struc
 	int ret = -1;
 
 	if (!ctx) {
-		err_openssl(e, "allocating a signing context");
+		err_set(e, ERR_NOMEM, "out of memory (a signing context)");
 		goto out;
 	}
 	if (EVP_DigestSignInit_ex(ctx, &pctx, m->ai->md, NULL, NULL, m->pkey, NULL) != 1) {
@@ -159,7 +101,7 @@ static int mem_sign(struct cose_signer *s, const uint8_t *msg, size_t len, struc
 		goto out;
 	}
 	if (m->ai->coord)
-		ret = ecdsa_der_to_raw(raw, raw_len, m->ai->coord, sig, e);
+		ret = ecdsa_sig_from_der(raw, raw_len, m->ai->coord, sig, e);
 	else
 		ret = buf_append(sig, raw, raw_len, e);
 out:
@@ -319,7 +261,23 @@ int cose_sign1(struct cose_signer *s, const uint8_t *payload, size_t payload_len
 	if (dcbor_push(a, dcbor_bytes(prot.p, prot.len), e) != 0 || dcbor_push(a, dcbor_map(), e) != 0 ||
 	    dcbor_push(a, dcbor_bytes(payload, payload_len), e) != 0 || dcbor_push(a, dcbor_bytes(sig.p, sig.len), e) != 0)
 		goto out;
-	ret = dcbor_encode_tagged(18, a, out, e);
+	size_t start = out->len;
+	if (dcbor_encode_tagged(18, a, out, e) != 0)
+		goto out;
+	/* Fail closed: the record must verify as a verifier will check it before anyone
+	 * writes it. A signer can return a signature that does not verify (OpenSSL 3.0's
+	 * ECDSA when an allocation fails inside it; a faulty token). */
+	cbor_decref(&a);
+	const uint8_t *pl;
+	size_t used = 0, pl_len;
+	int alg;
+	if (dcbor_decode_strict(out->p + start, out->len - start, true, &a, &used, e) != 0 ||
+	    cose_verify1(a, s->spki, s->spki_len, &pl, &pl_len, &alg, e) != 0) {
+		err_wrap(e, "the record just signed does not verify; it is not written");
+		out->len = start;
+		goto out;
+	}
+	ret = 0;
 out:
 	if (a)
 		cbor_decref(&a);
@@ -442,6 +400,14 @@ int cose_peek(const cbor_item_t *record, int *alg, uint8_t kid[32], struct err *
 	return parse_protected(p.prot, p.prot_len, alg, kid, e);
 }
 
+/* The key type alg needs, as the id OpenSSL loaded the key with: EVP_PKEY_is_a
+ * looks the name up (allocating) and says false when that fails, which would
+ * make a failed allocation a "wrong key" verdict. */
+static int alg_key_id(const struct alg_info *ai)
+{
+	return ai->coord ? EVP_PKEY_EC : ai->alg == COSE_ALG_EDDSA ? EVP_PKEY_ED25519 : EVP_PKEY_RSA;
+}
+
 /* Parses spki and checks it is a key the alg may use. */
 static int load_key(const uint8_t *spki, size_t spki_len, const struct alg_info *ai, EVP_PKEY **out, struct err *e)
 {
@@ -458,11 +424,16 @@ static int load_key(const uint8_t *spki, size_t spki_len, const struct alg_info 
 		err_set(e, ERR_COSE, "trailing bytes after the signer's SubjectPublicKeyInfo");
 		goto out;
 	}
-	if (!EVP_PKEY_is_a(k, ai->keytype)) {
+	if (EVP_PKEY_get_base_id(k) != alg_key_id(ai)) {
 		err_set(e, ERR_COSE, "signer key is not a %s key as %s needs", ai->keytype, ai->name);
 		goto out;
 	}
-	if (ai->group && (EVP_PKEY_get_group_name(k, group, sizeof group, NULL) != 1 || strcmp(group, ai->group) != 0)) {
+	/* Failing to read the curve is OpenSSL's failure (an allocation), not the key's. */
+	if (ai->group && EVP_PKEY_get_group_name(k, group, sizeof group, NULL) != 1) {
+		err_openssl(e, "reading the curve of the signer's key");
+		goto out;
+	}
+	if (ai->group && strcmp(group, ai->group) != 0) {
 		err_set(e, ERR_COSE, "signer key is not on the curve %s needs (%s)", ai->name, ai->group);
 		goto out;
 	}
@@ -484,18 +455,18 @@ static int verify_sig(const struct alg_info *ai, EVP_PKEY *key, const uint8_t *m
 {
 	EVP_MD_CTX *ctx = EVP_MD_CTX_new();
 	EVP_PKEY_CTX *pctx = NULL;
-	uint8_t *der = NULL;
-	int der_len = 0, rc, ret = -1;
+	struct buf der = {0};
+	int rc, ret = -1;
 
 	if (!ctx) {
-		err_openssl(e, "allocating a verification context");
+		err_set(e, ERR_NOMEM, "out of memory (a verification context)");
 		goto out;
 	}
 	if (ai->coord) {
-		if (ecdsa_raw_to_der(sig, sig_len, ai->coord, &der, &der_len, e) != 0)
+		if (ecdsa_sig_to_der(sig, sig_len, ai->coord, &der, e) != 0)
 			goto out;
-		sig = der;
-		sig_len = (size_t)der_len;
+		sig = der.p;
+		sig_len = der.len;
 	}
 	if (EVP_DigestVerifyInit_ex(ctx, &pctx, ai->md, NULL, NULL, key, NULL) != 1) {
 		err_openssl(e, "starting signature verification");
@@ -505,14 +476,26 @@ static int verify_sig(const struct alg_info *ai, EVP_PKEY *key, const uint8_t *m
 		goto out;
 	rc = EVP_DigestVerify(ctx, sig, sig_len, msg, msg_len);
 	if (rc != 1) {
-		/* A bad signature is a verdict, not an OpenSSL failure: drop its queue. */
-		ERR_clear_error();
-		err_set(e, ERR_SIGNATURE, "%s signature does not verify", ai->name);
+		/* A bad signature (0) is a verdict, not an OpenSSL failure: drop its queue.
+		 * An error (-1, or 0 with an allocation failure queued) is no verdict. */
+		unsigned long c;
+		bool nomem = false;
+		if (rc < 0) {
+			err_openssl(e, "verifying a signature");
+			goto out;
+		}
+		while ((c = ERR_get_error()) != 0)
+			if (ERR_GET_REASON(c) == ERR_R_MALLOC_FAILURE)
+				nomem = true;
+		if (nomem)
+			err_set(e, ERR_NOMEM, "out of memory verifying a signature");
+		else
+			err_set(e, ERR_SIGNATURE, "%s signature does not verify", ai->name);
 		goto out;
 	}
 	ret = 0;
 out:
-	OPENSSL_free(der);
+	buf_free(&der);
 	EVP_MD_CTX_free(ctx);
 	return ret;
 }

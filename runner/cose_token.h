@@ -9,7 +9,7 @@
 #define CER_COSE_TOKEN_H
 
 #include "cose.h"
-#include "x509.h"
+#include "x509_sign.h"
 
 /* Fills cs for the EC P-256 (ES256) or P-384 (ES384) key k; any other key is
  * refused with code "crypto". */

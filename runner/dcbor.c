@@ -298,40 +298,140 @@ static int scan(const uint8_t *d, size_t len, bool allow_top_tag, size_t *used, 
 	return 0;
 }
 
+/* Builds the item at d[*off] that scan() has already walked: every head is known
+ * to be well formed, definite, within the data and at most DCBOR_DEPTH_MAX deep,
+ * so only allocation can fail here (and simple values the format does not have).
+ * libcbor's own loader (cbor_load) is not used: in 0.8 its builder callbacks
+ * dereference the item they failed to allocate. */
+static int build(const uint8_t *d, size_t *off, cbor_item_t **out, struct err *e)
+{
+	uint8_t ib = d[*off], major = ib >> 5, ai = ib & 0x1f;
+	size_t at = *off, argn = ai < 24 ? 0 : (size_t)1 << (ai - 24);
+	uint64_t arg = ai < 24 ? ai : 0;
+	cbor_item_t *it = NULL, *k = NULL, *v = NULL;
+
+	*out = NULL;
+	(*off)++;
+	for (size_t i = 0; i < argn; i++)
+		arg = (arg << 8) | d[(*off)++];
+	switch (major) {
+	case 0:
+		it = dcbor_uint(arg);
+		break;
+	case 1:
+		/* -1 - arg, in the smallest width (as dcbor_int builds it). */
+		if (arg <= UINT8_MAX)
+			it = cbor_build_negint8((uint8_t)arg);
+		else if (arg <= UINT16_MAX)
+			it = cbor_build_negint16((uint16_t)arg);
+		else if (arg <= UINT32_MAX)
+			it = cbor_build_negint32((uint32_t)arg);
+		else
+			it = cbor_build_negint64(arg);
+		break;
+	case 2:
+		it = dcbor_bytes(d + *off, (size_t)arg);
+		*off += (size_t)arg;
+		break;
+	case 3:
+		it = dcbor_textn((const char *)d + *off, (size_t)arg);
+		*off += (size_t)arg;
+		break;
+	case 4:
+		if (!(it = cbor_new_definite_array((size_t)arg)))
+			break;
+		for (uint64_t i = 0; i < arg; i++) {
+			if (build(d, off, &v, e) != 0)
+				goto fail;
+			/* Cannot fail: the storage for arg items is allocated. */
+			bool pushed = cbor_array_push(it, v);
+			/* cbor_decref sets the pointer to NULL only when it frees the item. */
+			cbor_decref(&v);
+			v = NULL;
+			if (!pushed) {
+				err_set(e, ERR_INTERNAL, "cannot append to a decoded array");
+				goto fail;
+			}
+		}
+		break;
+	case 5:
+		if (!(it = cbor_new_definite_map((size_t)arg)))
+			break;
+		for (uint64_t i = 0; i < arg; i++) {
+			if (build(d, off, &k, e) != 0)
+				goto fail;
+			if (build(d, off, &v, e) != 0)
+				goto fail;
+			bool added = cbor_map_add(it, (struct cbor_pair){.key = k, .value = v});
+			cbor_decref(&k);
+			cbor_decref(&v);
+			k = v = NULL;
+			if (!added) {
+				err_set(e, ERR_INTERNAL, "cannot add to a decoded map");
+				goto fail;
+			}
+		}
+		break;
+	case 6:
+		/* scan() lets only the top tag through, and that one is read by the caller. */
+		return err_set(e, ERR_CBOR, "tag %llu inside an item", (unsigned long long)arg);
+	default:
+		if (ai == 20 || ai == 21)
+			it = dcbor_bool(ai == 21);
+		else if (ai == 22)
+			it = dcbor_null();
+		else if (ai == 23)
+			return err_set(e, ERR_CBOR, "undefined value at byte %zu", at);
+		else if (ai >= 25)
+			return err_set(e, ERR_CBOR, "floating-point value at byte %zu", at);
+		else
+			return err_set(e, ERR_CBOR, "simple value %llu at byte %zu", (unsigned long long)arg, at);
+		break;
+	}
+	if (!it)
+		return err_set(e, ERR_NOMEM, "out of memory decoding CBOR");
+	*out = it;
+	return 0;
+fail:
+	if (k)
+		cbor_decref(&k);
+	if (v)
+		cbor_decref(&v);
+	cbor_decref(&it);
+	return -1;
+}
+
 int dcbor_decode_strict(const uint8_t *data, size_t len, bool allow_top_tag, cbor_item_t **out, size_t *used,
 			struct err *e)
 {
-	struct cbor_load_result res;
 	cbor_item_t *item = NULL, *inner = NULL;
 	struct buf re = {0};
-	size_t n = 0, th = 0;
+	size_t n = 0, th = 0, off;
 	uint64_t tag = 0;
 	int ret = -1;
 
 	*out = NULL;
 	if (scan(data, len, allow_top_tag, &n, &th, e) != 0)
 		goto out;
-	/* libcbor 0.8 refuses tags 6..20 as "unassigned" (COSE_Sign1 is 18), so
-	 * the top tag's head is read here and only the tagged item is loaded. */
+	/* The top tag's head (COSE_Sign1's 18) is read here, the tagged item built. */
 	for (size_t i = th > 1 ? 1 : 0; i < th; i++)
 		tag = (tag << 8) | data[i];
 	if (th == 1)
 		tag = data[0] & 0x1f;
-	item = cbor_load(data + th, n - th, &res);
-	if (!item || res.error.code != CBOR_ERR_NONE || res.read != n - th) {
-		if (res.error.code == CBOR_ERR_MEMERROR)
-			err_set(e, ERR_NOMEM, "out of memory decoding CBOR");
-		else
-			err_set(e, ERR_CBOR, "malformed CBOR at byte %zu", th + res.error.position);
+	off = th;
+	if (build(data, &off, &item, e) != 0)
+		goto out;
+	if (off != n) {
+		err_set(e, ERR_INTERNAL, "decoded %zu bytes of an item of %zu", off, n);
 		goto out;
 	}
 	if (th) {
 		inner = item;
-		item = cbor_build_tag(tag, inner);   /* takes its own reference */
-		if (!item) {
+		if (!(item = cbor_new_tag(tag))) {
 			err_set(e, ERR_NOMEM, "out of memory decoding CBOR");
 			goto out;
 		}
+		cbor_tag_set_item(item, inner);   /* takes its own reference */
 		if (dcbor_encode_tagged(tag, inner, &re, e) != 0)
 			goto out;
 	} else if (dcbor_encode(item, &re, e) != 0) {

@@ -1,4 +1,5 @@
 #include <errno.h>
+#include <stdbool.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
@@ -70,15 +71,19 @@ int err_openssl(struct err *e, const char *what)
 	char detail[512] = "";
 	size_t used = 0;
 	unsigned long code;
+	bool nomem = false;
 	/* Drain the whole queue so a later failure does not report a stale error. */
 	while ((code = ERR_get_error()) != 0) {
+		/* OpenSSL out of memory is ours too: no "crypto" verdict made of it. */
+		if (ERR_GET_REASON(code) == ERR_R_MALLOC_FAILURE)
+			nomem = true;
 		if (used < sizeof detail - 4) {
 			char one[256];
 			ERR_error_string_n(code, one, sizeof one);
 			used += (size_t)snprintf(detail + used, sizeof detail - used, "%s%s", used ? "; " : "", one);
 		}
 	}
-	return err_set(e, ERR_CRYPTO, "%s%s%s", what, detail[0] ? ": " : "", detail);
+	return err_set(e, nomem ? ERR_NOMEM : ERR_CRYPTO, "%s%s%s", what, detail[0] ? ": " : "", detail);
 }
 
 int err_errno(struct err *e, const char *fmt, ...)

@@ -101,7 +101,8 @@ int err_wrap(struct err *e, const char *fmt, ...) CER_PRINTF(2, 3);
 /* Yes/no functions that can also fail: callers switch on all three. */
 enum err_answer { ERR_ANSWER_ERROR = -1, ERR_ANSWER_NO = 0, ERR_ANSWER_YES = 1 };
 
-/* Drains OpenSSL's error queue into e with code "crypto"; `what` says what failed. Returns -1. */
+/* Drains OpenSSL's error queue into e with code "crypto" ("nomem" when OpenSSL
+ * ran out of memory); `what` says what failed. Returns -1. */
 int err_openssl(struct err *e, const char *what);
 
 /* Sets code "io" with strerror(errno) appended. Returns -1. */

@@ -11,6 +11,7 @@
 #include <openssl/evp.h>
 #include <openssl/sha.h>
 #include "interp_int.h"
+#include "records.h"
 #include "audit.h"
 #include "cose.h"
 #include "cose_token.h"
@@ -87,63 +88,14 @@ oom:
 
 static int begin_record(struct interp *in, const struct step *s, uint64_t *seq, struct err *e)
 {
-	cbor_item_t *body = dcbor_map(), *params;
-	int rc = -1;
-	if (!body)
-		return err_set(e, ERR_NOMEM, "out of memory");
-	if (!(params = step_params(in, s, e)) || dcbor_put_u(body, 3, params, e))
-		goto out;
-	if (dcbor_put_u(body, 0, dcbor_text(s->id), e) || dcbor_put_u(body, 1, dcbor_uint(s->index), e) ||
-	    dcbor_put_u(body, 2, dcbor_text(s->type->name), e))
-		goto out;
-	if (s->performed_by && dcbor_put_u(body, 4, dcbor_text(s->performed_by), e))
-		goto out;
-	rc = ts_append(in->w, TS_STEP_BEGIN, body, seq, e);
-out:
-	cbor_decref(&body);
+	cbor_item_t *params = step_params(in, s, e);
+	if (!params)
+		return -1;
+	struct rec_begin b = {.step_id = s->id, .index = s->index, .type = s->type->name, .params = params,
+			      .role = s->performed_by};
+	int rc = rec_append_begin(in->w, &b, seq, e);
+	cbor_decref(&params);
 	return rc;
-}
-
-static int result_record(struct interp *in, struct step_run *r, uint64_t begin_seq, enum ts_outcome outcome,
-			 cbor_item_t *signoffs, const struct err *step_err, struct err *e)
-{
-	cbor_item_t *body = dcbor_map();
-	int rc = -1;
-	if (!body)
-		return err_set(e, ERR_NOMEM, "out of memory");
-	if (dcbor_put_u(body, 0, dcbor_text(r->step->id), e) || dcbor_put_u(body, 1, dcbor_uint(begin_seq), e) ||
-	    dcbor_put_u(body, 2, dcbor_uint(outcome), e) || dcbor_put_u(body, 3, cbor_incref(r->outputs), e))
-		goto out;
-	if (cbor_array_size(r->checks) && dcbor_put_u(body, 4, cbor_incref(r->checks), e))
-		goto out;
-	if (cbor_array_size(signoffs) && dcbor_put_u(body, 5, cbor_incref(signoffs), e))
-		goto out;
-	if (cbor_array_size(r->artifacts) && dcbor_put_u(body, 6, cbor_incref(r->artifacts), e))
-		goto out;
-	if (r->decision && dcbor_put_u(body, 7, cbor_incref(r->decision), e))
-		goto out;
-	if (step_err) {
-		cbor_item_t *er = dcbor_map();
-		if (!er || dcbor_put_u(er, 0, dcbor_text(step_err->code), e) ||
-		    dcbor_put_u(er, 1, dcbor_text(step_err->msg), e) || dcbor_put_u(body, 9, er, e))
-			goto out;
-	}
-	rc = ts_append(in->w, TS_STEP_RESULT, body, NULL, e);
-out:
-	cbor_decref(&body);
-	return rc;
-}
-
-static void run_free(struct step_run *r)
-{
-	if (r->outputs)
-		cbor_decref(&r->outputs);
-	if (r->checks)
-		cbor_decref(&r->checks);
-	if (r->artifacts)
-		cbor_decref(&r->artifacts);
-	if (r->decision)
-		cbor_decref(&r->decision);
 }
 
 /* Runs one attempt of a step: begin record, act, expectations, Actual, confirmations,
@@ -156,19 +108,12 @@ static int run_attempt(struct interp *in, struct step_run *r, enum ts_outcome *o
 	bool held = true, failed = false;
 	uint64_t begin_seq;
 	uint8_t begin_hash[32];
-	cbor_item_t *signoffs = dcbor_array();
-	int rc = -1;
 
-	r->outputs = dcbor_map();
-	r->checks = dcbor_array();
-	r->artifacts = dcbor_array();
-	if (!signoffs || !r->outputs || !r->checks || !r->artifacts) {
-		err_set(e, ERR_NOMEM, "out of memory");
-		goto out;
-	}
+	if (rec_result_init(&r->res, e))
+		return -1;
 	in->step_runs[s->index]++;
 	if (begin_record(in, s, &begin_seq, e))
-		goto out;
+		return -1;
 	ts_writer_head(in->w, begin_hash);   /* SHA-256 of the step-begin record: signed sign-offs cover it */
 	interp_forget_attendance(in, s->id);
 	if (s->type->execute(r, &se) || interp_take_records(in, r, &se)) {
@@ -183,7 +128,7 @@ static int run_attempt(struct interp *in, struct step_run *r, enum ts_outcome *o
 	else if (!held)
 		prompt_show(in->o->prompt, PROMPT_WARN, "step '%s': the Actual does not match the Expected", s->id);
 	if (!failed && held) {
-		if (interp_take_confirmations(r, &se) || interp_take_signoffs(in, r, begin_seq, begin_hash, signoffs, &se)) {
+		if (interp_take_confirmations(r, &se) || interp_take_signoffs(in, r, begin_seq, begin_hash, &se)) {
 			failed = true;
 			prompt_show(in->o->prompt, PROMPT_WARN, "step '%s' failed: %s", s->id, se.msg);
 		}
@@ -191,13 +136,7 @@ static int run_attempt(struct interp *in, struct step_run *r, enum ts_outcome *o
 	if (!failed && !held)
 		err_set(&se, ERR_EXPECTATION, "the Actual of step '%s' does not match the Expected", s->id);
 	*outcome = (!failed && held) ? TS_PASSED : TS_FAILED;
-	if (result_record(in, r, begin_seq, *outcome, signoffs, *outcome == TS_PASSED ? NULL : &se, e))
-		goto out;
-	rc = 0;
-out:
-	if (signoffs)
-		cbor_decref(&signoffs);
-	return rc;
+	return rec_append_result(in->w, s->id, begin_seq, *outcome, &r->res, *outcome == TS_PASSED ? NULL : &se, e);
 }
 
 static size_t step_index(const struct ceremony *c, const char *id)
@@ -297,34 +236,11 @@ static void interp_cleanup(struct interp *in)
 
 static int seal(struct interp *in, int status, const char *last_step, const char *reason, struct err *e)
 {
-	cbor_item_t *body = dcbor_map(), *sum = dcbor_map();
 	uint64_t seq;
 	uint8_t head[32], before[32];
-	int rc = -1;
-	if (!body || !sum) {
-		if (sum)
-			cbor_decref(&sum);
-		err_set(e, ERR_NOMEM, "out of memory");
-		goto out;
-	}
-	if (dcbor_put_u(body, 1, sum, e) || dcbor_put_u(body, 0, dcbor_uint((uint64_t)status), e))
-		goto out;
-	/* The counts of the step-results the writer wrote, which a verifier recounts
-	 * (TRANSCRIPT.md seal): a retried step has a result for every attempt. */
-	uint64_t n[5], total;
-	ts_writer_outcomes(in->w, n);
-	total = n[TS_PASSED] + n[TS_FAILED] + n[TS_SKIPPED] + n[TS_ABORTED] + n[TS_DEVIATION];
-	if (dcbor_put(sum, "steps_run", dcbor_uint(total), e) || dcbor_put(sum, "passed", dcbor_uint(n[TS_PASSED]), e) ||
-	    dcbor_put(sum, "failed", dcbor_uint(n[TS_FAILED]), e) ||
-	    (n[TS_SKIPPED] && dcbor_put(sum, "skipped", dcbor_uint(n[TS_SKIPPED]), e)) ||
-	    (n[TS_ABORTED] && dcbor_put(sum, "aborted", dcbor_uint(n[TS_ABORTED]), e)) ||
-	    (n[TS_DEVIATION] && dcbor_put(sum, "deviation", dcbor_uint(n[TS_DEVIATION]), e)) ||
-	    (last_step && dcbor_put(sum, "last_step", dcbor_text(last_step), e)) ||
-	    (reason && dcbor_put(sum, "reason", dcbor_text(reason), e)))
-		goto out;
 	ts_writer_head(in->w, before);
-	if (ts_append(in->w, TS_SEAL, body, &seq, e))
-		goto out;
+	if (rec_append_seal(in->w, (enum ts_seal_status)status, last_step, reason, &seq, e))
+		return -1;
 	ts_writer_head(in->w, head);
 	static const char *const names[] = {"completed", "aborted", "halted"};
 	prompt_show(in->o->prompt, PROMPT_HEADING, "Transcript sealed: %s", names[status]);
@@ -344,11 +260,7 @@ static int seal(struct interp *in, int status, const char *last_step, const char
 			prompt_show(in->o->prompt, PROMPT_PLAIN, "the audit key was destroyed in its token (%s)",
 				    audit_where(in->audit));
 	}
-	rc = 0;
-out:
-	if (body)
-		cbor_decref(&body);
-	return rc;
+	return 0;
 }
 
 /* The audit key: in memory, or made in the script's audit token (audit.h), logged in
@@ -409,8 +321,10 @@ int interp_run(const struct ceremony *c, const struct interp_opts *o, int *statu
 		return -1;
 	in.toks = calloc(c->n_tokens ? c->n_tokens : 1, sizeof *in.toks);
 	in.step_runs = calloc(c->n_steps, sizeof *in.step_runs);
-	if (!in.toks || !in.step_runs)
-		return err_set(e, ERR_NOMEM, "out of memory");
+	if (!in.toks || !in.step_runs) {
+		err_set(e, ERR_NOMEM, "out of memory");
+		goto out;   /* frees whichever of the two was made */
+	}
 	for (size_t i = 0; i < c->n_tokens; i++) {
 		in.toks[in.n_toks].decl = &c->tokens[i];
 		for (size_t j = 0; j < o->n_bindings; j++)
@@ -467,12 +381,11 @@ int interp_run(const struct ceremony *c, const struct interp_opts *o, int *statu
 				prompt_show(p, PROMPT_SAY, "%s", s->say);
 			if (s->performed_by)
 				prompt_show(p, PROMPT_PLAIN, "performed by: %s", s->performed_by);
-			run_free(&r);
-			r.outputs = r.checks = r.artifacts = r.decision = NULL;
+			rec_result_free(&r.res);
 			r.next = NULL;
 			r.halt = false;
 			if (run_attempt(&in, &r, &outcome, e)) {
-				run_free(&r);
+				rec_result_free(&r.res);
 				goto out; /* the transcript cannot be written: fail closed, no seal */
 			}
 			if (outcome == TS_PASSED)
@@ -483,7 +396,7 @@ int interp_run(const struct ceremony *c, const struct interp_opts *o, int *statu
 		}
 		const char *next = r.next;
 		bool halt = r.halt;
-		run_free(&r);
+		rec_result_free(&r.res);
 		if (outcome != TS_PASSED) {
 			if (s->on_fail == ON_FAIL_DECISION) {
 				i = step_index(c, s->on_fail_decision);

@@ -59,8 +59,8 @@ int interp_evaluate_expect(struct step_run *r, bool *all_held, struct err *e)
 	for (size_t i = 0; i < ex->n; i++) {
 		const char *key = ex->keys[i]->str, *want = ex->vals[i]->str;
 		char got[1024];
-		value_text(dcbor_get(r->outputs, key), got, sizeof got);
-		bool held = dcbor_get(r->outputs, key) && !strcmp(got, want);
+		value_text(dcbor_get(r->res.outputs, key), got, sizeof got);
+		bool held = dcbor_get(r->res.outputs, key) && !strcmp(got, want);
 		if (!held)
 			*all_held = false;
 		if (step_check(r, key, dcbor_text(want), dcbor_text(got), held, e))
@@ -72,13 +72,13 @@ int interp_evaluate_expect(struct step_run *r, bool *all_held, struct err *e)
 void interp_show_actual(struct interp *in, struct step_run *r)
 {
 	struct prompt *p = in->o->prompt;
-	size_t n = cbor_map_size(r->outputs);
-	struct cbor_pair *pairs = cbor_map_handle(r->outputs);
+	size_t n = cbor_map_size(r->res.outputs);
+	struct cbor_pair *pairs = cbor_map_handle(r->res.outputs);
 	const struct ynode *ex = r->step->expect;
 	for (size_t i = 0; ex && i < ex->n; i++) {
 		char got[1024];
-		value_text(dcbor_get(r->outputs, ex->keys[i]->str), got, sizeof got);
-		bool held = dcbor_get(r->outputs, ex->keys[i]->str) && !strcmp(got, ex->vals[i]->str);
+		value_text(dcbor_get(r->res.outputs, ex->keys[i]->str), got, sizeof got);
+		bool held = dcbor_get(r->res.outputs, ex->keys[i]->str) && !strcmp(got, ex->vals[i]->str);
 		prompt_show(p, held ? PROMPT_PLAIN : PROMPT_WARN, "%-22s Expected: %-20s Actual: %s  %s",
 			    ex->keys[i]->str, ex->vals[i]->str, got, held ? "[matches]" : "[MISMATCH]");
 	}

@@ -35,12 +35,8 @@ int step_write_checkpoint(struct step_run *r, const char *label, struct err *e)
 	struct interp *in = r->in;
 	uint8_t head[32];
 	uint64_t seq;
-	cbor_item_t *body = dcbor_map();
-	if (!body)
-		return err_set(e, ERR_NOMEM, "out of memory");
 	ts_writer_head(in->w, head);   /* the head before the checkpoint is its prev */
-	int rc = dcbor_put_u(body, 0, dcbor_text(label), e) || ts_append(in->w, TS_CHECKPOINT, body, &seq, e);
-	cbor_decref(&body);
+	int rc = rec_append_checkpoint(in->w, label, &seq, e);
 	if (rc)
 		return -1;
 	interp_show_anchor(in, "checkpoint for the paper log", seq, head);

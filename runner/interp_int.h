@@ -105,7 +105,7 @@ int interp_take_records(struct interp *in, struct step_run *r, struct err *e) CE
 /* interp_signoff.c */
 int interp_take_confirmations(struct step_run *r, struct err *e) CER_MUST_CHECK;
 int interp_take_signoffs(struct interp *in, struct step_run *r, uint64_t begin_seq, const uint8_t begin_hash[32],
-			 cbor_item_t *signoffs, struct err *e) CER_MUST_CHECK;
+			 struct err *e) CER_MUST_CHECK;
 
 /* interp_checkpoint.c */
 void interp_show_anchor(struct interp *in, const char *what, uint64_t seq, const uint8_t head[32]);

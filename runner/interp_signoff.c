@@ -9,7 +9,7 @@
 #include "cose.h"
 #include "cose_token.h"
 #include "dcbor.h"
-#include "x509.h"
+#include "x509_sign.h"
 
 int interp_take_confirmations(struct step_run *r, struct err *e)
 {
@@ -24,15 +24,15 @@ int interp_take_confirmations(struct step_run *r, struct err *e)
 
 /* A signed sign-off (TRANSCRIPT.md signoff method 1): the participant types their
  * own token's PIN (no echo); their key signs ts_signoff_payload as a COSE_Sign1,
- * which is checked here before it goes into the record. Appends keys 5 and 6 to so. */
+ * which is checked here before it goes into the record. Fills so->cose and so->spki. */
 static int sign_signoff(struct interp *in, struct step_run *r, const struct interp_signer *sg, uint64_t begin_seq,
-			const uint8_t begin_hash[32], const char *role, cbor_item_t *so, struct err *e)
+			const uint8_t begin_hash[32], struct rec_signoff *so, struct err *e)
 {
 	struct secret *pin = NULL;
 	struct tok_session *sess = NULL;
 	struct x509_key k = {0};
-	struct buf payload = {0}, cose = {0};
-	cbor_item_t *check = NULL;
+	struct buf payload = {0};
+	cbor_item_t *check = NULL, *role = NULL, *name = NULL, *statement = NULL;
 	char q[512];
 	int ret = -1;
 
@@ -40,7 +40,7 @@ static int sign_signoff(struct interp *in, struct step_run *r, const struct inte
 		return err_set(e, ERR_TOKEN, "step '%s': %s signs with a token key but no PKCS#11 module is loaded",
 			       r->step->id, sg->name);
 	snprintf(q, sizeof q, "%s: PIN of your own token, to sign this sign-off (not echoed)", sg->name);
-	struct prompt_q pq = {.step = r->step->id, .role = role, .key = "signing_pin", .text = q};
+	struct prompt_q pq = {.step = r->step->id, .role = so->role, .key = "signing_pin", .text = q};
 	if (!(pin = secret_new(256, e)) || prompt_ask_secret(in->o->prompt, &pq, pin, e))
 		goto out;
 	if (tok_open(in->o->module, sg->slot, false, &sess, e))
@@ -56,32 +56,41 @@ static int sign_signoff(struct interp *in, struct step_run *r, const struct inte
 			sg->name, sg->label, k.algorithm);
 		goto out;
 	}
-	if (ts_signoff_payload(ts_writer_cid(in->w), begin_seq, begin_hash, r->outputs, dcbor_get_u(so, 0),
-			       dcbor_get_u(so, 1), dcbor_get_u(so, 2), &payload, e) ||
-	    cose_sign1(&cs, payload.p, payload.len, &cose, e))
+	if (!(role = dcbor_text(so->role)) || !(name = dcbor_text(so->name)) || !(statement = dcbor_text(so->statement))) {
+		err_set(e, ERR_NOMEM, "out of memory");
+		goto out;
+	}
+	if (ts_signoff_payload(ts_writer_cid(in->w), begin_seq, begin_hash, r->res.outputs, role, name, statement,
+			       &payload, e) ||
+	    cose_sign1(&cs, payload.p, payload.len, &so->cose, e))
 		goto out;
 	/* What goes into the record must verify as an auditor will check it. */
 	const uint8_t *pl = NULL;
 	size_t pl_len = 0, used = 0;
 	int alg = 0;
-	if (dcbor_decode_strict(cose.p, cose.len, true, &check, &used, e) ||
+	if (dcbor_decode_strict(so->cose.p, so->cose.len, true, &check, &used, e) ||
 	    cose_verify1(check, k.spki.p, k.spki.len, &pl, &pl_len, &alg, e))
 		goto out;
-	if (used != cose.len || pl_len != payload.len || memcmp(pl, payload.p, pl_len)) {
+	if (used != so->cose.len || pl_len != payload.len || memcmp(pl, payload.p, pl_len)) {
 		err_set(e, ERR_CRYPTO, "the signed sign-off does not read back as written");
 		goto out;
 	}
-	if (dcbor_put_u(so, 5, dcbor_bytes(cose.p, cose.len), e) || dcbor_put_u(so, 6, dcbor_bytes(k.spki.p, k.spki.len), e))
+	if (buf_append(&so->spki, k.spki.p, k.spki.len, e))
 		goto out;
 	ret = 0;
 out:
 	if (check)
 		cbor_decref(&check);
+	if (role)
+		cbor_decref(&role);
+	if (name)
+		cbor_decref(&name);
+	if (statement)
+		cbor_decref(&statement);
 	secret_free(pin);
 	x509_key_free(&k);
 	tok_close(sess);
 	buf_free(&payload);
-	buf_free(&cose);
 	return ret;
 }
 
@@ -94,7 +103,7 @@ static const struct interp_signer *signer_for(const struct interp *in, const cha
 }
 
 int interp_take_signoffs(struct interp *in, struct step_run *r, uint64_t begin_seq, const uint8_t begin_hash[32],
-			 cbor_item_t *signoffs, struct err *e)
+			 struct err *e)
 {
 	for (size_t i = 0; i < r->step->n_signoff; i++) {
 		const char *role = r->step->signoff[i], *name = NULL;
@@ -108,22 +117,16 @@ int interp_take_signoffs(struct interp *in, struct step_run *r, uint64_t begin_s
 			return -1;
 		struct timespec ts;
 		clock_gettime(CLOCK_REALTIME, &ts);
-		cbor_item_t *s = dcbor_map();
-		if (!s)
-			return err_set(e, ERR_NOMEM, "out of memory");
-		if (dcbor_put_u(s, 0, dcbor_text(role), e) || dcbor_put_u(s, 1, dcbor_text(name), e) ||
-		    dcbor_put_u(s, 2, dcbor_text(statement), e) ||
-		    dcbor_put_u(s, 3, dcbor_uint((uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000), e)) {
-			cbor_decref(&s);
-			return -1;
-		}
 		const struct interp_signer *sg = signer_for(in, name);
-		if (dcbor_put_u(s, 4, dcbor_uint(sg ? 1 : 0), e) ||
-		    (sg && sign_signoff(in, r, sg, begin_seq, begin_hash, role, s, e))) {
-			cbor_decref(&s);
+		struct rec_signoff so = {.role = (char *)role, .name = (char *)name, .statement = statement,
+					 .time_ms = (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000,
+					 .method = sg ? 1 : 0};
+		if (sg && sign_signoff(in, r, sg, begin_seq, begin_hash, &so, e)) {
+			buf_free(&so.cose);
+			buf_free(&so.spki);
 			return -1;
 		}
-		if (dcbor_push(signoffs, s, e))
+		if (rec_signoff(&r->res, &so, e))   /* copies the strings, takes cose and spki */
 			return -1;
 	}
 	return 0;

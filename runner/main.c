@@ -10,11 +10,11 @@
 #include "secret.h"
 
 static const struct cmd commands[] = {
-	{"check", "validate a script and print its plan; touches nothing", cmd_check, cmd_check_usage},
-	{"rehearse", "run a script against throwaway SoftHSM tokens", cmd_rehearse, cmd_rehearse_usage},
-	{"run", "run the live ceremony against the bound tokens", cmd_run, cmd_run_usage},
-	{"verify", "verify a transcript (VALID / ABORTED / INCOMPLETE / INVALID)", cmd_verify, cmd_verify_usage},
-	{"tokens", "list a PKCS#11 module's slots, tokens and mechanisms", cmd_tokens, cmd_tokens_usage},
+	{"check", "validate a script and print its plan; touches nothing", cmd_check, cmd_check_usage, false},
+	{"rehearse", "run a script against throwaway SoftHSM tokens", cmd_rehearse, cmd_rehearse_usage, true},
+	{"run", "run the live ceremony against the bound tokens", cmd_run, cmd_run_usage, true},
+	{"verify", "verify a transcript (VALID / ABORTED / INCOMPLETE / INVALID)", cmd_verify, cmd_verify_usage, false},
+	{"tokens", "list a PKCS#11 module's slots, tokens and mechanisms", cmd_tokens, cmd_tokens_usage, false},
 };
 
 int cmd_is_help(const char *arg)
@@ -91,7 +91,6 @@ static void usage(FILE *f)
 
 int main(int argc, char **argv)
 {
-	secret_process_harden();
 	if (argc < 2) {
 		usage(stderr);
 		return EXIT_USAGE;
@@ -109,6 +108,15 @@ int main(int argc, char **argv)
 			if (argc == 3 && !strcmp(argv[2], "--version")) {
 				printf("%s\n", interp_runner_version());
 				return EXIT_OK;
+			}
+			/* Fail closed: no ceremony in a process that cannot keep its secrets out
+			 * of swap, core files and other processes. verify, check and tokens hold
+			 * none (public keys and scripts only) and run without it. */
+			struct err e = {.kind = ERR_NONE};
+			if (commands[i].secrets && !(argc == 3 && cmd_is_help(argv[2])) && secret_process_harden(&e)) {
+				fprintf(stderr, "ceremony %s: cannot protect secrets in memory, refusing to run: %s\n",
+					commands[i].name, e.msg);
+				return EXIT_FAILED;
 			}
 			int rc = commands[i].run(argc - 1, argv + 1);
 			fflush(stdout);

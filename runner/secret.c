@@ -8,6 +8,8 @@
 #include <openssl/rand.h>
 #include "secret.h"
 
+enum { SECRET_HEAP_SIZE = 1 << 16 };
+
 /* Secrets get pages of their own: mlock keeps them out of swap and
  * MADV_DONTDUMP out of core files, which malloc'ed memory cannot promise. */
 static size_t page_round(size_t n)
@@ -103,14 +105,30 @@ void secret_wipe(void *p, size_t len)
 		OPENSSL_cleanse(p, len);
 }
 
-void secret_process_harden(void)
+int secret_process_harden(struct err *e)
 {
-	/* OpenSSL's secure heap is mlock'ed and excluded from core dumps; private keys
-	 * OpenSSL holds (the in-memory audit key) are allocated there once it exists. */
-	if (!CRYPTO_secure_malloc_initialized())
-		(void)CRYPTO_secure_malloc_init(1 << 16, 32);
-	/* No core dumps and no ptrace by other users' tools: secrets in memory stay there. */
-	(void)prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
 	struct rlimit rl = {0, 0};
-	(void)setrlimit(RLIMIT_CORE, &rl);
+	/* OpenSSL's secure heap is mlock'ed and excluded from core dumps; private keys
+	 * OpenSSL holds (the in-memory audit key) are allocated there once it exists.
+	 * CRYPTO_secure_malloc_init returns 2 when the heap was made but could not be
+	 * locked or kept out of core dumps: that is a failure here, and the half-made
+	 * heap is undone so a later call does not take it for a working one. */
+	if (!CRYPTO_secure_malloc_initialized()) {
+		int rc = CRYPTO_secure_malloc_init(SECRET_HEAP_SIZE, 32);
+		if (rc != 1) {
+			if (rc == 2)
+				(void)CRYPTO_secure_malloc_done();
+			return err_set(e, ERR_CRYPTO,
+				       "OpenSSL's secure heap (%d KiB) could not be %s (raise the locked-memory limit, "
+				       "ulimit -l, to at least %d KiB)",
+				       SECRET_HEAP_SIZE / 1024, rc == 2 ? "locked in memory" : "made",
+				       2 * SECRET_HEAP_SIZE / 1024);
+		}
+	}
+	/* No core dumps and no ptrace by other users' tools: secrets in memory stay there. */
+	if (prctl(PR_SET_DUMPABLE, 0, 0, 0, 0) != 0)
+		return err_errno(e, "cannot make the process non-dumpable (prctl PR_SET_DUMPABLE)");
+	if (setrlimit(RLIMIT_CORE, &rl) != 0)
+		return err_errno(e, "cannot turn core dumps off (setrlimit RLIMIT_CORE)");
+	return 0;
 }

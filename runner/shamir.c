@@ -22,6 +22,7 @@
 #include <libgfshare.h>
 #include <openssl/rand.h>
 #include <openssl/sha.h>
+#include "hash.h"
 #include "shamir.h"
 
 enum { GROUP_CHARS = 4, GROUP_LEN = GROUP_CHARS + 1, MAX_PAYLOAD = 1 + SHAMIR_ID_LEN + 255 };
@@ -79,7 +80,7 @@ static void share_sum(const struct shamir_share *s, const uint8_t *payload, size
 	uint8_t h[SHA256_DIGEST_LENGTH], buf[96 + MAX_PAYLOAD];
 	int n = snprintf((char *)buf, 96, "cs1|%s|%u|%u|%u|", s->purpose, s->threshold, s->count, s->index);
 	memcpy(buf + n, payload, plen);
-	SHA256(buf, (size_t)n + plen, h);
+	hash_sha256(buf, (size_t)n + plen, h);
 	uint32_t v = ((uint32_t)h[0] << 12) | ((uint32_t)h[1] << 4) | (h[2] >> 4);
 	for (int i = 0; i < GROUP_CHARS; i++)
 		out[i] = (int)((v >> (5 * (GROUP_CHARS - 1 - i))) & 31);

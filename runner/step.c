@@ -5,7 +5,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <openssl/sha.h>
 #include "interp_int.h"
 #include "dcbor.h"
 #include "files.h"
@@ -61,27 +60,22 @@ int step_confirm(struct step_run *r, const char *role, const char *key, const ch
 
 int step_output(struct step_run *r, const char *name, cbor_item_t *value, struct err *e)
 {
-	if (dcbor_get(r->outputs, name)) {
-		cbor_decref(&value);
-		return err_set(e, ERR_INTERNAL, "step '%s' produced output '%s' twice", r->step->id, name);
-	}
-	return dcbor_put(r->outputs, name, value, e);
+	return rec_output(&r->res, r->step->id, name, value, e);
 }
 
 int step_check(struct step_run *r, const char *what, cbor_item_t *expected, cbor_item_t *actual, bool held,
 	       struct err *e)
 {
-	cbor_item_t *c = dcbor_map();
-	/* Each put takes its value even when it fails, so every value is handed over. */
-	int rc = !c;
-	rc |= c ? dcbor_put_u(c, 1, expected, e) : (cbor_decref(&expected), -1);
-	rc |= c ? dcbor_put_u(c, 2, actual, e) : (cbor_decref(&actual), -1);
-	if (rc || dcbor_put_u(c, 0, dcbor_text(what), e) || dcbor_put_u(c, 3, dcbor_bool(held), e)) {
-		if (c)
-			cbor_decref(&c);
-		return err_set(e, ERR_NOMEM, "out of memory");
-	}
-	return dcbor_push(r->checks, c, e);
+	return rec_check(&r->res, what, expected, actual, held, e);
+}
+
+int step_decide(struct step_run *r, const char *question, const char *choice, const char *next, struct err *e)
+{
+	if (rec_decide(&r->res, question, choice, next, e))
+		return -1;
+	r->next = next;
+	r->halt = next == NULL;
+	return 0;
 }
 
 int step_artifact(struct step_run *r, const char *name, const char *file, const char *media_type,
@@ -89,8 +83,6 @@ int step_artifact(struct step_run *r, const char *name, const char *file, const 
 {
 	struct interp *in = r->in;
 	char path[PATH_MAX];
-	uint8_t sha[32];
-	cbor_item_t *a = NULL;
 
 	if (strchr(file, '/') || file[0] == '.')
 		return err_set(e, ERR_INTERNAL, "artifact file name '%s' must be a plain name", file);
@@ -104,19 +96,8 @@ int step_artifact(struct step_run *r, const char *name, const char *file, const 
 		return err_set(e, ERR_IO, "path too long for artifact '%s'", file);
 	if (files_write_new(path, data, len, e))
 		return -1;
-	SHA256(data, len, sha);
-	a = dcbor_map();
-	if (!a)
-		return err_set(e, ERR_NOMEM, "out of memory");
-	if (dcbor_put_u(a, 0, dcbor_text(name), e) || dcbor_put_u(a, 1, dcbor_bytes(sha, sizeof sha), e) ||
-	    dcbor_put_u(a, 2, dcbor_uint(len), e) || dcbor_put_u(a, 3, dcbor_text(media_type), e) ||
-	    dcbor_put_u(a, 4, dcbor_bytes(data, len), e)) {
-		cbor_decref(&a);
-		return -1;
-	}
-	if (dcbor_push(r->artifacts, a, e))
-		return -1;
 
+	/* The run keeps a copy (later steps use it); the record embeds that copy. */
 	struct made_artifact *na = realloc(in->arts, (in->n_arts + 1) * sizeof *na);
 	if (!na)
 		return err_set(e, ERR_NOMEM, "out of memory");
@@ -133,6 +114,8 @@ int step_artifact(struct step_run *r, const char *name, const char *file, const 
 	memcpy(m->data, data, len);
 	m->len = len;
 	in->n_arts++;
+	if (rec_artifact(&r->res, name, media_type, m->data, len, e))
+		return -1;
 	step_show(r, "artifact %s written to %s (%zu bytes)", name, path, len);
 	return 0;
 }

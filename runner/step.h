@@ -24,6 +24,7 @@
 #include "err.h"
 #include "script.h"
 #include "prompt.h"
+#include "records.h"
 #include "token.h"
 #include "shamir.h"
 
@@ -95,13 +96,15 @@ struct step_run {
 	const struct ceremony *cer;
 	const struct step *step;
 	unsigned attempt;          /* 1 for the first */
-	cbor_item_t *outputs;      /* map tstr => value: the "Actual" */
-	cbor_item_t *checks;       /* array, filled by step_check */
-	cbor_item_t *artifacts;    /* array, filled by step_artifact */
-	cbor_item_t *decision;     /* set by a decision step: { 0: question, 1: choice, ? 2: next } */
+	struct rec_result res;     /* what its step-result records, filled by the services below */
 	const char *next;          /* decision: step id to go to (borrowed from the script) */
 	bool halt;                 /* decision: halt the ceremony */
 };
+
+/* A decision step's choice: recorded (question, choice, next), and the interpreter
+ * goes to step next (borrowed from the script; NULL: the ceremony halts). */
+int step_decide(struct step_run *r, const char *question, const char *choice, const char *next,
+		struct err *e) CER_MUST_CHECK;
 
 /* The role that acts for the step: performed_by, else "administrator" when the
  * script has one, else the first role. */

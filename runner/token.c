@@ -11,15 +11,6 @@
 #include <string.h>
 #include <unistd.h>
 #include <p11-kit/uri.h>
-#include <openssl/asn1.h>
-#include <openssl/bn.h>
-#include <openssl/core_names.h>
-#include <openssl/ec.h>
-#include <openssl/err.h>
-#include <openssl/evp.h>
-#include <openssl/objects.h>
-#include <openssl/param_build.h>
-#include <openssl/x509.h>
 #include "buf.h"
 #include "token.h"
 
@@ -1215,8 +1206,6 @@ struct alg_row {
 	const uint8_t *params, *alt_params;   /* CKA_EC_PARAMS, and the form tried second */
 	size_t params_len, alt_params_len;
 	CK_ULONG parameter_set;               /* CKA_PARAMETER_SET (ML-DSA) */
-	const char *spki_oid;                 /* ML-DSA: the SPKI algorithm OID */
-	size_t public_len;                    /* ML-DSA: bytes of the encoded public key */
 };
 
 #define EC_ROW(n, crv, oid) \
@@ -1237,12 +1226,11 @@ static const struct alg_row alg_table[] = {
 	RSA_ROW("rsa-3072", 3072),
 	RSA_ROW("rsa-4096", 4096),
 	/* PKCS#11 3.2, ML-DSA: CKA_PARAMETER_SET on the public template picks the set;
-	 * CKM_ML_DSA signs the message itself (pure ML-DSA, FIPS 204 §5.2). SPKI OID
-	 * id-ml-dsa-65 2.16.840.1.101.3.4.3.18 (RFC 9881), public key 1952 bytes (FIPS 204
-	 * Table 2). */
+	 * CKM_ML_DSA signs the message itself (pure ML-DSA, FIPS 204 §5.2). Its
+	 * SubjectPublicKeyInfo is spki.c's. */
 	{.a = {.name = "ml-dsa-65", .key_type = "ML-DSA", .parameter_set = "ML-DSA-65", .ckk = CKK_ML_DSA,
 	       .gen = CKM_ML_DSA_KEY_PAIR_GEN, .sign = {CKM_ML_DSA}, .n_sign = 1},
-	 .parameter_set = CKP_ML_DSA_65, .spki_oid = "2.16.840.1.101.3.4.3.18", .public_len = 1952},
+	 .parameter_set = CKP_ML_DSA_65},
 };
 #undef EC_ROW
 #undef RSA_ROW
@@ -1267,6 +1255,43 @@ const struct tok_algorithm *tok_algorithm_find(const char *name)
 const char *tok_algorithm_names(void)
 {
 	return alg_names;
+}
+
+const struct tok_algorithm *tok_algorithm_of_ec_params(CK_KEY_TYPE ckk, const uint8_t *params, size_t len)
+{
+	for (size_t i = 0; i < sizeof alg_table / sizeof alg_table[0]; i++) {
+		const struct alg_row *r = &alg_table[i];
+		if (r->a.ckk != ckk || !r->params)
+			continue;
+		if ((r->params_len == len && !memcmp(r->params, params, len)) ||
+		    (r->alt_params && r->alt_params_len == len && !memcmp(r->alt_params, params, len)))
+			return &r->a;
+	}
+	return NULL;
+}
+
+const struct tok_algorithm *tok_algorithm_of_parameter_set(CK_ULONG parameter_set)
+{
+	for (size_t i = 0; i < sizeof alg_table / sizeof alg_table[0]; i++)
+		if (alg_table[i].a.ckk == CKK_ML_DSA && alg_table[i].parameter_set == parameter_set)
+			return &alg_table[i].a;
+	return NULL;
+}
+
+/* The size in bits of a big-endian unsigned integer (leading zero bytes ignored). */
+static unsigned long bits_of(const uint8_t *p, size_t len)
+{
+	unsigned long bits;
+	while (len && !*p) {
+		p++;
+		len--;
+	}
+	if (!len)
+		return 0;
+	bits = 8 * (unsigned long)(len - 1);
+	for (uint8_t top = *p; top; top >>= 1)
+		bits++;
+	return bits;
 }
 
 bool tok_algorithm_mechanisms(const char *algorithm, CK_MECHANISM_TYPE *gen, CK_MECHANISM_TYPE *sign, size_t *n_sign)
@@ -1420,331 +1445,6 @@ out:
 }
 
 /* ------------------------------------------------------------------------- */
-/* Public keys. */
-
-int tok_ec_spki(const uint8_t *params, size_t params_len, const uint8_t *point, size_t point_len, struct buf *out,
-		struct err *e)
-{
-	EC_GROUP *g = NULL;
-	EC_POINT *pt = NULL;
-	ASN1_OCTET_STRING *os = NULL;
-	unsigned char *enc = NULL, *der = NULL;
-	OSSL_PARAM_BLD *bld = NULL;
-	OSSL_PARAM *op = NULL;
-	EVP_PKEY_CTX *ctx = NULL;
-	EVP_PKEY *pkey = NULL;
-	const unsigned char *p;
-	const char *curve;
-	size_t enc_len;
-	int nid, der_len, ret = -1;
-
-	p = params;
-	g = d2i_ECPKParameters(NULL, &p, (long)params_len);
-	if (!g || p != params + params_len) {
-		err_openssl(e, "CKA_EC_PARAMS is not a DER-encoded curve");
-		goto out;
-	}
-	nid = EC_GROUP_get_curve_name(g);
-	curve = nid != NID_undef ? OBJ_nid2sn(nid) : NULL;
-	if (!curve) {
-		err_set(e, ERR_CRYPTO, "CKA_EC_PARAMS holds explicit curve parameters; only named curves are accepted");
-		goto out;
-	}
-	pt = EC_POINT_new(g);
-	if (!pt) {
-		err_openssl(e, "EC_POINT_new");
-		goto out;
-	}
-	/* §6.3.3: CKA_EC_POINT is the DER OCTET STRING holding the X9.62 point, but some
-	 * modules return the bare point. The wrapped reading wins only if it holds a
-	 * point on the curve, so a bare point that happens to parse as DER still works. */
-	p = point;
-	os = d2i_ASN1_OCTET_STRING(NULL, &p, (long)point_len);
-	if (!(os && p == point + point_len &&
-	      EC_POINT_oct2point(g, pt, ASN1_STRING_get0_data(os), (size_t)ASN1_STRING_length(os), NULL) == 1)) {
-		ERR_clear_error();
-		if (EC_POINT_oct2point(g, pt, point, point_len, NULL) != 1) {
-			err_openssl(e, "CKA_EC_POINT is not a point on the key's curve");
-			err_wrap(e, "%s", curve);
-			goto out;
-		}
-	}
-	if (EC_POINT_is_at_infinity(g, pt)) {
-		err_set(e, ERR_CRYPTO, "CKA_EC_POINT is the point at infinity, not a public key");
-		goto out;
-	}
-	enc_len = EC_POINT_point2oct(g, pt, POINT_CONVERSION_UNCOMPRESSED, NULL, 0, NULL);
-	enc = enc_len ? OPENSSL_malloc(enc_len) : NULL;
-	if (!enc || EC_POINT_point2oct(g, pt, POINT_CONVERSION_UNCOMPRESSED, enc, enc_len, NULL) != enc_len) {
-		err_openssl(e, "encoding the EC point");
-		goto out;
-	}
-	bld = OSSL_PARAM_BLD_new();
-	if (!bld || OSSL_PARAM_BLD_push_utf8_string(bld, OSSL_PKEY_PARAM_GROUP_NAME, curve, 0) != 1 ||
-	    OSSL_PARAM_BLD_push_octet_string(bld, OSSL_PKEY_PARAM_PUB_KEY, enc, enc_len) != 1 ||
-	    !(op = OSSL_PARAM_BLD_to_param(bld))) {
-		err_openssl(e, "building EC key parameters");
-		goto out;
-	}
-	ctx = EVP_PKEY_CTX_new_from_name(NULL, "EC", NULL);
-	if (!ctx || EVP_PKEY_fromdata_init(ctx) != 1 || EVP_PKEY_fromdata(ctx, &pkey, EVP_PKEY_PUBLIC_KEY, op) != 1) {
-		err_openssl(e, "making an EC public key from the token's point");
-		goto out;
-	}
-	der_len = i2d_PUBKEY(pkey, &der);
-	if (der_len <= 0) {
-		err_openssl(e, "encoding SubjectPublicKeyInfo");
-		goto out;
-	}
-	ret = buf_append(out, der, (size_t)der_len, e);
-out:
-	OPENSSL_free(der);
-	EVP_PKEY_free(pkey);
-	EVP_PKEY_CTX_free(ctx);
-	OSSL_PARAM_free(op);
-	OSSL_PARAM_BLD_free(bld);
-	OPENSSL_free(enc);
-	ASN1_OCTET_STRING_free(os);
-	EC_POINT_free(pt);
-	EC_GROUP_free(g);
-	return ret;
-}
-
-/* Which Edwards curve CKA_EC_PARAMS names: 25519 for Ed25519 (OID or name), 0 else. */
-static int edwards_curve(const uint8_t *params, size_t len)
-{
-	if ((len == sizeof oid_ed25519 && !memcmp(params, oid_ed25519, len)) ||
-	    (len == sizeof name_ed25519 && !memcmp(params, name_ed25519, len)))
-		return 25519;
-	return 0;
-}
-
-static int spki_of(EVP_PKEY *pkey, struct buf *out, struct err *e)
-{
-	unsigned char *der = NULL;
-	int der_len = i2d_PUBKEY(pkey, &der), ret;
-	if (der_len <= 0)
-		return err_openssl(e, "encoding SubjectPublicKeyInfo");
-	ret = buf_append(out, der, (size_t)der_len, e);
-	OPENSSL_free(der);
-	return ret;
-}
-
-int tok_ed25519_spki(const uint8_t *params, size_t params_len, const uint8_t *point, size_t point_len,
-		     struct buf *out, struct err *e)
-{
-	EVP_PKEY *pkey = NULL;
-	int ret = -1;
-
-	if (edwards_curve(params, params_len) != 25519) {
-		err_set(e, ERR_CRYPTO, "CKA_EC_PARAMS of the Edwards key names no curve this runner supports "
-			"(only Ed25519: OID 1.3.101.112 or \"edwards25519\")");
-		goto out;
-	}
-	/* Mechanisms 3.0 §2.3.5 and RFC 8032 §5.1.5: the public key is the 32-byte encoding of A. Modules
-	 * return it bare or, like SoftHSM, in a DER OCTET STRING (04 20 ...); the two are
-	 * told apart by length, so no bare key is mistaken for a wrapped one. */
-	if (point_len == 34 && point[0] == 0x04 && point[1] == 32) {
-		point += 2;
-		point_len = 32;
-	}
-	if (point_len != 32) {
-		err_set(e, ERR_CRYPTO, "CKA_EC_POINT of the Ed25519 key has %zu bytes; expected 32, or 34 in an OCTET STRING",
-			point_len);
-		goto out;
-	}
-	pkey = EVP_PKEY_new_raw_public_key(EVP_PKEY_ED25519, NULL, point, point_len);
-	if (!pkey) {
-		err_openssl(e, "making an Ed25519 public key from the token's point");
-		goto out;
-	}
-	ret = spki_of(pkey, out, e);
-out:
-	EVP_PKEY_free(pkey);
-	return ret;
-}
-
-/* RSA public key from CKA_MODULUS and CKA_PUBLIC_EXPONENT (big-endian, Mechanisms 3.0 §2.1.2). */
-static int rsa_spki(const uint8_t *n, size_t n_len, const uint8_t *ex, size_t ex_len, struct buf *out, struct err *e)
-{
-	BIGNUM *bn = NULL, *be = NULL;
-	OSSL_PARAM_BLD *bld = NULL;
-	OSSL_PARAM *op = NULL;
-	EVP_PKEY_CTX *ctx = NULL;
-	EVP_PKEY *pkey = NULL;
-	int ret = -1;
-
-	bn = BN_bin2bn(n, (int)n_len, NULL);
-	be = BN_bin2bn(ex, (int)ex_len, NULL);
-	if (!bn || !be) {
-		err_openssl(e, "reading the RSA modulus and exponent");
-		goto out;
-	}
-	/* An even or tiny exponent, or a modulus of a few bits, is not an RSA key. */
-	if (BN_num_bits(bn) < 1024 || !BN_is_odd(bn) || !BN_is_odd(be) || BN_num_bits(be) < 2) {
-		err_set(e, ERR_CRYPTO, "the token's RSA public key is not usable (modulus %d bits, exponent %d bits)",
-			BN_num_bits(bn), BN_num_bits(be));
-		goto out;
-	}
-	bld = OSSL_PARAM_BLD_new();
-	if (!bld || OSSL_PARAM_BLD_push_BN(bld, OSSL_PKEY_PARAM_RSA_N, bn) != 1 ||
-	    OSSL_PARAM_BLD_push_BN(bld, OSSL_PKEY_PARAM_RSA_E, be) != 1 || !(op = OSSL_PARAM_BLD_to_param(bld))) {
-		err_openssl(e, "building RSA key parameters");
-		goto out;
-	}
-	ctx = EVP_PKEY_CTX_new_from_name(NULL, "RSA", NULL);
-	if (!ctx || EVP_PKEY_fromdata_init(ctx) != 1 || EVP_PKEY_fromdata(ctx, &pkey, EVP_PKEY_PUBLIC_KEY, op) != 1) {
-		err_openssl(e, "making an RSA public key from the token's modulus and exponent");
-		goto out;
-	}
-	ret = spki_of(pkey, out, e);
-out:
-	EVP_PKEY_free(pkey);
-	EVP_PKEY_CTX_free(ctx);
-	OSSL_PARAM_free(op);
-	OSSL_PARAM_BLD_free(bld);
-	BN_free(bn);
-	BN_free(be);
-	return ret;
-}
-
-static const struct alg_row *mldsa_row(CK_ULONG parameter_set)
-{
-	for (size_t i = 0; i < sizeof alg_table / sizeof alg_table[0]; i++)
-		if (alg_table[i].a.ckk == CKK_ML_DSA && alg_table[i].parameter_set == parameter_set)
-			return &alg_table[i];
-	return NULL;
-}
-
-int tok_mldsa_spki(CK_ULONG parameter_set, const uint8_t *pk, size_t pk_len, struct buf *out, struct err *e)
-{
-	const struct alg_row *r = mldsa_row(parameter_set);
-	X509_PUBKEY *xp = NULL;
-	ASN1_OBJECT *oid = NULL;
-	unsigned char *copy = NULL, *der = NULL;
-	int der_len, ret = -1;
-
-	if (!r) {
-		err_set(e, ERR_CRYPTO, "ML-DSA parameter set 0x%lX is not supported (only ML-DSA-65)",
-			(unsigned long)parameter_set);
-		goto out;
-	}
-	if (pk_len != r->public_len) {
-		err_set(e, ERR_CRYPTO, "the %s public key has %zu bytes; FIPS 204 says %zu", r->a.parameter_set, pk_len,
-			r->public_len);
-		goto out;
-	}
-	/* RFC 9881: AlgorithmIdentifier with the id-ml-dsa OID and parameters absent;
-	 * subjectPublicKey is the raw pkEncode output. OpenSSL 3.0 has no ML-DSA, so the
-	 * structure is built from the OID rather than from a key object. */
-	xp = X509_PUBKEY_new();
-	oid = OBJ_txt2obj(r->spki_oid, 1);
-	copy = OPENSSL_memdup(pk, pk_len);
-	if (!xp || !oid || !copy || X509_PUBKEY_set0_param(xp, oid, V_ASN1_UNDEF, NULL, copy, (int)pk_len) != 1) {
-		err_openssl(e, "building the ML-DSA SubjectPublicKeyInfo");
-		goto out;
-	}
-	oid = NULL;
-	copy = NULL;
-	der_len = i2d_X509_PUBKEY(xp, &der);
-	if (der_len <= 0) {
-		err_openssl(e, "encoding SubjectPublicKeyInfo");
-		goto out;
-	}
-	ret = buf_append(out, der, (size_t)der_len, e);
-out:
-	OPENSSL_free(der);
-	OPENSSL_free(copy);
-	ASN1_OBJECT_free(oid);
-	X509_PUBKEY_free(xp);
-	return ret;
-}
-
-/* An ML-DSA public key object: CKA_PUBLIC_KEY_INFO when the token fills it in (it
- * must name the key's parameter set), else CKA_VALUE (PKCS#11 3.2, ML-DSA public key objects). */
-static int mldsa_public(struct tok_session *s, CK_OBJECT_HANDLE pub, struct buf *out, struct err *e)
-{
-	struct buf info = {0}, value = {0};
-	CK_ULONG pset = 0;
-	const struct alg_row *r;
-	struct err ignored;
-	int ret = -1;
-
-	if (tok_attr_ulong(s, pub, CKA_PARAMETER_SET, &pset, e) != 0)
-		goto out;
-	if (!(r = mldsa_row(pset))) {
-		err_set(e, ERR_TOKEN, "ML-DSA parameter set 0x%lX is not supported (only ML-DSA-65)", (unsigned long)pset);
-		goto out;
-	}
-	if (tok_attr(s, pub, CKA_PUBLIC_KEY_INFO, &info, &ignored) == 0 && info.len) {
-		const unsigned char *p = info.p;
-		X509_PUBKEY *xp = d2i_X509_PUBKEY(NULL, &p, (long)info.len);
-		ASN1_OBJECT *alg = NULL;
-		char oid[64] = "";
-		bool good = xp && p == info.p + info.len && X509_PUBKEY_get0_param(&alg, NULL, NULL, NULL, xp) == 1 &&
-			    OBJ_obj2txt(oid, sizeof oid, alg, 1) > 0 && !strcmp(oid, r->spki_oid);
-		X509_PUBKEY_free(xp);
-		ERR_clear_error();
-		if (!good) {
-			err_set(e, ERR_TOKEN, "CKA_PUBLIC_KEY_INFO of the %s key is not a %s SubjectPublicKeyInfo (algorithm %s)",
-				r->a.parameter_set, r->spki_oid, oid[0] ? oid : "unreadable");
-			goto out;
-		}
-		ret = buf_append(out, info.p, info.len, e);
-		goto out;
-	}
-	if (tok_attr(s, pub, CKA_VALUE, &value, e) != 0)
-		goto out;
-	ret = tok_mldsa_spki(pset, value.p, value.len, out, e);
-out:
-	buf_free(&info);
-	buf_free(&value);
-	return ret;
-}
-
-int tok_public_spki(struct tok_session *s, CK_OBJECT_HANDLE pub, struct buf *out, struct err *e)
-{
-	struct buf a = {0}, b = {0};
-	CK_ULONG kt = 0, cls = 0;
-	int ret = -1;
-
-	if (tok_attr_ulong(s, pub, CKA_CLASS, &cls, e) != 0 || tok_attr_ulong(s, pub, CKA_KEY_TYPE, &kt, e) != 0)
-		goto out;
-	/* A private RSA key shows its modulus too; still, only the public object is the
-	 * public key a ceremony exports. */
-	if (cls != CKO_PUBLIC_KEY) {
-		err_set(e, ERR_TOKEN, "object %lu is not a public key (CKA_CLASS 0x%lX)", (unsigned long)pub,
-			(unsigned long)cls);
-		goto out;
-	}
-	switch (kt) {
-	case CKK_EC:
-		if (tok_attr(s, pub, CKA_EC_PARAMS, &a, e) == 0 && tok_attr(s, pub, CKA_EC_POINT, &b, e) == 0)
-			ret = tok_ec_spki(a.p, a.len, b.p, b.len, out, e);
-		break;
-	case CKK_EC_EDWARDS:
-		if (tok_attr(s, pub, CKA_EC_PARAMS, &a, e) == 0 && tok_attr(s, pub, CKA_EC_POINT, &b, e) == 0)
-			ret = tok_ed25519_spki(a.p, a.len, b.p, b.len, out, e);
-		break;
-	case CKK_RSA:
-		if (tok_attr(s, pub, CKA_MODULUS, &a, e) == 0 && tok_attr(s, pub, CKA_PUBLIC_EXPONENT, &b, e) == 0)
-			ret = rsa_spki(a.p, a.len, b.p, b.len, out, e);
-		break;
-	case CKK_ML_DSA:
-		ret = mldsa_public(s, pub, out, e);
-		break;
-	default:
-		err_set(e, ERR_TOKEN, "object %lu has key type 0x%lX; this runner reads EC, Ed25519, RSA and ML-DSA keys",
-			(unsigned long)pub, (unsigned long)kt);
-		break;
-	}
-out:
-	buf_free(&a);
-	buf_free(&b);
-	return ret;
-}
-
-/* ------------------------------------------------------------------------- */
 /* Signing. */
 
 int tok_sign_ex(struct tok_session *s, CK_OBJECT_HANDLE key, const CK_MECHANISM *mech, const uint8_t *data,
@@ -1806,6 +1506,7 @@ static int key_algorithm(struct tok_session *s, CK_OBJECT_HANDLE o, CK_ULONG kt,
 {
 	struct buf v = {0};
 	CK_ULONG pset = 0;
+	const struct tok_algorithm *a;
 	const char *found = NULL;
 	char tmp[32];
 	int ret = -1;
@@ -1815,14 +1516,8 @@ static int key_algorithm(struct tok_session *s, CK_OBJECT_HANDLE o, CK_ULONG kt,
 	case CKK_EC_EDWARDS:
 		if (tok_attr(s, o, CKA_EC_PARAMS, &v, e) != 0)
 			goto out;
-		for (size_t i = 0; !found && i < sizeof alg_table / sizeof alg_table[0]; i++) {
-			const struct alg_row *r = &alg_table[i];
-			if (r->a.ckk != kt)
-				continue;
-			if ((r->params_len == v.len && !memcmp(r->params, v.p, v.len)) ||
-			    (r->alt_params_len == v.len && !memcmp(r->alt_params, v.p, v.len)))
-				found = r->a.name;
-		}
+		if ((a = tok_algorithm_of_ec_params(kt, v.p, v.len)))
+			found = a->name;
 		if (!found) {
 			char hex[80] = "";
 			for (size_t i = 0; i < v.len && 2 * i + 3 < sizeof hex; i++)
@@ -1835,28 +1530,21 @@ static int key_algorithm(struct tok_session *s, CK_OBJECT_HANDLE o, CK_ULONG kt,
 	case CKK_RSA: {
 		/* CKA_MODULUS is public on both objects (Mechanisms 3.0 §2.1.2-3); CKA_MODULUS_BITS only on
 		 * the public one. The size is that of the number, not of the byte string. */
-		BIGNUM *n;
 		if (tok_attr(s, o, CKA_MODULUS, &v, e) != 0)
 			goto out;
-		n = BN_bin2bn(v.p, (int)v.len, NULL);
-		if (!n) {
-			err_openssl(e, "reading the RSA modulus");
-			goto out;
-		}
-		snprintf(tmp, sizeof tmp, "rsa-%d", BN_num_bits(n));
-		BN_free(n);
+		snprintf(tmp, sizeof tmp, "rsa-%lu", bits_of(v.p, v.len));
 		found = tmp;
 		break;
 	}
 	case CKK_ML_DSA:
 		if (tok_attr_ulong(s, o, CKA_PARAMETER_SET, &pset, e) != 0)
 			goto out;
-		if (!mldsa_row(pset)) {
+		if (!(a = tok_algorithm_of_parameter_set(pset))) {
 			err_set(e, ERR_TOKEN, "key '%s' has ML-DSA parameter set 0x%lX; this runner supports ML-DSA-65", label,
 				(unsigned long)pset);
 			goto out;
 		}
-		found = mldsa_row(pset)->a.name;
+		found = a->name;
 		break;
 	default:
 		err_set(e, ERR_TOKEN, "key '%s' has key type 0x%lX; this runner signs with EC, Ed25519, RSA and ML-DSA keys",

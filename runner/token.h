@@ -162,6 +162,11 @@ struct tok_algorithm {
 const struct tok_algorithm *tok_algorithm_find(const char *name);
 /* All names, comma separated ("ec-p256, ec-p384, ..."), for messages. Static. */
 const char *tok_algorithm_names(void);
+/* The row whose CKA_EC_PARAMS (either form) is params, for key type ckk (CKK_EC,
+ * CKK_EC_EDWARDS); NULL when none. */
+const struct tok_algorithm *tok_algorithm_of_ec_params(CK_KEY_TYPE ckk, const uint8_t *params, size_t len);
+/* The ML-DSA row of a CKA_PARAMETER_SET value; NULL when none. */
+const struct tok_algorithm *tok_algorithm_of_parameter_set(CK_ULONG parameter_set);
 /* The generation mechanism and the signing mechanisms (up to TOK_SIGN_MECHS_MAX into
  * sign, *n_sign of them) of an algorithm, so a step can declare what it needs.
  * false for an unknown name. gen, sign and n_sign may each be NULL. */
@@ -229,28 +234,6 @@ int tok_destroy(struct tok_session *s, CK_OBJECT_HANDLE o, struct err *e) CER_MU
 /* Mechanism a given algorithm name needs for generation (CKM_EC_KEY_PAIR_GEN...);
  * false for an unknown name (*gen_mech untouched). */
 bool tok_algorithm_known(const char *algorithm, CK_MECHANISM_TYPE *gen_mech);
-
-/* SubjectPublicKeyInfo DER from CKA_EC_PARAMS (a named curve's DER OID) and CKA_EC_POINT
- * (raw or DER-wrapped in an OCTET STRING) values; the point must lie on the curve.
- * Appended to out. Code "crypto" on bad input. */
-int tok_ec_spki(const uint8_t *params, size_t params_len, const uint8_t *point, size_t point_len, struct buf *out,
-		struct err *e) CER_MUST_CHECK;
-/* SubjectPublicKeyInfo DER of an Ed25519 key from CKA_EC_PARAMS (OID 1.3.101.112 or the
- * PrintableString "edwards25519") and CKA_EC_POINT (32 bytes, bare or in a DER OCTET
- * STRING). Appended to out. Code "crypto" on bad input or another curve. */
-int tok_ed25519_spki(const uint8_t *params, size_t params_len, const uint8_t *point, size_t point_len,
-		     struct buf *out, struct err *e) CER_MUST_CHECK;
-/* SubjectPublicKeyInfo DER of an ML-DSA public key (FIPS 204 pkEncode, e.g. 1952 bytes
- * for CKP_ML_DSA_65) under its id-ml-dsa OID, parameters absent (RFC 9881). Appended
- * to out. Code "crypto" for another parameter set or length. */
-int tok_mldsa_spki(CK_ULONG parameter_set, const uint8_t *pk, size_t pk_len, struct buf *out,
-		   struct err *e) CER_MUST_CHECK;
-/* SubjectPublicKeyInfo DER of an EC public key object (CKA_EC_PARAMS + CKA_EC_POINT,
- * the point accepted raw or DER-wrapped in an OCTET STRING). Appended to out.
- * Chosen by CKA_KEY_TYPE: also Ed25519 (CKA_EC_POINT, 32 bytes raw or in an OCTET
- * STRING), RSA (CKA_MODULUS + CKA_PUBLIC_EXPONENT) and ML-DSA (CKA_PUBLIC_KEY_INFO
- * when the token gives it, else CKA_VALUE under id-ml-dsa-NN, RFC 9881). */
-int tok_public_spki(struct tok_session *s, CK_OBJECT_HANDLE pub, struct buf *out, struct err *e) CER_MUST_CHECK;
 
 /* C_Sign with a full mechanism (parameters included, e.g. CK_RSA_PKCS_PSS_PARAMS);
  * signature appended to out. */

@@ -19,6 +19,7 @@
 #include <openssl/rand.h>
 #include <openssl/sha.h>
 #include "files.h"
+#include "hash.h"
 #include "transcript.h"
 #include "words.h"
 
@@ -73,19 +74,19 @@ static bool is_tstr_map(const cbor_item_t *it)
 static int check_keys(const cbor_item_t *m, uint32_t required, uint32_t optional, const char *what, struct err *e)
 {
 	uint32_t seen = 0;
-	if (!m || !cbor_isa_map(m))
+	if (!m || !cbor_isa_map(m)) /* mutate: keys-map */
 		return err_set(e, ERR_SHAPE, "%s is not a map", what);
 	for (size_t i = 0; i < cbor_map_size(m); i++) {
 		const cbor_item_t *k = cbor_map_handle(m)[i].key;
 		uint64_t v;
-		if (!dcbor_as_u64(k, &v))
+		if (!dcbor_as_u64(k, &v)) /* mutate: keys-uint */
 			return err_set(e, ERR_SHAPE, "%s has a key that is not an unsigned integer", what);
-		if (v >= 32 || !((required | optional) & (UINT32_C(1) << v)))
+		if (v >= 32 || !((required | optional) & (UINT32_C(1) << v))) /* mutate: keys-unknown */
 			return err_set(e, ERR_SHAPE, "%s has unknown key %" PRIu64, what, v);
 		seen |= UINT32_C(1) << v;
 	}
 	for (unsigned k = 0; k < 32; k++) {
-		if ((required & (UINT32_C(1) << k)) && !(seen & (UINT32_C(1) << k)))
+		if ((required & (UINT32_C(1) << k)) && !(seen & (UINT32_C(1) << k))) /* mutate: keys-required */
 			return err_set(e, ERR_SHAPE, "%s lacks key %u", what, k);
 	}
 	return 0;
@@ -99,19 +100,19 @@ static int check_signer(const cbor_item_t *s, const char *what, struct err *e)
 {
 	const cbor_item_t *kid, *spki, *alg;
 	uint8_t h[HASH_LEN];
-	if (check_keys(s, K(0) | K(1) | K(2), K(3), what, e) != 0)
+	if (check_keys(s, K(0) | K(1) | K(2), K(3), what, e) != 0) /* mutate: signer-keys */
 		return -1;
 	kid = G(s, 0);
 	spki = G(s, 1);
 	alg = G(s, 2);
-	if (!is_bstr(kid, HASH_LEN) || !is_bstr(spki, SIZE_MAX))
+	if (!is_bstr(kid, HASH_LEN) || !is_bstr(spki, SIZE_MAX)) /* mutate: signer-kid-spki-types */
 		return err_set(e, ERR_SHAPE, "%s kid must be bstr 32 and SPKI a bstr", what);
-	if (!cbor_isa_negint(alg) && !cbor_isa_uint(alg))
+	if (!cbor_isa_negint(alg) && !cbor_isa_uint(alg)) /* mutate: signer-alg-int */
 		return err_set(e, ERR_SHAPE, "%s alg is not an integer", what);
-	if (G(s, 3) && !is_tstr(G(s, 3)))
+	if (G(s, 3) && !is_tstr(G(s, 3))) /* mutate: signer-location */
 		return err_set(e, ERR_SHAPE, "%s location is not text", what);
 	cose_kid(cbor_bytestring_handle(spki), cbor_bytestring_length(spki), h);
-	if (memcmp(h, cbor_bytestring_handle(kid), HASH_LEN) != 0)
+	if (memcmp(h, cbor_bytestring_handle(kid), HASH_LEN) != 0) /* mutate: signer-kid-is-spki-hash */
 		return err_set(e, ERR_SHAPE, "%s kid is not the SHA-256 of its SPKI", what);
 	return 0;
 }
@@ -121,21 +122,21 @@ static int check_signer(const cbor_item_t *s, const char *what, struct err *e)
  * Keys 5 and 6 come together, with method 1 and only then. */
 static int check_signoffs(const cbor_item_t *a, struct err *e)
 {
-	if (!a || !cbor_isa_array(a))
+	if (!a || !cbor_isa_array(a)) /* mutate: signoffs-array */
 		return err_set(e, ERR_SHAPE, "signoffs is not an array");
 	for (size_t i = 0; i < cbor_array_size(a); i++) {
 		const cbor_item_t *s = cbor_array_handle(a)[i];
-		if (check_keys(s, K(0) | K(1) | K(2) | K(3) | K(4), K(5) | K(6), "signoff", e) != 0)
+		if (check_keys(s, K(0) | K(1) | K(2) | K(3) | K(4), K(5) | K(6), "signoff", e) != 0) /* mutate: signoff-keys */
 			return -1;
-		if (!is_tstr(G(s, 0)) || !is_tstr(G(s, 1)) || !is_tstr(G(s, 2)) || !is_uint_max(G(s, 3), UINT64_MAX) ||
+		if (!is_tstr(G(s, 0)) || !is_tstr(G(s, 1)) || !is_tstr(G(s, 2)) || !is_uint_max(G(s, 3), UINT64_MAX) || /* mutate: signoff-types */
 		    !is_uint_max(G(s, 4), 1) || (G(s, 5) && !is_bstr(G(s, 5), SIZE_MAX)) ||
 		    (G(s, 6) && !is_bstr(G(s, 6), SIZE_MAX)))
 			return err_set(e, ERR_SHAPE, "signoff %zu has a value of the wrong type", i);
 		bool is_signed = cbor_get_int(G(s, 4)) == 1;
-		if (is_signed && (!G(s, 5) || !G(s, 6)))
+		if (is_signed && (!G(s, 5) || !G(s, 6))) /* mutate: signoff-signed-has-sig */
 			return err_set(e, ERR_SHAPE, "signoff %zu is signed (method 1) but lacks its COSE_Sign1 (key 5) or "
 				       "the signer's SPKI (key 6)", i);
-		if (!is_signed && (G(s, 5) || G(s, 6)))
+		if (!is_signed && (G(s, 5) || G(s, 6))) /* mutate: signoff-attested-no-sig */
 			return err_set(e, ERR_SHAPE, "signoff %zu is attested (method 0) but carries a signature", i);
 	}
 	return 0;
@@ -153,7 +154,7 @@ int ts_signoff_payload(const uint8_t cid[16], uint64_t begin_seq, const uint8_t 
 		return err_set(e, ERR_NOMEM, "out of memory");
 	if (dcbor_encode(outputs, &ob, e))
 		goto out;
-	SHA256(ob.p, ob.len, oh);
+	hash_sha256(ob.p, ob.len, oh);
 	if (dcbor_put_u(m, 0, dcbor_bytes(cid, CID_LEN), e) || dcbor_put_u(m, 1, dcbor_uint(begin_seq), e) ||
 	    dcbor_put_u(m, 2, dcbor_bytes(begin_hash, HASH_LEN), e) || dcbor_put_u(m, 3, dcbor_bytes(oh, HASH_LEN), e) ||
 	    dcbor_put_u(m, 4, cbor_incref((cbor_item_t *)role), e) ||
@@ -172,54 +173,54 @@ static int check_genesis(const cbor_item_t *b, struct err *e)
 	const cbor_item_t *fmt, *script, *hosts, *inputs;
 	uint8_t h[HASH_LEN];
 
-	if (check_keys(b, K(0) | K(1) | K(2) | K(3) | K(4) | K(5) | K(6), K(7) | K(8) | K(9) | K(10), "genesis", e) != 0)
+	if (check_keys(b, K(0) | K(1) | K(2) | K(3) | K(4) | K(5) | K(6), K(7) | K(8) | K(9) | K(10), "genesis", e) != 0) /* mutate: genesis-keys */
 		return -1;
 	fmt = G(b, 0);
-	if (!is_tstr(fmt) || cbor_string_length(fmt) != strlen(TS_FORMAT) ||
+	if (!is_tstr(fmt) || cbor_string_length(fmt) != strlen(TS_FORMAT) || /* mutate: genesis-format */
 	    memcmp(cbor_string_handle(fmt), TS_FORMAT, strlen(TS_FORMAT)) != 0)
 		return err_set(e, ERR_SHAPE, "genesis format is not '%s'", TS_FORMAT);
 	script = G(b, 3);
-	if (!is_tstr(G(b, 1)) || !is_bstr(G(b, 2), HASH_LEN) || !is_bstr(script, SIZE_MAX) ||
+	if (!is_tstr(G(b, 1)) || !is_bstr(G(b, 2), HASH_LEN) || !is_bstr(script, SIZE_MAX) || /* mutate: genesis-types */
 	    !is_uint_max(G(b, 5), 1) || !is_tstr(G(b, 6)) || (G(b, 7) && !is_bstr(G(b, 7), HASH_LEN)))
 		return err_set(e, ERR_SHAPE, "genesis has a value of the wrong type");
 	/* The script travels with its hash so the transcript replays on its own. */
-	SHA256(cbor_bytestring_handle(script), cbor_bytestring_length(script), h);
-	if (memcmp(h, cbor_bytestring_handle(G(b, 2)), HASH_LEN) != 0)
+	hash_sha256(cbor_bytestring_handle(script), cbor_bytestring_length(script), h);
+	if (memcmp(h, cbor_bytestring_handle(G(b, 2)), HASH_LEN) != 0) /* mutate: genesis-script-hash */
 		return err_set(e, ERR_SHAPE, "genesis script does not hash to script-sha256");
-	if (check_signer(G(b, 4), "genesis signer", e) != 0)
+	if (check_signer(G(b, 4), "genesis signer", e) != 0) /* mutate: genesis-signer */
 		return -1;
 	hosts = G(b, 8);
 	if (hosts) {
-		if (!is_tstr_map(hosts))
+		if (!is_tstr_map(hosts)) /* mutate: genesis-host-keys */
 			return err_set(e, ERR_SHAPE, "genesis host is not a map of text");
 		for (size_t i = 0; i < cbor_map_size(hosts); i++) {
-			if (!is_tstr(cbor_map_handle(hosts)[i].value))
+			if (!is_tstr(cbor_map_handle(hosts)[i].value)) /* mutate: genesis-host-values */
 				return err_set(e, ERR_SHAPE, "genesis host is not a map of text");
 		}
 	}
 	/* 10: tokens { * tstr => { * tstr => tstr } }: what each token name was bound to */
 	if (G(b, 10)) {
 		const cbor_item_t *t = G(b, 10);
-		if (!is_tstr_map(t))
+		if (!is_tstr_map(t)) /* mutate: genesis-tokens-keys */
 			return err_set(e, ERR_SHAPE, "genesis tokens is not a map of text");
 		for (size_t i = 0; i < cbor_map_size(t); i++) {
 			const cbor_item_t *m = cbor_map_handle(t)[i].value;
-			if (!is_tstr_map(m))
+			if (!is_tstr_map(m)) /* mutate: genesis-tokens-inner-keys */
 				return err_set(e, ERR_SHAPE, "genesis tokens is not a map of text to maps of text");
 			for (size_t j = 0; j < cbor_map_size(m); j++)
-				if (!is_tstr(cbor_map_handle(m)[j].value))
+				if (!is_tstr(cbor_map_handle(m)[j].value)) /* mutate: genesis-tokens-inner-values */
 					return err_set(e, ERR_SHAPE, "genesis tokens is not a map of text to maps of text");
 		}
 	}
 	inputs = G(b, 9);
 	if (inputs) {
-		if (!cbor_isa_array(inputs))
+		if (!cbor_isa_array(inputs)) /* mutate: genesis-inputs-array */
 			return err_set(e, ERR_SHAPE, "genesis inputs is not an array");
 		for (size_t i = 0; i < cbor_array_size(inputs); i++) {
 			const cbor_item_t *in = cbor_array_handle(inputs)[i];
-			if (check_keys(in, K(0) | K(1) | K(2), 0, "genesis input", e) != 0)
+			if (check_keys(in, K(0) | K(1) | K(2), 0, "genesis input", e) != 0) /* mutate: input-keys */
 				return -1;
-			if (!is_tstr(G(in, 0)) || !is_bstr(G(in, 1), HASH_LEN) || !is_uint_max(G(in, 2), UINT64_MAX))
+			if (!is_tstr(G(in, 0)) || !is_bstr(G(in, 1), HASH_LEN) || !is_uint_max(G(in, 2), UINT64_MAX)) /* mutate: input-types */
 				return err_set(e, ERR_SHAPE, "genesis input %zu has a value of the wrong type", i);
 		}
 	}
@@ -228,9 +229,9 @@ static int check_genesis(const cbor_item_t *b, struct err *e)
 
 static int check_step_begin(const cbor_item_t *b, struct err *e)
 {
-	if (check_keys(b, K(0) | K(1) | K(2) | K(3), K(4), "step-begin", e) != 0)
+	if (check_keys(b, K(0) | K(1) | K(2) | K(3), K(4), "step-begin", e) != 0) /* mutate: begin-keys */
 		return -1;
-	if (!is_tstr(G(b, 0)) || !is_uint_max(G(b, 1), UINT64_MAX) || !is_tstr(G(b, 2)) || !is_tstr_map(G(b, 3)) ||
+	if (!is_tstr(G(b, 0)) || !is_uint_max(G(b, 1), UINT64_MAX) || !is_tstr(G(b, 2)) || !is_tstr_map(G(b, 3)) || /* mutate: begin-types */
 	    (G(b, 4) && !is_tstr(G(b, 4))))
 		return err_set(e, ERR_SHAPE, "step-begin has a value of the wrong type");
 	return 0;
@@ -241,25 +242,25 @@ static int check_step_begin(const cbor_item_t *b, struct err *e)
  * part of check 6, done always because it needs nothing from outside. */
 static int check_artifacts(const cbor_item_t *a, struct err *e)
 {
-	if (!cbor_isa_array(a))
+	if (!cbor_isa_array(a)) /* mutate: artifacts-array */
 		return err_set(e, ERR_SHAPE, "artifacts is not an array");
 	for (size_t i = 0; i < cbor_array_size(a); i++) {
 		const cbor_item_t *art = cbor_array_handle(a)[i], *content;
 		uint8_t h[HASH_LEN];
 		uint64_t size;
-		if (check_keys(art, K(0) | K(1) | K(2), K(3) | K(4), "artifact", e) != 0)
+		if (check_keys(art, K(0) | K(1) | K(2), K(3) | K(4), "artifact", e) != 0) /* mutate: artifact-keys */
 			return -1;
 		content = G(art, 4);
-		if (!is_tstr(G(art, 0)) || !is_bstr(G(art, 1), HASH_LEN) || !dcbor_as_u64(G(art, 2), &size) ||
+		if (!is_tstr(G(art, 0)) || !is_bstr(G(art, 1), HASH_LEN) || !dcbor_as_u64(G(art, 2), &size) || /* mutate: artifact-types */
 		    (G(art, 3) && !is_tstr(G(art, 3))) || (content && !is_bstr(content, SIZE_MAX)))
 			return err_set(e, ERR_SHAPE, "artifact %zu has a value of the wrong type", i);
 		if (!content)
 			continue;
-		if (size != cbor_bytestring_length(content))
+		if (size != cbor_bytestring_length(content)) /* mutate: artifact-size */
 			return err_set(e, ERR_ARTIFACT, "artifact %zu size %" PRIu64 " differs from its content (%zu bytes)",
 				       i, size, cbor_bytestring_length(content));
-		SHA256(cbor_bytestring_handle(content), cbor_bytestring_length(content), h);
-		if (memcmp(h, cbor_bytestring_handle(G(art, 1)), HASH_LEN) != 0)
+		hash_sha256(cbor_bytestring_handle(content), cbor_bytestring_length(content), h);
+		if (memcmp(h, cbor_bytestring_handle(G(art, 1)), HASH_LEN) != 0) /* mutate: artifact-hash */
 			return err_set(e, ERR_ARTIFACT, "artifact %zu content does not hash to its sha256", i);
 	}
 	return 0;
@@ -268,48 +269,48 @@ static int check_artifacts(const cbor_item_t *a, struct err *e)
 static int check_step_result(const cbor_item_t *b, struct err *e)
 {
 	const cbor_item_t *checks, *dec, *er;
-	if (check_keys(b, K(0) | K(1) | K(2) | K(3),
+	if (check_keys(b, K(0) | K(1) | K(2) | K(3), /* mutate: result-keys */
 		       K(4) | K(5) | K(6) | K(7) | K(8) | K(9) | K(10) | K(11) | K(12), "step-result", e) != 0)
 		return -1;
-	if (!is_tstr(G(b, 0)) || !is_uint_max(G(b, 1), UINT64_MAX) || !is_uint_max(G(b, 2), TS_DEVIATION) ||
+	if (!is_tstr(G(b, 0)) || !is_uint_max(G(b, 1), UINT64_MAX) || !is_uint_max(G(b, 2), TS_DEVIATION) || /* mutate: result-types */
 	    !is_tstr_map(G(b, 3)) || (G(b, 8) && !is_tstr(G(b, 8))))
 		return err_set(e, ERR_SHAPE, "step-result has a value of the wrong type");
 	checks = G(b, 4);
 	if (checks) {
-		if (!cbor_isa_array(checks))
+		if (!cbor_isa_array(checks)) /* mutate: checks-array */
 			return err_set(e, ERR_SHAPE, "step-result checks is not an array");
 		for (size_t i = 0; i < cbor_array_size(checks); i++) {
 			const cbor_item_t *c = cbor_array_handle(checks)[i];
-			if (check_keys(c, K(0) | K(1) | K(2) | K(3), 0, "check", e) != 0)
+			if (check_keys(c, K(0) | K(1) | K(2) | K(3), 0, "check", e) != 0) /* mutate: check-keys */
 				return -1;
-			if (!is_tstr(G(c, 0)) || !is_bool(G(c, 3)))
+			if (!is_tstr(G(c, 0)) || !is_bool(G(c, 3))) /* mutate: check-types */
 				return err_set(e, ERR_SHAPE, "check %zu has a value of the wrong type", i);
 		}
 	}
-	if (G(b, 5) && check_signoffs(G(b, 5), e) != 0)
+	if (G(b, 5) && check_signoffs(G(b, 5), e) != 0) /* mutate: result-signoffs */
 		return -1;
-	if (G(b, 6) && check_artifacts(G(b, 6), e) != 0)
+	if (G(b, 6) && check_artifacts(G(b, 6), e) != 0) /* mutate: result-artifacts */
 		return -1;
 	dec = G(b, 7);
 	if (dec) {
-		if (check_keys(dec, K(0) | K(1), K(2), "decision", e) != 0)
+		if (check_keys(dec, K(0) | K(1), K(2), "decision", e) != 0) /* mutate: decision-keys */
 			return -1;
-		if (!is_tstr(G(dec, 0)) || !is_tstr(G(dec, 1)) || (G(dec, 2) && !is_tstr(G(dec, 2))))
+		if (!is_tstr(G(dec, 0)) || !is_tstr(G(dec, 1)) || (G(dec, 2) && !is_tstr(G(dec, 2)))) /* mutate: decision-types */
 			return err_set(e, ERR_SHAPE, "decision has a value of the wrong type");
 	}
 	er = G(b, 9);
 	if (er) {
-		if (check_keys(er, K(0) | K(1), 0, "error", e) != 0)
+		if (check_keys(er, K(0) | K(1), 0, "error", e) != 0) /* mutate: error-keys */
 			return -1;
-		if (!is_tstr(G(er, 0)) || !is_tstr(G(er, 1)))
+		if (!is_tstr(G(er, 0)) || !is_tstr(G(er, 1))) /* mutate: error-types */
 			return err_set(e, ERR_SHAPE, "error has a value of the wrong type");
 	}
 	/* 10: each Actual confirmation as given: a sign-off attested at the prompt */
 	if (G(b, 10)) {
-		if (check_signoffs(G(b, 10), e) != 0)
+		if (check_signoffs(G(b, 10), e) != 0) /* mutate: confirmations-shape */
 			return -1;
 		for (size_t i = 0; i < cbor_array_size(G(b, 10)); i++)
-			if (cbor_get_int(G(cbor_array_handle(G(b, 10))[i], 4)) != 0)
+			if (cbor_get_int(G(cbor_array_handle(G(b, 10))[i], 4)) != 0) /* mutate: confirmations-attested */
 				return err_set(e, ERR_SHAPE, "confirmation %zu is not attested (method 0)", i);
 	}
 	/* 11: attempts refused and asked again, 12: refusals — each {0, 1, 2: tstr, 3: time} */
@@ -318,13 +319,13 @@ static int check_step_result(const cbor_item_t *b, struct err *e)
 		const char *what = k == 11 ? "attempt" : "refusal";
 		if (!a)
 			continue;
-		if (!cbor_isa_array(a))
+		if (!cbor_isa_array(a)) /* mutate: attempts-array */
 			return err_set(e, ERR_SHAPE, "step-result %ss is not an array", what);
 		for (size_t i = 0; i < cbor_array_size(a); i++) {
 			const cbor_item_t *x = cbor_array_handle(a)[i];
-			if (check_keys(x, K(0) | K(1) | K(2) | K(3), 0, what, e) != 0)
+			if (check_keys(x, K(0) | K(1) | K(2) | K(3), 0, what, e) != 0) /* mutate: attempt-keys */
 				return -1;
-			if (!is_tstr(G(x, 0)) || !is_tstr(G(x, 1)) || !is_tstr(G(x, 2)) || !is_uint_max(G(x, 3), UINT64_MAX))
+			if (!is_tstr(G(x, 0)) || !is_tstr(G(x, 1)) || !is_tstr(G(x, 2)) || !is_uint_max(G(x, 3), UINT64_MAX)) /* mutate: attempt-types */
 				return err_set(e, ERR_SHAPE, "%s %zu has a value of the wrong type", what, i);
 		}
 	}
@@ -341,28 +342,28 @@ static int check_body(uint64_t kind, const cbor_item_t *b, struct err *e)
 	case TS_STEP_RESULT:
 		return check_step_result(b, e);
 	case TS_CHECKPOINT:
-		if (check_keys(b, K(0), K(1), "checkpoint", e) != 0)
+		if (check_keys(b, K(0), K(1), "checkpoint", e) != 0) /* mutate: checkpoint-keys */
 			return -1;
-		if (!is_tstr(G(b, 0)))
+		if (!is_tstr(G(b, 0))) /* mutate: checkpoint-label */
 			return err_set(e, ERR_SHAPE, "checkpoint label is not text");
-		return G(b, 1) ? check_signoffs(G(b, 1), e) : 0;
+		return G(b, 1) ? check_signoffs(G(b, 1), e) : 0; /* mutate: checkpoint-signoffs */
 	case TS_RESUME:
-		if (check_keys(b, K(0) | K(1) | K(2) | K(3), K(4) | K(5), "resume", e) != 0)
+		if (check_keys(b, K(0) | K(1) | K(2) | K(3), K(4) | K(5), "resume", e) != 0) /* mutate: resume-keys */
 			return -1;
-		if (!is_uint_max(G(b, 0), UINT64_MAX) || !is_uint_max(G(b, 1), UINT64_MAX) || !is_bstr(G(b, 2), HASH_LEN) ||
+		if (!is_uint_max(G(b, 0), UINT64_MAX) || !is_uint_max(G(b, 1), UINT64_MAX) || !is_bstr(G(b, 2), HASH_LEN) || /* mutate: resume-types */
 		    !is_tstr(G(b, 3)))
 			return err_set(e, ERR_SHAPE, "resume has a value of the wrong type");
-		if (G(b, 5) && check_signoffs(G(b, 5), e) != 0)
+		if (G(b, 5) && check_signoffs(G(b, 5), e) != 0) /* mutate: resume-signoffs */
 			return -1;
-		return G(b, 4) ? check_signer(G(b, 4), "resume signer", e) : 0;
+		return G(b, 4) ? check_signer(G(b, 4), "resume signer", e) : 0; /* mutate: resume-signer */
 	case TS_SEAL:
-		if (check_keys(b, K(0) | K(1), K(2), "seal", e) != 0)
+		if (check_keys(b, K(0) | K(1), K(2), "seal", e) != 0) /* mutate: seal-keys */
 			return -1;
-		if (!is_uint_max(G(b, 0), TS_HALTED) || !is_tstr_map(G(b, 1)))
+		if (!is_uint_max(G(b, 0), TS_HALTED) || !is_tstr_map(G(b, 1))) /* mutate: seal-types */
 			return err_set(e, ERR_SHAPE, "seal has a value of the wrong type");
-		return G(b, 2) ? check_signoffs(G(b, 2), e) : 0;
+		return G(b, 2) ? check_signoffs(G(b, 2), e) : 0; /* mutate: seal-signoffs */
 	}
-	return err_set(e, ERR_SHAPE, "unknown kind %" PRIu64, kind);
+	return err_set(e, ERR_SHAPE, "unknown kind %" PRIu64, kind); /* mutate: kind-unknown */
 }
 
 /* The fields of an entry, borrowed from its decoded item. */
@@ -375,12 +376,12 @@ struct entry_view {
 /* entry = { 0: seq, 1: prev bstr 32, 2: cid bstr 16, 3: time, 4: kind, 5: body } */
 static int check_entry(const cbor_item_t *m, struct entry_view *v, struct err *e)
 {
-	if (check_keys(m, K(0) | K(1) | K(2) | K(3) | K(4) | K(5), 0, "entry", e) != 0)
+	if (check_keys(m, K(0) | K(1) | K(2) | K(3) | K(4) | K(5), 0, "entry", e) != 0) /* mutate: entry-keys */
 		return -1;
-	if (!dcbor_as_u64(G(m, 0), &v->seq) || !is_bstr(G(m, 1), HASH_LEN) || !is_bstr(G(m, 2), CID_LEN) ||
+	if (!dcbor_as_u64(G(m, 0), &v->seq) || !is_bstr(G(m, 1), HASH_LEN) || !is_bstr(G(m, 2), CID_LEN) || /* mutate: entry-types */
 	    !dcbor_as_u64(G(m, 3), &v->time) || !dcbor_as_u64(G(m, 4), &v->kind))
 		return err_set(e, ERR_SHAPE, "entry has a value of the wrong type");
-	if (v->kind > TS_SEAL)
+	if (v->kind > TS_SEAL) /* mutate: kind-unknown */
 		return err_set(e, ERR_SHAPE, "unknown kind %" PRIu64, v->kind);
 	v->prev = cbor_bytestring_handle(G(m, 1));
 	v->cid = cbor_bytestring_handle(G(m, 2));
@@ -481,7 +482,7 @@ static int append_record(struct ts_writer *w, uint64_t kind, const cbor_item_t *
 		goto out;
 	}
 	w->broken = false;
-	SHA256(rec.p, rec.len, w->head);
+	hash_sha256(rec.p, rec.len, w->head);
 	w->last_ms = t;
 	if (seq)
 		*seq = w->next_seq;
@@ -568,7 +569,7 @@ int ts_writer_open(const char *path, struct cose_signer *signer, const struct ts
 		err_openssl(e, "drawing the ceremony id");
 		goto out;
 	}
-	SHA256(g->script, g->script_len, h);
+	hash_sha256(g->script, g->script_len, h);
 	body = dcbor_map();
 	if (!body) {
 		err_set(e, ERR_NOMEM, "out of memory");
@@ -754,11 +755,11 @@ static bool summary_lies(const struct vstate *st, const cbor_item_t *sum, char *
 		uint64_t want = i < 5 ? st->outcomes[i] : total;
 		if (!v)
 			continue;
-		if (!cbor_isa_uint(v)) {
+		if (!cbor_isa_uint(v)) { /* mutate: summary-count */
 			snprintf(why, cap, "the seal's summary '%s' is not a count", names[i]);
 			return true;
 		}
-		if (cbor_get_int(v) != want) {
+		if (cbor_get_int(v) != want) { /* mutate: summary-matches */
 			snprintf(why, cap, "the seal's summary says %s %" PRIu64 ", the step-results hold %" PRIu64, names[i],
 				 (uint64_t)cbor_get_int(v), want);
 			return true;
@@ -833,32 +834,32 @@ static int verify_signoffs(struct vstate *st, uint64_t pos, const uint8_t *cid, 
 		const uint8_t *pl = NULL;
 		size_t pl_len = 0, used = 0;
 		struct buf want = {0};
-		struct err de;
+		struct err de = {.kind = ERR_NONE};
 		uint8_t kid[HASH_LEN];
 		int alg = 0, ok = 0;
 		if (cbor_get_int(G(so, 4)) != 1)
 			continue;
 		const cbor_item_t *cs = G(so, 5), *spki = G(so, 6);
-		if (dcbor_decode_strict(cbor_bytestring_handle(cs), cbor_bytestring_length(cs), true, &sign1, &used, &de) !=
+		if (dcbor_decode_strict(cbor_bytestring_handle(cs), cbor_bytestring_length(cs), true, &sign1, &used, &de) != /* mutate: signoff-cose-cbor */
 		    0) {
 			if (de.kind == ERR_NOMEM)
 				return err_set(e, ERR_NOMEM, "%s", de.msg);
 			invalid(r, pos, "signed sign-off %zu: its COSE_Sign1: %s", i, de.msg);
 			return 0;
 		}
-		if (used != cbor_bytestring_length(cs))
+		if (used != cbor_bytestring_length(cs)) /* mutate: signoff-cose-trailing */
 			invalid(r, pos, "signed sign-off %zu: trailing bytes after its COSE_Sign1", i);
-		else if (cose_verify1(sign1, cbor_bytestring_handle(spki), cbor_bytestring_length(spki), &pl, &pl_len, &alg,
+		else if (cose_verify1(sign1, cbor_bytestring_handle(spki), cbor_bytestring_length(spki), &pl, &pl_len, &alg, /* mutate: signoff-signature */
 				      &de) != 0)
 			invalid(r, pos, "signed sign-off %zu: %s", i, de.msg);
-		else if (alg != COSE_ALG_ES256 && alg != COSE_ALG_ES384)
+		else if (alg != COSE_ALG_ES256 && alg != COSE_ALG_ES384) /* mutate: signoff-alg */
 			invalid(r, pos, "signed sign-off %zu: alg %d is not ES256 or ES384", i, alg);
 		else if (ts_signoff_payload(cid, cbor_get_int(G(body, 1)), st->pending_hash, G(body, 3), G(so, 0), G(so, 1),
 					    G(so, 2), &want, e) != 0) {
 			cbor_decref(&sign1);
 			buf_free(&want);
 			return -1;
-		} else if (want.len != pl_len || memcmp(want.p, pl, pl_len) != 0)
+		} else if (want.len != pl_len || memcmp(want.p, pl, pl_len) != 0) /* mutate: signoff-covers */
 			invalid(r, pos,
 				"signed sign-off %zu: its signature does not cover this sign-off (ceremony id, step-begin "
 				"seq or hash, outputs, role, name or statement differ)",
@@ -867,6 +868,8 @@ static int verify_signoffs(struct vstate *st, uint64_t pos, const uint8_t *cid, 
 			ok = 1;
 		cbor_decref(&sign1);
 		buf_free(&want);
+		if (!ok && de.kind == ERR_NOMEM)
+			return err_set(e, ERR_NOMEM, "%s", de.msg);
 		if (!ok)
 			return 0;
 		cose_kid(cbor_bytestring_handle(spki), cbor_bytestring_length(spki), kid);
@@ -896,7 +899,7 @@ static int verify_record(struct vstate *st, uint64_t pos, const cbor_item_t *rec
 	const uint8_t *pl = NULL;
 	size_t pl_len = 0, used = 0;
 	struct entry_view v;
-	struct err de;
+	struct err de = {.kind = ERR_NONE};
 	const cbor_item_t *signer = NULL;   /* signer map of this record when it names one */
 	uint8_t kid[HASH_LEN], h[HASH_LEN];
 	int alg = 0, ret = 0;
@@ -909,7 +912,7 @@ static int verify_record(struct vstate *st, uint64_t pos, const cbor_item_t *rec
 		goto out;
 	}
 	if (pos > 0 && memcmp(kid, st->cur.kid, HASH_LEN) == 0) {
-		if (cose_verify1(rec, st->cur.spki, st->cur.spki_len, &pl, &pl_len, &alg, &de) != 0) {
+		if (cose_verify1(rec, st->cur.spki, st->cur.spki_len, &pl, &pl_len, &alg, &de) != 0) { /* mutate: signature */
 			invalid(r, pos, "%s", de.msg);
 			goto out;
 		}
@@ -920,7 +923,7 @@ static int verify_record(struct vstate *st, uint64_t pos, const cbor_item_t *rec
 	}
 
 	/* Check 2: deterministic and shaped. */
-	if (dcbor_decode_strict(pl, pl_len, false, &entry, &used, &de) != 0) {
+	if (dcbor_decode_strict(pl, pl_len, false, &entry, &used, &de) != 0) { /* mutate: payload-cbor */
 		if (de.kind == ERR_NOMEM) {
 			ret = err_set(e, ERR_NOMEM, "%s", de.msg);
 			goto out;
@@ -928,7 +931,7 @@ static int verify_record(struct vstate *st, uint64_t pos, const cbor_item_t *rec
 		invalid(r, pos, "payload: %s", de.msg);
 		goto out;
 	}
-	if (used != pl_len) {
+	if (used != pl_len) { /* mutate: payload-trailing */
 		invalid(r, pos, "payload: trailing bytes after the entry");
 		goto out;
 	}
@@ -940,24 +943,24 @@ static int verify_record(struct vstate *st, uint64_t pos, const cbor_item_t *rec
 	/* Check 4 (signer part): record 0 is genesis and names the first signer;
 	 * only a resume may name another. */
 	if (pos == 0) {
-		if (v.kind != TS_GENESIS) {
+		if (v.kind != TS_GENESIS) { /* mutate: record0-genesis */
 			invalid(r, pos, "record 0 is not genesis");
 			goto out;
 		}
 		signer = G(v.body, 4);
-	} else if (v.kind == TS_GENESIS) {
+	} else if (v.kind == TS_GENESIS) { /* mutate: genesis-once */
 		invalid(r, pos, "genesis after record 0");
 		goto out;
 	} else if (v.kind == TS_RESUME && G(v.body, 4)) {
 		signer = G(v.body, 4);
 	}
-	if (sig_done && signer && memcmp(cbor_bytestring_handle(G(signer, 0)), st->cur.kid, HASH_LEN) != 0) {
+	if (sig_done && signer && memcmp(cbor_bytestring_handle(G(signer, 0)), st->cur.kid, HASH_LEN) != 0) { /* mutate: resume-signed-by-new */
 		invalid(r, pos, "resume names a new signer but is not signed by it");
 		goto out;
 	}
 	if (!sig_done) {
 		struct signer_state next = {0};
-		if (!signer) {
+		if (!signer) { /* mutate: signer-known */
 			/* Not the current signer's kid and no new signer named here. */
 			invalid(r, pos, "kid does not match the current signer");
 			goto out;
@@ -966,7 +969,7 @@ static int verify_record(struct vstate *st, uint64_t pos, const cbor_item_t *rec
 			ret = -1;
 			goto out;
 		}
-		if (cose_verify1(rec, next.spki, next.spki_len, &pl, &pl_len, &alg, &de) != 0) {
+		if (cose_verify1(rec, next.spki, next.spki_len, &pl, &pl_len, &alg, &de) != 0) { /* mutate: signature-new-signer */
 			free(next.spki);
 			invalid(r, pos, "%s", de.msg);
 			goto out;
@@ -978,33 +981,33 @@ static int verify_record(struct vstate *st, uint64_t pos, const cbor_item_t *rec
 			goto out;
 		}
 	}
-	if (alg != st->cur.alg) {
+	if (alg != st->cur.alg) { /* mutate: alg-declared */
 		invalid(r, pos, "record alg differs from the signer's declared alg");
 		goto out;
 	}
 
 	/* Check 3: the chain. */
-	if (v.seq != pos) {
+	if (v.seq != pos) { /* mutate: seq-position */
 		invalid(r, pos, "seq %" PRIu64 " at position %" PRIu64 " (record dropped, inserted or reordered)", v.seq,
 			pos);
 		goto out;
 	}
-	if (pos > 0 && memcmp(v.cid, r->cid, CID_LEN) != 0) {
+	if (pos > 0 && memcmp(v.cid, r->cid, CID_LEN) != 0) { /* mutate: cid-same */
 		invalid(r, pos, "ceremony id changed (record from another transcript)");
 		goto out;
 	}
-	if (memcmp(v.prev, pos == 0 ? zero_hash : r->head, HASH_LEN) != 0) {
+	if (memcmp(v.prev, pos == 0 ? zero_hash : r->head, HASH_LEN) != 0) { /* mutate: prev-chain */
 		invalid(r, pos, "prev is not the SHA-256 of the previous record");
 		goto out;
 	}
-	if (pos > 0 && v.time < r->last_ms) {
+	if (pos > 0 && v.time < r->last_ms) { /* mutate: time-monotonic */
 		invalid(r, pos, "time decreases");
 		goto out;
 	}
 
 	/* Check 4: steps in order. */
 	if (v.kind == TS_STEP_BEGIN) {
-		if (st->pending >= 0 && !st->resumed) {
+		if (st->pending >= 0 && !st->resumed) { /* mutate: begin-after-result */
 			invalid(r, pos, "step-begin while step '%.200s' (seq %" PRId64 ") has no result", st->pending_id,
 				st->pending);
 			goto out;
@@ -1016,18 +1019,18 @@ static int verify_record(struct vstate *st, uint64_t pos, const cbor_item_t *rec
 			goto out;
 		}
 		st->pending = (int64_t)pos;
-		SHA256(raw, n, st->pending_hash);
+		hash_sha256(raw, n, st->pending_hash);
 		st->resumed = false;
 	} else if (v.kind == TS_STEP_RESULT) {
 		uint64_t begin = 0;
 		const cbor_item_t *id = G(v.body, 0);
 		(void)dcbor_as_u64(G(v.body, 1), &begin);
-		if (st->pending < 0 || begin != (uint64_t)st->pending) {
+		if (st->pending < 0 || begin != (uint64_t)st->pending) { /* mutate: result-names-begin */
 			invalid(r, pos, "step-result names seq %" PRIu64 ", which is not the step-begin awaiting a result",
 				begin);
 			goto out;
 		}
-		if (cbor_string_length(id) != strlen(st->pending_id) ||
+		if (cbor_string_length(id) != strlen(st->pending_id) || /* mutate: result-step-id */
 		    memcmp(cbor_string_handle(id), st->pending_id, cbor_string_length(id)) != 0) {
 			invalid(r, pos, "step-result step id differs from its step-begin");
 			goto out;
@@ -1042,7 +1045,7 @@ static int verify_record(struct vstate *st, uint64_t pos, const cbor_item_t *rec
 	} else if (v.kind == TS_RESUME) {
 		st->resumed = true;
 	}
-	if ((v.kind == TS_CHECKPOINT && has_signed(G(v.body, 1))) || (v.kind == TS_SEAL && has_signed(G(v.body, 2))) ||
+	if ((v.kind == TS_CHECKPOINT && has_signed(G(v.body, 1))) || (v.kind == TS_SEAL && has_signed(G(v.body, 2))) || /* mutate: signed-signoff-placement */
 	    (v.kind == TS_RESUME && has_signed(G(v.body, 5)))) {
 		invalid(r, pos, "a signed sign-off (method 1) belongs in a step-result, where it signs over the step");
 		goto out;
@@ -1084,12 +1087,15 @@ static int verify_record(struct vstate *st, uint64_t pos, const cbor_item_t *rec
 		st->prevs_cap = cap;
 	}
 	memcpy(st->prevs[r->records], v.prev, HASH_LEN);
-	SHA256(raw, n, h);
+	hash_sha256(raw, n, h);
 	memcpy(r->head, h, HASH_LEN);
 	r->last_ms = v.time;
 	r->records++;
 	ret = 1;
 out:
+	/* Running out of memory is no verdict about the record: ts_verify fails instead. */
+	if (ret == 0 && de.kind == ERR_NOMEM)
+		ret = err_set(e, ERR_NOMEM, "%s", de.msg);
 	if (entry)
 		cbor_decref(&entry);
 	return ret;
@@ -1104,18 +1110,18 @@ static void verify_options(struct vstate *st, const struct ts_verify_opts *o)
 
 	if (o->script && st->have_genesis) {
 		uint8_t h[HASH_LEN];
-		SHA256(o->script, o->script_len, h);
-		if (memcmp(h, st->script_hash, HASH_LEN) != 0 && (r->verdict != TS_INVALID || r->bad_seq > 0))
+		hash_sha256(o->script, o->script_len, h);
+		if (memcmp(h, st->script_hash, HASH_LEN) != 0 && (r->verdict != TS_INVALID || r->bad_seq > 0)) /* mutate: script-hash */
 			invalid(r, 0, "the script given does not match script-sha256 of genesis");
 	}
 	for (size_t i = 0; i < o->n_anchors; i++) {
 		const struct ts_anchor *a = &o->anchors[i];
 		if (r->verdict == TS_INVALID && (uint64_t)r->bad_seq <= a->seq)
 			continue;
-		if (a->seq >= good)
+		if (a->seq >= good) /* mutate: anchor-beyond */
 			invalid(r, a->seq, "anchor %" PRIu64 " lies beyond the last good record (%" PRIu64 " records)",
 				a->seq, good);
-		else if (memcmp(st->prevs[a->seq], a->head, HASH_LEN) != 0)
+		else if (memcmp(st->prevs[a->seq], a->head, HASH_LEN) != 0) /* mutate: anchor-match */
 			invalid(r, a->seq, "anchor %" PRIu64 " does not match the head before that record", a->seq);
 	}
 }
@@ -1134,7 +1140,7 @@ static void vouch(struct vstate *st, const struct ts_verify_opts *o)
 		bool found = memcmp(o->kids[i], st->genesis_kid, HASH_LEN) == 0;
 		for (size_t c = 0; c < st->n_changes && !found; c++)
 			found = memcmp(o->kids[i], st->changes[c].kid, HASH_LEN) == 0;
-		if (!found) {
+		if (!found) { /* mutate: kid-signed-nothing */
 			invalid(r, 0, "kid %s from the paper log signed no record of this transcript",
 				words_hex(o->kids[i], HASH_LEN, hex, sizeof hex));
 			return;
@@ -1148,13 +1154,13 @@ static void vouch(struct vstate *st, const struct ts_verify_opts *o)
 		enum ts_vouch v = TS_VOUCH_NONE;
 		uint64_t at = 0;
 		for (size_t k = 0; o && k < o->n_kids && v == TS_VOUCH_NONE; k++)
-			if (memcmp(o->kids[k], ch->kid, HASH_LEN) == 0)
+			if (memcmp(o->kids[k], ch->kid, HASH_LEN) == 0) /* mutate: kid-vouches-own */
 				v = TS_VOUCH_KID;
 		/* An anchor SEQ:HEAD pins the records before SEQ: only SEQ > the resume's seq
 		 * covers the resume record and so the key it names. verify_options has made
 		 * every anchor given match, or the verdict INVALID. */
 		for (size_t k = 0; o && k < o->n_anchors && v == TS_VOUCH_NONE; k++)
-			if (o->anchors[k].seq > ch->seq && o->anchors[k].seq < r->records) {
+			if (o->anchors[k].seq > ch->seq && o->anchors[k].seq < r->records) { /* mutate: anchor-after-resume */
 				v = TS_VOUCH_ANCHOR;
 				at = o->anchors[k].seq;
 			}
@@ -1163,7 +1169,7 @@ static void vouch(struct vstate *st, const struct ts_verify_opts *o)
 				r->signers[i].vouch = v;
 				r->signers[i].anchor_seq = at;
 			}
-		if (v == TS_VOUCH_NONE && r->unanchored_seq < 0) {
+		if (v == TS_VOUCH_NONE && r->unanchored_seq < 0) { /* mutate: unanchored */
 			char rest[ERR_MSG_MAX / 2];
 			snprintf(rest, sizeof rest, "%.400s", r->verdict == TS_INCOMPLETE ? r->reason : "");
 			r->unanchored_seq = (int64_t)ch->seq;
@@ -1195,7 +1201,7 @@ static bool later_record(const uint8_t *data, size_t end, size_t from, uint64_t 
 			continue;
 		if (record_payload(rec, &pl, &pl_len, &de) == 0 &&
 		    dcbor_decode_strict(pl, pl_len, false, &entry, &used, &de) == 0 && check_entry(entry, &v, &de) == 0)
-			hit = v.seq > pos && memcmp(v.cid, cid, CID_LEN) == 0;
+			hit = v.seq > pos && memcmp(v.cid, cid, CID_LEN) == 0; /* mutate: later-record-seq later-record-cid */
 		if (entry)
 			cbor_decref(&entry);
 		cbor_decref(&rec);
@@ -1216,7 +1222,7 @@ static bool torn_tail(const uint8_t *data, size_t len, size_t off, uint64_t pos,
 	cbor_item_t *it = NULL;
 	size_t used = 0;
 	struct err de;
-	while (nz > off && data[nz - 1] == 0)
+	while (nz > off && data[nz - 1] == 0) /* mutate: zero-fill */
 		nz--;
 	if (nz == off)
 		return true;
@@ -1224,7 +1230,7 @@ static bool torn_tail(const uint8_t *data, size_t len, size_t off, uint64_t pos,
 		cbor_decref(&it);
 		return false;
 	}
-	return de.kind == ERR_TRUNCATED && (pos == 0 || !later_record(data, nz, off + 1, pos, cid));
+	return de.kind == ERR_TRUNCATED && (pos == 0 || !later_record(data, nz, off + 1, pos, cid)); /* mutate: torn-truncated torn-later-record */
 }
 
 int ts_verify(const uint8_t *data, size_t len, const struct ts_verify_opts *o, struct ts_report *r, struct err *e)
@@ -1248,11 +1254,11 @@ int ts_verify(const uint8_t *data, size_t len, const struct ts_verify_opts *o, s
 		size_t used = 0;
 		int rc;
 
-		if (st.sealed) {
+		if (st.sealed) { /* mutate: after-seal */
 			invalid(r, pos, "data after the seal");
 			break;
 		}
-		if (dcbor_decode_strict(data + off, len - off, true, &rec, &used, &de) != 0) {
+		if (dcbor_decode_strict(data + off, len - off, true, &rec, &used, &de) != 0) { /* mutate: record-cbor */
 			if (de.kind == ERR_NOMEM) {
 				err_set(e, ERR_NOMEM, "%s", de.msg);
 				goto out;
@@ -1267,7 +1273,7 @@ int ts_verify(const uint8_t *data, size_t len, const struct ts_verify_opts *o, s
 		}
 		if (rc == 0) {
 			/* Every record before it is good: a crash mid-write, not a forgery. */
-			if (torn_tail(data, len, off, pos, r->cid)) {
+			if (torn_tail(data, len, off, pos, r->cid)) { /* mutate: torn-tail */
 				r->verdict = TS_INCOMPLETE;
 				r->bad_seq = -1;
 				snprintf(r->reason, sizeof r->reason,
@@ -1280,8 +1286,8 @@ int ts_verify(const uint8_t *data, size_t len, const struct ts_verify_opts *o, s
 		pos++;
 	}
 	if (r->verdict != TS_INVALID && !r->reason[0]) {
-		if (st.sealed)
-			r->verdict = r->seal_status == TS_COMPLETED ? TS_VALID : TS_VALID_ABORTED;
+		if (st.sealed) /* mutate: seal-required */
+			r->verdict = r->seal_status == TS_COMPLETED ? TS_VALID : TS_VALID_ABORTED; /* mutate: seal-status */
 		else if (r->records == 0)
 			snprintf(r->reason, sizeof r->reason, "empty transcript: no genesis");
 		else

@@ -21,7 +21,7 @@
 #include <unistd.h>
 #include <openssl/sha.h>
 #include "steps.h"
-#include "pki.h"
+#include "../runner/x509_read.h"
 #include "../runner/files.h"
 #include "../runner/words.h"
 
@@ -169,7 +169,7 @@ struct copy {
 	char path[PATH_MAX];       /* where it is written */
 	char shown[PATH_MAX];      /* as recorded: relative to the output folder, or absolute */
 	const struct ex_item *item;
-	const struct pki_obj *obj;
+	const struct x509_obj *obj;
 	bool pem;
 };
 
@@ -202,7 +202,7 @@ static int verify_copy(struct step_run *r, const struct copy *cp, const struct b
 {
 	uint8_t *back = NULL, sha_file[32], sha_want[32], sha_got[32];
 	size_t back_len = 0;
-	struct pki_obj o = {0};
+	struct x509_obj o = {0};
 	char want[80], got[ERR_MSG_MAX + 100], file_hex[80], what[PATH_MAX + 64];
 	int ret = -1;
 	if (files_read(cp->path, MAX_EXPORT_BYTES, &back, &back_len, e))
@@ -212,16 +212,16 @@ static int verify_copy(struct step_run *r, const struct copy *cp, const struct b
 	words_hex(sha_want, sizeof sha_want, want, sizeof want);
 	bool same_bytes = back_len == written->len && !memcmp(back, written->p, back_len);
 	/* What the copy holds, read as a relying party would read it. */
-	if (pki_parse(back, back_len, &o, e))
+	if (x509_obj_parse(back, back_len, &o, e))
 		snprintf(got, sizeof got, "unreadable: %s", e->msg);
 	else if (o.kind != cp->obj->kind)
-		snprintf(got, sizeof got, "not a %s", pki_kind_name(cp->obj->kind));
+		snprintf(got, sizeof got, "not a %s", x509_obj_kind_name(cp->obj->kind));
 	else
 		words_hex(SHA256(o.der.p, o.der.len, sha_got), sizeof sha_got, got, sizeof got);
 	bool held = same_bytes && o.kind == cp->obj->kind && !strcmp(got, want);
 	if (!same_bytes && o.kind == cp->obj->kind)
 		snprintf(got + strlen(got), sizeof got - strlen(got), " (the file differs from what was written)");
-	snprintf(what, sizeof what, "%s: SHA-256 of the %s read back", cp->shown, pki_kind_name(cp->obj->kind));
+	snprintf(what, sizeof what, "%s: SHA-256 of the %s read back", cp->shown, x509_obj_kind_name(cp->obj->kind));
 	cbor_item_t *f = dcbor_map();
 	if (!f) {
 		err_set(e, ERR_NOMEM, "out of memory");
@@ -229,7 +229,11 @@ static int verify_copy(struct step_run *r, const struct copy *cp, const struct b
 	}
 	if (dcbor_put(f, "file", dcbor_text(cp->shown), e) ||
 	    dcbor_put(f, "sha256", dcbor_text(words_hex(sha_file, sizeof sha_file, file_hex, sizeof file_hex)), e) ||
-	    dcbor_put(f, "bytes", dcbor_uint(back_len), e) || dcbor_push(files, f, e))
+	    dcbor_put(f, "bytes", dcbor_uint(back_len), e)) {
+		cbor_decref(&f);
+		goto out;
+	}
+	if (dcbor_push(files, f, e))   /* takes f, failing or not */
 		goto out;
 	if (step_check(r, what, dcbor_text(want), dcbor_text(got), held, e))
 		goto out;
@@ -240,7 +244,7 @@ static int verify_copy(struct step_run *r, const struct copy *cp, const struct b
 	}
 	ret = 0;
 out:
-	pki_obj_free(&o);
+	x509_obj_free(&o);
 	free(back);
 	return ret;
 }
@@ -248,7 +252,7 @@ out:
 static int execute(struct step_run *r, struct err *e)
 {
 	const struct ex_priv *p = r->step->priv;
-	struct pki_obj objs[MAX_EXPORTS] = {{0}};
+	struct x509_obj objs[MAX_EXPORTS] = {{0}};
 	struct copy *copies = NULL;
 	size_t n_copies = 0;
 	cbor_item_t *files = dcbor_array();
@@ -263,9 +267,9 @@ static int execute(struct step_run *r, struct err *e)
 		const struct ex_item *it = &p->items[i];
 		const uint8_t *d;
 		size_t l;
-		if (step_find_artifact(r, it->step->id, it->artifact, &d, &l, e) || pki_parse(d, l, &objs[i], e))
+		if (step_find_artifact(r, it->step->id, it->artifact, &d, &l, e) || x509_obj_parse(d, l, &objs[i], e))
 			goto out;
-		if (objs[i].kind == PKI_UNKNOWN) {
+		if (objs[i].kind == X509_OBJ_UNKNOWN) {
 			err_set(e, ERR_EXPORT, "%s.%s is not a certificate, CRL, certificate request or public key; only those are "
 					     "exported", it->step->id, it->artifact);
 			goto out;
@@ -303,7 +307,7 @@ static int execute(struct step_run *r, struct err *e)
 	for (size_t i = 0; i < n_copies; i++) {
 		struct copy *cp = &copies[i];
 		bytes.len = 0;
-		if (cp->pem ? pki_pem(cp->obj, &bytes, e) : buf_append(&bytes, cp->obj->der.p, cp->obj->der.len, e))
+		if (cp->pem ? x509_obj_pem(cp->obj, &bytes, e) : buf_append(&bytes, cp->obj->der.p, cp->obj->der.len, e))
 			goto out;
 		if (files_write_new(cp->path, bytes.p, bytes.len, e))
 			goto out;
@@ -332,7 +336,7 @@ out:
 	buf_free(&bytes);
 	free(copies);
 	for (size_t i = 0; i < MAX_EXPORTS; i++)
-		pki_obj_free(&objs[i]);
+		x509_obj_free(&objs[i]);
 	return ret;
 }
 

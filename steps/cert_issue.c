@@ -16,7 +16,8 @@
 #include "steps.h"
 #include "../runner/files.h"
 #include "../runner/words.h"
-#include "../runner/x509.h"
+#include "x509_params.h"
+#include "../runner/x509_read.h"
 
 enum { MAX_CSR_FILE = 64 * 1024 };
 
@@ -127,11 +128,11 @@ static int validate(const struct ceremony *c, struct step *s, struct err *e)
 	s->priv = p;
 	if (step_issuer_parse(c, s, p, &ip, e) || parse_csr(c, s, ynode_get(s->node, "csr"), p, e))
 		return -1;
-	if (x509_parse_sigalg(c->doc, sig, &p->sigalg, e))
+	if (x509_params_sigalg(c->doc, sig, &p->sigalg, e))
 		return -1;
 	if (p->key_algorithm && x509_sigalg_resolve(p->key_algorithm, &p->sigalg, e))
 		return script_err(c, sig ? sig : s->node, e, "step '%s': the issuer key: %s", s->id, e->msg);
-	if (x509_parse_cert_spec(c->doc, s->node, s->id, false, &p->cert, e))
+	if (x509_params_cert(c->doc, s->node, s->id, false, &p->cert, e))
 		return -1;
 	if (p->cert.profile == X509_ROOT_CA)
 		return script_err(c, prof, e, "step '%s': profile root-ca is for cert.self_signed; an issued CA is "

@@ -6,7 +6,8 @@
 #include <string.h>
 #include <time.h>
 #include "steps.h"
-#include "../runner/x509.h"
+#include "x509_params.h"
+#include "../runner/x509_read.h"
 
 static int validate(const struct ceremony *c, struct step *s, struct err *e)
 {
@@ -14,7 +15,7 @@ static int validate(const struct ceremony *c, struct step *s, struct err *e)
 	struct x509_step *p;
 	if (step_own_key_parse(c, s, &p, e))
 		return -1;
-	if (x509_parse_cert_spec(c->doc, s->node, s->id, true, &p->cert, e))
+	if (x509_params_cert(c->doc, s->node, s->id, true, &p->cert, e))
 		return -1;
 	if (p->cert.profile != X509_ROOT_CA)
 		return script_err(c, prof, e, "step '%s': a self-signed certificate is a root: profile root-ca (issue %s "

@@ -3,7 +3,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include "steps.h"
-#include "../runner/x509.h"
+#include "x509_params.h"
+#include "../runner/pem.h"
+#include "../runner/x509_read.h"
 
 int step_keyref_parse(const struct ceremony *c, const struct step *s, const struct ynode *n, struct step_keyref *out,
 		      struct err *e)
@@ -150,7 +152,7 @@ int step_own_key_parse(const struct ceremony *c, struct step *s, struct x509_ste
 	p->key_token = p->subject_token = kr.token;
 	p->key_label = p->subject_label = kr.label;
 	p->key_algorithm = p->subject_algorithm = kr.algorithm;
-	if (x509_parse_sigalg(c->doc, sig, &p->sigalg, e))
+	if (x509_params_sigalg(c->doc, sig, &p->sigalg, e))
 		return -1;
 	if (kr.algorithm && x509_sigalg_resolve(kr.algorithm, &p->sigalg, e))
 		return script_err(c, sig ? sig : key, e, "step '%s': %s", s->id, e->msg);
@@ -164,7 +166,7 @@ int step_certificate_result(struct step_run *r, const struct x509_step *p, const
 	struct buf pem = {0};
 	char file[128], note[256];
 	int ret = -1;
-	if (x509_cert_info(der->p, der->len, &in, e) || x509_pem("CERTIFICATE", der->p, der->len, &pem, e))
+	if (x509_cert_info(der->p, der->len, &in, e) || pem_write("CERTIFICATE", der->p, der->len, &pem, e))
 		goto out;
 	/* Seed 003's tier ranges: a warning shown in the room and kept as an output, so
 	 * `expect: {warnings: none}` can make it a failure where a script wants that. */

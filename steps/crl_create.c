@@ -8,7 +8,9 @@
 #include <time.h>
 #include "steps.h"
 #include "../runner/words.h"
-#include "../runner/x509.h"
+#include "x509_params.h"
+#include "../runner/pem.h"
+#include "../runner/x509_read.h"
 
 /* RFC 5280 §5.3.1 CRLReason. unspecified (0) is left out on purpose (the extension
  * SHOULD be absent instead) and removeFromCRL (8) belongs to delta CRLs only. */
@@ -107,7 +109,7 @@ static int validate(const struct ceremony *c, struct step *s, struct err *e)
 	if (!p)
 		return err_set(e, ERR_NOMEM, "out of memory");
 	s->priv = p;
-	if (step_issuer_parse(c, s, p, &issuer_p, e) || x509_parse_sigalg(c->doc, sig, &p->sigalg, e))
+	if (step_issuer_parse(c, s, p, &issuer_p, e) || x509_params_sigalg(c->doc, sig, &p->sigalg, e))
 		return -1;
 	if (p->key_algorithm && x509_sigalg_resolve(p->key_algorithm, &p->sigalg, e))
 		return script_err(c, sig ? sig : s->node, e, "step '%s': the issuer key: %s", s->id, e->msg);
@@ -204,7 +206,7 @@ static int execute(struct step_run *r, struct err *e)
 		goto out;
 	if (step_session_on(r, p->key_token, &s, e) || x509_key_open(s, p->key_label, p->key_algorithm, &sa, &k, e) ||
 	    x509_crl_create(spec, issuer, issuer_len, &k, &sa, (int64_t)time(NULL), &der, e) ||
-	    x509_crl_info(der.p, der.len, &in, e) || x509_pem("X509 CRL", der.p, der.len, &pem, e))
+	    x509_crl_info(der.p, der.len, &in, e) || pem_write("X509 CRL", der.p, der.len, &pem, e))
 		goto out;
 	step_show(r, "CRL %s of '%s' (%zu revoked) signed in the token and verified", in.number, in.issuer, in.n_revoked);
 	snprintf(file, sizeof file, "%s.crl.der", r->step->id);

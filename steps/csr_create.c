@@ -6,7 +6,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include "steps.h"
-#include "../runner/x509.h"
+#include "x509_params.h"
+#include "../runner/pem.h"
+#include "../runner/x509_read.h"
 
 static int validate(const struct ceremony *c, struct step *s, struct err *e)
 {
@@ -17,7 +19,7 @@ static int validate(const struct ceremony *c, struct step *s, struct err *e)
 	if (!subj)
 		return script_err(c, s->node, e, "step '%s': missing 'subject' (a map such as {CN: Example Issuing CA, O: "
 						 "Example Inc., C: US})", s->id);
-	return x509_parse_subject(c->doc, subj, p->cert.subject, &p->cert.n_subject, e);
+	return x509_params_subject(c->doc, subj, p->cert.subject, &p->cert.n_subject, e);
 }
 
 static int execute(struct step_run *r, struct err *e)
@@ -34,7 +36,7 @@ static int execute(struct step_run *r, struct err *e)
 	if (step_session_on(r, p->key_token, &s, e) || x509_key_open(s, p->key_label, p->key_algorithm, &sa, &k, e) ||
 	    x509_csr_create(p->cert.subject, p->cert.n_subject, &k, &sa, &der, e) ||
 	    x509_csr_verify(der.p, der.len, e) || x509_csr_info(der.p, der.len, &in, e) ||
-	    x509_pem("CERTIFICATE REQUEST", der.p, der.len, &pem, e))
+	    pem_write("CERTIFICATE REQUEST", der.p, der.len, &pem, e))
 		goto out;
 	step_show(r, "certificate request for '%s' signed in the token and verified", in.subject);
 	snprintf(file, sizeof file, "%s.csr.der", r->step->id);

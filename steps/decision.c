@@ -60,27 +60,16 @@ static int execute(struct step_run *r, struct err *e)
 		who = NULL;
 	}
 	snprintf(by, sizeof by, "%s%s%s%s", who ? who : "", who ? " (" : "", role ? role : "-", who ? ")" : "");
-	cbor_item_t *d = dcbor_map();
-	if (!d) {
-		free(answer);
-		return err_set(e, ERR_NOMEM, "out of memory");
-	}
-	int rc = dcbor_put_u(d, 0, dcbor_text(q->str), e) || dcbor_put_u(d, 1, dcbor_text(answer), e) ||
-		 (strcmp(to->str, "halt") && dcbor_put_u(d, 2, dcbor_text(to->str), e)) ||
-		 step_output(r, "choice", dcbor_text(answer), e) || step_output(r, "decided_by", dcbor_text(by), e);
+	const char *next = strcmp(to->str, "halt") ? to->str : NULL;
+	int rc = step_output(r, "choice", dcbor_text(answer), e) || step_output(r, "decided_by", dcbor_text(by), e) ||
+		 step_decide(r, q->str, answer, next, e);
 	free(answer);
-	if (rc) {
-		cbor_decref(&d);
+	if (rc)
 		return -1;
-	}
-	r->decision = d;
-	if (!strcmp(to->str, "halt")) {
-		r->halt = true;
+	if (!next)
 		step_show(r, "the ceremony halts here, as decided");
-	} else {
-		r->next = to->str;
-		step_show(r, "next: step '%s'", to->str);
-	}
+	else
+		step_show(r, "next: step '%s'", next);
 	return 0;
 }
 

@@ -14,7 +14,7 @@
 #include <openssl/bn.h>
 #include <openssl/sha.h>
 #include "steps.h"
-#include "pki.h"
+#include "../runner/x509_read.h"
 #include "../runner/words.h"
 
 enum { FP_GROUPS = 16, FP_DEFAULT_READBACK = 2 };
@@ -86,14 +86,14 @@ static void normalise(const char *in, char *out, size_t cap)
  * "the serial numbers of both certificates are recorded"). */
 static int describe(struct step_run *r, const uint8_t *data, size_t len, struct err *e)
 {
-	struct pki_obj o;
+	struct x509_obj o;
 	char text[512];
 	int ret = -1;
-	if (pki_parse(data, len, &o, e))
+	if (x509_obj_parse(data, len, &o, e))
 		return -1;
-	if (step_output(r, "kind", dcbor_text(o.kind == PKI_UNKNOWN ? "bytes" : pki_kind_name(o.kind)), e))
+	if (step_output(r, "kind", dcbor_text(o.kind == X509_OBJ_UNKNOWN ? "bytes" : x509_obj_kind_name(o.kind)), e))
 		goto out;
-	if (o.kind == PKI_CERT) {
+	if (o.kind == X509_OBJ_CERT) {
 		/* As `openssl x509 -serial` shows it: upper-case hex of the value, no padding. */
 		BIGNUM *bn = ASN1_INTEGER_to_BN(X509_get0_serialNumber(o.cert), NULL);
 		char *hex = bn ? BN_bn2hex(bn) : NULL;
@@ -102,7 +102,7 @@ static int describe(struct step_run *r, const uint8_t *data, size_t len, struct 
 			err_openssl(e, "cannot read the certificate's serial number");
 			goto out;
 		}
-		int rc = step_output(r, "subject", dcbor_text(pki_name_text(X509_get_subject_name(o.cert), text, sizeof text)), e) ||
+		int rc = step_output(r, "subject", dcbor_text(x509_name_text(X509_get_subject_name(o.cert), text, sizeof text)), e) ||
 			 step_output(r, "serial", dcbor_text(hex), e);
 		OPENSSL_free(hex);
 		if (rc)
@@ -110,7 +110,7 @@ static int describe(struct step_run *r, const uint8_t *data, size_t len, struct 
 	}
 	ret = 0;
 out:
-	pki_obj_free(&o);
+	x509_obj_free(&o);
 	return ret;
 }
 

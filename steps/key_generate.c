@@ -18,9 +18,10 @@
  * wrap_with_trusted true; all three are recorded like the rest. */
 #include <stdio.h>
 #include <string.h>
-#include <openssl/pem.h>
 #include <openssl/sha.h>
 #include "steps.h"
+#include "../runner/pem.h"
+#include "../runner/spki.h"
 #include "../runner/words.h"
 #include "backup.h"
 
@@ -169,24 +170,6 @@ static int check_algorithm(struct step_run *r, struct tok_session *s, const char
 	return 0;
 }
 
-/* PEM of the SPKI DER as it is (RFC 7468 §13 "PUBLIC KEY"): no parse, so algorithms
- * OpenSSL 3.0 does not know (ML-DSA) are written the same way. */
-static int pem_of(const uint8_t *der, size_t len, struct buf *out, struct err *e)
-{
-	BIO *bio = BIO_new(BIO_s_mem());
-	char *data;
-	int ret = -1;
-	if (!bio || PEM_write_bio(bio, "PUBLIC KEY", "", der, (long)len) <= 0) {
-		err_openssl(e, "cannot encode the public key as PEM");
-		goto out;
-	}
-	long n = BIO_get_mem_data(bio, &data);
-	ret = buf_append(out, data, (size_t)n, e);
-out:
-	BIO_free(bio);
-	return ret;
-}
-
 static int execute(struct step_run *r, struct err *e)
 {
 	const char *alg = ynode_get(r->step->node, "algorithm")->str;
@@ -218,7 +201,9 @@ static int execute(struct step_run *r, struct err *e)
 		err_set(e, ERR_KEY_ATTRIBUTES, "the private key '%s' does not have the attributes it must have", label);
 		goto out;
 	}
-	if (tok_public_spki(s, kp.pub, &spki, e) || pem_of(spki.p, spki.len, &pem, e))
+	/* The PEM of the SPKI DER as it is (RFC 7468 §13 "PUBLIC KEY"): no parse, so
+	 * algorithms OpenSSL 3.0 does not know (ML-DSA) are written the same way. */
+	if (spki_from_token(s, kp.pub, &spki, e) || pem_write("PUBLIC KEY", spki.p, spki.len, &pem, e))
 		goto out;
 	SHA256(spki.p, spki.len, sha);
 	if (step_output(r, "public_key_sha256", dcbor_text(words_hex(sha, sizeof sha, hex, sizeof hex)), e))

@@ -25,11 +25,11 @@
 #include <openssl/rsa.h>
 #include <openssl/sha.h>
 #include "backup.h"
-#include "pki.h"
 #include "../runner/dcbor.h"
 #include "../runner/files.h"
 #include "../runner/words.h"
-#include "../runner/x509.h"
+#include "../runner/x509_read.h"
+#include "../runner/x509_sign.h"
 
 
 struct restore_priv {
@@ -94,7 +94,7 @@ static int execute(struct step_run *r, struct err *e)
 	const struct restore_priv *p = r->step->priv;
 	const struct step *wrap_step = key_backup_of(p->from)->wrap;
 	struct tok_session *s;
-	struct pki_obj key = {0};
+	struct x509_obj key = {0};
 	struct x509_key k = {0};
 	struct x509_sigalg sa = {0};
 	struct buf sig = {0};
@@ -112,7 +112,7 @@ static int execute(struct step_run *r, struct err *e)
 	int ret = -1;
 
 	memset(got, 0, sizeof got);
-	if (step_find_artifact(r, p->key_step->id, p->key_artifact, &kd, &kl, e) || pki_parse(kd, kl, &key, e))
+	if (step_find_artifact(r, p->key_step->id, p->key_artifact, &kd, &kl, e) || x509_obj_parse(kd, kl, &key, e))
 		goto out;
 	if (!key.pub) {
 		err_set(e, ERR_RESTORE, "%s.%s is not a public key or a certificate", p->key_step->id, p->key_artifact);
@@ -158,7 +158,7 @@ static int execute(struct step_run *r, struct err *e)
 	k.sess = s;
 	k.pkey = key.pub;
 	EVP_PKEY_up_ref(key.pub);
-	pki_key_name(key.pub, alg, sizeof alg);
+	x509_pubkey_name(key.pub, alg, sizeof alg);
 	snprintf(k.algorithm, sizeof k.algorithm, "%s", alg);
 	if (buf_append(&k.spki, key.der.p, key.der.len, e) || x509_sigalg_resolve(alg, &sa, e))
 		goto out;
@@ -186,13 +186,21 @@ static int execute(struct step_run *r, struct err *e)
 	ret = 0;
 out:
 	if (p->shares) {
-		/* Who gave a share is recorded, success or not: names and a count, no share. */
-		names = dcbor_array();
-		for (size_t i = 0; names && i < given; i++)
-			if (dcbor_push(names, dcbor_text(who[i]), e))
-				ret = -1;
-		if (!names || step_output(r, "shares_given", dcbor_uint(given), e) ||
-		    step_output(r, "custodians", names, e))
+		/* Who gave a share is recorded, success or not: names and a count, no share. A
+		 * failure here is reported only when the step had none of its own. */
+		struct err mine = {.kind = ERR_NONE}, *to = ret ? &mine : e;
+		int rc = !(names = dcbor_array()) ? err_set(to, ERR_NOMEM, "out of memory") : 0;
+		for (size_t i = 0; !rc && i < given; i++)
+			rc = dcbor_push(names, dcbor_text(who[i]), to);
+		if (!rc)
+			rc = step_output(r, "shares_given", dcbor_uint(given), to);
+		if (!rc) {
+			rc = step_output(r, "custodians", names, to);   /* takes names, failing or not */
+			names = NULL;
+		}
+		if (names)
+			cbor_decref(&names);
+		if (rc)
 			ret = -1;
 	}
 	for (size_t i = 0; i < given; i++)
@@ -203,7 +211,7 @@ out:
 	k.sess = NULL;
 	x509_key_free(&k);
 	buf_free(&sig);
-	pki_obj_free(&key);
+	x509_obj_free(&key);
 	free(blob);
 	return ret;
 }

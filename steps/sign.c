@@ -36,7 +36,7 @@ static int validate(const struct ceremony *c, struct step *s, struct err *e)
 	if (p->data_len == 0 || p->data_len > MAX_SIGN_DATA)
 		return script_err(c, data, e, "expected 1 to %d bytes of text in 'data', found %zu", MAX_SIGN_DATA,
 				  p->data_len);
-	if (x509_parse_sigalg(c->doc, sig, &p->asked, e))
+	if (x509_params_sigalg(c->doc, sig, &p->asked, e))
 		return -1;
 	p->sigalg = p->asked;
 	if (p->key.algorithm && x509_sigalg_resolve(p->key.algorithm, &p->sigalg, e))

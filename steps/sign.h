@@ -4,7 +4,7 @@
 #define CER_STEPS_SIGN_H
 
 #include "steps.h"
-#include "../runner/x509.h"
+#include "x509_params.h"
 
 struct sign_priv {
 	struct step_keyref key;

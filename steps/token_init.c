@@ -28,20 +28,13 @@ static int validate(const struct ceremony *c, struct step *s, struct err *e)
 static int execute(struct step_run *r, struct err *e)
 {
 	const struct token_decl *t = script_token(r->cer, r->step->token);
-	struct secret *pin = NULL, *raw = NULL;
+	struct secret *pin = NULL;
 	char purpose[SHAMIR_PURPOSE_MAX + 1];
 	bool before = false;
 	int ret = -1;
 
-	/* The PIN: 16 random bytes as 32 hex characters. */
-	if (!(raw = secret_new(16, e)) || secret_random(raw, 16, e) || !(pin = secret_new(64, e)))
+	if (!(pin = secret_new_pin(e)))
 		goto out;
-	for (size_t i = 0; i < raw->len; i++) {
-		static const char hx[] = "0123456789abcdef";
-		pin->p[2 * i] = (uint8_t)hx[raw->p[i] >> 4];
-		pin->p[2 * i + 1] = (uint8_t)hx[raw->p[i] & 15];
-	}
-	pin->len = 2 * raw->len;
 	/* The custodians hold their shares before the token gets the PIN: a split that
 	 * fails (a custodian cannot confirm) leaves a blank token blank, never a token
 	 * whose PIN nobody holds. */
@@ -62,7 +55,6 @@ static int execute(struct step_run *r, struct err *e)
 out:
 	/* The PIN leaves memory now: from here only M shares rebuild it. */
 	secret_free(pin);
-	secret_free(raw);
 	return ret;
 }
 

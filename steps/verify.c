@@ -18,7 +18,7 @@
 #include <openssl/rsa.h>
 #include <openssl/sha.h>
 #include "steps.h"
-#include "pki.h"
+#include "../runner/x509_read.h"
 #include "sign.h"
 #include "../runner/words.h"
 
@@ -87,22 +87,22 @@ static int execute(struct step_run *r, struct err *e)
 	const struct sign_priv *sp = sign_of(p->sign);
 	const uint8_t *sig, *kd;
 	size_t sig_len, kl;
-	struct pki_obj key = {0};
+	struct x509_obj key = {0};
 	struct x509_sigalg sa = sp->asked;
 	char alg[64], hex[80], what[256];
 	uint8_t sha[32];
 	int ret = -1;
 
 	if (step_find_artifact(r, p->sign->id, "signature", &sig, &sig_len, e) ||
-	    step_find_artifact(r, p->key_step->id, p->key_artifact, &kd, &kl, e) || pki_parse(kd, kl, &key, e))
+	    step_find_artifact(r, p->key_step->id, p->key_artifact, &kd, &kl, e) || x509_obj_parse(kd, kl, &key, e))
 		goto out;
-	if ((key.kind != PKI_PUBKEY && key.kind != PKI_CERT) || !key.pub) {
+	if ((key.kind != X509_OBJ_PUBKEY && key.kind != X509_OBJ_CERT) || !key.pub) {
 		err_set(e, ERR_VERIFY, "%s.%s is not a public key or a certificate (it reads as %s)", p->key_step->id,
-			p->key_artifact, pki_kind_name(key.kind));
+			p->key_artifact, x509_obj_kind_name(key.kind));
 		goto out;
 	}
 	/* The algorithm the sign step used, its defaults filled for this key. */
-	pki_key_name(key.pub, alg, sizeof alg);
+	x509_pubkey_name(key.pub, alg, sizeof alg);
 	if (x509_sigalg_resolve(alg, &sa, e))
 		goto out;
 	int v = x509_verify_data(key.pub, &sa, sig, sig_len, (const uint8_t *)p->data, strlen(p->data), e);
@@ -130,7 +130,7 @@ static int execute(struct step_run *r, struct err *e)
 	}
 	ret = 0;
 out:
-	pki_obj_free(&key);
+	x509_obj_free(&key);
 	return ret;
 }
 

@@ -48,6 +48,12 @@ expect_out "it says why" "a PIN never comes from a file"
 printf 'binding: 1\nmodule: %s\ntokens:\n  root: "pkcs11:token=NO-SUCH-TOKEN"\n' "$MOD" >"$T/none.yaml"
 expect_exit 1 "a URI that matches no token fails" "$CEREMONY" run "$S" --bind "$T/none.yaml" --answers "$T/a2.yaml" --out "$T/y"
 [ ! -e "$T/y/transcript.cts" ] && ok "no transcript for a ceremony that could not start" || not_ok "no transcript for a ceremony that could not start"
+# A participant's key on a token that is not there: the message names the signer
+# once, without an empty part ("...: : ...").
+printf 'binding: 1\nmodule: %s\ntokens:\n  root: "pkcs11:token=ROOT-CA-DEMO"\nsigners:\n  "Wendy Wu": "pkcs11:token=NO-SUCH-TOKEN;object=wendy"\n' "$MOD" >"$T/signer.yaml"
+expect_exit 1 "a signer whose token is not there fails" "$CEREMONY" run "$S" --bind "$T/signer.yaml" --answers "$T/a2.yaml" --out "$T/s"
+expect_out "it names the signer and its URI" "^ceremony run: signer 'Wendy Wu' \(pkcs11:token=NO-SUCH-TOKEN;object=wendy\): [^ :]"
+if grep -q ': :' "$T/out"; then not_ok "the message has no empty part" "$(cat "$T/out")"; else ok "the message has no empty part"; fi
 printf 'binding: 1\ntokens:\n  rooot: "pkcs11:token=ROOT-CA-DEMO"\n' >"$T/typo.yaml"
 expect_exit 2 "a binding for an undeclared token is refused" "$CEREMONY" run "$S" --bind "$T/typo.yaml" --answers "$T/a2.yaml" --out "$T/z"
 expect_out "it names file, line and column" "typo.yaml:3:3: the script declares no token 'rooot'"

@@ -44,6 +44,7 @@ ALGS = {
     -8: ("EdDSA", "ed25519", None, None, 0),
     -37: ("PS256", "pss", hashes.SHA256, None, 0),
 }
+OPENSSL_GROUP = {"secp256r1": "prime256v1", "secp384r1": "secp384r1", "secp521r1": "secp521r1"}
 
 GENESIS, STEP_BEGIN, STEP_RESULT, CHECKPOINT, RESUME, SEAL = range(6)
 
@@ -60,12 +61,13 @@ class Torn(Exception):
 # CBOR: item boundaries, and the deterministic-encoding rule
 # --------------------------------------------------------------------------
 
-def item_end(b, off):
+def item_end(b, off, top_tag=True):
     """Offset just past the CBOR item starting at b[off]. Raises Torn when the
     data ends inside it before anything malformed was seen (a crash mid-write
     leaves a prefix of a good record), and Bad when it is malformed, uses an
-    indefinite length (never deterministic) or has a tag below the top (the
-    only tag of the format is the record's 18)."""
+    indefinite length (never deterministic) or has a tag anywhere but at its top
+    (the only tag of the format is the record's 18; none at all when not top_tag).
+    Byte offsets in messages count from the item's first byte."""
     start = off
     pending = 1
     while pending:
@@ -85,9 +87,9 @@ def item_end(b, off):
             arg = int.from_bytes(b[off:off + n], "big")
             off += n
         elif ai == 31 and 2 <= major <= 5:
-            raise Bad("indefinite length (not deterministic)")
+            raise Bad("indefinite length at byte %d" % (head_at - start))
         else:
-            raise Bad("malformed CBOR at byte %d" % (off - 1))
+            raise Bad("malformed initial byte 0x%02x at byte %d" % (ib, head_at - start))
         if major in (2, 3):
             if off + arg > len(b):
                 raise Torn()
@@ -97,10 +99,51 @@ def item_end(b, off):
         elif major == 5:
             pending += 2 * arg
         elif major == 6:
-            if head_at != start:
-                raise Bad("tag inside an item")
+            if head_at != start or not top_tag:
+                raise Bad("tag %d inside an item" % arg)
             pending += 1
     return off
+
+
+def head_of(b, off):
+    """(major, argument, offset after the head) of the well-formed item at b[off]."""
+    ib = b[off]
+    major, ai = ib >> 5, ib & 31
+    if ai < 24:
+        return major, ai, off + 1
+    n = 1 << (ai - 24)
+    return major, int.from_bytes(b[off + 1:off + 1 + n], "big"), off + 1 + n
+
+
+def no_duplicate_keys(b):
+    """A map may not repeat a key (RFC 8949 §5.6; cbor2 would keep the last one and
+    the re-encoding would only say 'not deterministic'). b is one well-formed item
+    whose map keys are uints or tstrs (check_value has seen it), so a key's
+    encoding is its head and, for a tstr, its text."""
+    off = 0
+    stack = [[1, None]]   # per open container: items left, keys seen (maps) or None
+    while stack:
+        top = stack[-1]
+        if top[0] == 0:
+            stack.pop()
+            continue
+        is_key = top[1] is not None and top[0] % 2 == 0
+        top[0] -= 1
+        at = off
+        major, arg, off = head_of(b, off)
+        if major in (2, 3):
+            off += arg
+        if is_key:
+            k = b[at:off]
+            if k in top[1]:
+                raise Bad("duplicate map key")
+            top[1].add(k)
+        if major == 4:
+            stack.append([arg, None])
+        elif major == 5:
+            stack.append([2 * arg, set()])
+        elif major == 6:
+            stack.append([1, None])
 
 
 def check_value(v, top_tag):
@@ -119,42 +162,67 @@ def check_value(v, top_tag):
             check_value(x, False)
         return
     if isinstance(v, dict):
-        keys = list(v.keys())
-        if keys:
-            if all(type(k) is int and k >= 0 for k in keys):
-                pass
-            elif all(type(k) is str for k in keys):
-                pass
-            else:
-                raise Bad("map keys are not all uints or all tstrs")
+        ks = list(v.keys())   # in the order they were encoded
+        if ks:
+            uint = type(ks[0]) is int and ks[0] >= 0
+            if not uint and type(ks[0]) is not str:
+                raise Bad("map key is neither an unsigned integer nor a text string")
+            for k in ks:
+                if (type(k) is int and k >= 0) != uint or (not uint and type(k) is not str):
+                    raise Bad("map mixes unsigned integer and text string keys")
         for x in v.values():
             check_value(x, False)
         return
-    if isinstance(v, cbor2.CBORTag) and top_tag and v.tag == 18:
-        check_value(v.value, False)
-        return
+    if isinstance(v, cbor2.CBORTag):
+        if top_tag:
+            check_value(v.value, False)   # open_sign1 wants it to be 18
+            return
+        raise Bad("tag %d inside an item" % v.tag)
+    if isinstance(v, float):
+        raise Bad("floating-point value")
+    if v is cbor2.undefined:
+        raise Bad("undefined value")
+    if isinstance(v, cbor2.CBORSimpleValue):
+        raise Bad("simple value %d" % v.value)
     raise Bad("value of a type the format does not allow: %s" % type(v).__name__)
 
 
-def strict(b, top_tag=False):
+def strict(b, top_tag=False, what=None, trailing=None):
     """Decodes the single item b, which must be deterministically encoded: the
-    reader re-encodes what it decoded and rejects the item if the bytes differ."""
+    reader re-encodes what it decoded and rejects the item if the bytes differ.
+    what prefixes the messages ("payload: ..."); trailing is the message for
+    bytes after the item."""
     try:
-        v = cbor2.loads(b)
-    except Exception as e:  # any decoder complaint is a malformed record
-        raise Bad("malformed CBOR: %s" % e)
-    check_value(v, top_tag)
-    try:
-        again = cbor2.dumps(v, canonical=True)
-    except Exception as e:
-        raise Bad("cannot re-encode: %s" % e)
-    if again != b:
-        raise Bad("not deterministic CBOR")
+        try:
+            end = item_end(b, 0, top_tag)
+        except Torn:
+            raise Bad("data ends inside an item")
+        if end != len(b):
+            raise Bad(trailing or "trailing bytes after the item")
+        try:
+            v = cbor2.loads(b)
+        except UnicodeDecodeError:
+            raise Bad("text string is not valid UTF-8")
+        except Exception as e:  # any other decoder complaint is a malformed record
+            raise Bad("malformed CBOR: %s" % e)
+        check_value(v, top_tag)
+        no_duplicate_keys(b)
+        try:
+            again = cbor2.dumps(v, canonical=True)
+        except Exception as e:
+            raise Bad("cannot re-encode: %s" % e)
+        if again != b:
+            raise Bad("not deterministic CBOR (re-encoding differs)")
+    except Bad as e:
+        if what and str(e) != trailing:
+            raise Bad("%s: %s" % (what, e))
+        raise
     return v
 
 
 # --------------------------------------------------------------------------
-# Shapes (TRANSCRIPT.md "Entry")
+# Shapes (TRANSCRIPT.md "Entry"). The messages say what the C verifier's say,
+# so that tests/vectors/EXPECTED can pin the reason for both.
 # --------------------------------------------------------------------------
 
 def is_uint(v):
@@ -182,12 +250,12 @@ def keys(m, required, optional, what):
         raise Bad("%s is not a map" % what)
     for k in m:
         if not is_uint(k):
-            raise Bad("%s: key %r is not a uint" % (what, k))
+            raise Bad("%s has a key that is not an unsigned integer" % what)
         if k not in required and k not in optional:
-            raise Bad("%s: unknown key %d" % (what, k))
-    for k in required:
+            raise Bad("%s has unknown key %d" % (what, k))
+    for k in sorted(required):
         if k not in m:
-            raise Bad("%s: missing key %d" % (what, k))
+            raise Bad("%s lacks key %d" % (what, k))
 
 
 def need(cond, msg):
@@ -197,23 +265,24 @@ def need(cond, msg):
 
 def shape_signer(s, what):
     keys(s, {0, 1, 2}, {3}, what)
-    need(is_bstr(s[0], 32) and is_bstr(s[1]) and is_int(s[2]), "%s: wrong types" % what)
-    need(3 not in s or is_tstr(s[3]), "%s: where is not text" % what)
-    need(hashlib.sha256(s[1]).digest() == s[0], "%s: kid is not SHA-256 of the SPKI" % what)
+    need(is_bstr(s[0], 32) and is_bstr(s[1]), "%s kid must be bstr 32 and SPKI a bstr" % what)
+    need(is_int(s[2]), "%s alg is not an integer" % what)
+    need(3 not in s or is_tstr(s[3]), "%s location is not text" % what)
+    need(hashlib.sha256(s[1]).digest() == s[0], "%s kid is not the SHA-256 of its SPKI" % what)
 
 
 def shape_signoffs(a):
     need(type(a) is list, "signoffs is not an array")
-    for so in a:
+    for i, so in enumerate(a):
         keys(so, {0, 1, 2, 3, 4}, {5, 6}, "signoff")
         need(is_tstr(so[0]) and is_tstr(so[1]) and is_tstr(so[2]) and is_uint(so[3])
-             and so[4] in (0, 1) and is_uint(so[4]), "signoff: wrong types")
-        need(5 not in so or is_bstr(so[5]), "signoff: COSE_Sign1 is not a bstr")
-        need(6 not in so or is_bstr(so[6]), "signoff: signer SPKI is not a bstr")
+             and is_uint(so[4]) and so[4] in (0, 1) and (5 not in so or is_bstr(so[5]))
+             and (6 not in so or is_bstr(so[6])), "signoff %d has a value of the wrong type" % i)
         if so[4] == 1:
-            need(5 in so and 6 in so, "signoff: signed (method 1) but lacks key 5 or 6")
+            need(5 in so and 6 in so, "signoff %d is signed (method 1) but lacks its COSE_Sign1 (key 5) or "
+                 "the signer's SPKI (key 6)" % i)
         else:
-            need(5 not in so and 6 not in so, "signoff: attested (method 0) but carries a signature")
+            need(5 not in so and 6 not in so, "signoff %d is attested (method 0) but carries a signature" % i)
 
 
 def check_signed_signoffs(body, cid, begin_seq, begin_hash):
@@ -226,85 +295,87 @@ def check_signed_signoffs(body, cid, begin_seq, begin_hash):
     for i, so in enumerate(body.get(5, [])):
         if so[4] != 1:
             continue
-        prot, payload, sig, alg, kid = open_sign1(strict(so[5], top_tag=True))
-        need(alg in (-7, -35), "signed sign-off %d: alg %r is not ES256 or ES384" % (i, alg))
-        need(kid == hashlib.sha256(so[6]).digest(), "signed sign-off %d: kid is not SHA-256 of key 6" % i)
-        check_signature(alg, so[6], prot, payload, sig)
-        want = {0: cid, 1: begin_seq, 2: begin_hash, 3: outputs_hash, 4: so[0], 5: so[1], 6: so[2]}
-        need(strict(payload) == want and payload == cbor2.dumps(want, canonical=True),
-             "signed sign-off %d: its signature does not cover this sign-off" % i)
+        try:
+            sign1 = strict(so[5], top_tag=True, what="its COSE_Sign1", trailing="trailing bytes after its COSE_Sign1")
+            prot, payload, sig, alg, kid = open_sign1(sign1)
+            need(kid == hashlib.sha256(so[6]).digest(), "kid does not match the signer's key")
+            check_signature(alg, so[6], prot, payload, sig)
+            need(alg in (-7, -35), "alg %r is not ES256 or ES384" % (alg,))
+            want = {0: cid, 1: begin_seq, 2: begin_hash, 3: outputs_hash, 4: so[0], 5: so[1], 6: so[2]}
+            need(strict(payload) == want and payload == cbor2.dumps(want, canonical=True),
+                 "its signature does not cover this sign-off")
+        except Bad as e:
+            raise Bad("signed sign-off %d: %s" % (i, e))
         kids.append(kid)
     return kids
 
 
 def shape_genesis(b):
     keys(b, set(range(7)), {7, 8, 9, 10}, "genesis")
-    need(b[0] == FORMAT and is_tstr(b[0]), "genesis: format is not %s" % FORMAT)
-    need(is_tstr(b[1]), "genesis: title is not text")
-    need(is_bstr(b[2], 32) and is_bstr(b[3]), "genesis: script fields have wrong types")
-    need(hashlib.sha256(b[3]).digest() == b[2], "genesis: script bytes do not match script-sha256")
+    need(is_tstr(b[0]) and b[0] == FORMAT, "genesis format is not '%s'" % FORMAT)
+    need(is_tstr(b[1]) and is_bstr(b[2], 32) and is_bstr(b[3]) and is_uint(b[5]) and b[5] in (0, 1)
+         and is_tstr(b[6]) and (7 not in b or is_bstr(b[7], 32)), "genesis has a value of the wrong type")
+    need(hashlib.sha256(b[3]).digest() == b[2], "genesis script does not hash to script-sha256")
     shape_signer(b[4], "genesis signer")
-    need(is_uint(b[5]) and b[5] in (0, 1), "genesis: mode is not 0 or 1")
-    need(is_tstr(b[6]), "genesis: runner is not text")
-    need(7 not in b or is_bstr(b[7], 32), "genesis: continues is not bstr 32")
     if 8 in b:
-        need(is_tstr_map(b[8]) and all(is_tstr(x) for x in b[8].values()), "genesis: host is not tstr => tstr")
-    if 9 in b:
-        need(type(b[9]) is list, "genesis: inputs is not an array")
-        for i in b[9]:
-            keys(i, {0, 1, 2}, set(), "genesis input")
-            need(is_tstr(i[0]) and is_bstr(i[1], 32) and is_uint(i[2]), "genesis input: wrong types")
+        need(is_tstr_map(b[8]) and all(is_tstr(x) for x in b[8].values()), "genesis host is not a map of text")
     if 10 in b:
-        need(is_tstr_map(b[10]) and all(is_tstr_map(t) and all(is_tstr(v) for v in t.values())
-                                        for t in b[10].values()), "genesis: tokens is not tstr => { tstr => tstr }")
+        need(is_tstr_map(b[10]), "genesis tokens is not a map of text")
+        need(all(is_tstr_map(t) and all(is_tstr(v) for v in t.values()) for t in b[10].values()),
+             "genesis tokens is not a map of text to maps of text")
+    if 9 in b:
+        need(type(b[9]) is list, "genesis inputs is not an array")
+        for n, i in enumerate(b[9]):
+            keys(i, {0, 1, 2}, set(), "genesis input")
+            need(is_tstr(i[0]) and is_bstr(i[1], 32) and is_uint(i[2]),
+                 "genesis input %d has a value of the wrong type" % n)
 
 
 def shape_step_begin(b):
     keys(b, {0, 1, 2, 3}, {4}, "step-begin")
-    need(is_tstr(b[0]) and is_uint(b[1]) and is_tstr(b[2]) and is_tstr_map(b[3]),
-         "step-begin: wrong types")
-    need(4 not in b or is_tstr(b[4]), "step-begin: role is not text")
+    need(is_tstr(b[0]) and is_uint(b[1]) and is_tstr(b[2]) and is_tstr_map(b[3]) and (4 not in b or is_tstr(b[4])),
+         "step-begin has a value of the wrong type")
 
 
 def shape_step_result(b):
     keys(b, {0, 1, 2, 3}, set(range(4, 13)), "step-result")
-    need(is_tstr(b[0]) and is_uint(b[1]) and is_uint(b[2]) and b[2] <= 4 and is_tstr_map(b[3]),
-         "step-result: wrong types")
+    need(is_tstr(b[0]) and is_uint(b[1]) and is_uint(b[2]) and b[2] <= 4 and is_tstr_map(b[3])
+         and (8 not in b or is_tstr(b[8])), "step-result has a value of the wrong type")
     if 4 in b:
-        need(type(b[4]) is list, "step-result: checks is not an array")
-        for c in b[4]:
+        need(type(b[4]) is list, "step-result checks is not an array")
+        for i, c in enumerate(b[4]):
             keys(c, {0, 1, 2, 3}, set(), "check")
-            need(is_tstr(c[0]) and type(c[3]) is bool, "check: wrong types")
+            need(is_tstr(c[0]) and type(c[3]) is bool, "check %d has a value of the wrong type" % i)
     if 5 in b:
         shape_signoffs(b[5])
     if 6 in b:
-        need(type(b[6]) is list, "step-result: artifacts is not an array")
-        for a in b[6]:
+        need(type(b[6]) is list, "artifacts is not an array")
+        for i, a in enumerate(b[6]):
             keys(a, {0, 1, 2}, {3, 4}, "artifact")
-            need(is_tstr(a[0]) and is_bstr(a[1], 32) and is_uint(a[2]), "artifact: wrong types")
-            need(3 not in a or is_tstr(a[3]), "artifact: media type is not text")
+            need(is_tstr(a[0]) and is_bstr(a[1], 32) and is_uint(a[2]) and (3 not in a or is_tstr(a[3]))
+                 and (4 not in a or is_bstr(a[4])), "artifact %d has a value of the wrong type" % i)
             if 4 in a:
-                need(is_bstr(a[4]), "artifact: content is not a bstr")
                 # check 6: embedded artifacts hash to their recorded sha256
-                need(len(a[4]) == a[2], "artifact %r: size differs from its content" % a[0])
-                need(hashlib.sha256(a[4]).digest() == a[1], "artifact %r: content does not match sha256" % a[0])
+                need(len(a[4]) == a[2], "artifact %d size %d differs from its content (%d bytes)" % (i, a[2], len(a[4])))
+                need(hashlib.sha256(a[4]).digest() == a[1], "artifact %d content does not hash to its sha256" % i)
     if 7 in b:
         keys(b[7], {0, 1}, {2}, "decision")
         need(is_tstr(b[7][0]) and is_tstr(b[7][1]) and (2 not in b[7] or is_tstr(b[7][2])),
-             "decision: wrong types")
-    need(8 not in b or is_tstr(b[8]), "step-result: note is not text")
+             "decision has a value of the wrong type")
     if 9 in b:
         keys(b[9], {0, 1}, set(), "error")
-        need(is_tstr(b[9][0]) and is_tstr(b[9][1]), "error: wrong types")
+        need(is_tstr(b[9][0]) and is_tstr(b[9][1]), "error has a value of the wrong type")
     if 10 in b:
         shape_signoffs(b[10])
-        need(all(c[4] == 0 for c in b[10]), "step-result: a confirmation is attested (method 0)")
+        for i, c in enumerate(b[10]):
+            need(c[4] == 0, "confirmation %d is not attested (method 0)" % i)
     for k, what in ((11, "attempt"), (12, "refusal")):
         if k in b:
-            need(type(b[k]) is list, "step-result: %ss is not an array" % what)
-            for a in b[k]:
+            need(type(b[k]) is list, "step-result %ss is not an array" % what)
+            for i, a in enumerate(b[k]):
                 keys(a, {0, 1, 2, 3}, set(), what)
-                need(is_tstr(a[0]) and is_tstr(a[1]) and is_tstr(a[2]) and is_uint(a[3]), "%s: wrong types" % what)
+                need(is_tstr(a[0]) and is_tstr(a[1]) and is_tstr(a[2]) and is_uint(a[3]),
+                     "%s %d has a value of the wrong type" % (what, i))
 
 
 def shape_body(kind, b):
@@ -316,19 +387,20 @@ def shape_body(kind, b):
         shape_step_result(b)
     elif kind == CHECKPOINT:
         keys(b, {0}, {1}, "checkpoint")
-        need(is_tstr(b[0]), "checkpoint: label is not text")
+        need(is_tstr(b[0]), "checkpoint label is not text")
         if 1 in b:
             shape_signoffs(b[1])
     elif kind == RESUME:
         keys(b, {0, 1, 2, 3}, {4, 5}, "resume")
-        need(is_uint(b[0]) and is_uint(b[1]) and is_bstr(b[2], 32) and is_tstr(b[3]), "resume: wrong types")
-        if 4 in b:
-            shape_signer(b[4], "resume signer")
+        need(is_uint(b[0]) and is_uint(b[1]) and is_bstr(b[2], 32) and is_tstr(b[3]),
+             "resume has a value of the wrong type")
         if 5 in b:
             shape_signoffs(b[5])
+        if 4 in b:
+            shape_signer(b[4], "resume signer")
     elif kind == SEAL:
         keys(b, {0, 1}, {2}, "seal")
-        need(is_uint(b[0]) and b[0] <= 2 and is_tstr_map(b[1]), "seal: wrong types")
+        need(is_uint(b[0]) and b[0] <= 2 and is_tstr_map(b[1]), "seal has a value of the wrong type")
         if 2 in b:
             shape_signoffs(b[2])
     else:
@@ -340,19 +412,33 @@ def shape_body(kind, b):
 # --------------------------------------------------------------------------
 
 def open_sign1(rec):
-    need(isinstance(rec, cbor2.CBORTag) and rec.tag == 18, "record is not tag 18")
+    need(isinstance(rec, cbor2.CBORTag) and rec.tag == 18, "record is not a COSE_Sign1 (tag 18)")
     arr = rec.value
     need(type(arr) is list and len(arr) == 4, "COSE_Sign1 is not an array of 4")
     prot, unprot, payload, sig = arr
-    need(is_bstr(prot) and is_bstr(payload) and is_bstr(sig), "COSE_Sign1 fields are not byte strings")
+    need(is_bstr(prot) and is_bstr(payload) and is_bstr(sig),
+         "COSE_Sign1 protected, payload and signature must be byte strings")
     need(unprot == {} and type(unprot) is dict, "unprotected header is not the empty map")
-    hdr = strict(prot)
+    hdr = strict(prot, what="protected header", trailing="trailing bytes after the protected header")
     need(type(hdr) is dict and set(hdr.keys()) == {1, 3, 4} and all(type(k) is int for k in hdr),
-         "protected header is not exactly {1, 3, 4}")
-    need(type(hdr[1]) is int and hdr[1] in ALGS, "alg %r is not on the list" % (hdr[1],))
-    need(hdr[3] == CONTENT_TYPE, "content type is not %s" % CONTENT_TYPE)
-    need(is_bstr(hdr[4], 32), "kid is not bstr 32")
+         "protected header is not a map of exactly {1, 3, 4}")
+    need(type(hdr[1]) is int and hdr[1] < 0, "protected header alg is not a listed algorithm")
+    need(hdr[1] in ALGS, "algorithm %d is not on the list" % hdr[1])
+    need(hdr[3] == CONTENT_TYPE, "content type is not '%s'" % CONTENT_TYPE)
+    need(is_bstr(hdr[4], 32), "kid is not a 32-byte byte string")
     return prot, payload, sig, hdr[1], hdr[4]
+
+
+def der_length(b):
+    """The length a DER SEQUENCE at the start of b says it has, or None."""
+    if len(b) < 2 or b[0] != 0x30:
+        return None
+    if b[1] < 0x80:
+        return 2 + b[1]
+    n = b[1] & 0x7f
+    if not 1 <= n <= 4 or len(b) < 2 + n:
+        return None
+    return 2 + n + int.from_bytes(b[2:2 + n], "big")
 
 
 def check_signature(alg, spki, prot, payload, sig):
@@ -360,25 +446,26 @@ def check_signature(alg, spki, prot, payload, sig):
     try:
         key = serialization.load_der_public_key(spki)
     except Exception as e:
-        raise Bad("signer SPKI does not parse: %s" % e)
+        raise Bad("parsing the signer's SubjectPublicKeyInfo: %s" % e)
+    need(der_length(spki) == len(spki), "trailing bytes after the signer's SubjectPublicKeyInfo")
     tbs = cbor2.dumps(["Signature1", prot, b"", payload], canonical=True)
     try:
         if kind == "ec":
-            need(isinstance(key, ec.EllipticCurvePublicKey) and key.curve.name == curve,
-                 "%s needs a %s key" % (name, curve))
-            need(len(sig) == 2 * coord, "%s signature is not r||s of %d bytes" % (name, 2 * coord))
+            need(isinstance(key, ec.EllipticCurvePublicKey), "signer key is not a EC key as %s needs" % name)
+            need(key.curve.name == curve, "signer key is not on the curve %s needs (%s)" % (name, OPENSSL_GROUP[curve]))
+            need(len(sig) == 2 * coord, "ECDSA signature is %d bytes, expected %d (r || s)" % (len(sig), 2 * coord))
             r = int.from_bytes(sig[:coord], "big")
             s = int.from_bytes(sig[coord:], "big")
             key.verify(encode_dss_signature(r, s), tbs, ec.ECDSA(h()))
         elif kind == "ed25519":
-            need(isinstance(key, ed25519.Ed25519PublicKey), "EdDSA needs an Ed25519 key")
+            need(isinstance(key, ed25519.Ed25519PublicKey), "signer key is not a ED25519 key as EdDSA needs")
             key.verify(sig, tbs)
         else:
-            need(isinstance(key, rsa.RSAPublicKey) and key.key_size >= 2048, "PS256 needs an RSA key of 2048+ bits")
+            need(isinstance(key, rsa.RSAPublicKey), "signer key is not a RSA key as PS256 needs")
+            need(key.key_size >= 2048, "RSA key of %d bits is below 2048" % key.key_size)
             key.verify(sig, tbs, padding.PSS(mgf=padding.MGF1(hashes.SHA256()), salt_length=32), hashes.SHA256())
     except InvalidSignature:
         raise Bad("%s signature does not verify" % name)
-
 
 # --------------------------------------------------------------------------
 # The walk (checks 1-5, then the optional 6)
@@ -474,8 +561,8 @@ def check_summary(summary, counts):
         if k not in summary:
             continue
         v = summary[k]
-        need(is_uint(v), "seal summary: %s is not an unsigned integer" % k)
-        need(v == want[k], "seal summary: %s is %d but the step-results hold %d" % (k, v, want[k]))
+        need(is_uint(v), "the seal's summary '%s' is not a count" % k)
+        need(v == want[k], "the seal's summary says %s %d, the step-results hold %d" % (k, v, want[k]))
 
 
 def verify(data):
@@ -496,9 +583,12 @@ def verify(data):
             res.invalid(pos, "data after the seal")
             return res
         try:
-            end = item_end(data, off)
+            try:
+                end = item_end(data, off)
+            except Bad as e:
+                raise Bad("record: %s" % e)
             raw = data[off:end]
-            rec = strict(raw, top_tag=True)
+            rec = strict(raw, top_tag=True, what="record")
             prot, payload, sig, alg, kid = open_sign1(rec)
 
             # Check 1 first, when the current signer's kid is on the record: the
@@ -509,11 +599,11 @@ def verify(data):
                 sig_done = True
 
             # Check 2
-            entry = strict(payload)
+            entry = strict(payload, what="payload", trailing="payload: trailing bytes after the entry")
             keys(entry, {0, 1, 2, 3, 4, 5}, set(), "entry")
             seq, prev, this_cid, t, kind, body = (entry[k] for k in range(6))
             need(is_uint(seq) and is_bstr(prev, 32) and is_bstr(this_cid, 16) and is_uint(t) and is_uint(kind),
-                 "entry: wrong types")
+                 "entry has a value of the wrong type")
             shape_body(kind, body)
 
             # Check 4 (signer part): genesis names the first signer, only a
@@ -531,30 +621,32 @@ def verify(data):
                 need(named is None or named[0] == signer[2], "resume names a new signer but is not signed by it")
             else:
                 need(named is not None, "kid does not match the current signer")
-                need(kid == named[0], "kid does not match the signer the record names")
+                need(kid == named[0], "kid does not match the signer's key")
                 check_signature(alg, named[1], prot, payload, sig)
                 change = pos > 0
                 signer = (named[1], named[2], named[0])
             spki, signer_alg, signer_kid = signer
-            need(alg == signer_alg, "record alg differs from the signer's alg")
+            need(alg == signer_alg, "record alg differs from the signer's declared alg")
 
             # check 3: the chain
             need(seq == pos, "seq %d at position %d" % (seq, pos))
             want_prev = bytes(32) if pos == 0 else res.head
-            need(prev == want_prev, "prev is not SHA-256 of the previous record")
+            need(prev == want_prev, "prev is not the SHA-256 of the previous record")
             if pos == 0:
                 cid = this_cid
-            need(this_cid == cid, "ceremony id changed")
+            need(this_cid == cid, "ceremony id changed (record from another transcript)")
             need(last_time is None or t >= last_time, "time decreases")
 
             # check 4: steps in order
             signed = []
             if kind == STEP_BEGIN:
-                need(pending is None or resumed, "step-begin while step %r has no result" % (pending and pending[1]))
+                if pending is not None and not resumed:
+                    raise Bad("step-begin while step '%s' (seq %d) has no result" % (pending[1], pending[0]))
                 pending = (pos, body[0], hashlib.sha256(raw).digest())
                 resumed = False
             elif kind == STEP_RESULT:
-                need(pending is not None and body[1] == pending[0], "step-result names no waiting step-begin")
+                need(pending is not None and body[1] == pending[0],
+                     "step-result names seq %d, which is not the step-begin awaiting a result" % body[1])
                 need(body[0] == pending[1], "step-result step id differs from its step-begin")
                 signed = check_signed_signoffs(body, cid, pending[0], pending[2])
                 pending = None
@@ -563,7 +655,7 @@ def verify(data):
                 resumed = True
             if kind in (CHECKPOINT, RESUME, SEAL):
                 sos = body.get({CHECKPOINT: 1, RESUME: 5, SEAL: 2}[kind], [])
-                need(all(so[4] == 0 for so in sos), "a signed sign-off belongs in a step-result")
+                need(all(so[4] == 0 for so in sos), "a signed sign-off (method 1) belongs in a step-result, where it signs over the step")
 
             # check 5: the seal's summary counts match the records
             if kind == SEAL:

@@ -21,6 +21,7 @@
 #include "runner/secret.h"
 #include "runner/shamir.h"
 #include "runner/softhsm.h"
+#include "runner/spki.h"
 #include "runner/token.h"
 
 #define SO_PIN "so-pin-backup-tests"
@@ -178,7 +179,7 @@ static void test_backup_restore(void **state)
 	assert_true(attr(s, kp.priv, CKA_WRAP_WITH_TRUSTED));
 	assert_true(attr(s, kp.priv, CKA_ALWAYS_SENSITIVE));
 	assert_false(attr(s, kp.priv, CKA_NEVER_EXTRACTABLE));
-	OK(tok_public_spki(s, kp.pub, &spki, &e), e);
+	OK(spki_from_token(s, kp.pub, &spki, &e), e);
 
 	/* An untrusted AES key (the user made it) cannot wrap a CKA_WRAP_WITH_TRUSTED key. */
 	OK(tok_wrapkey_create(s, "untrusted", fx.wrap, false, &untrusted, &e), e);
@@ -275,7 +276,7 @@ static void test_restore_from_shares(void **state)
 	s = session("source", false);
 	OK(tok_secret_key_find(s, "wrap", &wrap, &e), e);
 	OK(tok_generate_ex(s, "ec-p384", "backup-3", TOK_GEN_BACKUP, &kp, &e), e);
-	OK(tok_public_spki(s, kp.pub, &spki, &e), e);
+	OK(spki_from_token(s, kp.pub, &spki, &e), e);
 	OK(tok_wrap(s, wrap, kp.priv, &blob, &e), e);
 	tok_close(s);
 

@@ -1,4 +1,4 @@
-/* Unit tests for runner/token.c and runner/softhsm.c, against a real SoftHSM2
+/* Unit tests for runner/token.c and runner/softhsm.c (and spki_from_token on each key made), against a real SoftHSM2
  * store made for the run (softhsm_store_new) and removed at the end.
  * Run: CMOCKA_MESSAGE_OUTPUT=TAP build/tests/test_token
  */
@@ -26,6 +26,7 @@
 #include "runner/err.h"
 #include "runner/secret.h"
 #include "runner/softhsm.h"
+#include "runner/spki.h"
 #include "runner/token.h"
 
 #define LABEL "ceremony-unit"
@@ -560,7 +561,7 @@ static void generate_and_use(const struct alg_case *c)
 	}
 
 	/* The public key as SubjectPublicKeyInfo, of the right type and size. */
-	OK(tok_public_spki(s, kp.pub, &spki, &e), e);
+	OK(spki_from_token(s, kp.pub, &spki, &e), e);
 	p = spki.p;
 	pkey = d2i_PUBKEY(NULL, &p, (long)spki.len);
 	assert_non_null(pkey);
@@ -572,7 +573,7 @@ static void generate_and_use(const struct alg_case *c)
 		assert_string_equal(name, c->group);
 	}
 	/* The SPKI of the private key object is refused: it is no public key. */
-	assert_int_equal(tok_public_spki(s, kp.priv, &val, &e), -1);
+	assert_int_equal(spki_from_token(s, kp.priv, &val, &e), -1);
 	assert_string_equal(e.code, "token");
 	assert_int_equal(val.len, 0);
 
@@ -769,78 +770,6 @@ static void test_generate_refused(void **state)
 	tok_close(s);
 }
 
-/* tok_ed25519_spki on its own: bare and wrapped points, both CKA_EC_PARAMS forms. */
-static void test_ed25519_spki(void **state)
-{
-	static const uint8_t oid[] = {0x06, 0x03, 0x2b, 0x65, 0x70};
-	static const uint8_t name[] = {0x13, 0x0c, 'e', 'd', 'w', 'a', 'r', 'd', 's', '2', '5', '5', '1', '9'};
-	static const uint8_t ed448[] = {0x06, 0x03, 0x2b, 0x65, 0x71};
-	struct err e = {0};
-	EVP_PKEY *key = EVP_PKEY_Q_keygen(NULL, NULL, "ED25519");
-	uint8_t raw[32], wrapped[34];
-	size_t raw_len = sizeof raw;
-	unsigned char *want = NULL;
-	int want_len;
-	struct buf out = {0};
-	(void)state;
-
-	assert_non_null(key);
-	assert_int_equal(EVP_PKEY_get_raw_public_key(key, raw, &raw_len), 1);
-	assert_int_equal(raw_len, 32);
-	want_len = i2d_PUBKEY(key, &want);
-	assert_int_equal(want_len, 44);
-	wrapped[0] = 0x04;
-	wrapped[1] = 32;
-	memcpy(wrapped + 2, raw, 32);
-
-	OK(tok_ed25519_spki(oid, sizeof oid, raw, sizeof raw, &out, &e), e);
-	assert_int_equal(out.len, (size_t)want_len);
-	assert_memory_equal(out.p, want, (size_t)want_len);
-	buf_free(&out);
-	OK(tok_ed25519_spki(oid, sizeof oid, wrapped, sizeof wrapped, &out, &e), e);
-	assert_memory_equal(out.p, want, (size_t)want_len);
-	buf_free(&out);
-	OK(tok_ed25519_spki(name, sizeof name, wrapped, sizeof wrapped, &out, &e), e);
-	assert_memory_equal(out.p, want, (size_t)want_len);
-	buf_free(&out);
-
-	assert_int_equal(tok_ed25519_spki(ed448, sizeof ed448, raw, sizeof raw, &out, &e), -1);
-	assert_string_equal(e.code, "crypto");
-	assert_non_null(strstr(e.msg, "Ed25519"));
-	assert_int_equal(tok_ed25519_spki(oid, sizeof oid, raw, 31, &out, &e), -1);
-	assert_non_null(strstr(e.msg, "31 bytes"));
-	wrapped[1] = 31;   /* a wrapper that lies about its length */
-	assert_int_equal(tok_ed25519_spki(oid, sizeof oid, wrapped, sizeof wrapped, &out, &e), -1);
-	assert_int_equal(out.len, 0);
-	OPENSSL_free(want);
-	EVP_PKEY_free(key);
-}
-
-/* tok_mldsa_spki: RFC 9881's structure around the 1952-byte ML-DSA-65 key. */
-static void test_mldsa_spki(void **state)
-{
-	static const uint8_t head[] = {0x30, 0x82, 0x07, 0xb2, 0x30, 0x0b, 0x06, 0x09, 0x60, 0x86, 0x48,
-				       0x01, 0x65, 0x03, 0x04, 0x03, 0x12, 0x03, 0x82, 0x07, 0xa1, 0x00};
-	struct err e = {0};
-	struct buf out = {0};
-	uint8_t pk[1952];
-	(void)state;
-
-	for (size_t i = 0; i < sizeof pk; i++)
-		pk[i] = (uint8_t)(i * 7);
-	OK(tok_mldsa_spki(CKP_ML_DSA_65, pk, sizeof pk, &out, &e), e);
-	assert_int_equal(out.len, sizeof head + sizeof pk);
-	assert_memory_equal(out.p, head, sizeof head);
-	assert_memory_equal(out.p + sizeof head, pk, sizeof pk);
-	buf_free(&out);
-	assert_int_equal(tok_mldsa_spki(CKP_ML_DSA_65, pk, sizeof pk - 1, &out, &e), -1);
-	assert_string_equal(e.code, "crypto");
-	assert_non_null(strstr(e.msg, "1951 bytes"));
-	assert_int_equal(tok_mldsa_spki(CKP_ML_DSA_44, pk, 1312, &out, &e), -1);
-	assert_non_null(strstr(e.msg, "not supported"));
-	assert_int_equal(out.len, 0);
-}
-
 static void test_mechanisms(void **state)
 {
 	struct err e = {0};
@@ -885,59 +814,6 @@ static void test_random(void **state)
 	OK(tok_random(s, b, sizeof b, &e), e);
 	assert_memory_not_equal(a, b, sizeof a);
 	tok_close(s);
-}
-
-/* tok_ec_spki on its own: the point raw, DER-wrapped, compressed; and bad input. */
-static void test_ec_spki(void **state)
-{
-	static const uint8_t p256[] = {0x06, 0x08, 0x2a, 0x86, 0x48, 0xce, 0x3d, 0x03, 0x01, 0x07};
-	static const uint8_t p384[] = {0x06, 0x05, 0x2b, 0x81, 0x04, 0x00, 0x22};
-	struct err e = {0};
-	EVP_PKEY *key = EVP_EC_gen("P-256");
-	uint8_t pt[65], wrapped[67], comp[33], bad[65];
-	size_t pt_len = 0;
-	unsigned char *want = NULL;
-	int want_len;
-	struct buf out = {0};
-	(void)state;
-
-	assert_non_null(key);
-	assert_int_equal(EVP_PKEY_get_octet_string_param(key, OSSL_PKEY_PARAM_PUB_KEY, pt, sizeof pt, &pt_len), 1);
-	assert_int_equal(pt_len, 65);
-	assert_int_equal(pt[0], 0x04);
-	want_len = i2d_PUBKEY(key, &want);
-	assert_true(want_len > 0);
-
-	OK(tok_ec_spki(p256, sizeof p256, pt, sizeof pt, &out, &e), e);
-	assert_int_equal(out.len, (size_t)want_len);
-	assert_memory_equal(out.p, want, (size_t)want_len);
-	buf_free(&out);
-
-	wrapped[0] = 0x04;   /* OCTET STRING, 65 bytes: what SoftHSM returns */
-	wrapped[1] = 65;
-	memcpy(wrapped + 2, pt, 65);
-	OK(tok_ec_spki(p256, sizeof p256, wrapped, sizeof wrapped, &out, &e), e);
-	assert_memory_equal(out.p, want, (size_t)want_len);
-	buf_free(&out);
-
-	comp[0] = (uint8_t)(0x02 | (pt[64] & 1));   /* compressed form, re-encoded uncompressed */
-	memcpy(comp + 1, pt + 1, 32);
-	OK(tok_ec_spki(p256, sizeof p256, comp, sizeof comp, &out, &e), e);
-	assert_memory_equal(out.p, want, (size_t)want_len);
-	buf_free(&out);
-
-	memcpy(bad, pt, sizeof bad);   /* not on the curve */
-	bad[64] ^= 1;
-	assert_int_equal(tok_ec_spki(p256, sizeof p256, bad, sizeof bad, &out, &e), -1);
-	assert_string_equal(e.code, "crypto");
-	assert_int_equal(tok_ec_spki(p384, sizeof p384, pt, sizeof pt, &out, &e), -1);   /* wrong curve */
-	assert_int_equal(tok_ec_spki(p256, sizeof p256 - 1, pt, sizeof pt, &out, &e), -1); /* truncated OID */
-	assert_int_equal(tok_ec_spki(p256, sizeof p256, (const uint8_t *)"\x00", 1, &out, &e), -1); /* infinity */
-	assert_int_equal(tok_ec_spki(p256, sizeof p256, pt, 0, &out, &e), -1);
-	assert_int_equal(out.len, 0);
-	buf_free(&out);
-	OPENSSL_free(want);
-	EVP_PKEY_free(key);
 }
 
 static void test_store(void **state)
@@ -1023,9 +899,6 @@ int main(void)
 		cmocka_unit_test(test_generate_refused),
 		cmocka_unit_test(test_mechanisms),
 		cmocka_unit_test(test_random),
-		cmocka_unit_test(test_ec_spki),
-		cmocka_unit_test(test_ed25519_spki),
-		cmocka_unit_test(test_mldsa_spki),
 		cmocka_unit_test(test_store),
 	};
 	return cmocka_run_group_tests(tests, group_setup, group_teardown);

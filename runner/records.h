@@ -1,0 +1,105 @@
+/* records: the bodies of the transcript's step-begin, step-result, checkpoint and
+ * seal records (TRANSCRIPT.md "Entry") as plain C records, and the one place that
+ * encodes them.
+ *
+ * The interpreter and the step services fill a struct rec_result while a step runs
+ * (outputs, checks, sign-offs, artifacts, decision) and hand it, with the outcome
+ * and the error, to rec_append_result; the key numbers of the format live here and
+ * in the verifier (transcript.c), nowhere else. Values (outputs, a check's expected
+ * and actual) are CBOR items: the transcript's own data model, made by the step
+ * with dcbor_text, dcbor_uint... and owned by the record once handed over.
+ */
+#ifndef CER_RECORDS_H
+#define CER_RECORDS_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cbor.h>
+#include "buf.h"
+#include "err.h"
+#include "transcript.h"
+
+/* step-result 4: a recorded check. */
+struct rec_check {
+	char *what;
+	cbor_item_t *expected, *actual;   /* owned */
+	bool held;
+};
+
+/* step-result 5 (and later 10): a sign-off; strings owned, cose/spki only for method 1. */
+struct rec_signoff {
+	char *role, *name, *statement;
+	uint64_t time_ms;
+	unsigned method;           /* 0 attested at the prompt, 1 signed by the participant's key */
+	struct buf cose, spki;
+};
+
+/* step-result 6: an artifact; the content is borrowed (the interpreter keeps it for
+ * the run) and embedded. */
+struct rec_artifact {
+	char *name, *media_type;
+	uint8_t sha256[32];
+	const uint8_t *content;
+	size_t size;
+};
+
+/* step-result 7: the choice a decision step recorded; next NULL when it halts. */
+struct rec_decision {
+	char *question, *choice, *next;
+};
+
+struct rec_result {
+	cbor_item_t *outputs;             /* map tstr => value: the "Actual" */
+	struct rec_check *checks;
+	size_t n_checks;
+	struct rec_signoff *signoffs;
+	size_t n_signoffs;
+	struct rec_artifact *artifacts;
+	size_t n_artifacts;
+	struct rec_decision *decision;    /* NULL: not a decision */
+};
+
+/* An empty result (outputs an empty map). rec_result_free(NULL-filled) is safe. */
+int rec_result_init(struct rec_result *r, struct err *e) CER_MUST_CHECK;
+void rec_result_free(struct rec_result *r);
+/* Adds output name (takes value, even on failure); a name given twice is a bug
+ * (ERR_INTERNAL, naming step_id). */
+int rec_output(struct rec_result *r, const char *step_id, const char *name, cbor_item_t *value,
+	       struct err *e) CER_MUST_CHECK;
+/* Adds a check (takes expected and actual, even on failure). */
+int rec_check(struct rec_result *r, const char *what, cbor_item_t *expected, cbor_item_t *actual, bool held,
+	      struct err *e) CER_MUST_CHECK;
+/* Adds an artifact: its SHA-256 is computed here; content stays the caller's. */
+int rec_artifact(struct rec_result *r, const char *name, const char *media_type, const uint8_t *content, size_t size,
+		 struct err *e) CER_MUST_CHECK;
+/* Adds a sign-off: copies role, name and statement; takes so->cose and so->spki
+ * (emptied, even on failure). */
+int rec_signoff(struct rec_result *r, struct rec_signoff *so, struct err *e) CER_MUST_CHECK;
+/* Records the decision (copies the strings; next NULL: halt). At most once. */
+int rec_decide(struct rec_result *r, const char *question, const char *choice, const char *next,
+	       struct err *e) CER_MUST_CHECK;
+
+/* step-begin (kind 1); params borrowed. *seq gets its seq. */
+struct rec_begin {
+	const char *step_id;
+	size_t index;
+	const char *type;
+	const cbor_item_t *params;   /* { * tstr => value } as resolved for this run */
+	const char *role;            /* performed_by, or NULL */
+};
+int rec_append_begin(struct ts_writer *w, const struct rec_begin *b, uint64_t *seq, struct err *e) CER_MUST_CHECK;
+
+/* step-result (kind 2): error NULL when the step passed. */
+int rec_append_result(struct ts_writer *w, const char *step_id, uint64_t begin_seq, enum ts_outcome outcome,
+		      const struct rec_result *r, const struct err *error, struct err *e) CER_MUST_CHECK;
+
+/* checkpoint (kind 3). */
+int rec_append_checkpoint(struct ts_writer *w, const char *label, uint64_t *seq, struct err *e) CER_MUST_CHECK;
+
+/* seal (kind 5): the summary counts are the writer's (ts_writer_outcomes), so they
+ * are those of the step-results written; last_step and reason may be NULL. */
+int rec_append_seal(struct ts_writer *w, enum ts_seal_status status, const char *last_step, const char *reason,
+		    uint64_t *seq, struct err *e) CER_MUST_CHECK;
+
+#endif
