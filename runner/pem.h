@@ -3,8 +3,9 @@
  * LABEL-----"). Certificates, requests, CRLs and public keys are written with it and
  * every input that may be PEM or DER is told apart and read with it.
  *
- * Ownership: output bufs are appended to and owned by the caller; *label from
- * pem_read is malloc'ed and freed by the caller with free().
+ * Ownership: output bufs are appended to and owned by the caller (who frees them on
+ * failure too: what was appended is taken back, the allocation may stay); *label
+ * from pem_read is malloc'ed and freed by the caller with free().
  */
 #ifndef CER_PEM_H
 #define CER_PEM_H

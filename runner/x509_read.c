@@ -35,8 +35,10 @@ X509_REQ *x509_read_req(const uint8_t *data, size_t len, struct err *e)
 {
 	struct buf der = {0};
 	X509_REQ *r = NULL;
-	if (pem_der_of("CERTIFICATE REQUEST", data, len, &der, e))
+	if (pem_der_of("CERTIFICATE REQUEST", data, len, &der, e)) {
+		buf_free(&der);
 		return NULL;
+	}
 	const unsigned char *p = der.p;
 	r = d2i_X509_REQ(NULL, &p, (long)der.len);
 	if (!r || p != der.p + der.len) {
