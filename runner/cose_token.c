@@ -2,6 +2,7 @@
 #include <string.h>
 #include <openssl/sha.h>
 #include "cose_token.h"
+#include "hash.h"
 
 static int token_sign(struct cose_signer *cs, const uint8_t *msg, size_t len, struct buf *sig, struct err *e)
 {
@@ -9,9 +10,9 @@ static int token_sign(struct cose_signer *cs, const uint8_t *msg, size_t len, st
 	uint8_t md[SHA384_DIGEST_LENGTH];
 	size_t mdlen = cs->alg == COSE_ALG_ES384 ? SHA384_DIGEST_LENGTH : SHA256_DIGEST_LENGTH, before = sig->len;
 	if (cs->alg == COSE_ALG_ES384)
-		SHA384(msg, len, md);
+		hash_sha384(msg, len, md);
 	else
-		SHA256(msg, len, md);
+		hash_sha256(msg, len, md);
 	if (tok_sign(k->sess, k->priv, CKM_ECDSA, md, mdlen, sig, e))
 		return -1;
 	if (sig->len - before != 2 * mdlen)

@@ -12,9 +12,10 @@
 #include <stddef.h>
 #include <stdint.h>
 
-enum { HASH_SHA256_LEN = 32 };
+enum { HASH_SHA256_LEN = 32, HASH_SHA384_LEN = 48 };
 
 /* out = SHA-256(data[0..len)) (FIPS 180-4). data may be NULL when len is 0. */
 void hash_sha256(const void *data, size_t len, uint8_t out[HASH_SHA256_LEN]);
+void hash_sha384(const void *data, size_t len, uint8_t out[HASH_SHA384_LEN]);
 
 #endif

@@ -9,7 +9,6 @@
 #include <unistd.h>
 #include <openssl/crypto.h>
 #include <openssl/evp.h>
-#include <openssl/sha.h>
 #include "interp_int.h"
 #include "records.h"
 #include "audit.h"
@@ -20,7 +19,6 @@
 #include "shamir.h"
 #include "transcript.h"
 #include "words.h"
-#include "x509.h"
 
 const char *interp_runner_version(void)
 {

@@ -1688,6 +1688,28 @@ int tok_wrapkey_create(struct tok_session *s, const char *label, const struct se
 	return 0;
 }
 
+enum err_answer tok_secret_key_present(struct tok_session *s, const char *label, CK_OBJECT_HANDLE *out,
+				       struct err *e)
+{
+	CK_OBJECT_HANDLE h[2];
+	size_t n = 0;
+	*out = CK_INVALID_HANDLE;
+	if (!label || !*label) {
+		err_set(e, ERR_INPUT, "finding a key needs its label");
+		return ERR_ANSWER_ERROR;
+	}
+	if (tok_find(s, CKO_SECRET_KEY, label, h, 2, &n, e) != 0)
+		return ERR_ANSWER_ERROR;
+	if (n > 1) {
+		err_set(e, ERR_TOKEN, "several secret keys are labelled '%s'", label);
+		return ERR_ANSWER_ERROR;
+	}
+	if (n == 0)
+		return ERR_ANSWER_NO;
+	*out = h[0];
+	return ERR_ANSWER_YES;
+}
+
 int tok_secret_key_find(struct tok_session *s, const char *label, CK_OBJECT_HANDLE *out, struct err *e)
 {
 	CK_OBJECT_HANDLE h[2];

@@ -211,6 +211,11 @@ enum { TOK_WRAPKEY_LEN = 32 };   /* AES-256 */
  * Refuses (code "token") when an object with this label exists. */
 int tok_wrapkey_create(struct tok_session *s, const char *label, const struct secret *value, bool trusted,
 		       CK_OBJECT_HANDLE *out, struct err *e) CER_MUST_CHECK;
+/* Whether a secret key labelled label is on the token: YES (one; *out its handle),
+ * NO (none), ERROR (e set: several, or the token could not be searched), so a
+ * failing token is never taken for an absent key. */
+enum err_answer tok_secret_key_present(struct tok_session *s, const char *label, CK_OBJECT_HANDLE *out,
+				       struct err *e) CER_MUST_CHECK;
 /* The one secret key labelled label (code "token" when none or several). */
 int tok_secret_key_find(struct tok_session *s, const char *label, CK_OBJECT_HANDLE *out,
 			struct err *e) CER_MUST_CHECK;

@@ -17,7 +17,6 @@
 #include <unistd.h>
 #include <openssl/crypto.h>
 #include <openssl/rand.h>
-#include <openssl/sha.h>
 #include "files.h"
 #include "hash.h"
 #include "transcript.h"

@@ -48,13 +48,20 @@ int step_wrapkey_remove(struct step_run *r, const char *label, const char *token
 {
 	struct tok_session *s;
 	CK_OBJECT_HANDLE h;
-	struct err mine = {.kind = ERR_NONE}, ignored;
-	/* A failure here is reported only when the step had none of its own. */
+	struct err mine = {.kind = ERR_NONE};
+	/* A failure here is reported only when the step had none of its own. A token that
+	 * cannot be searched fails the step: the key may still be on it. */
 	struct err *to = ret ? &mine : e;
 	if (step_session_on(r, token, &s, to))
 		return -1;
-	if (tok_secret_key_find(s, label, &h, &ignored) != 0)
+	switch (tok_secret_key_present(s, label, &h, to)) {
+	case ERR_ANSWER_ERROR:
+		return -1;
+	case ERR_ANSWER_NO:
 		return ret;
+	case ERR_ANSWER_YES:
+		break;
+	}
 	if (tok_destroy(s, h, to))
 		return -1;
 	step_show(r, "the wrap key '%s' removed from token '%s'", label, token);
@@ -67,7 +74,6 @@ int step_wrapkey_on(struct step_run *r, const char *wk_step, const char *label, 
 {
 	const bool given = value != NULL;
 	struct tok_session *so = NULL, *s;
-	struct err ignored;
 	bool all;
 	int ret = -1;
 
@@ -76,7 +82,10 @@ int step_wrapkey_on(struct step_run *r, const char *wk_step, const char *label, 
 		value = step_secret_find(r, wk_step, "wrap_key");
 	if (step_session_on(r, token, &s, e))
 		return -1;
-	if (tok_secret_key_find(s, label, h, &ignored) == 0) {
+	enum err_answer there = tok_secret_key_present(s, label, h, e);
+	if (there == ERR_ANSWER_ERROR)
+		return -1;
+	if (there == ERR_ANSWER_YES) {
 		if (!given)
 			return 0;
 		return err_set(e, ERR_WRAP_KEY, "the wrap key '%s' is on token '%s' already: a restore from the custodians' "

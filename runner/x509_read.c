@@ -9,11 +9,11 @@
 #include <openssl/core_names.h>
 #include <openssl/err.h>
 #include <openssl/objects.h>
-#include <openssl/sha.h>
 #include <openssl/x509v3.h>
 #include "pem.h"
 #include "words.h"
 #include "x509_read.h"
+#include "hash.h"
 
 /* ------------------------------------------------------------------------- */
 /* One object of a known kind. */
@@ -109,7 +109,7 @@ const char *x509_name_text(const X509_NAME *n, char *out, size_t cap)
 static void sha256_hex(const uint8_t *p, size_t n, char out[65])
 {
 	uint8_t h[32];
-	SHA256(p, n, h);
+	hash_sha256(p, n, h);
 	words_hex(h, sizeof h, out, 65);
 }
 

@@ -308,9 +308,9 @@ int x509_sign(const struct x509_key *k, const struct x509_sigalg *sa, const uint
 		goto out;
 	}
 	/* Nothing the token signed leaves here unchecked against the exported public key. */
-	int v = x509_verify_data(k->pkey, sa, sig->p + start, sig->len - start, data, len, e);
-	if (v != 1) {
-		if (v == 0)
+	enum err_answer v = x509_verify_data(k->pkey, sa, sig->p + start, sig->len - start, data, len, e);
+	if (v != ERR_ANSWER_YES) {
+		if (v == ERR_ANSWER_NO)
 			err_set(e, ERR_X509, "the token's signature does not verify with the exported public key");
 		goto out;
 	}
@@ -320,14 +320,16 @@ out:
 	return ret;
 }
 
-int x509_verify_data(EVP_PKEY *pub, const struct x509_sigalg *sa, const uint8_t *sig, size_t sig_len,
-		     const uint8_t *data, size_t len, struct err *e)
+enum err_answer x509_verify_data(EVP_PKEY *pub, const struct x509_sigalg *sa, const uint8_t *sig, size_t sig_len,
+				 const uint8_t *data, size_t len, struct err *e)
 {
 	EVP_MD_CTX *ctx = EVP_MD_CTX_new();
 	EVP_PKEY_CTX *pctx = NULL;
-	int ret = -1;
-	if (!ctx)
-		return err_openssl(e, "out of memory");
+	enum err_answer ret = ERR_ANSWER_ERROR;
+	if (!ctx) {
+		err_set(e, ERR_NOMEM, "out of memory");
+		return ERR_ANSWER_ERROR;
+	}
 	if (ossl_rc(EVP_DigestVerifyInit(ctx, &pctx, x509_sigalg_md(sa), NULL, pub), e, "cannot set up the signature check"))
 		goto out;
 	/* RFC 4055 §3.1 as x509_sign uses it: MGF1 with the same hash, salt = hash length. */
@@ -337,7 +339,7 @@ int x509_verify_data(EVP_PKEY *pub, const struct x509_sigalg *sa, const uint8_t 
 	     ossl_rc(EVP_PKEY_CTX_set_rsa_mgf1_md(pctx, x509_sigalg_md(sa)), e, "cannot set up RSASSA-PSS")))
 		goto out;
 	/* Anything but 1 is "not valid": a malformed signature is as bad as a wrong one. */
-	ret = EVP_DigestVerify(ctx, sig, sig_len, data, len) == 1 ? 1 : 0;
+	ret = EVP_DigestVerify(ctx, sig, sig_len, data, len) == 1 ? ERR_ANSWER_YES : ERR_ANSWER_NO;
 	ERR_clear_error();
 out:
 	EVP_MD_CTX_free(ctx);

@@ -77,9 +77,10 @@ int x509_key_open(struct tok_session *s, const char *label, const char *script_a
  * be resolved. The signature is appended to sig only once it verifies with k->pkey. */
 int x509_sign(const struct x509_key *k, const struct x509_sigalg *sa, const uint8_t *data, size_t len,
 	      struct buf *sig, struct err *e) CER_MUST_CHECK;
-/* Checks a signature in software with OpenSSL, as a relying party would: 1 valid,
- * 0 not valid (a malformed signature too), -1 when the check could not be made. */
-int x509_verify_data(EVP_PKEY *pub, const struct x509_sigalg *sa, const uint8_t *sig, size_t sig_len,
-		     const uint8_t *data, size_t len, struct err *e);
+/* Checks a signature in software with OpenSSL, as a relying party would: YES valid,
+ * NO not valid (a malformed signature too), ERROR (e set) when the check could not
+ * be made. */
+enum err_answer x509_verify_data(EVP_PKEY *pub, const struct x509_sigalg *sa, const uint8_t *sig, size_t sig_len,
+				 const uint8_t *data, size_t len, struct err *e) CER_MUST_CHECK;
 
 #endif

@@ -19,11 +19,11 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
-#include <openssl/sha.h>
 #include "steps.h"
 #include "../runner/x509_read.h"
 #include "../runner/files.h"
 #include "../runner/words.h"
+#include "../runner/hash.h"
 
 enum { MAX_EXPORTS = 16, MAX_MEDIA = 8, MAX_FILE_NAME = 100, MAX_EXPORT_BYTES = 16 * 1024 * 1024 };
 
@@ -207,8 +207,8 @@ static int verify_copy(struct step_run *r, const struct copy *cp, const struct b
 	int ret = -1;
 	if (files_read(cp->path, MAX_EXPORT_BYTES, &back, &back_len, e))
 		return -1;
-	SHA256(back, back_len, sha_file);
-	SHA256(cp->obj->der.p, cp->obj->der.len, sha_want);
+	hash_sha256(back, back_len, sha_file);
+	hash_sha256(cp->obj->der.p, cp->obj->der.len, sha_want);
 	words_hex(sha_want, sizeof sha_want, want, sizeof want);
 	bool same_bytes = back_len == written->len && !memcmp(back, written->p, back_len);
 	/* What the copy holds, read as a relying party would read it. */
@@ -217,7 +217,7 @@ static int verify_copy(struct step_run *r, const struct copy *cp, const struct b
 	else if (o.kind != cp->obj->kind)
 		snprintf(got, sizeof got, "not a %s", x509_obj_kind_name(cp->obj->kind));
 	else
-		words_hex(SHA256(o.der.p, o.der.len, sha_got), sizeof sha_got, got, sizeof got);
+		(hash_sha256(o.der.p, o.der.len, sha_got), words_hex(sha_got, sizeof sha_got, got, sizeof got));
 	bool held = same_bytes && o.kind == cp->obj->kind && !strcmp(got, want);
 	if (!same_bytes && o.kind == cp->obj->kind)
 		snprintf(got + strlen(got), sizeof got - strlen(got), " (the file differs from what was written)");

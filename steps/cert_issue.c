@@ -12,12 +12,12 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
-#include <openssl/sha.h>
 #include "steps.h"
 #include "../runner/files.h"
 #include "../runner/words.h"
 #include "x509_params.h"
 #include "../runner/x509_read.h"
+#include "../runner/hash.h"
 
 enum { MAX_CSR_FILE = 64 * 1024 };
 
@@ -174,7 +174,7 @@ static int execute(struct step_run *r, struct err *e)
 		csr = file_data;
 	}
 	/* Which request was presented is recorded even when it is refused. */
-	SHA256(csr, csr_len, sha);
+	hash_sha256(csr, csr_len, sha);
 	if (step_output(r, "csr_sha256", dcbor_text(words_hex(sha, sizeof sha, hex, sizeof hex)), e))
 		goto out;
 	if (step_session_on(r, p->key_token, &s, e) || x509_key_open(s, p->key_label, p->key_algorithm, &sa, &k, e) ||

@@ -12,10 +12,10 @@
 #include <stdlib.h>
 #include <string.h>
 #include <openssl/bn.h>
-#include <openssl/sha.h>
 #include "steps.h"
 #include "../runner/x509_read.h"
 #include "../runner/words.h"
+#include "../runner/hash.h"
 
 enum { FP_GROUPS = 16, FP_DEFAULT_READBACK = 2 };
 
@@ -154,7 +154,7 @@ static int execute(struct step_run *r, struct err *e)
 	char hex[80], groups[100], colons[100], words[600], what[160];
 	if (step_find_artifact(r, p->target->id, p->artifact, &data, &len, e))
 		return -1;
-	SHA256(data, len, sha);
+	hash_sha256(data, len, sha);
 	words_hex(sha, sizeof sha, hex, sizeof hex);
 	words_hex_groups(sha, sizeof sha, 2, groups, sizeof groups);
 	words_pgp_line(sha, sizeof sha, words, sizeof words);

@@ -13,10 +13,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <openssl/sha.h>
 #include "backup.h"
 #include "../runner/files.h"
 #include "../runner/words.h"
+#include "../runner/hash.h"
 
 static bool token_declared(const struct ceremony *c, const char *name)
 {
@@ -108,7 +108,7 @@ static int execute(struct step_run *r, struct err *e)
 		goto out;
 	if (tok_wrap(s, wrap, priv, &blob, e))
 		goto out;
-	SHA256(blob.p, blob.len, sha);
+	hash_sha256(blob.p, blob.len, sha);
 	if (backup_blob_path(r, r->step->id, step_attempts(r, r->step->id), path, sizeof path, e))
 		goto out;
 	int dn = snprintf(dir, sizeof dir, "%s/backup", step_out_dir(r));

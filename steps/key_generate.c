@@ -18,12 +18,12 @@
  * wrap_with_trusted true; all three are recorded like the rest. */
 #include <stdio.h>
 #include <string.h>
-#include <openssl/sha.h>
 #include "steps.h"
 #include "../runner/pem.h"
 #include "../runner/spki.h"
 #include "../runner/words.h"
 #include "backup.h"
+#include "../runner/hash.h"
 
 static int validate(const struct ceremony *c, struct step *s, struct err *e)
 {
@@ -205,7 +205,7 @@ static int execute(struct step_run *r, struct err *e)
 	 * algorithms OpenSSL 3.0 does not know (ML-DSA) are written the same way. */
 	if (spki_from_token(s, kp.pub, &spki, e) || pem_write("PUBLIC KEY", spki.p, spki.len, &pem, e))
 		goto out;
-	SHA256(spki.p, spki.len, sha);
+	hash_sha256(spki.p, spki.len, sha);
 	if (step_output(r, "public_key_sha256", dcbor_text(words_hex(sha, sizeof sha, hex, sizeof hex)), e))
 		goto out;
 	snprintf(file, sizeof file, "%s.spki.der", r->step->id);

@@ -30,6 +30,7 @@
 #include "../runner/words.h"
 #include "../runner/x509_read.h"
 #include "../runner/x509_sign.h"
+#include "../runner/hash.h"
 
 
 struct restore_priv {
@@ -122,7 +123,7 @@ static int execute(struct step_run *r, struct err *e)
 	if (backup_blob_path(r, p->from->id, step_attempts(r, p->from->id), path, sizeof path, e) ||
 	    files_read(path, 1 << 20, &blob, &blob_len, e))
 		goto out;
-	SHA256(blob, blob_len, sha);
+	hash_sha256(blob, blob_len, sha);
 	if (step_output(r, "blob_sha256", dcbor_text(words_hex(sha, sizeof sha, hex, sizeof hex)), e) ||
 	    step_output(r, "blob_size", dcbor_uint(blob_len), e))
 		goto out;
@@ -165,10 +166,11 @@ static int execute(struct step_run *r, struct err *e)
 	if (x509_sign(&k, &sa, (const uint8_t *)p->data, strlen(p->data), &sig, e))
 		goto out;
 	/* Checked against the certificate's key, not the one the restored key exports. */
-	int checked = x509_verify_data(key.pub, &sa, sig.p, sig.len, (const uint8_t *)p->data, strlen(p->data), e);
-	if (checked < 0)
+	enum err_answer checked = x509_verify_data(key.pub, &sa, sig.p, sig.len, (const uint8_t *)p->data,
+						   strlen(p->data), e);
+	if (checked == ERR_ANSWER_ERROR)
 		goto out;
-	valid = checked == 1;
+	valid = checked == ERR_ANSWER_YES;
 	char what[256];
 	snprintf(what, sizeof what, "test signature of the restored key, checked with %s.%s", p->key_step->id,
 		 p->key_artifact);

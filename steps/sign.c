@@ -11,10 +11,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <openssl/sha.h>
 #include "steps.h"
 #include "sign.h"
 #include "../runner/words.h"
+#include "../runner/hash.h"
 
 enum { MAX_SIGN_DATA = 64 * 1024 };
 
@@ -75,7 +75,7 @@ static int execute(struct step_run *r, struct err *e)
 		goto out;
 	step_show(r, "signed %zu bytes with '%s' (%s, %s)", p->data_len, p->key.label, k.algorithm,
 		  x509_sigalg_label(k.algorithm, &sa));
-	SHA256((const uint8_t *)p->data, p->data_len, sha);
+	hash_sha256((const uint8_t *)p->data, p->data_len, sha);
 	if (step_output(r, "key_label", dcbor_text(p->key.label), e) ||
 	    step_output(r, "key_algorithm", dcbor_text(k.algorithm), e) ||
 	    step_output(r, "signature_algorithm", dcbor_text(x509_sigalg_label(k.algorithm, &sa)), e) ||
@@ -83,7 +83,7 @@ static int execute(struct step_run *r, struct err *e)
 	    step_output(r, "data_sha256", dcbor_text(words_hex(sha, sizeof sha, hex, sizeof hex)), e) ||
 	    step_output(r, "signature_hex", dcbor_text(words_hex(sig.p, sig.len, hex, sizeof hex)), e))
 		goto out;
-	SHA256(k.spki.p, k.spki.len, sha);
+	hash_sha256(k.spki.p, k.spki.len, sha);
 	if (step_output(r, "public_key_sha256", dcbor_text(words_hex(sha, sizeof sha, hex, sizeof hex)), e))
 		goto out;
 	snprintf(file, sizeof file, "%s.sig", r->step->id);

@@ -16,11 +16,11 @@
 #include <openssl/err.h>
 #include <openssl/evp.h>
 #include <openssl/rsa.h>
-#include <openssl/sha.h>
 #include "steps.h"
 #include "../runner/x509_read.h"
 #include "sign.h"
 #include "../runner/words.h"
+#include "../runner/hash.h"
 
 struct verify_priv {
 	const struct step *sign;
@@ -105,10 +105,10 @@ static int execute(struct step_run *r, struct err *e)
 	x509_pubkey_name(key.pub, alg, sizeof alg);
 	if (x509_sigalg_resolve(alg, &sa, e))
 		goto out;
-	int v = x509_verify_data(key.pub, &sa, sig, sig_len, (const uint8_t *)p->data, strlen(p->data), e);
-	if (v < 0)
+	enum err_answer v = x509_verify_data(key.pub, &sa, sig, sig_len, (const uint8_t *)p->data, strlen(p->data), e);
+	if (v == ERR_ANSWER_ERROR)
 		goto out;
-	bool valid = v == 1;
+	bool valid = v == ERR_ANSWER_YES;
 	step_show(r, "the signature of '%s' over the given data is %s (expected: %s)", p->sign->id,
 		  valid ? "VALID" : "NOT VALID", p->expect_valid ? "valid" : "not valid");
 	snprintf(what, sizeof what, "signature of %s over the data, checked with %s.%s (%s)", p->sign->id,
@@ -117,7 +117,7 @@ static int execute(struct step_run *r, struct err *e)
 	    step_output(r, "signature_algorithm", dcbor_text(x509_sigalg_label(alg, &sa)), e) ||
 	    step_output(r, "data", dcbor_text(p->data), e))
 		goto out;
-	SHA256((const uint8_t *)p->data, strlen(p->data), sha);
+	hash_sha256((const uint8_t *)p->data, strlen(p->data), sha);
 	if (step_output(r, "data_sha256", dcbor_text(words_hex(sha, sizeof sha, hex, sizeof hex)), e))
 		goto out;
 	if (step_check(r, what, dcbor_text(p->expect_valid ? "valid" : "not valid"),

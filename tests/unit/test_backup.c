@@ -252,8 +252,14 @@ static void test_wrong_wrapkey(void **state)
 	OK(tok_wrapkey_create(s, "other", v, false, &other, &e), e);
 	assert_int_equal(tok_unwrap_private(s, other, blob.p, blob.len, CKK_EC, "x", NULL, 0, 0, &h, &e), -1);
 	assert_int_equal(h, CK_INVALID_HANDLE);
+	/* present, absent, and a search that cannot be made: three answers, never two */
+	assert_int_equal(tok_secret_key_present(s, "other", &h, &e), ERR_ANSWER_YES);
+	assert_int_equal(h, other);
 	OK(tok_destroy(s, other, &e), e);
 	assert_int_equal(tok_secret_key_find(s, "other", &h, &e), -1);
+	assert_int_equal(tok_secret_key_present(s, "other", &h, &e), ERR_ANSWER_NO);
+	assert_int_equal(h, CK_INVALID_HANDLE);
+	assert_int_equal(tok_secret_key_present(s, "", &h, &e), ERR_ANSWER_ERROR);
 	secret_free(v);
 	buf_free(&blob);
 	tok_close(s);

@@ -23,6 +23,12 @@ static void fips_examples(void **state)
 	hash_sha256(NULL, 0, h);
 	assert_string_equal(words_hex(h, sizeof h, hex, sizeof hex),
 			    "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855");
+	uint8_t h3[HASH_SHA384_LEN];
+	char hex3[2 * HASH_SHA384_LEN + 1];
+	hash_sha384("abc", 3, h3);
+	assert_string_equal(words_hex(h3, sizeof h3, hex3, sizeof hex3),
+			    "cb00753f45a35e8bb5a03d699ac65007272c32ab0eded163"
+			    "1a8b605a43ff5bed8086072ba1e7cc2358baeca134c825a7");
 }
 
 static void same_as_evp(void **state)
@@ -37,6 +43,11 @@ static void same_as_evp(void **state)
 		assert_int_equal(EVP_Digest(data, n, b, &bl, EVP_sha256(), NULL), 1);
 		assert_int_equal(bl, HASH_SHA256_LEN);
 		assert_memory_equal(a, b, HASH_SHA256_LEN);
+		uint8_t c[HASH_SHA384_LEN];
+		hash_sha384(data, n, c);
+		assert_int_equal(EVP_Digest(data, n, b, &bl, EVP_sha384(), NULL), 1);
+		assert_int_equal(bl, HASH_SHA384_LEN);
+		assert_memory_equal(c, b, HASH_SHA384_LEN);
 	}
 }
 

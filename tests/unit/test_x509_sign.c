@@ -159,10 +159,10 @@ static void sign_one(const char *alg, const char *label, struct x509_sigalg sa, 
 	OK(x509_sign(&k, &sa, data, sizeof data, &sig, &e), e);
 	if (sig_len)
 		assert_int_equal(sig.len, sig_len);
-	assert_int_equal(x509_verify_data(k.pkey, &sa, sig.p, sig.len, data, sizeof data, &e), 1);
-	assert_int_equal(x509_verify_data(k.pkey, &sa, sig.p, sig.len, data, sizeof data - 1, &e), 0);
+	assert_int_equal(x509_verify_data(k.pkey, &sa, sig.p, sig.len, data, sizeof data, &e), ERR_ANSWER_YES);
+	assert_int_equal(x509_verify_data(k.pkey, &sa, sig.p, sig.len, data, sizeof data - 1, &e), ERR_ANSWER_NO);
 	sig.p[sig.len - 1] ^= 1;
-	assert_int_equal(x509_verify_data(k.pkey, &sa, sig.p, sig.len, data, sizeof data, &e), 0);
+	assert_int_equal(x509_verify_data(k.pkey, &sa, sig.p, sig.len, data, sizeof data, &e), ERR_ANSWER_NO);
 	/* The mechanism the step declares is the one used. */
 	assert_int_not_equal(x509_sigalg_mech(k.algorithm, &sa), 0);
 	buf_free(&sig);
