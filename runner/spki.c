@@ -51,6 +51,29 @@ static int spki_of(EVP_PKEY *pkey, struct buf *out, struct err *e)
 	return ret;
 }
 
+/* The SPKI of a public key of type ("EC", "RSA") whose parameters bld holds;
+ * what names the key in messages. */
+static int spki_from_params(const char *type, OSSL_PARAM_BLD *bld, const char *what, struct buf *out, struct err *e)
+{
+	OSSL_PARAM *op = NULL;
+	EVP_PKEY_CTX *ctx = NULL;
+	EVP_PKEY *pkey = NULL;
+	int ret = -1;
+	if (!(op = OSSL_PARAM_BLD_to_param(bld)) || !(ctx = EVP_PKEY_CTX_new_from_name(NULL, type, NULL))) {
+		err_openssl(e, what);
+		goto out;
+	}
+	if (ossl_rc(EVP_PKEY_fromdata_init(ctx), e, what) ||
+	    ossl_rc(EVP_PKEY_fromdata(ctx, &pkey, EVP_PKEY_PUBLIC_KEY, op), e, what))
+		goto out;
+	ret = spki_of(pkey, out, e);
+out:
+	EVP_PKEY_free(pkey);
+	EVP_PKEY_CTX_free(ctx);
+	OSSL_PARAM_free(op);
+	return ret;
+}
+
 int spki_ec(const uint8_t *params, size_t params_len, const uint8_t *point, size_t point_len, struct buf *out,
 	    struct err *e)
 {
@@ -59,9 +82,6 @@ int spki_ec(const uint8_t *params, size_t params_len, const uint8_t *point, size
 	ASN1_OCTET_STRING *os = NULL;
 	unsigned char *enc = NULL;
 	OSSL_PARAM_BLD *bld = NULL;
-	OSSL_PARAM *op = NULL;
-	EVP_PKEY_CTX *ctx = NULL;
-	EVP_PKEY *pkey = NULL;
 	const unsigned char *p;
 	const char *curve;
 	size_t enc_len;
@@ -117,23 +137,8 @@ int spki_ec(const uint8_t *params, size_t params_len, const uint8_t *point, size
 	    ossl_rc(OSSL_PARAM_BLD_push_octet_string(bld, OSSL_PKEY_PARAM_PUB_KEY, enc, enc_len), e,
 		    "building EC key parameters"))
 		goto out;
-	if (!(op = OSSL_PARAM_BLD_to_param(bld))) {
-		err_openssl(e, "building EC key parameters");
-		goto out;
-	}
-	if (!(ctx = EVP_PKEY_CTX_new_from_name(NULL, "EC", NULL))) {
-		err_openssl(e, "making an EC public key from the token's point");
-		goto out;
-	}
-	if (ossl_rc(EVP_PKEY_fromdata_init(ctx), e, "making an EC public key from the token's point") ||
-	    ossl_rc(EVP_PKEY_fromdata(ctx, &pkey, EVP_PKEY_PUBLIC_KEY, op), e,
-		    "making an EC public key from the token's point"))
-		goto out;
-	ret = spki_of(pkey, out, e);
+	ret = spki_from_params("EC", bld, "making an EC public key from the token's point", out, e);
 out:
-	EVP_PKEY_free(pkey);
-	EVP_PKEY_CTX_free(ctx);
-	OSSL_PARAM_free(op);
 	OSSL_PARAM_BLD_free(bld);
 	OPENSSL_free(enc);
 	ASN1_OCTET_STRING_free(os);
@@ -182,9 +187,6 @@ int spki_rsa(const uint8_t *n, size_t n_len, const uint8_t *ex, size_t ex_len, s
 {
 	BIGNUM *bn = NULL, *be = NULL;
 	OSSL_PARAM_BLD *bld = NULL;
-	OSSL_PARAM *op = NULL;
-	EVP_PKEY_CTX *ctx = NULL;
-	EVP_PKEY *pkey = NULL;
 	int ret = -1;
 
 	bn = BN_bin2bn(n, (int)n_len, NULL);
@@ -206,23 +208,8 @@ int spki_rsa(const uint8_t *n, size_t n_len, const uint8_t *ex, size_t ex_len, s
 	if (ossl_rc(OSSL_PARAM_BLD_push_BN(bld, OSSL_PKEY_PARAM_RSA_N, bn), e, "building RSA key parameters") ||
 	    ossl_rc(OSSL_PARAM_BLD_push_BN(bld, OSSL_PKEY_PARAM_RSA_E, be), e, "building RSA key parameters"))
 		goto out;
-	if (!(op = OSSL_PARAM_BLD_to_param(bld))) {
-		err_openssl(e, "building RSA key parameters");
-		goto out;
-	}
-	if (!(ctx = EVP_PKEY_CTX_new_from_name(NULL, "RSA", NULL))) {
-		err_openssl(e, "making an RSA public key from the token's modulus and exponent");
-		goto out;
-	}
-	if (ossl_rc(EVP_PKEY_fromdata_init(ctx), e, "making an RSA public key from the token's modulus and exponent") ||
-	    ossl_rc(EVP_PKEY_fromdata(ctx, &pkey, EVP_PKEY_PUBLIC_KEY, op), e,
-		    "making an RSA public key from the token's modulus and exponent"))
-		goto out;
-	ret = spki_of(pkey, out, e);
+	ret = spki_from_params("RSA", bld, "making an RSA public key from the token's modulus and exponent", out, e);
 out:
-	EVP_PKEY_free(pkey);
-	EVP_PKEY_CTX_free(ctx);
-	OSSL_PARAM_free(op);
 	OSSL_PARAM_BLD_free(bld);
 	BN_free(bn);
 	BN_free(be);
