@@ -1,10 +1,12 @@
 # ceremony: a key-ceremony runner. See README.md.
 #   make            build build/ceremony
-#   make check      deps, build, unit + CLI tests + vectors; ends with "N passed, N failed"
+#   make check      deps, build, unit + CLI tests + vectors; ends with "N passed, N failed, N skipped"
 #   make rehearse   deps, build, rehearse the example ceremony on throwaway SoftHSM tokens
 #   make deps       install the Debian packages the build and tests need (as root)
 #   make install PREFIX=/usr/local DESTDIR=
 #   make asan | memcheck | bench
+#   make mutate     deps; each check of the transcript verifier disabled in turn in a scratch
+#                   copy: the tests must fail every time (tests/mutate.sh, a few minutes)
 
 VERSION   := 0.1.0
 PREFIX    ?= /usr/local
@@ -39,7 +41,7 @@ LIB_OBJ    := $(filter-out $(BUILD)/runner/main.o $(BUILD)/runner/cmd_%.o,$(OBJ)
 UNIT_SRC   := $(wildcard tests/unit/test_*.c)
 UNIT_BIN   := $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(UNIT_SRC))
 
-.PHONY: all check unit cli rehearse deps install asan memcheck bench failalloc clean
+.PHONY: all check unit cli rehearse deps install asan memcheck bench failalloc mutate clean
 all: $(BUILD)/ceremony
 
 $(BUILD)/gen/pgpwords.c: data/pgp-words.txt tools/pgpwords.awk
@@ -84,6 +86,12 @@ failalloc: deps
 	$(MAKE) --no-print-directory $(BUILD)/tests/test_interp
 	FAILALLOC_STRIDE=1 $(BUILD)/tests/test_interp
 
+# The generator of the older vectors (tests/vectors/gen.c): built by check so that it
+# cannot rot, never run by it (a run draws new keys, ceremony ids and times).
+$(BUILD)/tests/gen: tests/vectors/gen.c $(LIB_OBJ)
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) $(ALL_LDFLAGS) -o $@ $< $(LIB_OBJ) $(LIBS)
+
 # A test-only PKCS#11 shim in front of SoftHSM (tests/tools/p11shim.c); never installed.
 $(BUILD)/tests/p11shim.so: tests/tools/p11shim.c
 	@mkdir -p $(dir $@)
@@ -110,8 +118,13 @@ deps:
 	fi
 
 check: deps
-	$(MAKE) --no-print-directory all $(UNIT_BIN) $(BUILD)/tests/p11shim.so $(BUILD)/tests/x509check
+	$(MAKE) --no-print-directory all $(UNIT_BIN) $(BUILD)/tests/p11shim.so $(BUILD)/tests/x509check \
+	  $(BUILD)/tests/gen
 	@CEREMONY=$(abspath $(BUILD)/ceremony) BUILD=$(abspath $(BUILD)) sh tests/run.sh $(UNIT_BIN)
+
+# mutate: the tests must notice each check of the verifier going (tests/mutate.sh).
+mutate: deps
+	@sh tests/mutate.sh
 
 rehearse: deps
 	$(MAKE) --no-print-directory all

@@ -21,9 +21,10 @@
 # not list is an error.
 #
 # Operations (after the name):
-#   off   the condition of the line's if/while becomes `0 && (COND)`: the check
-#         never fires; on a `return EXPR;` line, `return 0 && (EXPR);` (accept)
-#   on    the condition becomes `1 || (COND)`: the check always lets it pass
+#   off   the condition of the line's if/while becomes `(COND) && 0`: evaluated as
+#         before (a call in it still runs), the check never fires; on a
+#         `return EXPR;` line, `return 0 && (EXPR);` (accept without looking)
+#   on    the condition becomes `(COND) || 1`: the check always lets it pass
 #   sub FROM => TO [;; FROM => TO]   the first FROM on the line becomes TO
 #
 # usage: tests/mutate.sh [--list] [NAME...]
@@ -299,8 +300,9 @@ def apply(s, at, op):
     if m:
         open_at = at + m.end() - 1
         close_at = skip_to_match(s, open_at)
-        pre = "0 && (" if op == "off" else "1 || ("
-        return s[:open_at + 1] + pre + s[open_at + 1:close_at] + ")" + s[close_at:]
+        # evaluated as before (a call in it still runs), its answer ignored
+        post = ") && 0" if op == "off" else ") || 1"
+        return s[:open_at + 1] + "(" + s[open_at + 1:close_at] + post + s[close_at:]
     m = re.search(r"\breturn\s", line)
     if m and op == "off":
         start = at + m.end()

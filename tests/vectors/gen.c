@@ -1,13 +1,19 @@
 /* gen: makes the transcript test vectors of tests/vectors/ (see EXPECTED).
  *
- * Not part of the build: the vectors are committed, and regenerating them
- * changes every byte (fresh keys, ceremony ids and times), so it is run by hand:
+ * Built by `make check` (build/tests/gen, linked with the runner's modules like the
+ * unit tests) so that it keeps compiling against the runner, but never run by it:
+ * the vectors are committed, and regenerating them changes every byte (fresh keys,
+ * ceremony ids and times). To regenerate the ones it writes, by hand:
  *
- *   cc -std=c11 -D_GNU_SOURCE -I. $(pkg-config --cflags libcbor libcrypto) \
- *      -o /tmp/gen tests/vectors/gen.c runner/dcbor.c runner/cose.c \
- *      runner/transcript.c runner/buf.c runner/err.c \
- *      $(pkg-config --libs libcbor libcrypto)
- *   cd tests/vectors && rm -f -- *.cts && /tmp/gen .
+ *   make build/tests/gen
+ *   mkdir /tmp/vectors && build/tests/gen /tmp/vectors   (it refuses to overwrite)
+ *   cp /tmp/vectors/NAME.cts tests/vectors/   (each one meant; then fix EXPECTED)
+ *
+ * It writes good-*.cts, aborted, halted, resumed-new-key, flipped-byte,
+ * dropped-record, swapped-records, truncated-tail, no-seal, spliced and
+ * nondeterministic-int; the other vectors come from tests/vectors/forge.py (the
+ * forgeries of issue 8, and one tamper vector per verifier check), which is
+ * deterministic and rewrites its own byte for byte.
  *
  * The good transcripts are written by the runner's own writer (ts_writer), so
  * an independent verifier accepting them checks the writer too. The damaged
