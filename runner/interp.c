@@ -126,7 +126,7 @@ static int run_attempt(struct interp *in, struct step_run *r, enum ts_outcome *o
 	else if (!held)
 		prompt_show(in->o->prompt, PROMPT_WARN, "step '%s': the Actual does not match the Expected", s->id);
 	if (!failed && held) {
-		if (interp_take_confirmations(r, &se) || interp_take_signoffs(in, r, begin_seq, begin_hash, &se)) {
+		if (interp_take_confirmations(in, r, &se) || interp_take_signoffs(in, r, begin_seq, begin_hash, &se)) {
 			failed = true;
 			prompt_show(in->o->prompt, PROMPT_WARN, "step '%s' failed: %s", s->id, se.msg);
 		}

@@ -103,7 +103,7 @@ void interp_show_actual(struct interp *in, struct step_run *r);
 int interp_take_records(struct interp *in, struct step_run *r, struct err *e) CER_MUST_CHECK;
 
 /* interp_signoff.c */
-int interp_take_confirmations(struct step_run *r, struct err *e) CER_MUST_CHECK;
+int interp_take_confirmations(struct interp *in, struct step_run *r, struct err *e) CER_MUST_CHECK;
 int interp_take_signoffs(struct interp *in, struct step_run *r, uint64_t begin_seq, const uint8_t begin_hash[32],
 			 struct err *e) CER_MUST_CHECK;
 

@@ -11,12 +11,28 @@
 #include "dcbor.h"
 #include "x509_sign.h"
 
-int interp_take_confirmations(struct step_run *r, struct err *e)
+static uint64_t now_ms(void)
 {
-	char q[512];
+	struct timespec ts;
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
+}
+
+/* Each confirmation is recorded (TRANSCRIPT.md step-result 10): who (the one
+ * present in the role, or the one named when several are; before attendance, the
+ * role alone), what they were shown and what they typed, and when. */
+int interp_take_confirmations(struct interp *in, struct step_run *r, struct err *e)
+{
+	char q[512], statement[768];
 	for (size_t i = 0; i < r->step->n_confirm; i++) {
+		const char *role = r->step->confirm[i], *name = "(attendance not recorded)";
+		if (step_present(r, role, NULL, 0) && interp_person(in, r, role, "confirm_by", &name, e))
+			return -1;
 		snprintf(q, sizeof q, "the Actual of step '%s' is as shown above; type yes to confirm", r->step->id);
-		if (step_confirm(r, r->step->confirm[i], "confirm", q, e))
+		if (step_confirm(r, role, "confirm", q, e))
+			return -1;
+		snprintf(statement, sizeof statement, "%s, %s, confirmed: %s (typed 'yes')", name, role, q);
+		if (rec_confirmation(&r->res, role, name, statement, now_ms(), e))
 			return -1;
 	}
 	return 0;
@@ -115,12 +131,9 @@ int interp_take_signoffs(struct interp *in, struct step_run *r, uint64_t begin_s
 			 name, role, r->step->id);
 		if (step_confirm(r, role, "signoff", statement, e))
 			return -1;
-		struct timespec ts;
-		clock_gettime(CLOCK_REALTIME, &ts);
 		const struct interp_signer *sg = signer_for(in, name);
 		struct rec_signoff so = {.role = (char *)role, .name = (char *)name, .statement = statement,
-					 .time_ms = (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000,
-					 .method = sg ? 1 : 0};
+					 .time_ms = now_ms(), .method = sg ? 1 : 0};
 		if (sg && sign_signoff(in, r, sg, begin_seq, begin_hash, &so, e)) {
 			buf_free(&so.cose);
 			buf_free(&so.spki);

@@ -89,7 +89,9 @@ int step_session_so(struct step_run *r, const char *token, struct tok_session **
 	tok_close(t->sess);
 	t->sess = NULL;
 	t->logged_in = false;
-	pin = t->b->so_pin;
+	/* The binding's (a rehearsal's), else the one token.init generated in this run
+	 * and holds in locked memory (live = rehearsal); asked only when neither is. */
+	pin = t->b->so_pin ? t->b->so_pin : t->so_pin;
 	if (!pin) {
 		struct prompt_q q = {.step = r->step->id, .role = r->step->performed_by, .key = "so_pin",
 				     .text = "security officer PIN of the token (not echoed)"};

@@ -56,6 +56,9 @@ void rec_result_free(struct rec_result *r)
 	for (size_t i = 0; i < r->n_signoffs; i++)
 		signoff_free(&r->signoffs[i]);
 	free(r->signoffs);
+	for (size_t i = 0; i < r->n_confirmations; i++)
+		signoff_free(&r->confirmations[i]);
+	free(r->confirmations);
 	for (size_t i = 0; i < r->n_artifacts; i++) {
 		free(r->artifacts[i].name);
 		free(r->artifacts[i].media_type);
@@ -143,6 +146,23 @@ int rec_signoff(struct rec_result *r, struct rec_signoff *so, struct err *e)
 	}
 	*(struct rec_signoff *)slot = c;
 	r->n_signoffs++;
+	return 0;
+}
+
+int rec_confirmation(struct rec_result *r, const char *role, const char *name, const char *statement,
+		     uint64_t time_ms, struct err *e)
+{
+	void *slot;
+	struct rec_signoff *a = grow(r->confirmations, &r->n_confirmations, sizeof *a, &slot);
+	struct rec_signoff c = {.time_ms = time_ms, .method = 0};
+	if (a)
+		r->confirmations = a;
+	if (!a || !(c.role = strdup(role)) || !(c.name = strdup(name)) || !(c.statement = strdup(statement))) {
+		signoff_free(&c);
+		return oom(e);
+	}
+	*(struct rec_signoff *)slot = c;
+	r->n_confirmations++;
 	return 0;
 }
 
@@ -279,7 +299,8 @@ int rec_append_result(struct ts_writer *w, const char *step_id, uint64_t begin_s
 		 dcbor_put_u(body, 2, dcbor_uint(outcome), e) || dcbor_put_u(body, 3, cbor_incref(r->outputs), e) ||
 		 put_list(body, 4, r->n_checks, r->checks, sizeof *r->checks, one_check, e) ||
 		 put_list(body, 5, r->n_signoffs, r->signoffs, sizeof *r->signoffs, one_signoff, e) ||
-		 put_list(body, 6, r->n_artifacts, r->artifacts, sizeof *r->artifacts, one_artifact, e);
+		 put_list(body, 6, r->n_artifacts, r->artifacts, sizeof *r->artifacts, one_artifact, e) ||
+		 put_list(body, 10, r->n_confirmations, r->confirmations, sizeof *r->confirmations, one_signoff, e);
 	if (!rc && r->decision) {
 		cbor_item_t *d = dcbor_map();
 		rc = !d ? oom(e)

@@ -55,6 +55,8 @@ struct rec_result {
 	size_t n_checks;
 	struct rec_signoff *signoffs;
 	size_t n_signoffs;
+	struct rec_signoff *confirmations;   /* step-result 10: method 0, as each was given */
+	size_t n_confirmations;
 	struct rec_artifact *artifacts;
 	size_t n_artifacts;
 	struct rec_decision *decision;    /* NULL: not a decision */
@@ -76,6 +78,10 @@ int rec_artifact(struct rec_result *r, const char *name, const char *media_type,
 /* Adds a sign-off: copies role, name and statement; takes so->cose and so->spki
  * (emptied, even on failure). */
 int rec_signoff(struct rec_result *r, struct rec_signoff *so, struct err *e) CER_MUST_CHECK;
+/* Adds a confirmation of the Actual (step-result 10, a signoff with method 0):
+ * copies role, name and statement. */
+int rec_confirmation(struct rec_result *r, const char *role, const char *name, const char *statement,
+		     uint64_t time_ms, struct err *e) CER_MUST_CHECK;
 /* Records the decision (copies the strings; next NULL: halt). At most once. */
 int rec_decide(struct rec_result *r, const char *question, const char *choice, const char *next,
 	       struct err *e) CER_MUST_CHECK;

@@ -55,4 +55,26 @@ printf 'binding: 1\nmodule: %s\ntokens:\n  hsm: "pkcs11:model=SoftHSM%%20v2"\n' 
 expect_exit 1 "a URI matching two tokens is refused" \
 	"$CEREMONY" run "$S" --bind "$T/both.yaml" --answers "$TOP/examples/answers/custodian-activation.yaml" --out "$T/both"
 expect_out "it says how to name one" "2 tokens match .*slot-id= for a blank token"
+# Live = rehearsal: a security-officer step after token.init in the same live run
+# uses the SO PIN token.init generated (held in locked memory for the run), as a
+# rehearsal uses the one it made; nobody is asked for a PIN nobody saw.
+softhsm2-util --show-slots >/dev/null 2>&1
+expect_exit 0 "ceremony tokens lists a free slot for the wrap-key run" "$CEREMONY" tokens --module "$MOD"
+uri3=$(sed -n 's/^  uri: *\(pkcs11:slot-id=.*\)$/\1/p' "$T/out" | head -n 1)
+sed -e 's/DYBER-ROOT-HSM/DYBER-WRAP-HSM/' "$S" >"$T/wrap.yaml"
+cat >>"$T/wrap.yaml" <<'YAML'
+  - id: wrap
+    type: wrapkey.create
+    title: The security officer creates a wrap key
+    token: hsm
+    label: live-wrap
+YAML
+printf 'binding: 1\nmodule: %s\ntokens:\n  hsm: "%s"\n' "$MOD" "$uri3" >"$T/bind3.yaml"
+expect_exit 0 "check accepts token.init then wrapkey.create" "$CEREMONY" check "$T/wrap.yaml"
+expect_exit 0 "live: wrapkey.create after token.init runs with the generated SO PIN" \
+	"$CEREMONY" run "$T/wrap.yaml" --bind "$T/bind3.yaml" --answers "$TOP/examples/answers/custodian-activation.yaml" \
+	--out "$T/wrap"
+grep -q 'security officer PIN' "$T/out" && not_ok "nobody is asked for the SO PIN" "$(grep -n 'security officer PIN' "$T/out")" ||
+	ok "nobody is asked for the SO PIN"
+expect_exit 0 "its transcript is VALID" "$CEREMONY" verify "$T/wrap/transcript.cts" --script "$T/wrap.yaml"
 echo "1..$n"

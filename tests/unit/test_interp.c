@@ -108,7 +108,7 @@ static const struct step_table table = {types, sizeof types / sizeof types[0]};
 
 static const char answers[] = "answers: 1\n"
 			      "steps:\n"
-			      "  one: {witness: {signoff: \"yes\"}}\n"
+			      "  one: {witness: {signoff: \"yes\"}, administrator: {confirm: \"yes\"}}\n"
 			      "  split:\n"
 			      "    custodian:\n"
 			      "      ready: [\"yes\", \"yes\", \"yes\"]\n"
@@ -216,6 +216,7 @@ static void a_passing_run_records_outputs_checks_signoffs_and_artifacts(void **s
 				  "    type: t.ok\n"
 				  "    title: one\n"
 				  "    expect: {x: \"1\"}\n"
+				  "    confirm: [administrator]\n"
 				  "    signoff: [witness]\n"
 				  "  - id: split\n"
 				  "    type: t.split\n"
@@ -246,6 +247,18 @@ static void a_passing_run_records_outputs_checks_signoffs_and_artifacts(void **s
 	assert_string_equal(text_of(dcbor_get_u(s0, 1), b, sizeof b), "Wanda");
 	assert_int_equal(cbor_get_int(dcbor_get_u(s0, 4)), 0);
 	cbor_decref(&s0);
+	/* the administrator's confirmation of the Actual: who, what was shown and typed */
+	const cbor_item_t *confs = dcbor_get_u(one, 10);
+	assert_non_null(confs);
+	assert_int_equal(cbor_array_size(confs), 1);
+	cbor_item_t *k0 = cbor_array_get(confs, 0);
+	assert_string_equal(text_of(dcbor_get_u(k0, 0), b, sizeof b), "administrator");
+	assert_string_equal(text_of(dcbor_get_u(k0, 1), b, sizeof b), "Ada");
+	assert_non_null(strstr(text_of(dcbor_get_u(k0, 2), b, sizeof b), "the Actual of step 'one' is as shown above"));
+	assert_non_null(strstr(text_of(dcbor_get_u(k0, 2), b, sizeof b), "(typed 'yes')"));
+	assert_int_equal(cbor_get_int(dcbor_get_u(k0, 4)), 0);
+	assert_non_null(dcbor_get_u(k0, 3));
+	cbor_decref(&k0);
 	/* split: who holds which share, and no share */
 	const cbor_item_t *split = dcbor_get(dcbor_get_u(x.results[2], 3), "custodians");
 	assert_non_null(split);
