@@ -307,7 +307,7 @@ int interp_run(const struct ceremony *c, const struct interp_opts *o, int *statu
 {
 	struct interp in = {.c = c, .o = o};
 	char path[PATH_MAX];
-	cbor_item_t *host = NULL;
+	cbor_item_t *host = NULL, *tokens = NULL;
 	int rc = -1;
 	const char *last_step = NULL;
 	*status = 1;
@@ -336,7 +336,7 @@ int interp_run(const struct ceremony *c, const struct interp_opts *o, int *statu
 	}
 	if (interp_preflight(&in, e) || files_mkdirs(o->out_dir, e) || files_mkdirs(in.art_dir, e))
 		goto out;
-	if (open_audit(&in, e) || host_facts(o, &host, e))
+	if (open_audit(&in, e) || host_facts(o, &host, e) || interp_token_facts(&in, &tokens, e))
 		goto out;
 	struct ts_genesis g = {
 		.title = c->title,
@@ -346,6 +346,7 @@ int interp_run(const struct ceremony *c, const struct interp_opts *o, int *statu
 		.runner = interp_runner_version(),
 		.signer_where = audit_where(in.audit),
 		.host = host,
+		.tokens = tokens,
 	};
 	if (ts_writer_open(path, audit_signer(in.audit), &g, &in.w, e))
 		goto out;
@@ -417,6 +418,8 @@ int interp_run(const struct ceremony *c, const struct interp_opts *o, int *statu
 out:
 	if (host)
 		cbor_decref(&host);
+	if (tokens)
+		cbor_decref(&tokens);
 	interp_cleanup(&in);
 	return rc;
 }

@@ -88,6 +88,10 @@ struct tokstate *interp_tokstate(struct interp *in, const char *name);
 /* A session on token for step r (one per token for the run), logged in when login. */
 int interp_session(struct step_run *r, const char *token, bool login, struct tok_session **s,
 		   struct err *e) CER_MUST_CHECK;
+/* What each of the script's token names is bound to, for genesis (TRANSCRIPT.md
+ * genesis 10): module, slot, and the token's label, manufacturer, model, serial,
+ * hardware and firmware versions as it reports them now; NULL when no token is. */
+int interp_token_facts(const struct interp *in, cbor_item_t **out, struct err *e) CER_MUST_CHECK;
 /* Every step's needs (mechanisms) against its bound token, before anything acts. */
 int interp_preflight(const struct interp *in, struct err *e) CER_MUST_CHECK;
 

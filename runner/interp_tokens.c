@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "interp_int.h"
+#include "dcbor.h"
 
 struct tokstate *interp_tokstate(struct interp *in, const char *name)
 {
@@ -179,9 +180,49 @@ out:
 
 /* Every mechanism a step will need, checked against its bound token before the
  * transcript is opened: a missing one is found now, not halfway through the room. */
+/* A token that token.init will label must be the only one with that label once it
+ * is initialised (steps and bindings find tokens by label): another slot holding
+ * the label already is refused now, before a share is shown or a token touched. */
+static int labels_free(const struct interp *in, struct err *e)
+{
+	struct tok_info *v = NULL;
+	size_t n = 0;
+	char all[ERR_MSG_MAX] = "";
+	size_t used = 0, bad = 0;
+	if (!in->o->module || !in->n_toks)
+		return 0;
+	if (tok_list(in->o->module, &v, &n, e))
+		return -1;
+	for (size_t i = 0; i < in->n_toks; i++) {
+		const struct tokstate *t = &in->toks[i];
+		bool inits = false;
+		for (size_t k = 0; k < in->c->n_steps; k++)
+			if (in->c->steps[k].token && !strcmp(in->c->steps[k].token, t->decl->name) &&
+			    step_is(&in->c->steps[k], STEP_INITS_TOKEN))
+				inits = true;
+		if (!inits)
+			continue;
+		for (size_t k = 0; k < n; k++)
+			if (v[k].token_present && v[k].slot != t->b->slot && !strcmp(v[k].label, t->decl->label)) {
+				bad++;
+				used += (size_t)snprintf(all + used, used < sizeof all ? sizeof all - used : 0,
+							 "%stoken.init is to label token '%s' %s, but slot %lu holds a token labelled %s "
+							 "already",
+							 used ? "; " : "", t->decl->name, t->decl->label, (unsigned long)v[k].slot,
+							 v[k].label);
+			}
+	}
+	free(v);
+	if (bad)
+		return err_set(e, ERR_TOKEN, "%s: remove or relabel it first; nothing was done", all);
+	return 0;
+}
+
 int interp_preflight(const struct interp *in, struct err *e)
 {
 	enum { MAX_NEEDS = 8 };
+	if (labels_free(in, e))
+		return -1;
 	for (size_t i = 0; i < in->c->n_steps; i++) {
 		const struct step *s = &in->c->steps[i];
 		struct step_need need[MAX_NEEDS];
@@ -212,4 +253,63 @@ int interp_preflight(const struct interp *in, struct err *e)
 		}
 	}
 	return 0;
+}
+
+int interp_token_facts(const struct interp *in, cbor_item_t **out, struct err *e)
+{
+	struct tok_info *v = NULL;
+	size_t n = 0;
+	cbor_item_t *all = NULL;
+	char num[64];
+	int ret = -1;
+
+	*out = NULL;
+	if (!in->n_toks || !in->o->module)
+		return 0;
+	if (tok_list(in->o->module, &v, &n, e))
+		return -1;
+	if (!(all = dcbor_map())) {
+		err_set(e, ERR_NOMEM, "out of memory");
+		goto out;
+	}
+	for (size_t i = 0; i < in->n_toks; i++) {
+		const struct tokstate *t = &in->toks[i];
+		const struct tok_info *ti = NULL;
+		for (size_t k = 0; k < n; k++)
+			if (v[k].slot == t->b->slot)
+				ti = &v[k];
+		cbor_item_t *m = dcbor_map();
+		if (!m) {
+			err_set(e, ERR_NOMEM, "out of memory");
+			goto out;
+		}
+		int rc = (in->o->module_path && dcbor_put(m, "module", dcbor_text(in->o->module_path), e));
+		snprintf(num, sizeof num, "%lu", (unsigned long)t->b->slot);
+		rc = rc || dcbor_put(m, "slot", dcbor_text(num), e);
+		if (!rc && ti && ti->token_present) {
+			char hw[32], fw[32];
+			snprintf(hw, sizeof hw, "%u.%u", ti->hw_major, ti->hw_minor);
+			snprintf(fw, sizeof fw, "%u.%u", ti->fw_major, ti->fw_minor);
+			rc = dcbor_put(m, "label", dcbor_text(ti->label), e) ||
+			     dcbor_put(m, "manufacturer", dcbor_text(ti->manufacturer), e) ||
+			     dcbor_put(m, "model", dcbor_text(ti->model), e) || dcbor_put(m, "serial", dcbor_text(ti->serial), e) ||
+			     dcbor_put(m, "hardware", dcbor_text(hw), e) || dcbor_put(m, "firmware", dcbor_text(fw), e) ||
+			     dcbor_put(m, "initialised",
+				       dcbor_text(ti->token_flags & CKF_TOKEN_INITIALIZED ? "yes" : "no"), e);
+		}
+		if (rc) {
+			cbor_decref(&m);
+			goto out;
+		}
+		if (dcbor_put(all, t->decl->name, m, e))   /* takes m, failing or not */
+			goto out;
+	}
+	*out = all;
+	all = NULL;
+	ret = 0;
+out:
+	if (all)
+		cbor_decref(&all);
+	free(v);
+	return ret;
 }

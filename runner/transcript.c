@@ -586,6 +586,11 @@ int ts_writer_open(const char *path, struct cose_signer *signer, const struct ts
 		if (dcbor_put_u(body, 8, g->host, e) != 0)
 			goto out;
 	}
+	if (g->tokens) {
+		cbor_incref(g->tokens);
+		if (dcbor_put_u(body, 10, g->tokens, e) != 0)
+			goto out;
+	}
 	if (sync_parent(path, e) != 0 || append_record(w, TS_GENESIS, body, NULL, e) != 0)
 		goto out;
 	*out = w;

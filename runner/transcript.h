@@ -44,6 +44,7 @@ struct ts_genesis {
 	const char *runner;           /* "ceremony 0.1.0 (git abc123)" */
 	const char *signer_where;     /* "memory" */
 	cbor_item_t *host;            /* optional tstr=>tstr map, or NULL (borrowed) */
+	cbor_item_t *tokens;          /* optional: token name => {tstr => tstr}, what it was bound to (borrowed) */
 };
 
 /* Creates path with O_EXCL (fails with code "io" if it exists), draws a random

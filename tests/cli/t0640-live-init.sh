@@ -27,6 +27,12 @@ expect_out "token.init says it initialised the token" "token 'hsm' initialised w
 expect_exit 0 "the live transcript is VALID" "$CEREMONY" verify "$T/live/transcript.cts" --script "$S"
 expect_out "it says VALID" "VALID"
 expect_out "it says live" "mode: +live"
+"$PYTHON" "$TOP/tests/tools/cts_dump.py" "$T/live/transcript.cts" | head -n 1 >"$T/genesis"
+grep -q '"10": {"hsm": {' "$T/genesis" && grep -q '"model": "SoftHSM v2"' "$T/genesis" &&
+	grep -q '"initialised": "no"' "$T/genesis" && grep -q '"serial": "' "$T/genesis" &&
+	grep -q "\"module\": \"$MOD\"" "$T/genesis" &&
+	ok "genesis records what 'hsm' was bound to: module, slot, model, serial, blank" ||
+	not_ok "genesis records what 'hsm' was bound to" "$(cat "$T/genesis" | cut -c1-600)"
 
 pkcs11-tool --module "$MOD" --list-slots >"$T/out" 2>&1
 expect_out "pkcs11-tool shows the token labelled as the script says" "token label +: DYBER-ROOT-HSM"
@@ -77,4 +83,17 @@ expect_exit 0 "live: wrapkey.create after token.init runs with the generated SO 
 grep -q 'security officer PIN' "$T/out" && not_ok "nobody is asked for the SO PIN" "$(grep -n 'security officer PIN' "$T/out")" ||
 	ok "nobody is asked for the SO PIN"
 expect_exit 0 "its transcript is VALID" "$CEREMONY" verify "$T/wrap/transcript.cts" --script "$T/wrap.yaml"
+# Nothing irreversible before every check: a blank token to be labelled DYBER-ROOT-HSM
+# while another slot holds a token of that label already is refused before any
+# share is shown or the blank token initialised.
+expect_exit 0 "ceremony tokens lists a free slot for the duplicate-label run" "$CEREMONY" tokens --module "$MOD"
+uri4=$(sed -n 's/^  uri: *\(pkcs11:slot-id=.*\)$/\1/p' "$T/out" | head -n 1)
+printf 'binding: 1\nmodule: %s\ntokens:\n  hsm: "%s"\n' "$MOD" "$uri4" >"$T/dup.yaml"
+expect_exit 1 "a run whose token.init would duplicate a label is refused" \
+	"$CEREMONY" run "$S" --bind "$T/dup.yaml" --answers "$TOP/examples/answers/custodian-activation.yaml" --out "$T/dup"
+expect_out "it says which slot holds the label and that nothing was done" \
+	"token.init is to label token 'hsm' DYBER-ROOT-HSM, but slot [0-9]+ holds a token labelled DYBER-ROOT-HSM already.*nothing was done"
+grep -q 'share #' "$T/out" && not_ok "no share was shown" "$(grep -n 'share #' "$T/out")" || ok "no share was shown"
+softhsm2-util --show-slots 2>/dev/null | grep -c 'Label: *DYBER-ROOT-HSM' >"$T/count"
+[ "$(cat "$T/count")" = 1 ] && ok "the blank token was not initialised" || not_ok "the blank token was not initialised" "$(cat "$T/count") tokens labelled DYBER-ROOT-HSM"
 echo "1..$n"
