@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "interp_int.h"
+#include "fold.h"
 #include "dcbor.h"
 #include "words.h"
 
@@ -249,18 +250,32 @@ int step_collect_shares(struct step_run *r, const char *role, unsigned m, const 
 		return -1;
 	while (*k < m) {
 		char q[256], *name = NULL;
+		const char *person = NULL;
 		snprintf(q, sizeof q, "name of the %s giving share %zu of the %u needed (empty: no more %s)", role, *k + 1, m,
 			 role);
-		if (step_ask(r, role, "custodian", q, &name, e))
-			goto out;
-		if (!name[0]) {
+		/* "alice" is Alice (fold.h), recorded as the attendance spells her; a name of
+		 * nobody present is asked again (PROMPT_ATTEMPTS in all). */
+		for (unsigned attempt = 1;; attempt++) {
+			if (step_ask(r, role, "custodian", q, &name, e))
+				goto out;
+			if (fold_same(name, ""))
+				break;
+			for (size_t i = 0; i < n_present && i < SHAMIR_MAX_SHARES && !person; i++)
+				if (fold_same(present[i], name))
+					person = present[i];
+			char names[512] = "";
+			for (size_t i = 0, used = 0; i < n_present && i < SHAMIR_MAX_SHARES && used < sizeof names; i++)
+				used += (size_t)snprintf(names + used, sizeof names - used, "%s%s", i ? ", " : "", present[i]);
+			if (person || !step_slip(r, role, "custodian", attempt, "'%s' is not present as %s: present are %s", name,
+						 role, names))
+				break;
+			free(name);
+			name = NULL;
+		}
+		if (fold_same(name, "")) {
 			free(name);
 			break;
 		}
-		const char *person = NULL;
-		for (size_t i = 0; i < n_present && i < SHAMIR_MAX_SHARES; i++)
-			if (!strcmp(present[i], name))
-				person = present[i];
 		for (size_t i = 0; person && i < *k; i++)
 			if (!strcmp(who[i], person)) {
 				err_set(e, ERR_QUORUM, "%s has given a share already: a quorum counts distinct custodians", person);

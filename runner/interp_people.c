@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "interp_int.h"
+#include "fold.h"
 
 /* The role that answers for a step when the script names none. */
 const char *interp_acting_role(const struct interp *in, const struct step *s)
@@ -42,21 +43,35 @@ int interp_person(struct interp *in, struct step_run *r, const char *role, const
 		*name = in->people[last].name;
 		return 0;
 	}
-	char *who = NULL;
 	char q[256];
 	snprintf(q, sizeof q, "name of the %s (%s)", role, key);
-	if (step_ask(r, role, key, q, &who, e))
-		return -1;
-	for (size_t i = 0; i < in->n_people; i++)
-		if (!strcmp(in->people[i].role, role) && !strcmp(in->people[i].name, who)) {
-			*name = in->people[i].name;
-			free(who);
-			return 0;
+	/* "ada  alvarez" is Ada Alvarez (fold.h); the name recorded is the attendance's. */
+	for (unsigned attempt = 1;; attempt++) {
+		char *who = NULL, names[512];
+		size_t used = 0;
+		if (step_ask(r, role, key, q, &who, e))
+			return -1;
+		names[0] = 0;
+		for (size_t i = 0; i < in->n_people; i++) {
+			if (strcmp(in->people[i].role, role))
+				continue;
+			if (fold_same(in->people[i].name, who)) {
+				*name = in->people[i].name;
+				free(who);
+				return 0;
+			}
+			if (used < sizeof names)
+				used += (size_t)snprintf(names + used, sizeof names - used, "%s%s", used ? ", " : "",
+							 in->people[i].name);
 		}
-	err_set(e, ERR_NOT_PRESENT, "step '%s': '%s' is not present as %s and cannot act for that role", r->step->id,
-		who, role);
-	free(who);
-	return -1;
+		if (!step_slip(r, role, key, attempt, "'%s' is not present as %s: present are %s", who, role, names)) {
+			err_set(e, ERR_NOT_PRESENT, "step '%s': '%s' is not present as %s and cannot act for that role",
+				r->step->id, who, role);
+			free(who);
+			return -1;
+		}
+		free(who);
+	}
 }
 
 int step_attend(struct step_run *r, const char *name, const char *role, struct err *e)
@@ -65,16 +80,18 @@ int step_attend(struct step_run *r, const char *name, const char *role, struct e
 	const struct role *ro = script_role(in->c, role);
 	if (!ro)
 		return err_set(e, ERR_ATTENDANCE, "no role '%s' in the script", role);
+	/* One person typed twice with another case or spacing is still one person: the
+	 * same folding as when they are named later (fold.h). */
 	for (size_t i = 0; i < in->n_people; i++) {
-		if (strcmp(in->people[i].name, name))
+		if (!fold_same(in->people[i].name, name))
 			continue;
 		if (!strcmp(in->people[i].role, role))
-			return err_set(e, ERR_ATTENDANCE, "'%s' is already present as %s", name, role);
+			return err_set(e, ERR_ATTENDANCE, "'%s' is already present as %s", in->people[i].name, role);
 		if (in->c->separation_strict)
 			return err_set(e, ERR_SEPARATION,
 				       "'%s' is already present as %s and cannot also be %s: the script requires "
 				       "separation of duties (nobody in two roles)",
-				       name, in->people[i].role, role);
+				       in->people[i].name, in->people[i].role, role);
 	}
 	struct participant *np = realloc(in->people, (in->n_people + 1) * sizeof *np);
 	if (!np)

@@ -1,4 +1,5 @@
 #include <errno.h>
+#include <stdbool.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdarg.h>
@@ -406,20 +407,33 @@ int prompt_ask_secret(struct prompt *p, const struct prompt_q *q, struct secret 
 	return p->ask_secret(p, q, out, e);
 }
 
+bool prompt_can_ask_again(struct prompt *p, const struct prompt_q *q)
+{
+	if (p->ask != ans_ask)
+		return true;
+	const struct answer_slot *s = find_slot(p->impl, q);
+	if (!s)
+		return false;
+	return s->node->kind == YN_SCALAR ? s->used == 0 : s->used < s->node->n;
+}
+
 int prompt_confirm(struct prompt *p, const struct prompt_q *q, struct err *e)
 {
 	/* Only the exact word: "y", "Yes" or "yes " are refused, because a reflex
 	 * keystroke must not pass for a considered confirmation. */
-	for (int attempt = 0; attempt < 3; attempt++) {
+	for (int attempt = 1; attempt <= PROMPT_ATTEMPTS; attempt++) {
 		char *a = NULL;
 		if (prompt_ask(p, q, &a, e))
 			return -1;
 		int yes = strcmp(a, "yes") == 0;
 		if (!yes)
-			prompt_show(p, PROMPT_WARN, "'%s' is not a confirmation: type the word yes", a);
+			prompt_show(p, PROMPT_WARN, "'%s' is not a confirmation: type the word yes (attempt %d of %d)", a,
+				    attempt, PROMPT_ATTEMPTS);
 		free(a);
 		if (yes)
 			return 0;
+		/* An answers file's "no" is a refusal written on purpose (a test of it), not
+		 * a slip: only the room is asked again. */
 		if (p->ask != term_ask)
 			break;
 	}

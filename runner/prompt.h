@@ -71,8 +71,19 @@ int prompt_answers_check(struct prompt *p, int (*known)(const void *ctx, const c
 
 int prompt_ask(struct prompt *p, const struct prompt_q *q, char **answer, struct err *e) CER_MUST_CHECK;
 int prompt_ask_secret(struct prompt *p, const struct prompt_q *q, struct secret *out, struct err *e) CER_MUST_CHECK;
+/* How many times a slip (a confirmation not typed as asked, a choice or a name that
+ * is none of those offered, a read-back that does not match) is asked in all before
+ * the step fails: each refusal says what was wrong and "attempt K of 3". */
+enum { PROMPT_ATTEMPTS = 3 };
+/* Whether q can be asked again after a slip: on the terminal always; from an answers
+ * file while it holds another answer for q (a list answers the same question asked
+ * several times, so ["Again?", "Again"] gives a slip, then the right answer), so a
+ * file with one wrong answer fails for what was wrong, not for a missing answer. */
+bool prompt_can_ask_again(struct prompt *p, const struct prompt_q *q);
 /* Asks until the exact word "yes" is given; anything else (including "y") is
- * refused: the terminal asks again up to 3 times, the answers backend fails. */
+ * refused with "attempt K of 3": the terminal asks again up to PROMPT_ATTEMPTS in
+ * all, the answers backend fails at the first (a refusal there is written on
+ * purpose). */
 int prompt_confirm(struct prompt *p, const struct prompt_q *q, struct err *e) CER_MUST_CHECK;
 void prompt_show(struct prompt *p, enum prompt_style style, const char *fmt, ...) CER_PRINTF(3, 4);
 /* Shows a secret (a share's text form) to the person named `to`, and to nobody and

@@ -764,6 +764,30 @@ out:
 
 /* A sign-off comes from someone recorded present in its role, so a step with
  * sign-offs before any attendance step could never pass: refused here, not in the room. */
+/* A token activated by a quorum is logged in only by a token.activate step, so a
+ * step that logs in to it before one would fail in the room: refused here. */
+static int check_login_after_activation(const struct ceremony *c, struct err *e)
+{
+	for (size_t t = 0; t < c->n_tokens; t++) {
+		const struct token_decl *d = &c->tokens[t];
+		if (!d->quorum)
+			continue;
+		for (size_t i = 0; i < c->n_steps; i++) {
+			const struct step *s = &c->steps[i];
+			if (!s->token || strcmp(s->token, d->name))
+				continue;
+			if (step_is(s, STEP_ACTIVATES_TOKEN))
+				break;   /* from here the token is logged in */
+			if (step_is(s, STEP_NEEDS_LOGIN))
+				return script_err(c, ynode_get(s->node, "token"), e,
+						  "step '%s' logs in to token '%s' before any token.activate step: the token "
+						  "is activated by a quorum of %u %s, so a token.activate step must come first",
+						  s->id, d->name, d->quorum, d->quorum_role ? d->quorum_role : "custodians");
+		}
+	}
+	return 0;
+}
+
 static int check_signoffs_after_attendance(const struct ceremony *c, struct err *e)
 {
 	for (size_t i = 0; i < c->n_steps; i++) {
@@ -805,7 +829,7 @@ static int load_steps(struct ceremony *c, const struct ynode *root, struct err *
 	for (i = 0; i < c->n_steps; i++)
 		if (load_step_body(c, &c->steps[i], e))
 			return -1;
-	return check_signoffs_after_attendance(c, e);
+	return check_signoffs_after_attendance(c, e) || check_login_after_activation(c, e);
 }
 
 static int load_model(struct ceremony *c, struct err *e)

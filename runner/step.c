@@ -41,6 +41,19 @@ int step_ask_readback(struct step_run *r, const char *role, const char *key, con
 	return prompt_ask(r->in->o->prompt, &q, answer, e);
 }
 
+bool step_slip(struct step_run *r, const char *role, const char *key, unsigned attempt, const char *fmt, ...)
+{
+	char text[2048];
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(text, sizeof text, fmt, ap);
+	va_end(ap);
+	struct prompt *p = r->in->o->prompt;
+	prompt_show(p, PROMPT_WARN, "%s (attempt %u of %d)", text, attempt, PROMPT_ATTEMPTS);
+	struct prompt_q q = {.step = r->step->id, .role = role, .key = key};
+	return attempt < PROMPT_ATTEMPTS && prompt_can_ask_again(p, &q);
+}
+
 unsigned step_attempts(const struct step_run *r, const char *step_id)
 {
 	const struct step *s = script_step(r->in->c, step_id);

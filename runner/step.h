@@ -54,6 +54,7 @@ enum step_flags {
 	STEP_SIGNS = 1 << 10,              /* signs data (a verify step may name it) */
 	STEP_MAKES_WRAP_KEY = 1 << 11,     /* makes a wrap key (key.backup may name it) */
 	STEP_BACKS_UP = 1 << 12,           /* backs a key up under a wrap key (key.restore may name it) */
+	STEP_ACTIVATES_TOKEN = 1 << 13,    /* logs in to its quorum token with the custodians' shares */
 };
 
 struct step_type {
@@ -121,6 +122,14 @@ int step_ask(struct step_run *r, const char *role, const char *key, const char *
  * in an answers file the answer "(as shown)" stands for it (prompt.h). *answer malloc'ed. */
 int step_ask_readback(struct step_run *r, const char *role, const char *key, const char *question, const char *shown,
 		      char **answer, struct err *e) CER_MUST_CHECK;
+/* A slip in answering role's question key (a choice or a name that is none of those
+ * offered, a read-back that does not match): shows what was wrong, with "(attempt K
+ * of 3)" for K = attempt (from 1), as a warning, and returns whether to ask again:
+ * attempt < PROMPT_ATTEMPTS and the question can be asked again (an answers file
+ * with no answer left: the step fails for what was wrong). Records nothing: the
+ * message must hold no secret. */
+bool step_slip(struct step_run *r, const char *role, const char *key, unsigned attempt, const char *fmt, ...)
+	CER_PRINTF(5, 6);
 /* How many attempts of step step_id have begun in this run (0: none yet); a retried
  * step's files carry the attempt's number, since none is ever overwritten. */
 unsigned step_attempts(const struct step_run *r, const char *step_id);

@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "steps.h"
+#include "../runner/fold.h"
 
 static int validate(const struct ceremony *c, struct step *s, struct err *e)
 {
@@ -27,6 +28,14 @@ static int validate(const struct ceremony *c, struct step *s, struct err *e)
 		if (strcmp(to, "halt") && !script_step(c, to))
 			return script_err(c, ch->vals[i], e, "choice '%s' goes to step '%s', which is not in the script",
 					  ch->keys[i]->str, to);
+		/* An answer is matched with case and spacing forgiven (fold.h): two choices
+		 * that differ only so could not be told apart. */
+		for (size_t k = 0; k < i; k++)
+			if (fold_same(ch->keys[k]->str, ch->keys[i]->str))
+				return script_err(c, ch->keys[i], e,
+						  "choice '%s' differs from choice '%s' only in case or spacing; an answer "
+						  "could not tell them apart",
+						  ch->keys[i]->str, ch->keys[k]->str);
 	}
 	return 0;
 }
@@ -34,37 +43,48 @@ static int validate(const struct ceremony *c, struct step *s, struct err *e)
 static int execute(struct step_run *r, struct err *e)
 {
 	const struct ynode *q = ynode_get(r->step->node, "question"), *ch = ynode_get(r->step->node, "choices");
-	char prompt[1024], *answer = NULL;
-	size_t used = (size_t)snprintf(prompt, sizeof prompt, "%s [", q->str);
-	for (size_t i = 0; i < ch->n && used < sizeof prompt; i++)
-		used += (size_t)snprintf(prompt + used, sizeof prompt - used, "%s%s", i ? " / " : "", ch->keys[i]->str);
-	if (used < sizeof prompt)
-		snprintf(prompt + used, sizeof prompt - used, "]");
-	if (step_ask(r, step_role(r), "choice", prompt, &answer, e))
-		return -1;
-	const struct ynode *to = ynode_get(ch, answer);
-	if (!to) {
-		err_set(e, ERR_DECISION, "'%s' is not one of the choices of step '%s'", answer, r->step->id);
+	char prompt[1024], choices[768], *answer = NULL;
+	size_t used = 0;
+	choices[0] = 0;
+	for (size_t i = 0; i < ch->n && used < sizeof choices; i++)
+		used += (size_t)snprintf(choices + used, sizeof choices - used, "%s%s", i ? " / " : "", ch->keys[i]->str);
+	snprintf(prompt, sizeof prompt, "%s [%s]", q->str, choices);
+	/* A choice typed with another case or spacing is that choice ("Again" for
+	 * "again"), recorded as the script spells it; anything else is asked again. */
+	const char *choice = NULL;
+	const struct ynode *to = NULL;
+	for (unsigned attempt = 1;; attempt++) {
+		if (step_ask(r, step_role(r), "choice", prompt, &answer, e))
+			return -1;
+		for (size_t i = 0; i < ch->n && !to; i++)
+			if (fold_same(answer, ch->keys[i]->str)) {
+				choice = ch->keys[i]->str;
+				to = ch->vals[i];
+			}
+		if (to)
+			break;
+		if (!step_slip(r, step_role(r), "choice", attempt, "'%s' is not one of the choices: %s", answer, choices)) {
+			err_set(e, ERR_DECISION, "'%s' is not one of the choices of step '%s'", answer, r->step->id);
+			free(answer);
+			return -1;
+		}
 		free(answer);
-		return -1;
+		answer = NULL;
 	}
+	free(answer);
 	/* Who decided is recorded by name when the role has someone present. */
 	const char *role = step_role(r), *who = NULL;
 	char by[256];
 	if (role && step_person(r, role, "decided_by", &who, e)) {
 		/* Nobody recorded in the role (a script without attendance): the role alone. */
-		if (e->kind != ERR_NOT_PRESENT) {
-			free(answer);
+		if (e->kind != ERR_NOT_PRESENT)
 			return -1;
-		}
 		who = NULL;
 	}
 	snprintf(by, sizeof by, "%s%s%s%s", who ? who : "", who ? " (" : "", role ? role : "-", who ? ")" : "");
 	const char *next = strcmp(to->str, "halt") ? to->str : NULL;
-	int rc = step_output(r, "choice", dcbor_text(answer), e) || step_output(r, "decided_by", dcbor_text(by), e) ||
-		 step_decide(r, q->str, answer, next, e);
-	free(answer);
-	if (rc)
+	if (step_output(r, "choice", dcbor_text(choice), e) || step_output(r, "decided_by", dcbor_text(by), e) ||
+	    step_decide(r, q->str, choice, next, e))
 		return -1;
 	if (!next)
 		step_show(r, "the ceremony halts here, as decided");

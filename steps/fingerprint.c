@@ -2,7 +2,8 @@
  * read aloud and written on the paper log. With `readback`, a named role types the
  * last groups back as they heard them (seed 004 §4: "read aloud, written on the
  * ceremony log by the administrator, and independently verified by the witness");
- * what they typed is recorded, and a mismatch fails the step.
+ * what they typed is recorded. Case, spaces and colons do not count; a mismatch is
+ * asked again (PROMPT_ATTEMPTS in all) before it fails the step.
  *
  *   of: STEP | STEP.ARTIFACT
  *   readback: {role: witness, groups: 2}     optional; groups 1 to 16, default 2
@@ -16,6 +17,7 @@
 #include "../runner/x509_read.h"
 #include "../runner/words.h"
 #include "../runner/hash.h"
+#include "../runner/fold.h"
 
 enum { FP_GROUPS = 16, FP_DEFAULT_READBACK = 2 };
 
@@ -64,24 +66,6 @@ static int validate(const struct ceremony *c, struct step *s, struct err *e)
 	return 0;
 }
 
-/* Upper case, runs of blanks as one space, no blanks at either end. */
-static void normalise(const char *in, char *out, size_t cap)
-{
-	size_t n = 0;
-	bool space = false;
-	for (; *in && n + 2 < cap; in++) {
-		if (isspace((unsigned char)*in)) {
-			space = n > 0;
-			continue;
-		}
-		if (space)
-			out[n++] = ' ';
-		space = false;
-		out[n++] = (char)toupper((unsigned char)*in);
-	}
-	out[n] = 0;
-}
-
 /* What the artifact is, and for a certificate its subject and serial (seed 004 §5:
  * "the serial numbers of both certificates are recorded"). */
 static int describe(struct step_run *r, const uint8_t *data, size_t len, struct err *e)
@@ -117,19 +101,38 @@ out:
 static int readback(struct step_run *r, const struct fp_priv *p, const char *groups, struct err *e)
 {
 	const char *who = NULL;
-	char question[256], want[100], typed[256], what[128];
+	char question[256], want[100], typed[256], what[128], want_hex[100], typed_hex[256];
 	char *answer = NULL;
+	bool held = false;
 	/* The last N groups of "XXXX XXXX ...": each group is 4 characters and a space. */
 	size_t skip = (size_t)(FP_GROUPS - p->readback_groups) * 5;
 	snprintf(want, sizeof want, "%s", groups + skip);
+	(void)fold_hex(want, want_hex, sizeof want_hex);
 	if (step_person(r, p->readback_role, "readback_by", &who, e))
 		return -1;
 	snprintf(question, sizeof question, "%s, type the last %u group%s of the SHA-256 fingerprint as you heard them",
 		 p->readback_role, p->readback_groups, p->readback_groups == 1 ? "" : "s");
-	if (step_ask_readback(r, p->readback_role, "readback", question, want, &answer, e))
-		return -1;
-	normalise(answer, typed, sizeof typed);
-	bool held = !strcmp(typed, want);
+	/* Case, spaces and colons are how it was written down, not what was heard:
+	 * "bb6c52a8" is "BB6C 52A8". A mismatch is asked again; the message names what
+	 * was typed, and the screen above still shows the fingerprint. */
+	for (unsigned attempt = 1;; attempt++) {
+		if (step_ask_readback(r, p->readback_role, "readback", question, want, &answer, e))
+			return -1;
+		held = fold_hex(answer, typed_hex, sizeof typed_hex) < sizeof typed_hex && !strcmp(typed_hex, want_hex);
+		if (held || !step_slip(r, p->readback_role, "readback", attempt,
+				       "'%s' does not match the fingerprint on the screen: %s, read the last %u group%s again",
+				       answer, who, p->readback_groups, p->readback_groups == 1 ? "" : "s"))
+			break;
+		free(answer);
+		answer = NULL;
+	}
+	/* Recorded as before: for a match the groups as shown, for a mismatch what was
+	 * typed (upper case, spaces folded). */
+	if (held)
+		snprintf(typed, sizeof typed, "%s", want);
+	else
+		for (size_t i = 0, n = fold_space(answer, typed, sizeof typed); i < n && typed[i]; i++)
+			typed[i] = (char)toupper((unsigned char)typed[i]);
 	snprintf(what, sizeof what, "readback by %s: last %u group%s", p->readback_role, p->readback_groups,
 		 p->readback_groups == 1 ? "" : "s");
 	int rc = step_output(r, "readback", dcbor_text(answer), e) ||

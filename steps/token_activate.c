@@ -102,7 +102,7 @@ const struct step_type step_token_activate = {
 	.summary = "logs in with M custodian shares combined in locked memory",
 	.keys = keys,
 	.outputs = outputs,
-	.flags = STEP_USES_TOKEN,
+	.flags = STEP_USES_TOKEN | STEP_ACTIVATES_TOKEN,
 	.validate = validate,
 	.execute = execute,
 };

@@ -191,6 +191,9 @@ steps:
     authority_info_access: {ca_issuers: [http://ca.example/root.crt]}
     certificate_policies: [2.5.29.32.0]
     signature: {hash: sha384}
+  - id: sub-activate
+    type: token.activate
+    token: sub
   - id: sub-key
     type: key.generate
     token: sub

@@ -89,6 +89,53 @@ static void only_the_exact_word_yes(void **state)
 	}
 }
 
+/* A slip is asked again while the file has an answer left, so a list reads as the
+ * room would answer: a wrong one first, then the right one (issue 10). */
+static void a_list_answers_a_question_asked_again(void **state)
+{
+	(void)state;
+	struct err e;
+	char out[4096] = "", *a = NULL;
+	int fd = mkstemp(path);
+	assert_true(fd >= 0);
+	const char *text = "answers: 1\nsteps:\n  s:\n    r: {confirm: [\"y\", \"yes\"], choice: [\"Again?\", \"again\"], one: \"x\"}\n";
+	assert_int_equal(write(fd, text, strlen(text)), (ssize_t)strlen(text));
+	close(fd);
+	FILE *log = fmemopen(out, sizeof out - 1, "w");
+	assert_non_null(log);
+	struct prompt *p = prompt_answers_new(path, log, &e);
+	unlink(path);
+	strcpy(path, "/tmp/ceremony-answers-test.XXXXXX");
+	assert_non_null(p);
+	struct prompt_q q = {.step = "s", .role = "r", .key = "choice", .text = "choice"};
+	assert_true(prompt_can_ask_again(p, &q));
+	assert_int_equal(prompt_ask(p, &q, &a, &e), 0);
+	free(a);
+	assert_true(prompt_can_ask_again(p, &q));
+	assert_int_equal(prompt_ask(p, &q, &a, &e), 0);
+	assert_string_equal(a, "again");
+	free(a);
+	assert_false(prompt_can_ask_again(p, &q));
+	/* A scalar is one answer: once used, nothing is left to ask again with. */
+	struct prompt_q one = {.step = "s", .role = "r", .key = "one", .text = "one"};
+	assert_true(prompt_can_ask_again(p, &one));
+	assert_int_equal(prompt_ask(p, &one, &a, &e), 0);
+	free(a);
+	assert_false(prompt_can_ask_again(p, &one));
+	/* Nothing in the file for it: it cannot be asked (again). */
+	struct prompt_q absent = {.step = "s", .role = "r", .key = "absent", .text = "absent"};
+	assert_false(prompt_can_ask_again(p, &absent));
+	/* A confirmation refused in a file is refused (written on purpose), and says
+	 * which attempt it was. */
+	struct prompt_q c = {.step = "s", .role = "r", .key = "confirm", .text = "confirm"};
+	assert_int_equal(prompt_confirm(p, &c, &e), -1);
+	assert_string_equal(e.code, "not-confirmed");
+	fflush(log);
+	assert_non_null(strstr(out, "'y' is not a confirmation: type the word yes (attempt 1 of 3)"));
+	prompt_free(p);
+	fclose(log);
+}
+
 static void secrets_go_to_locked_memory(void **state)
 {
 	(void)state;
@@ -136,6 +183,7 @@ int main(void)
 		cmocka_unit_test(answers_by_step_role_key),
 		cmocka_unit_test(missing_answer_names_step_and_role),
 		cmocka_unit_test(only_the_exact_word_yes),
+		cmocka_unit_test(a_list_answers_a_question_asked_again),
 		cmocka_unit_test(secrets_go_to_locked_memory),
 		cmocka_unit_test(bad_answers_files),
 	};

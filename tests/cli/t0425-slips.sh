@@ -1,0 +1,163 @@
+#!/bin/sh
+# Slips in the room are asked again, never fatal (issue 10): a decision's choice, a
+# fingerprint's groups read back and a person's name are matched with case and
+# spacing forgiven, and an answer that is none of those offered is asked again with
+# what was wrong and "attempt K of 3"; the canonical form is what is recorded and the
+# transcript is VALID. Three slips still fail the step as before, and separation of
+# duties sees through case and spacing.
+. "$(dirname "$0")/lib.sh"
+dump() { "$PYTHON" "$TOP/tests/tools/cts_dump.py" "$1"; }
+# result FILE STEP: the body of the step's last step-result record, as one JSON line.
+result() { dump "$1" | grep '"kind": "step-result"' | grep "\"0\": \"$2\"" | tail -1; }
+# has "what" FILE PATTERN...: FILE matches every grep -E pattern.
+has() {
+	what=$1; file=$2; shift 2
+	for p in "$@"; do
+		if ! grep -Eq -- "$p" "$file"; then not_ok "$what" "no match for: $p" "$(head -c 1500 "$file")"; return; fi
+	done
+	ok "$what"
+}
+
+# A request from a file: its fingerprint is known before the rehearsal, so the
+# answers can type it back the way a hurried witness would.
+openssl req -new -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -keyout "$T/req.key" -subj "/CN=Slip Issuing CA" \
+	-outform DER -out "$T/request.csr" 2>/dev/null
+sha=$(sha256sum "$T/request.csr" | cut -c1-64)
+last=$(echo "$sha" | cut -c57-64)                                       # lower case, no space
+shown=$(echo "$sha" | cut -c57-64 | tr a-f A-F | sed 's/^\(....\)/\1 /')  # as the screen shows it
+
+cat >"$T/slips.yaml" <<'YAML'
+ceremony: 1
+title: Slips are asked again
+roles:
+  administrator: {count: 1}
+  operator: {count: 1}
+  witness: {count: 2}
+tokens:
+  root: {label: SLIP-ROOT}
+steps:
+  - id: attendance
+    type: attendance
+  - id: root-key
+    type: key.generate
+    token: root
+    algorithm: ec-p256
+    label: SLIP-ROOT
+  - id: root-cert
+    type: cert.self_signed
+    key: root-key
+    subject: {CN: Slip Root}
+    validity_days: 3653
+  - id: issue
+    type: cert.issue
+    issuer: root-cert
+    csr: {file: request.csr}
+    profile: issuing-ca
+    validity_days: 1000
+  - id: fp
+    type: fingerprint
+    of: issue.csr_input
+    readback: {role: witness}
+  - id: what-now
+    type: decision
+    question: Go on or stop?
+    choices: {again: fp, stop: done}
+  - id: done
+    type: checkpoint
+    label: end
+YAML
+answers() { # answers READBACK-LIST CHOICE-LIST: the answers file on stdout
+	cat <<YAML
+answers: 1
+steps:
+  attendance:
+    administrator: {name: "  Ada   Admin ", id_checked: "yes"}
+    operator: {name: Oscar Ortiz, id_checked: "yes"}
+    witness: {name: ["", Wes Wong, Wanda Weiss], id_checked: ["yes", "yes"]}
+  fp:
+    witness: {readback_by: ["Walter", "wes  WONG", "wanda weiss"], readback: [$1]}
+  what-now:
+    administrator: {choice: [$2]}
+YAML
+}
+answers "\"0000 0000\", \"$last\", \"(as shown)\"" '"Again?", "  Again ", "STOP"' >"$T/a.yaml"
+expect_exit 0 "the script is valid" "$CEREMONY" check "$T/slips.yaml"
+expect_exit 0 "a rehearsal with a slip at every question completes" \
+	"$CEREMONY" rehearse "$T/slips.yaml" --answers "$T/a.yaml" --out "$T/r"
+expect_out "sealed completed" "Transcript sealed: completed"
+expect_out "an empty name is asked again" "an empty name for witness 1 of 2 \(attempt 1 of 3\)"
+expect_out "a name of nobody present is asked again, naming who is" \
+	"'Walter' is not present as witness: present are Wes Wong, Wanda Weiss \(attempt 1 of 3\)"
+expect_out "a read-back that does not match is asked again" \
+	"'0000 0000' does not match the fingerprint on the screen: Wes Wong, read the last 2 groups again \(attempt 1 of 3\)"
+expect_out "a read-back in lower case without a space matches" "Wes Wong \(witness\) confirmed the fingerprint: $shown"
+expect_out "an answer that is not a choice is asked again, with the choices" \
+	"'Again\?' is not one of the choices: again / stop \(attempt 1 of 3\)"
+grep -q "$sha" "$T/out" || grep -qi "$(echo "$sha" | cut -c1-4) $(echo "$sha" | cut -c5-8)" "$T/out" &&
+	ok "the fingerprint was on the screen" || not_ok "the fingerprint was on the screen"
+grep "attempt . of 3" "$T/out" | grep -qi "$(echo "$sha" | cut -c49-56)" &&
+	not_ok "no slip message shows the expected groups" || ok "no slip message shows the expected groups"
+expect_exit 0 "ceremony verify" "$CEREMONY" verify "$T/r/transcript.cts"
+expect_out "ceremony verify says VALID" "^VALID"
+expect_exit 0 "verify_cts.py" "$PYTHON" "$TOP/tests/tools/verify_cts.py" "$T/r/transcript.cts"
+[ "$(head -1 "$T/out")" = VALID ] && ok "verify_cts.py says VALID" || not_ok "verify_cts.py says VALID" "$(head -1 "$T/out")"
+
+result "$T/r/transcript.cts" attendance >"$T/att"
+has "attendance records names with their spacing folded" "$T/att" '"name": "Ada Admin"' '"name": "Wes Wong"'
+dump "$T/r/transcript.cts" | grep '"kind": "step-result"' | grep '"0": "fp"' >"$T/fps"
+head -1 "$T/fps" >"$T/fp1"
+has "the read-back is recorded as typed, the check as shown, by the attendance's name" "$T/fp1" \
+	"\"readback\": \"$last\"" '"readback_by": "Wes Wong"' "\"1\": \"$shown\", \"2\": \"$shown\", \"3\": true"
+tail -1 "$T/fps" >"$T/fp2"
+has "the second run of the step: (as shown), by Wanda Weiss typed in lower case" "$T/fp2" \
+	"\"readback\": \"$shown\"" '"readback_by": "Wanda Weiss"' '"3": true'
+dump "$T/r/transcript.cts" | grep '"kind": "step-result"' | grep '"0": "what-now"' >"$T/dec"
+has "the choices are recorded as the script spells them" "$T/dec" '"1": "again", "2": "fp"' '"1": "stop", "2": "done"'
+
+# Three slips are the end of the step, as before: what was wrong is the error.
+answers '"0000 0000", "1111 1111", "2222 2222", "(as shown)"' '"stop"' >"$T/three.yaml"
+expect_exit 1 "three wrong read-backs fail the step" \
+	"$CEREMONY" rehearse "$T/slips.yaml" --answers "$T/three.yaml" --out "$T/r3"
+expect_out "the third is attempt 3 of 3" "'2222 2222' does not match the fingerprint on the screen: .* \(attempt 3 of 3\)"
+expect_out "the step fails as before" "Wes Wong typed '2222 2222' but the fingerprint ends '$shown'"
+result "$T/r3/transcript.cts" fp >"$T/fp3"
+has "the last typed is recorded, its check failed" "$T/fp3" '"readback": "2222 2222"' '"3": false' '"2": 1'
+expect_exit 3 "its transcript is VALID, aborted" "$CEREMONY" verify "$T/r3/transcript.cts"
+answers "\"$last\"" '"go", "on", "please"' >"$T/three-choices.yaml"
+expect_exit 1 "three answers that are not choices fail the decision" \
+	"$CEREMONY" rehearse "$T/slips.yaml" --answers "$T/three-choices.yaml" --out "$T/r4"
+expect_out "as before" "'please' is not one of the choices of step 'what-now'"
+# One wrong answer and nothing more in the file: the step fails for what was wrong.
+answers "\"$last\"" '"Again?"' >"$T/one.yaml"
+expect_exit 1 "one wrong choice with no answer left fails for what was wrong" \
+	"$CEREMONY" rehearse "$T/slips.yaml" --answers "$T/one.yaml" --out "$T/r5"
+expect_out "the error names the answer, not the answers file" "'Again\?' is not one of the choices of step 'what-now'"
+
+# Two choices that an answer could not tell apart are refused at load time.
+sed 's/choices: {again: fp, stop: done}/choices: {again: fp, Again: done}/' "$T/slips.yaml" >"$T/twin.yaml"
+expect_exit 2 "two choices differing only in case are refused" "$CEREMONY" check "$T/twin.yaml"
+expect_out "the refusal says why" "twin.yaml:[0-9]+:[0-9]+: choice 'Again' differs from choice 'again' only in case or spacing"
+
+# --- custodians: named with case and spacing forgiven, a stranger asked again ----
+C="$TOP/ceremonies/custodian-activation.yaml"
+sed 's/custodian: \[Alice Abara, Carol Cruz\]/custodian: [Mallory, "alice  abara", CAROL CRUZ]/' \
+	"$TOP/examples/answers/custodian-activation.yaml" >"$T/c.yaml"
+expect_exit 0 "an activation with a stranger named first completes" "$CEREMONY" rehearse "$C" --answers "$T/c.yaml" --out "$T/c"
+expect_out "the stranger is asked again" "'Mallory' is not present as custodian: present are Alice Abara, Bob Brandt, Carol Cruz \(attempt 1 of 3\)"
+expect_out "sealed completed" "Transcript sealed: completed"
+expect_exit 0 "ceremony verify" "$CEREMONY" verify "$T/c/transcript.cts"
+expect_out "ceremony verify says VALID" "^VALID"
+grep -q "cs1 " "$T/c.yaml" "$T/out" && not_ok "no share text in the output" || ok "no share text in the output"
+sed 's/custodian: \[Alice Abara, Carol Cruz\]/custodian: [Mallory, Eve, Trent]/' \
+	"$TOP/examples/answers/custodian-activation.yaml" >"$T/c3.yaml"
+expect_exit 1 "three strangers fail the activation" "$CEREMONY" rehearse "$C" --answers "$T/c3.yaml" --out "$T/c3"
+expect_out "as before" "'Trent' is not present as custodian and cannot give a share"
+
+# Separation of duties: "ada  alvarez" as custodian beside administrator Ada Alvarez.
+sed 's/name: \[Alice Abara, Bob Brandt, Carol Cruz\]/name: ["ada  alvarez", Bob Brandt, Carol Cruz]/' \
+	"$TOP/examples/answers/custodian-activation.yaml" >"$T/sep.yaml"
+expect_exit 1 "one person in two roles, typed differently, is refused" "$CEREMONY" rehearse "$C" --answers "$T/sep.yaml" --out "$T/sep"
+expect_out "separation names the attendance's name" \
+	"'Ada Alvarez' is already present as administrator and cannot also be custodian: the script requires separation of duties"
+
+echo "1..$n"
