@@ -59,6 +59,12 @@ void rec_result_free(struct rec_result *r)
 	for (size_t i = 0; i < r->n_confirmations; i++)
 		signoff_free(&r->confirmations[i]);
 	free(r->confirmations);
+	for (size_t i = 0; i < r->n_attempts; i++) {
+		free(r->attempts[i].role);
+		free(r->attempts[i].question);
+		free(r->attempts[i].wrong);
+	}
+	free(r->attempts);
 	for (size_t i = 0; i < r->n_artifacts; i++) {
 		free(r->artifacts[i].name);
 		free(r->artifacts[i].media_type);
@@ -163,6 +169,25 @@ int rec_confirmation(struct rec_result *r, const char *role, const char *name, c
 	}
 	*(struct rec_signoff *)slot = c;
 	r->n_confirmations++;
+	return 0;
+}
+
+int rec_attempt(struct rec_result *r, const char *role, const char *question, const char *wrong, uint64_t time_ms,
+		struct err *e)
+{
+	void *slot;
+	struct rec_attempt *a = grow(r->attempts, &r->n_attempts, sizeof *a, &slot);
+	struct rec_attempt c = {.time_ms = time_ms};
+	if (a)
+		r->attempts = a;
+	if (!a || !(c.role = strdup(role)) || !(c.question = strdup(question)) || !(c.wrong = strdup(wrong))) {
+		free(c.role);
+		free(c.question);
+		free(c.wrong);
+		return oom(e);
+	}
+	*(struct rec_attempt *)slot = c;
+	r->n_attempts++;
 	return 0;
 }
 
@@ -284,6 +309,23 @@ static cbor_item_t *one_signoff(const void *p, struct err *e)
 	return signoff_item(p, e);
 }
 
+/* attempt = { 0: role, 1: question, 2: what was wrong, 3: time } */
+static cbor_item_t *one_attempt(const void *p, struct err *e)
+{
+	const struct rec_attempt *a = p;
+	cbor_item_t *m = dcbor_map();
+	if (!m) {
+		oom(e);
+		return NULL;
+	}
+	if (dcbor_put_u(m, 0, dcbor_text(a->role), e) || dcbor_put_u(m, 1, dcbor_text(a->question), e) ||
+	    dcbor_put_u(m, 2, dcbor_text(a->wrong), e) || dcbor_put_u(m, 3, dcbor_uint(a->time_ms), e)) {
+		cbor_decref(&m);
+		return NULL;
+	}
+	return m;
+}
+
 static cbor_item_t *one_artifact(const void *p, struct err *e)
 {
 	return artifact_item(p, e);
@@ -300,7 +342,8 @@ int rec_append_result(struct ts_writer *w, const char *step_id, uint64_t begin_s
 		 put_list(body, 4, r->n_checks, r->checks, sizeof *r->checks, one_check, e) ||
 		 put_list(body, 5, r->n_signoffs, r->signoffs, sizeof *r->signoffs, one_signoff, e) ||
 		 put_list(body, 6, r->n_artifacts, r->artifacts, sizeof *r->artifacts, one_artifact, e) ||
-		 put_list(body, 10, r->n_confirmations, r->confirmations, sizeof *r->confirmations, one_signoff, e);
+		 put_list(body, 10, r->n_confirmations, r->confirmations, sizeof *r->confirmations, one_signoff, e) ||
+		 put_list(body, 11, r->n_attempts, r->attempts, sizeof *r->attempts, one_attempt, e);
 	if (!rc && r->decision) {
 		cbor_item_t *d = dcbor_map();
 		rc = !d ? oom(e)

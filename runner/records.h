@@ -44,6 +44,12 @@ struct rec_artifact {
 	size_t size;
 };
 
+/* step-result 11: an answer refused and asked again (never the secret typed). */
+struct rec_attempt {
+	char *role, *question, *wrong;
+	uint64_t time_ms;
+};
+
 /* step-result 7: the choice a decision step recorded; next NULL when it halts. */
 struct rec_decision {
 	char *question, *choice, *next;
@@ -57,6 +63,8 @@ struct rec_result {
 	size_t n_signoffs;
 	struct rec_signoff *confirmations;   /* step-result 10: method 0, as each was given */
 	size_t n_confirmations;
+	struct rec_attempt *attempts;        /* step-result 11 */
+	size_t n_attempts;
 	struct rec_artifact *artifacts;
 	size_t n_artifacts;
 	struct rec_decision *decision;    /* NULL: not a decision */
@@ -82,6 +90,9 @@ int rec_signoff(struct rec_result *r, struct rec_signoff *so, struct err *e) CER
  * copies role, name and statement. */
 int rec_confirmation(struct rec_result *r, const char *role, const char *name, const char *statement,
 		     uint64_t time_ms, struct err *e) CER_MUST_CHECK;
+/* Adds an attempt: role, the question's key, what was wrong (copied). */
+int rec_attempt(struct rec_result *r, const char *role, const char *question, const char *wrong, uint64_t time_ms,
+		struct err *e) CER_MUST_CHECK;
 /* Records the decision (copies the strings; next NULL: halt). At most once. */
 int rec_decide(struct rec_result *r, const char *question, const char *choice, const char *next,
 	       struct err *e) CER_MUST_CHECK;

@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include "interp_int.h"
 #include "dcbor.h"
 #include "files.h"
@@ -51,6 +52,13 @@ bool step_slip(struct step_run *r, const char *role, const char *key, unsigned a
 	struct prompt *p = r->in->o->prompt;
 	prompt_show(p, PROMPT_WARN, "%s (attempt %u of %d)", text, attempt, PROMPT_ATTEMPTS);
 	struct prompt_q q = {.step = r->step->id, .role = role, .key = key};
+	/* Recorded (step-result 11); an attempt that cannot be recorded is not asked again. */
+	struct timespec ts;
+	struct err ignored;
+	clock_gettime(CLOCK_REALTIME, &ts);
+	if (rec_attempt(&r->res, role ? role : "-", key, text,
+			(uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000, &ignored))
+		return false;
 	return attempt < PROMPT_ATTEMPTS && prompt_can_ask_again(p, &q);
 }
 

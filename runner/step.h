@@ -126,8 +126,9 @@ int step_ask_readback(struct step_run *r, const char *role, const char *key, con
  * offered, a read-back that does not match): shows what was wrong, with "(attempt K
  * of 3)" for K = attempt (from 1), as a warning, and returns whether to ask again:
  * attempt < PROMPT_ATTEMPTS and the question can be asked again (an answers file
- * with no answer left: the step fails for what was wrong). Records nothing: the
- * message must hold no secret. */
+ * with no answer left: the step fails for what was wrong). Records the attempt
+ * (step-result 11: role, key, the message, time), so the message must hold no
+ * secret. */
 bool step_slip(struct step_run *r, const char *role, const char *key, unsigned attempt, const char *fmt, ...)
 	CER_PRINTF(5, 6);
 /* How many attempts of step step_id have begun in this run (0: none yet); a retried

@@ -113,6 +113,10 @@ has "the second run of the step: (as shown), by Wanda Weiss typed in lower case"
 	"\"readback\": \"$shown\"" '"readback_by": "Wanda Weiss"' '"3": true'
 dump "$T/r/transcript.cts" | grep '"kind": "step-result"' | grep '"0": "what-now"' >"$T/dec"
 has "the choices are recorded as the script spells them" "$T/dec" '"1": "again", "2": "fp"' '"1": "stop", "2": "done"'
+has "the refused answer is recorded as an attempt (step-result 11)" "$T/dec" \
+	'"11": \[\{"0": "administrator", "1": "choice", "2": "'"'"'Again\?'"'"' is not one of the choices: again / stop", "3": [0-9]+\}\]'
+has "the refused read-back is recorded as an attempt" "$T/fp1" '\{"0": "witness", "1": "readback", "2": ' \
+	"'0000 0000' does not match the fingerprint on the screen"
 
 # Three slips are the end of the step, as before: what was wrong is the error.
 answers '"0000 0000", "1111 1111", "2222 2222", "(as shown)"' '"stop"' >"$T/three.yaml"
