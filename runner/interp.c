@@ -126,13 +126,33 @@ static int run_attempt(struct interp *in, struct step_run *r, enum ts_outcome *o
 	else if (!held)
 		prompt_show(in->o->prompt, PROMPT_WARN, "step '%s': the Actual does not match the Expected", s->id);
 	if (!failed && held) {
-		if (interp_take_confirmations(in, r, &se) || interp_take_signoffs(in, r, begin_seq, begin_hash, &se)) {
+		if (interp_take_confirmations(in, r, &se) ||
+		    (!r->res.n_refusals && interp_take_signoffs(in, r, begin_seq, begin_hash, &se))) {
 			failed = true;
 			prompt_show(in->o->prompt, PROMPT_WARN, "step '%s' failed: %s", s->id, se.msg);
 		}
 	}
 	if (!failed && !held)
 		err_set(&se, ERR_EXPECTATION, "the Actual of step '%s' does not match the Expected", s->id);
+	if (!failed && held && r->res.n_refusals) {
+		/* A refusal: a deviation the script allows for (recorded, the ceremony goes on),
+		 * else a failure, and on_fail applies. */
+		const struct rec_refusal *f = &r->res.refusals[0];
+		char note[ERR_MSG_MAX];
+		if (s->refusal_is_deviation) {
+			snprintf(note, sizeof note,
+				 "deviation: %s (%s) refused: %s; the script records a refusal of this step as a deviation",
+				 f->name, f->role, f->reason);
+			prompt_show(in->o->prompt, PROMPT_WARN, "step '%s': %s", s->id, note);
+			if (rec_note(&r->res, note, e))
+				return -1;
+			*outcome = TS_DEVIATION;
+			return rec_append_result(in->w, s->id, begin_seq, *outcome, &r->res, NULL, e);
+		}
+		err_set(&se, ERR_REFUSED, "%s (%s) refused step '%s': %s", f->name, f->role, s->id, f->reason);
+		prompt_show(in->o->prompt, PROMPT_WARN, "step '%s' failed: %s", s->id, se.msg);
+		failed = true;
+	}
 	*outcome = (!failed && held) ? TS_PASSED : TS_FAILED;
 	return rec_append_result(in->w, s->id, begin_seq, *outcome, &r->res, *outcome == TS_PASSED ? NULL : &se, e);
 }
@@ -387,7 +407,7 @@ int interp_run(const struct ceremony *c, const struct interp_opts *o, int *statu
 				rec_result_free(&r.res);
 				goto out; /* the transcript cannot be written: fail closed, no seal */
 			}
-			if (outcome == TS_PASSED)
+			if (outcome == TS_PASSED || outcome == TS_DEVIATION)
 				break;
 			if (r.attempt < attempts)
 				prompt_show(p, PROMPT_WARN, "retrying step '%s' (%u of %u attempts used)", s->id, r.attempt,
@@ -396,7 +416,7 @@ int interp_run(const struct ceremony *c, const struct interp_opts *o, int *statu
 		const char *next = r.next;
 		bool halt = r.halt;
 		rec_result_free(&r.res);
-		if (outcome != TS_PASSED) {
+		if (outcome != TS_PASSED && outcome != TS_DEVIATION) {
 			if (s->on_fail == ON_FAIL_DECISION) {
 				i = step_index(c, s->on_fail_decision);
 				continue;

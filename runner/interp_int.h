@@ -107,6 +107,8 @@ void interp_show_actual(struct interp *in, struct step_run *r);
 int interp_take_records(struct interp *in, struct step_run *r, struct err *e) CER_MUST_CHECK;
 
 /* interp_signoff.c */
+/* Confirmations and sign-offs; one refused ends the asking with 0 and the refusal in
+ * r->res.refusals (the caller decides the outcome). */
 int interp_take_confirmations(struct interp *in, struct step_run *r, struct err *e) CER_MUST_CHECK;
 int interp_take_signoffs(struct interp *in, struct step_run *r, uint64_t begin_seq, const uint8_t begin_hash[32],
 			 struct err *e) CER_MUST_CHECK;

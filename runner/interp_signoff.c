@@ -18,6 +18,27 @@ static uint64_t now_ms(void)
 	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
 }
 
+/* Asks role (name) to confirm q, or to refuse with a reason. Returns 1 when they
+ * refused: the refusal is recorded (step-result 12) and nobody else is asked. */
+static int confirm_or_refuse(struct interp *in, struct step_run *r, const char *role, const char *name, const char *key,
+			     const char *q, struct err *e)
+{
+	struct prompt_q pq = {.step = r->step->id, .role = role, .key = key, .text = q};
+	char *reason = NULL;
+	switch (prompt_confirm_or_refuse(in->o->prompt, &pq, &reason, e)) {
+	case ERR_ANSWER_YES:
+		return 0;
+	case ERR_ANSWER_ERROR:
+		return -1;
+	case ERR_ANSWER_NO:
+		break;
+	}
+	int rc = rec_refusal(&r->res, role, name, reason, now_ms(), e);
+	prompt_show(in->o->prompt, PROMPT_WARN, "%s (%s) refused: %s", name, role, reason);
+	free(reason);
+	return rc ? -1 : 1;
+}
+
 /* Each confirmation is recorded (TRANSCRIPT.md step-result 10): who (the one
  * present in the role, or the one named when several are; before attendance, the
  * role alone), what they were shown and what they typed, and when. */
@@ -28,9 +49,11 @@ int interp_take_confirmations(struct interp *in, struct step_run *r, struct err 
 		const char *role = r->step->confirm[i], *name = "(attendance not recorded)";
 		if (step_present(r, role, NULL, 0) && interp_person(in, r, role, "confirm_by", &name, e))
 			return -1;
-		snprintf(q, sizeof q, "the Actual of step '%s' is as shown above; type yes to confirm", r->step->id);
-		if (step_confirm(r, role, "confirm", q, e))
-			return -1;
+		snprintf(q, sizeof q, "the Actual of step '%s' is as shown above; type yes to confirm (or refuse)",
+			 r->step->id);
+		int rc = confirm_or_refuse(in, r, role, name, "confirm", q, e);
+		if (rc)
+			return rc < 0 ? -1 : 0;
 		snprintf(statement, sizeof statement, "%s, %s, confirmed: %s (typed 'yes')", name, role, q);
 		if (rec_confirmation(&r->res, role, name, statement, now_ms(), e))
 			return -1;
@@ -129,8 +152,9 @@ int interp_take_signoffs(struct interp *in, struct step_run *r, uint64_t begin_s
 		snprintf(statement, sizeof statement,
 			 "I, %s, %s, attest that step '%s' was performed as read aloud and its Actual is as recorded",
 			 name, role, r->step->id);
-		if (step_confirm(r, role, "signoff", statement, e))
-			return -1;
+		int rc = confirm_or_refuse(in, r, role, name, "signoff", statement, e);
+		if (rc)
+			return rc < 0 ? -1 : 0;
 		const struct interp_signer *sg = signer_for(in, name);
 		struct rec_signoff so = {.role = (char *)role, .name = (char *)name, .statement = statement,
 					 .time_ms = now_ms(), .method = sg ? 1 : 0};

@@ -441,6 +441,50 @@ int prompt_confirm(struct prompt *p, const struct prompt_q *q, struct err *e)
 		       q->text);
 }
 
+enum err_answer prompt_confirm_or_refuse(struct prompt *p, const struct prompt_q *q, char **reason, struct err *e)
+{
+	*reason = NULL;
+	for (int attempt = 1; attempt <= PROMPT_ATTEMPTS; attempt++) {
+		char *a = NULL;
+		if (prompt_ask(p, q, &a, e))
+			return ERR_ANSWER_ERROR;
+		int yes = strcmp(a, "yes") == 0, refuse = strcmp(a, "refuse") == 0;
+		if (!yes && !refuse)
+			prompt_show(p, PROMPT_WARN,
+				    "'%s' is not a confirmation: type the word yes (or the word refuse, to refuse with "
+				    "a reason) (attempt %d of %d)",
+				    a, attempt, PROMPT_ATTEMPTS);
+		free(a);
+		if (yes)
+			return ERR_ANSWER_YES;
+		if (refuse) {
+			/* The reason goes into the transcript: a refusal without one is asked again. */
+			struct prompt_q rq = *q;
+			rq.key = "refusal_reason";
+			rq.text = "the reason for refusing (recorded in the transcript)";
+			rq.shown = NULL;
+			for (int k = 1; k <= PROMPT_ATTEMPTS; k++) {
+				char *r = NULL;
+				if (prompt_ask(p, &rq, &r, e))
+					return ERR_ANSWER_ERROR;
+				if (r[strspn(r, " \t")]) {
+					*reason = r;
+					return ERR_ANSWER_NO;
+				}
+				free(r);
+				prompt_show(p, PROMPT_WARN, "a refusal needs its reason (attempt %d of %d)", k, PROMPT_ATTEMPTS);
+			}
+			err_set(e, ERR_NOT_CONFIRMED, "step '%s': %s refused without giving a reason", q->step,
+				q->role ? q->role : "nobody");
+			return ERR_ANSWER_ERROR;
+		}
+		if (p->ask != term_ask)
+			break;
+	}
+	err_set(e, ERR_NOT_CONFIRMED, "step '%s': %s did not confirm '%s'", q->step, q->role ? q->role : "nobody", q->text);
+	return ERR_ANSWER_ERROR;
+}
+
 void prompt_show(struct prompt *p, enum prompt_style style, const char *fmt, ...)
 {
 	char text[8192];

@@ -85,6 +85,11 @@ bool prompt_can_ask_again(struct prompt *p, const struct prompt_q *q);
  * all, the answers backend fails at the first (a refusal there is written on
  * purpose). */
 int prompt_confirm(struct prompt *p, const struct prompt_q *q, struct err *e) CER_MUST_CHECK;
+/* A confirmation or sign-off that may be refused: "yes" is YES; the word "refuse"
+ * asks for the reason (key "refusal_reason", not empty) and is NO with *reason
+ * malloc'ed; anything else is re-asked as prompt_confirm does, then ERROR. */
+enum err_answer prompt_confirm_or_refuse(struct prompt *p, const struct prompt_q *q, char **reason,
+					 struct err *e) CER_MUST_CHECK;
 void prompt_show(struct prompt *p, enum prompt_style style, const char *fmt, ...) CER_PRINTF(3, 4);
 /* Shows a secret (a share's text form) to the person named `to`, and to nobody and
  * nothing else: the terminal writes it to the controlling terminal (/dev/tty), never

@@ -59,6 +59,13 @@ void rec_result_free(struct rec_result *r)
 	for (size_t i = 0; i < r->n_confirmations; i++)
 		signoff_free(&r->confirmations[i]);
 	free(r->confirmations);
+	for (size_t i = 0; i < r->n_refusals; i++) {
+		free(r->refusals[i].role);
+		free(r->refusals[i].name);
+		free(r->refusals[i].reason);
+	}
+	free(r->refusals);
+	free(r->note);
 	for (size_t i = 0; i < r->n_attempts; i++) {
 		free(r->attempts[i].role);
 		free(r->attempts[i].question);
@@ -188,6 +195,35 @@ int rec_attempt(struct rec_result *r, const char *role, const char *question, co
 	}
 	*(struct rec_attempt *)slot = c;
 	r->n_attempts++;
+	return 0;
+}
+
+int rec_refusal(struct rec_result *r, const char *role, const char *name, const char *reason, uint64_t time_ms,
+		struct err *e)
+{
+	void *slot;
+	struct rec_refusal *a = grow(r->refusals, &r->n_refusals, sizeof *a, &slot);
+	struct rec_refusal c = {.time_ms = time_ms};
+	if (a)
+		r->refusals = a;
+	if (!a || !(c.role = strdup(role)) || !(c.name = strdup(name)) || !(c.reason = strdup(reason))) {
+		free(c.role);
+		free(c.name);
+		free(c.reason);
+		return oom(e);
+	}
+	*(struct rec_refusal *)slot = c;
+	r->n_refusals++;
+	return 0;
+}
+
+int rec_note(struct rec_result *r, const char *note, struct err *e)
+{
+	char *n = strdup(note);
+	if (!n)
+		return oom(e);
+	free(r->note);
+	r->note = n;
 	return 0;
 }
 
@@ -326,6 +362,23 @@ static cbor_item_t *one_attempt(const void *p, struct err *e)
 	return m;
 }
 
+/* refusal = { 0: role, 1: participant name, 2: reason, 3: time } */
+static cbor_item_t *one_refusal(const void *p, struct err *e)
+{
+	const struct rec_refusal *a = p;
+	cbor_item_t *m = dcbor_map();
+	if (!m) {
+		oom(e);
+		return NULL;
+	}
+	if (dcbor_put_u(m, 0, dcbor_text(a->role), e) || dcbor_put_u(m, 1, dcbor_text(a->name), e) ||
+	    dcbor_put_u(m, 2, dcbor_text(a->reason), e) || dcbor_put_u(m, 3, dcbor_uint(a->time_ms), e)) {
+		cbor_decref(&m);
+		return NULL;
+	}
+	return m;
+}
+
 static cbor_item_t *one_artifact(const void *p, struct err *e)
 {
 	return artifact_item(p, e);
@@ -343,7 +396,9 @@ int rec_append_result(struct ts_writer *w, const char *step_id, uint64_t begin_s
 		 put_list(body, 5, r->n_signoffs, r->signoffs, sizeof *r->signoffs, one_signoff, e) ||
 		 put_list(body, 6, r->n_artifacts, r->artifacts, sizeof *r->artifacts, one_artifact, e) ||
 		 put_list(body, 10, r->n_confirmations, r->confirmations, sizeof *r->confirmations, one_signoff, e) ||
-		 put_list(body, 11, r->n_attempts, r->attempts, sizeof *r->attempts, one_attempt, e);
+		 put_list(body, 11, r->n_attempts, r->attempts, sizeof *r->attempts, one_attempt, e) ||
+		 put_list(body, 12, r->n_refusals, r->refusals, sizeof *r->refusals, one_refusal, e) ||
+		 (r->note && dcbor_put_u(body, 8, dcbor_text(r->note), e));
 	if (!rc && r->decision) {
 		cbor_item_t *d = dcbor_map();
 		rc = !d ? oom(e)

@@ -50,6 +50,12 @@ struct rec_attempt {
 	uint64_t time_ms;
 };
 
+/* step-result 12: a person who declined to confirm or sign off, and why. */
+struct rec_refusal {
+	char *role, *name, *reason;
+	uint64_t time_ms;
+};
+
 /* step-result 7: the choice a decision step recorded; next NULL when it halts. */
 struct rec_decision {
 	char *question, *choice, *next;
@@ -65,6 +71,9 @@ struct rec_result {
 	size_t n_confirmations;
 	struct rec_attempt *attempts;        /* step-result 11 */
 	size_t n_attempts;
+	struct rec_refusal *refusals;        /* step-result 12 */
+	size_t n_refusals;
+	char *note;                          /* step-result 8, or NULL */
 	struct rec_artifact *artifacts;
 	size_t n_artifacts;
 	struct rec_decision *decision;    /* NULL: not a decision */
@@ -93,6 +102,11 @@ int rec_confirmation(struct rec_result *r, const char *role, const char *name, c
 /* Adds an attempt: role, the question's key, what was wrong (copied). */
 int rec_attempt(struct rec_result *r, const char *role, const char *question, const char *wrong, uint64_t time_ms,
 		struct err *e) CER_MUST_CHECK;
+/* Adds a refusal (strings copied). */
+int rec_refusal(struct rec_result *r, const char *role, const char *name, const char *reason, uint64_t time_ms,
+		struct err *e) CER_MUST_CHECK;
+/* Sets the note (copied; replaces an earlier one). */
+int rec_note(struct rec_result *r, const char *note, struct err *e) CER_MUST_CHECK;
 /* Records the decision (copies the strings; next NULL: halt). At most once. */
 int rec_decide(struct rec_result *r, const char *question, const char *choice, const char *next,
 	       struct err *e) CER_MUST_CHECK;

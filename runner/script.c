@@ -40,7 +40,7 @@ static const char *const role_keys[] = {"count", "description", NULL};
 static const char *const token_keys[] = {"label", "description", "activation", NULL};
 static const char *const activation_keys[] = {"quorum", "of", NULL};
 const char *const script_common_keys[] = {
-	"id", "type", "title", "say", "performed_by", "confirm", "signoff", "expect", "record", "on_fail", "note", NULL,
+	"id", "type", "title", "say", "performed_by", "confirm", "signoff", "expect", "record", "on_fail", "on_refuse", "note", NULL,
 };
 static const char *const on_fail_keys[] = {"retry", "decision", NULL};
 
@@ -594,6 +594,25 @@ static int bad_on_fail(const struct ceremony *c, const struct step *s, const str
 				   "found %s", s->id, ynode_what(n, found, sizeof found));
 }
 
+/* `on_refuse: fail | deviation`: what a refused confirmation or sign-off makes of
+ * the step (fail by default, and on_fail applies). */
+static int load_on_refuse(struct ceremony *c, struct step *s, struct err *e)
+{
+	const struct ynode *v = ynode_get(s->node, "on_refuse");
+	char what[160];
+	const char *str;
+	if (!v)
+		return 0;
+	snprintf(what, sizeof what, "'on_refuse' of step '%s' (fail or deviation)", s->id);
+	if (ynode_want_str(c->doc, v, what, &str, e))
+		return -1;
+	if (!strcmp(str, "deviation"))
+		s->refusal_is_deviation = true;
+	else if (strcmp(str, "fail"))
+		return script_err(c, v, e, "expected fail or deviation for %s, found '%s'", what, str);
+	return 0;
+}
+
 static int load_on_fail(struct ceremony *c, struct step *s, struct err *e)
 {
 	const struct ynode *n = ynode_get(s->node, "on_fail"), *v;
@@ -752,7 +771,8 @@ static int load_step_body(struct ceremony *c, struct step *s, struct err *e)
 		if (want_roles(c, n, what, &s->signoff, &s->n_signoff, e))
 			goto out;
 	}
-	if (load_record(c, s, e) || load_expect(c, s, e) || load_on_fail(c, s, e) || load_token_ref(c, s, e))
+	if (load_record(c, s, e) || load_expect(c, s, e) || load_on_fail(c, s, e) || load_on_refuse(c, s, e) ||
+	    load_token_ref(c, s, e))
 		goto out;
 	if (s->type->validate && s->type->validate(c, s, e))
 		goto out;

@@ -76,6 +76,7 @@ struct step {
 	enum on_fail_kind on_fail;
 	unsigned retries;          /* ON_FAIL_RETRY: how many more attempts */
 	const char *on_fail_decision; /* ON_FAIL_DECISION: id of a decision step */
+	bool refusal_is_deviation;    /* on_refuse: deviation (a refusal is recorded, the ceremony goes on) */
 	const char *token;         /* `token:` key when the type uses one, else NULL */
 	const struct ynode *node;  /* the whole step map: types read their own keys from it */
 	void *priv;                /* what the type's validate parsed; freed with free() */

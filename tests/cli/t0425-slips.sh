@@ -164,4 +164,30 @@ expect_exit 1 "one person in two roles, typed differently, is refused" "$CEREMON
 expect_out "separation names the attendance's name" \
 	"'Ada Alvarez' is already present as administrator and cannot also be custodian: the script requires separation of duties"
 
+# A refusal is first-class: the witness refuses the key's sign-off with a reason. By
+# default the step fails and the ceremony aborts; with on_refuse: deviation it is
+# recorded as a deviation with the reason and the ceremony completes. Both
+# verifiers accept either transcript.
+sed 's/^    witness: {signoff: "yes"}$/&/' "$TOP/examples/answers/course-exercise.yaml" |
+	awk 'BEGIN{k=0} /^  root-key:$/{k=1} k&&/witness: \{signoff: "yes"\}/{sub(/signoff: "yes"/, "signoff: \"refuse\", refusal_reason: \"the key label was read wrong\""); k=0} {print}' \
+	>"$T/refuse.yaml"
+grep -q 'refusal_reason' "$T/refuse.yaml" || not_ok "the refusal answers are made" "$(grep -n -A3 'root-key:' "$T/refuse.yaml")"
+expect_exit 1 "a refused sign-off fails the step" "$CEREMONY" rehearse "$TOP/ceremonies/course-exercise.yaml" \
+	--answers "$T/refuse.yaml" --out "$T/ref1"
+expect_out "it says who refused and why" "Wendy Wu \(witness\) refused: the key label was read wrong"
+expect_exit 3 "its transcript is VALID, ABORTED" "$CEREMONY" verify "$T/ref1/transcript.cts"
+expect_exit 3 "verify_cts.py agrees" "$PYTHON" "$TOP/tests/tools/verify_cts.py" "$T/ref1/transcript.cts"
+result "$T/ref1/transcript.cts" root-key >"$T/ref1.rec"
+has "the refusal is recorded with who and why" "$T/ref1.rec" \
+	'"12": \[\{"0": "witness", "1": "Wendy Wu", "2": "the key label was read wrong"' '"code"|"0": "refused"'
+awk '{print} /^    label: root-ca-key$/{print "    on_refuse: deviation"}' "$TOP/ceremonies/course-exercise.yaml" >"$T/dev.yaml"
+expect_exit 0 "on_refuse: deviation is a valid script" "$CEREMONY" check "$T/dev.yaml"
+expect_exit 0 "with on_refuse: deviation the ceremony completes" "$CEREMONY" rehearse "$T/dev.yaml" \
+	--answers "$T/refuse.yaml" --out "$T/ref2"
+expect_out "it says the refusal is recorded as a deviation" "deviation: Wendy Wu \(witness\) refused: the key label was read wrong"
+expect_exit 0 "its transcript is VALID" "$CEREMONY" verify "$T/ref2/transcript.cts" --script "$T/dev.yaml"
+expect_exit 0 "verify_cts.py agrees" "$PYTHON" "$TOP/tests/tools/verify_cts.py" "$T/ref2/transcript.cts"
+result "$T/ref2/transcript.cts" root-key >"$T/ref2.rec"
+has "the step is a deviation with the refusal and a note" "$T/ref2.rec" '"2": 4' '"12": \[\{"0": "witness"' \
+	'"8": "deviation: Wendy Wu \(witness\) refused'
 echo "1..$n"

@@ -108,6 +108,7 @@ static const struct step_table table = {types, sizeof types / sizeof types[0]};
 
 static const char answers[] = "answers: 1\n"
 			      "steps:\n"
+			      "  refused: {witness: {signoff: \"refuse\", refusal_reason: [\"  \", \"the seal is torn\"]}}\n"
 			      "  one: {witness: {signoff: \"yes\"}, administrator: {confirm: \"yes\"}}\n"
 			      "  split:\n"
 			      "    custodian:\n"
@@ -349,6 +350,58 @@ static void a_decision_to_halt_is_recorded_and_halts(void **state)
 	run_free(&x);
 }
 
+/* A sign-off refused with a reason: recorded (step-result 12) with who and why; the
+ * step fails (and the ceremony aborts), or with on_refuse: deviation it is a
+ * deviation with a note and the ceremony goes on. An empty reason is asked again. */
+static void a_refusal_is_recorded_and_fails_or_deviates(void **state)
+{
+	(void)state;
+	char b[512];
+	for (int deviation = 0; deviation <= 1; deviation++) {
+		struct run x;
+		struct err e = {.kind = ERR_NONE};
+		char script[2048];
+		snprintf(script, sizeof script,
+			 HEAD "  - id: refused\n"
+			      "    type: t.ok\n"
+			      "    title: refused\n"
+			      "    signoff: [witness]\n"
+			      "%s"
+			      "  - id: after\n"
+			      "    type: t.ok\n"
+			      "    title: after\n",
+			 deviation ? "    on_refuse: deviation\n" : "");
+		if (run_ceremony(script, &x, &e))
+			fail_msg("%s", e.msg);
+		read_back(&x);
+		const cbor_item_t *res = x.results[1];
+		const cbor_item_t *refusals = dcbor_get_u(res, 12);
+		assert_non_null(refusals);
+		assert_int_equal(cbor_array_size(refusals), 1);
+		cbor_item_t *f0 = cbor_array_get(refusals, 0);
+		assert_string_equal(text_of(dcbor_get_u(f0, 0), b, sizeof b), "witness");
+		assert_string_equal(text_of(dcbor_get_u(f0, 1), b, sizeof b), "Wanda");
+		assert_string_equal(text_of(dcbor_get_u(f0, 2), b, sizeof b), "the seal is torn");
+		cbor_decref(&f0);
+		assert_null(dcbor_get_u(res, 5));   /* no sign-off */
+		if (!deviation) {
+			assert_int_equal(cbor_get_int(dcbor_get_u(res, 2)), TS_FAILED);
+			assert_string_equal(text_of(dcbor_get_u(dcbor_get_u(res, 9), 0), b, sizeof b), "refused");
+			assert_int_equal(x.status, TS_SEAL_ABORTED);
+			assert_int_equal(x.n_results, 2);
+			assert_int_equal(x.rep.verdict, TS_VALID_ABORTED);
+		} else {
+			assert_int_equal(cbor_get_int(dcbor_get_u(res, 2)), TS_DEVIATION);
+			assert_non_null(strstr(text_of(dcbor_get_u(res, 8), b, sizeof b), "Wanda (witness) refused: the seal is torn"));
+			assert_null(dcbor_get_u(res, 9));
+			assert_int_equal(x.status, 0);
+			assert_int_equal(x.n_results, 3);
+			assert_int_equal(x.rep.verdict, TS_VALID);
+		}
+		run_free(&x);
+	}
+}
+
 /* A whole ceremony (attendance, a sign-off, a split, an artifact) with each
  * allocation failing in turn: interp_run fails cleanly or seals; never a crash,
  * never a leak; a sealed transcript is VALID. This is what found the split's
@@ -414,6 +467,7 @@ int main(void)
 		cmocka_unit_test(a_failing_step_is_recorded_with_its_error_and_the_run_aborts),
 		cmocka_unit_test(an_output_given_twice_is_a_failure_of_the_step),
 		cmocka_unit_test(a_decision_to_halt_is_recorded_and_halts),
+		cmocka_unit_test(a_refusal_is_recorded_and_fails_or_deviates),
 		cmocka_unit_test(every_allocation_failure_is_clean),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
