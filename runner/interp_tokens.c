@@ -27,6 +27,54 @@ int step_token_slot(struct step_run *r, struct tok_module **m, CK_SLOT_ID *slot,
 }
 
 /* One session per token for the whole ceremony, logged in once when first needed. */
+/* The token's own word on its user PIN counter (PKCS#11 3.0 §5.5 token flags). */
+static CK_FLAGS pin_flags(const struct interp *in, CK_SLOT_ID slot)
+{
+	struct tok_info *v = NULL;
+	size_t n = 0;
+	struct err ignored;
+	CK_FLAGS f = 0;
+	if (tok_list(in->o->module, &v, &n, &ignored) == 0)
+		for (size_t i = 0; i < n; i++)
+			if (v[i].slot == slot)
+				f = v[i].token_flags;
+	free(v);
+	return f;
+}
+
+/* A live ceremony: the user PIN is typed without echo, never read from argv or the
+ * script. A wrong one is asked again (recorded as an attempt, never the PIN) while
+ * the token's counter allows: never when the token says the next try is its last,
+ * so our retries never lock it. */
+static int login_typed(struct step_run *r, struct tokstate *t, struct err *e)
+{
+	struct interp *in = r->in;
+	char text[256];
+	snprintf(text, sizeof text, "user PIN of token '%s' (label %s), not echoed", t->decl->name, t->decl->label);
+	struct prompt_q q = {.step = r->step->id, .role = r->step->performed_by, .key = "pin", .text = text};
+	if (!t->asked_pin && !(t->asked_pin = secret_new(256, e)))
+		return -1;
+	for (unsigned attempt = 1;; attempt++) {
+		if (prompt_ask_secret(in->o->prompt, &q, t->asked_pin, e))
+			return -1;
+		int rc = tok_login(t->sess, false, t->asked_pin, e);
+		secret_wipe(t->asked_pin->p, t->asked_pin->cap);
+		if (rc == 0)
+			return 0;
+		if (e->kind != ERR_P11 || strcmp(e->code, "CKR_PIN_INCORRECT"))
+			return -1;
+		CK_FLAGS f = pin_flags(in, t->b->slot);
+		if (f & (CKF_USER_PIN_FINAL_TRY | CKF_USER_PIN_LOCKED)) {
+			err_wrap(e, "token '%s' says %s; not asked again", t->decl->name,
+				 f & CKF_USER_PIN_LOCKED ? "its user PIN is locked" : "the next try is its last");
+			return -1;
+		}
+		if (!step_slip(r, r->step->performed_by, "pin", attempt, "the PIN for token '%s' is wrong%s", t->decl->name,
+			       f & CKF_USER_PIN_COUNT_LOW ? " and the token says few tries are left" : ""))
+			return -1;
+	}
+}
+
 int interp_session(struct step_run *r, const char *token, bool login, struct tok_session **s, struct err *e)
 {
 	struct interp *in = r->in;
@@ -41,22 +89,12 @@ int interp_session(struct step_run *r, const char *token, bool login, struct tok
 			       "log in first",
 			       r->step->id, t->decl->name, t->decl->quorum, t->decl->quorum_role ? t->decl->quorum_role : "custodians");
 	if (login && !t->logged_in) {
-		const struct secret *pin = t->b->user_pin;
-		if (!pin) {
-			/* A live ceremony: the PIN is typed without echo, never read from argv or the script. */
-			if (!t->asked_pin && !(t->asked_pin = secret_new(256, e)))
+		if (t->b->user_pin) {
+			if (tok_login(t->sess, false, t->b->user_pin, e))
 				return -1;
-			struct prompt_q q = {.step = r->step->id, .role = r->step->performed_by, .key = "pin",
-					     .text = "user PIN of the token (not echoed)"};
-			if (prompt_ask_secret(in->o->prompt, &q, t->asked_pin, e))
-				return -1;
-			pin = t->asked_pin;
-		}
-		int rc = tok_login(t->sess, false, pin, e);
-		if (t->asked_pin)
-			secret_wipe(t->asked_pin->p, t->asked_pin->cap);
-		if (rc)
+		} else if (login_typed(r, t, e)) {
 			return -1;
+		}
 		t->logged_in = true;
 	}
 	*s = t->sess;

@@ -17,7 +17,7 @@ awk '/^  root-key:$/ { print; print "    operator: {pin: \"246810\", confirm: \"
      { print }' "$TOP/examples/answers/course-exercise.yaml" >"$T/a2.yaml"
 
 expect_exit 0 "the ceremony runs live against the bound token" "$CEREMONY" run "$S" --bind "$T/bind.yaml" --answers "$T/a2.yaml" --out "$T/live"
-expect_out "the PIN is asked without showing it" "user PIN of the token \(not echoed\): \(secret"
+expect_out "the PIN is asked without showing it, naming the token" "user PIN of token .root. \(label ROOT-CA-DEMO\), not echoed: \(secret"
 if grep -q 246810 "$T/out"; then not_ok "the PIN is not printed"; else ok "the PIN is not printed"; fi
 if grep -q 246810 "$T/live/transcript.cts" "$T/live/artifacts/"*; then not_ok "the PIN is not in the transcript or artifacts"; else
 	ok "the PIN is not in the transcript or artifacts"; fi
@@ -57,4 +57,21 @@ if grep -q ': :' "$T/out"; then not_ok "the message has no empty part" "$(cat "$
 printf 'binding: 1\ntokens:\n  rooot: "pkcs11:token=ROOT-CA-DEMO"\n' >"$T/typo.yaml"
 expect_exit 2 "a binding for an undeclared token is refused" "$CEREMONY" run "$S" --bind "$T/typo.yaml" --answers "$T/a2.yaml" --out "$T/z"
 expect_out "it names file, line and column" "typo.yaml:3:3: the script declares no token 'rooot'"
+# A wrong PIN typed in a live run is asked again (the token's counter allows it; its
+# flags are read before each new try), recorded as an attempt without the PIN.
+softhsm2-util --init-token --free --label PIN-RETRY --so-pin 87654321 --pin 135790 >/dev/null
+sed 's/label: ROOT-CA-DEMO/label: PIN-RETRY/' "$S" >"$T/retry.yaml"
+grep -q 'label: PIN-RETRY' "$T/retry.yaml" || not_ok "the retry script is made" "$(grep -n 'label:' "$S" | head -3)"
+printf 'binding: 1\nmodule: %s\ntokens:\n  root: "pkcs11:token=PIN-RETRY"\n' "$MOD" >"$T/bind-retry.yaml"
+sed 's/{pin: "246810", confirm/{pin: ["975310", "135790"], confirm/' "$T/a2.yaml" >"$T/a-retry.yaml"
+expect_exit 0 "a wrong PIN is asked again and the run completes" "$CEREMONY" run "$T/retry.yaml" --bind "$T/bind-retry.yaml" \
+	--answers "$T/a-retry.yaml" --out "$T/retry"
+expect_out "it says the PIN was wrong, what the token says of its counter, attempt 1 of 3" \
+	"the PIN for token 'root' is wrong and the token says few tries are left \(attempt 1 of 3\)"
+if grep -q -e 975310 -e 135790 "$T/out" "$T/retry/transcript.cts"; then not_ok "neither PIN is printed or recorded"; else
+	ok "neither PIN is printed or recorded"; fi
+"$PYTHON" "$TOP/tests/tools/cts_dump.py" "$T/retry/transcript.cts" | grep '"0": "root-key"' | grep '"kind": "step-result"' >"$T/rk"
+grep -q '"11": \[{"0": "operator", "1": "pin", "2": "the PIN for token '"'"'root'"'"' is wrong' "$T/rk" &&
+	ok "the wrong try is recorded as an attempt" || not_ok "the wrong try is recorded as an attempt" "$(cut -c1-400 "$T/rk")"
+expect_exit 0 "its transcript is VALID" "$CEREMONY" verify "$T/retry/transcript.cts"
 echo "1..$n"
