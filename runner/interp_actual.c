@@ -99,8 +99,18 @@ int interp_take_records(struct interp *in, struct step_run *r, struct err *e)
 	for (size_t i = 0; i < r->step->n_record; i++) {
 		const struct record_field *f = &r->step->record[i];
 		char *answer = NULL;
-		if (step_ask(r, role, f->name, f->prompt ? f->prompt : f->name, &answer, e))
-			return -1;
+		/* An empty value is a slip unless the script says the field is optional. */
+		for (unsigned attempt = 1;; attempt++) {
+			if (step_ask(r, role, f->name, f->prompt ? f->prompt : f->name, &answer, e))
+				return -1;
+			if (f->optional || answer[strspn(answer, " \t")])
+				break;
+			free(answer);
+			answer = NULL;
+			if (!step_slip(r, role, f->name, attempt, "an empty answer for '%s' is not recorded: type the value",
+				       f->name))
+				return err_set(e, ERR_INPUT, "step '%s': no value was given for '%s'", r->step->id, f->name);
+		}
 		int rc = step_output(r, f->name, dcbor_text(answer), e);
 		free(answer);
 		if (rc)

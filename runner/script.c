@@ -525,6 +525,20 @@ static int load_record(struct ceremony *c, struct step *s, struct err *e)
 			f->prompt = f->name;
 		} else if (q->kind == YN_SCALAR) {
 			f->prompt = q->str;
+		} else if (q->kind == YN_MAP) {
+			/* {question: Q, optional: true}: a value that may be left empty. */
+			static const char *const keys[] = {"question", "optional", NULL};
+			const struct ynode *qq = ynode_get(q, "question"), *op = ynode_get(q, "optional");
+			for (size_t k = 0; k < q->n; k++)
+				if (!in_list(keys, q->keys[k]->str))
+					return script_err(c, q->keys[k], e, "unknown key '%s' in record field '%s'; expected "
+									    "question or optional", q->keys[k]->str, f->name);
+			if (qq && ynode_want_str(c->doc, qq, "'question' (text)", &f->prompt, e))
+				return -1;
+			if (!qq)
+				f->prompt = f->name;
+			if (op && ynode_want_bool(c->doc, op, "'optional' (true or false)", &f->optional, e))
+				return -1;
 		} else {
 			return script_err(c, q, e, "expected the question text for record field '%s' of step '%s', found %s",
 					  f->name, s->id, ynode_what(q, found, sizeof found));

@@ -57,6 +57,7 @@ enum on_fail_kind { ON_FAIL_HALT, ON_FAIL_RETRY, ON_FAIL_DECISION };
 struct record_field {
 	const char *name;          /* output key the typed value is stored under */
 	const char *prompt;        /* question shown; defaults to the name */
+	bool optional;             /* {question: Q, optional: true}: an empty answer is recorded */
 };
 
 struct step {

@@ -669,6 +669,7 @@ struct vstate {
 	uint8_t script_hash[HASH_LEN];
 	bool have_genesis;
 	bool sealed;
+	bool signed_ok;               /* the record being checked carries a signature that verifies */
 	int64_t pending;              /* seq of a step-begin awaiting its result, -1 none */
 	char *pending_id;
 	uint8_t pending_hash[HASH_LEN];   /* SHA-256 of that step-begin record's bytes */
@@ -909,6 +910,7 @@ static int verify_record(struct vstate *st, uint64_t pos, const cbor_item_t *rec
 	int alg = 0, ret = 0;
 	bool sig_done = false;
 
+	st->signed_ok = false;
 	/* Check 1, early when the current signer is known: the signature is
 	 * checked before anything in the payload is believed. */
 	if (cose_peek(rec, &alg, kid, &de) != 0) {
@@ -921,6 +923,7 @@ static int verify_record(struct vstate *st, uint64_t pos, const cbor_item_t *rec
 			goto out;
 		}
 		sig_done = true;
+		st->signed_ok = true;
 	} else if (record_payload(rec, &pl, &pl_len, &de) != 0) {
 		invalid(r, pos, "%s", de.msg);
 		goto out;
@@ -978,6 +981,7 @@ static int verify_record(struct vstate *st, uint64_t pos, const cbor_item_t *rec
 			invalid(r, pos, "%s", de.msg);
 			goto out;
 		}
+		st->signed_ok = true;
 		free(st->cur.spki);
 		st->cur = next;
 		if (pos > 0 && add_change(st, pos, st->cur.kid, e) != 0) {
@@ -1262,6 +1266,7 @@ int ts_verify(const uint8_t *data, size_t len, const struct ts_verify_opts *o, s
 			invalid(r, pos, "data after the seal");
 			break;
 		}
+		st.signed_ok = false;
 		if (dcbor_decode_strict(data + off, len - off, true, &rec, &used, &de) != 0) { /* mutate: record-cbor */
 			if (de.kind == ERR_NOMEM) {
 				err_set(e, ERR_NOMEM, "%s", de.msg);
@@ -1276,8 +1281,10 @@ int ts_verify(const uint8_t *data, size_t len, const struct ts_verify_opts *o, s
 				goto out;
 		}
 		if (rc == 0) {
-			/* Every record before it is good: a crash mid-write, not a forgery. */
-			if (torn_tail(data, len, off, pos, r->cid)) { /* mutate: torn-tail */
+			/* Every record before it is good: a crash mid-write, not a forgery. A record
+			 * whose signature verifies is whole (its last byte may be a zero of its
+			 * signature), so what is wrong with it is never a torn tail. */
+			if (!st.signed_ok && torn_tail(data, len, off, pos, r->cid)) { /* mutate: torn-tail */
 				r->verdict = TS_INCOMPLETE;
 				r->bad_seq = -1;
 				snprintf(r->reason, sizeof r->reason,

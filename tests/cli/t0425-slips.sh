@@ -190,4 +190,27 @@ expect_exit 0 "verify_cts.py agrees" "$PYTHON" "$TOP/tests/tools/verify_cts.py" 
 result "$T/ref2/transcript.cts" root-key >"$T/ref2.rec"
 has "the step is a deviation with the refusal and a note" "$T/ref2.rec" '"2": 4' '"12": \[\{"0": "witness"' \
 	'"8": "deviation: Wendy Wu \(witness\) refused'
+# An empty record value is asked again; a field the script makes optional takes it.
+sed 's/{seal_number: TEB-0042117, confirm/{seal_number: ["", "  ", "TEB-0042117"], confirm/' \
+	"$TOP/examples/answers/course-exercise.yaml" >"$T/empty.yaml"
+expect_exit 0 "an empty seal number is asked again, then recorded" "$CEREMONY" rehearse \
+	"$TOP/ceremonies/course-exercise.yaml" --answers "$T/empty.yaml" --out "$T/empty"
+expect_out "it says the empty answer is not recorded" "an empty answer for 'seal_number' is not recorded: type the value \(attempt 2 of 3\)"
+result "$T/empty/transcript.cts" seal >"$T/seal.rec"
+has "the value typed at last is recorded, the empty tries as attempts" "$T/seal.rec" '"seal_number": "TEB-0042117"' \
+	'"1": "seal_number", "2": "an empty answer'
+sed 's/{seal_number: TEB-0042117, confirm/{seal_number: ["", "", ""], confirm/' \
+	"$TOP/examples/answers/course-exercise.yaml" >"$T/empty3.yaml"
+expect_exit 1 "three empty answers fail the step" "$CEREMONY" rehearse "$TOP/ceremonies/course-exercise.yaml" \
+	--answers "$T/empty3.yaml" --out "$T/empty3"
+expect_out "it says no value was given" "no value was given for 'seal_number'"
+sed 's/^      seal_number: seal number of the tamper-evident bag$/      seal_number: {question: seal number of the bag, optional: true}/' \
+	"$TOP/ceremonies/course-exercise.yaml" >"$T/optional.yaml"
+grep -q 'optional: true' "$T/optional.yaml" || not_ok "the optional script is made"
+sed 's/{seal_number: TEB-0042117, confirm/{seal_number: "", confirm/' \
+	"$TOP/examples/answers/course-exercise.yaml" >"$T/empty1.yaml"
+expect_exit 0 "an optional field takes an empty answer" "$CEREMONY" rehearse "$T/optional.yaml" --answers "$T/empty1.yaml" \
+	--out "$T/optional"
+result "$T/optional/transcript.cts" seal >"$T/opt.rec"
+has "the empty value is recorded" "$T/opt.rec" '"seal_number": ""'
 echo "1..$n"

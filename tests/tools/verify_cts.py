@@ -582,6 +582,7 @@ def verify(data):
             # Nothing follows a seal, zeros neither: the runner never writes after it.
             res.invalid(pos, "data after the seal")
             return res
+        signed_ok = False
         try:
             try:
                 end = item_end(data, off)
@@ -597,6 +598,7 @@ def verify(data):
             if pos > 0 and kid == signer[2]:
                 check_signature(alg, signer[0], prot, payload, sig)
                 sig_done = True
+                signed_ok = True
 
             # Check 2
             entry = strict(payload, what="payload", trailing="payload: trailing bytes after the entry")
@@ -623,6 +625,7 @@ def verify(data):
                 need(named is not None, "kid does not match the current signer")
                 need(kid == named[0], "kid does not match the signer's key")
                 check_signature(alg, named[1], prot, payload, sig)
+                signed_ok = True
                 change = pos > 0
                 signer = (named[1], named[2], named[0])
             spki, signer_alg, signer_kid = signer
@@ -661,7 +664,9 @@ def verify(data):
             if kind == SEAL:
                 check_summary(body[1], counts)
         except (Bad, Torn) as e:
-            if torn_tail(data, off, pos, cid):
+            # A record whose signature verified is whole (its last byte may be a
+            # zero of its signature): what is wrong with it is never a torn tail.
+            if not signed_ok and torn_tail(data, off, pos, cid):
                 res.reason = "torn tail at byte offset %d" % off
             else:
                 res.invalid(pos, str(e) if isinstance(e, Bad) else "the record runs past the end of the file")

@@ -363,11 +363,14 @@ static void test_flipped(void **state)
 	data[off[2] + rl[2] / 2] ^= 0x01;
 	/* the last byte of each record (inside its signature) */
 	for (size_t i = 0; i < n; i++) {
-		data[off[i] + rl[i] - 1] ^= 0x80;
+		/* Never to 0x00: a last record ending in a zero that does not verify is, by
+		 * the zero-fill rule, a torn tail (test_whole_record_ending_in_zero). */
+		uint8_t m = (data[off[i] + rl[i] - 1] ^ 0x80) ? 0x80 : 0x01;
+		data[off[i] + rl[i] - 1] ^= m;
 		verify(data, len, NULL, &r);
 		assert_int_equal(r.verdict, TS_INVALID);
 		assert_int_equal(r.bad_seq, (int64_t)i);
-		data[off[i] + rl[i] - 1] ^= 0x80;
+		data[off[i] + rl[i] - 1] ^= m;
 	}
 	/* no single flipped bit anywhere yields VALID (a flipped length may look
 	 * like a torn tail, which is INCOMPLETE: still not VALID) */
@@ -538,6 +541,38 @@ static void test_writer_rules(void **state)
 	verify(data, len, NULL, &r);
 	assert_int_equal(r.verdict, TS_VALID);
 	assert_int_equal(r.records, 4);
+	free(data);
+}
+
+/* A record whose signature verifies is whole even when its last byte is 0x00 (one
+ * record in 256): what is wrong with it is INVALID, never a torn tail. Found as a
+ * flaky test_step_order; here the zero is sought on purpose. */
+static void test_whole_record_ending_in_zero(void **state)
+{
+	struct fx *f = *state;
+	char p[400], id[32];
+	uint8_t *data = NULL;
+	size_t len = 0;
+	struct ts_report r;
+	bool found = false;
+	for (unsigned k = 0; k < 4000 && !found; k++) {
+		snprintf(p, sizeof p, "%s/zero-%u.cts", f->dir, k);
+		snprintf(id, sizeof id, "s%u", k);
+		struct ts_writer *w = open_writer(p, f->s);
+		append(w, TS_STEP_BEGIN, step_begin("s1", 0), 1);
+		append(w, TS_STEP_BEGIN, step_begin(id, 1), 2);
+		ts_writer_close(w);
+		read_all(p, &data, &len);
+		found = data[len - 1] == 0x00;
+		if (!found)
+			free(data);
+		unlink(p);
+	}
+	assert_true(found);
+	verify(data, len, NULL, &r);
+	assert_int_equal(r.verdict, TS_INVALID);
+	assert_int_equal(r.bad_seq, 2);
+	assert_non_null(strstr(r.reason, "has no result"));
 	free(data);
 }
 
@@ -830,6 +865,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_anchors, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_script, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_writer_rules, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_whole_record_ending_in_zero, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_step_order, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_reorder_and_drop, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_spliced, setup, teardown),
