@@ -5,6 +5,7 @@
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/ioctl.h>
 #include <termios.h>
 #include <unistd.h>
 #include "prompt.h"
@@ -485,6 +486,54 @@ enum err_answer prompt_confirm_or_refuse(struct prompt *p, const struct prompt_q
 	return ERR_ANSWER_ERROR;
 }
 
+/* The terminal's width, or 0 when the output is not a terminal (a log keeps whole
+ * lines for grep). */
+static size_t term_width(const struct prompt *p)
+{
+	struct winsize ws;
+	if (!isatty(fileno(p->out)) || ioctl(fileno(p->out), TIOCGWINSZ, &ws) != 0 || ws.ws_col < 20)
+		return 0;
+	return ws.ws_col;
+}
+
+/* A line read aloud must not break inside a hex group or a word: it is wrapped at
+ * spaces to the terminal's width, continuation lines aligned after the label
+ * ("name  Actual: ") when there is one near the start. A word longer than the line
+ * stays whole. */
+static void put_wrapped(struct prompt *p, const char *lead, const char *text, const char *on, const char *off)
+{
+	size_t width = term_width(p), lead_len = strlen(lead), len = strlen(text);
+	if (!width || lead_len + len <= width) {
+		fprintf(p->out, "%s%s%s%s\n", on, lead, text, off);
+		return;
+	}
+	const char *colon = strstr(text, ": ");
+	size_t indent = lead_len + 4;
+	if (colon && (size_t)(colon - text) + 2 + lead_len < width / 2)
+		indent = lead_len + (size_t)(colon - text) + 2;
+	size_t col = lead_len, start = 0;
+	bool empty = true;   /* nothing written on this line yet */
+	fputs(on, p->out);
+	fputs(lead, p->out);
+	size_t gap = 0;   /* spaces before the next word, written only if it stays on this line */
+	while (start < len) {
+		size_t wl = strcspn(text + start, " ");
+		if (!empty && col + gap + wl > width) {
+			fprintf(p->out, "%s\n%s%*s", off, on, (int)indent, "");
+			col = indent;
+			gap = 0;
+		}
+		fprintf(p->out, "%*s", (int)gap, "");
+		fwrite(text + start, 1, wl, p->out);
+		col += gap + wl;
+		start += wl;
+		empty = false;
+		gap = strspn(text + start, " ");
+		start += gap;
+	}
+	fprintf(p->out, "%s\n", off);
+}
+
 void prompt_show(struct prompt *p, enum prompt_style style, const char *fmt, ...)
 {
 	char text[8192];
@@ -531,11 +580,11 @@ void prompt_show(struct prompt *p, enum prompt_style style, const char *fmt, ...
 		break;
 	}
 	case PROMPT_WARN:
-		fprintf(p->out, "%s  ! %s%s\n", warn, text, off);
+		put_wrapped(p, "  ! ", text, warn, off);
 		break;
 	case PROMPT_PLAIN:
 	default:
-		fprintf(p->out, "  %s\n", text);
+		put_wrapped(p, "  ", text, "", "");
 		break;
 	}
 	fflush(p->out);
