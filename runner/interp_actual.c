@@ -83,7 +83,7 @@ void interp_show_actual(struct interp *in, struct step_run *r)
 			    ex->keys[i]->str, ex->vals[i]->str, got, held ? "[matches]" : "[MISMATCH]");
 	}
 	for (size_t i = 0; i < n; i++) {
-		char key[128], val[1024];
+		char key[128], val[8192];   /* shown whole: a token's 70 mechanisms too */
 		value_text(pairs[i].key, key, sizeof key);
 		if (ex && ynode_get(ex, key))
 			continue;

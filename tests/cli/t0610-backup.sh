@@ -14,6 +14,11 @@ G=$T/g
 expect_exit 0 "generic root with backup and restore rehearses" "$CEREMONY" rehearse "$TOP/ceremonies/generic-root.yaml" \
 	--answers "$TOP/examples/answers/generic-root.yaml" --out "$G"
 expect_out "the wrap key is trusted" "trusted +Expected: true +Actual: true"
+shown=$(grep -o 'mechanisms  *Actual: .*' "$T/out" | head -n 1 | tr ',' '\n' | wc -l)
+recorded=$("$PYTHON" "$TOP/tests/tools/cts_dump.py" "$G/transcript.cts" | grep '"kind": "step-result"' | grep '"0": "hsm-info"' |
+	"$PYTHON" -c 'import json,sys; print(len(json.loads(sys.stdin.readline())["body"]["3"]["mechanisms"]))')
+[ "$shown" -eq "$recorded" ] && [ "$recorded" -gt 40 ] && ok "the token's $recorded mechanisms are shown whole, none cut" ||
+	not_ok "the token's mechanisms are shown whole" "shown $shown, recorded $recorded"
 expect_out "the backup goes to the second token" "backup copy of 'Root-CA-2026' unwrapped into token 'backup'"
 expect_out "the restored key's test signature verifies" "signature_valid +Expected: true +Actual: true"
 expect_out "the wrap key is split 2 of 3 and every pair is proven" "all 3 subsets of 2 of the 3 shares rebuild the secret"
