@@ -23,3 +23,16 @@ expect_out() {
 	if grep -Eq -- "$2" "$T/out"; then ok "$1"; else
 		not_ok "$1" "no match for: $2" "$(head -c 2000 "$T/out")"; fi
 }
+
+# A transcript as one JSON line a record (tests/tools/cts_dump.py).
+dump() { "$PYTHON" "$TOP/tests/tools/cts_dump.py" "$1"; }
+# result FILE STEP: the body of the step's last step-result record, as one JSON line.
+result() { dump "$1" | grep '"kind": "step-result"' | grep "\"0\": \"$2\"" | tail -1; }
+# has "what" FILE PATTERN...: FILE matches every grep -E pattern.
+has() {
+	what=$1; file=$2; shift 2
+	for p in "$@"; do
+		if ! grep -Eq -- "$p" "$file"; then not_ok "$what" "no match for: $p" "$(head -c 1500 "$file")"; return; fi
+	done
+	ok "$what"
+}

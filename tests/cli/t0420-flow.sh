@@ -2,7 +2,6 @@
 # The interpreter's flow: retry on a mismatch, a failing token step recorded with
 # its error, on_fail leading to a decision, decisions that jump, and the seal.
 . "$(dirname "$0")/lib.sh"
-dump() { "$PYTHON" "$TOP/tests/tools/cts_dump.py" "$1"; }
 
 cat >"$T/flow.yaml" <<'YAML'
 ceremony: 1

@@ -6,17 +6,6 @@
 # transcript is VALID. Three slips still fail the step as before, and separation of
 # duties sees through case and spacing.
 . "$(dirname "$0")/lib.sh"
-dump() { "$PYTHON" "$TOP/tests/tools/cts_dump.py" "$1"; }
-# result FILE STEP: the body of the step's last step-result record, as one JSON line.
-result() { dump "$1" | grep '"kind": "step-result"' | grep "\"0\": \"$2\"" | tail -1; }
-# has "what" FILE PATTERN...: FILE matches every grep -E pattern.
-has() {
-	what=$1; file=$2; shift 2
-	for p in "$@"; do
-		if ! grep -Eq -- "$p" "$file"; then not_ok "$what" "no match for: $p" "$(head -c 1500 "$file")"; return; fi
-	done
-	ok "$what"
-}
 
 # A request from a file: its fingerprint is known before the rehearsal, so the
 # answers can type it back the way a hurried witness would.

@@ -6,7 +6,6 @@
 # refusals: wrong hash for the key, a child outliving its issuer, a pathlen that does
 # not fit the tier, a CSR with a bad signature, a label collision.
 . "$(dirname "$0")/lib.sh"
-dump() { "$PYTHON" "$TOP/tests/tools/cts_dump.py" "$1"; }
 
 cat >"$T/pki.yaml" <<'YAML'
 ceremony: 1

@@ -8,17 +8,6 @@
 # back wrong, an export onto a file that exists, a chain that is not what the script
 # expects, and bad scripts for the new step types.
 . "$(dirname "$0")/lib.sh"
-dump() { "$PYTHON" "$TOP/tests/tools/cts_dump.py" "$1"; }
-# result FILE STEP: the body of the step's last step-result record, as one JSON line.
-result() { dump "$1" | grep '"kind": "step-result"' | grep "\"0\": \"$2\"" | tail -1; }
-# has "what" FILE PATTERN...: FILE matches every grep -E pattern.
-has() {
-	what=$1; file=$2; shift 2
-	for p in "$@"; do
-		if ! grep -Eq -- "$p" "$file"; then not_ok "$what" "no match for: $p" "$(head -c 1500 "$file")"; return; fi
-	done
-	ok "$what"
-}
 # days_between CERT: whole days from notBefore to notAfter.
 days() {
 	nb=$(openssl x509 -in "$1" -noout -startdate | cut -d= -f2)

@@ -4,7 +4,6 @@
 # no share text anywhere on disk or in the output, and every refusal of
 # token.activate named in the output and the transcript.
 . "$(dirname "$0")/lib.sh"
-dump() { "$PYTHON" "$TOP/tests/tools/cts_dump.py" "$1"; }
 PREFIX='cs1 '   # SHAMIR_TEXT_PREFIX: every share's text form starts with it
 
 # --- quorum against the roster, at check time ----------------------------------

@@ -6,7 +6,6 @@
 # pkcs11-tool show, independently, that the backup key is sensitive and extractable
 # only under a trusted key; what must be refused is.
 . "$(dirname "$0")/lib.sh"
-dump() { "$PYTHON" "$TOP/tests/tools/cts_dump.py" "$1"; }
 MOD=$(for m in /usr/lib/softhsm/libsofthsm2.so /usr/lib/*/softhsm/libsofthsm2.so; do [ -e "$m" ] && echo "$m" && break; done)
 
 # --- the generic root ceremony, rehearsed -----------------------------------------

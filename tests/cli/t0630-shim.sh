@@ -5,7 +5,6 @@
 # (device removed, PIN locked) fails the step, is recorded and the script's decision
 # applies.
 . "$(dirname "$0")/lib.sh"
-dump() { "$PYTHON" "$TOP/tests/tools/cts_dump.py" "$1"; }
 SHIM=${BUILD:-$TOP/build}/tests/p11shim.so
 case $SHIM in /*) ;; *) SHIM=$TOP/$SHIM ;; esac
 if [ ! -f "$SHIM" ]; then

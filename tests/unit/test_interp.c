@@ -93,6 +93,9 @@ static const struct step_table table = {types, sizeof types / sizeof types[0]};
 
 /* ---- a fake run --------------------------------------------------------------- */
 
+/* A step of the script text: id, type, and its id as title. */
+#define STEP(id, type) "  - id: " id "\n    type: " type "\n    title: " id "\n"
+
 #define HEAD                                                                                                   \
 	"ceremony: 1\n"                                                                                        \
 	"title: harness\n"                                                                                     \
@@ -213,18 +216,12 @@ static void a_passing_run_records_outputs_checks_signoffs_and_artifacts(void **s
 	struct run x;
 	struct err e = {.kind = ERR_NONE};
 	char b[256];
-	const char *script = HEAD "  - id: one\n"
-				  "    type: t.ok\n"
-				  "    title: one\n"
+	const char *script = HEAD STEP("one", "t.ok")
 				  "    expect: {x: \"1\"}\n"
 				  "    confirm: [administrator]\n"
 				  "    signoff: [witness]\n"
-				  "  - id: split\n"
-				  "    type: t.split\n"
-				  "    title: split\n"
-				  "  - id: blob\n"
-				  "    type: t.artifact\n"
-				  "    title: blob\n";
+				  STEP("split", "t.split")
+				  STEP("blob", "t.artifact");
 	if (run_ceremony(script, &x, &e))
 		fail_msg("%s", e.msg);
 	assert_int_equal(x.status, 0);
@@ -283,12 +280,8 @@ static void a_failing_step_is_recorded_with_its_error_and_the_run_aborts(void **
 	struct run x;
 	struct err e = {.kind = ERR_NONE};
 	char b[256];
-	const char *script = HEAD "  - id: bad\n"
-				  "    type: t.fail\n"
-				  "    title: bad\n"
-				  "  - id: never\n"
-				  "    type: t.ok\n"
-				  "    title: never\n";
+	const char *script = HEAD STEP("bad", "t.fail")
+				  STEP("never", "t.ok");
 	if (run_ceremony(script, &x, &e))
 		fail_msg("%s", e.msg);
 	assert_int_equal(x.status, TS_SEAL_ABORTED);
@@ -310,9 +303,7 @@ static void an_output_given_twice_is_a_failure_of_the_step(void **state)
 	struct run x;
 	struct err e = {.kind = ERR_NONE};
 	char b[256];
-	const char *script = HEAD "  - id: twice\n"
-				  "    type: t.twice\n"
-				  "    title: twice\n";
+	const char *script = HEAD STEP("twice", "t.twice");
 	if (run_ceremony(script, &x, &e))
 		fail_msg("%s", e.msg);
 	read_back(&x);
@@ -331,12 +322,8 @@ static void a_decision_to_halt_is_recorded_and_halts(void **state)
 	struct run x;
 	struct err e = {.kind = ERR_NONE};
 	char b[256];
-	const char *script = HEAD "  - id: stop\n"
-				  "    type: t.decide\n"
-				  "    title: stop\n"
-				  "  - id: never\n"
-				  "    type: t.ok\n"
-				  "    title: never\n";
+	const char *script = HEAD STEP("stop", "t.decide")
+				  STEP("never", "t.ok");
 	if (run_ceremony(script, &x, &e))
 		fail_msg("%s", e.msg);
 	assert_int_equal(x.status, TS_HALTED);
@@ -362,14 +349,10 @@ static void a_refusal_is_recorded_and_fails_or_deviates(void **state)
 		struct err e = {.kind = ERR_NONE};
 		char script[2048];
 		snprintf(script, sizeof script,
-			 HEAD "  - id: refused\n"
-			      "    type: t.ok\n"
-			      "    title: refused\n"
+			 HEAD STEP("refused", "t.ok")
 			      "    signoff: [witness]\n"
 			      "%s"
-			      "  - id: after\n"
-			      "    type: t.ok\n"
-			      "    title: after\n",
+			      STEP("after", "t.ok"),
 			 deviation ? "    on_refuse: deviation\n" : "");
 		if (run_ceremony(script, &x, &e))
 			fail_msg("%s", e.msg);
@@ -412,16 +395,10 @@ static void every_allocation_failure_is_clean(void **state)
 #if defined(__SANITIZE_ADDRESS__)
 	skip();
 #endif
-	const char *script = HEAD "  - id: one\n"
-				  "    type: t.ok\n"
-				  "    title: one\n"
+	const char *script = HEAD STEP("one", "t.ok")
 				  "    signoff: [witness]\n"
-				  "  - id: split\n"
-				  "    type: t.split\n"
-				  "    title: split\n"
-				  "  - id: blob\n"
-				  "    type: t.artifact\n"
-				  "    title: blob\n";
+				  STEP("split", "t.split")
+				  STEP("blob", "t.artifact");
 	/* Every n takes minutes (each run makes thousands of allocations): make check
 	 * tries the first 200 and then every 101st; `make failalloc` tries every n. */
 	unsigned long stride = getenv("FAILALLOC_STRIDE") ? strtoul(getenv("FAILALLOC_STRIDE"), NULL, 10) : 101;
