@@ -429,7 +429,13 @@ int interp_run(const struct ceremony *c, const struct interp_opts *o, int *statu
 			final = 2;
 			break;
 		}
-		i = next ? step_index(c, next) : i + 1;
+		if (next) {
+			i = step_index(c, next);
+		} else {
+			/* In order, a step reached only by a failure is passed over. */
+			for (i++; i < c->n_steps && c->steps[i].only_on_fail; i++)
+				prompt_show(p, PROMPT_PLAIN, "step '%s' runs only when a step fails: passed over", c->steps[i].id);
+		}
 	}
 	if (seal(&in, final, last_step, reason[0] ? reason : NULL, e))
 		goto out;

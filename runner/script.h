@@ -78,6 +78,7 @@ struct step {
 	unsigned retries;          /* ON_FAIL_RETRY: how many more attempts */
 	const char *on_fail_decision; /* ON_FAIL_DECISION: id of a decision step */
 	bool refusal_is_deviation;    /* on_refuse: deviation (a refusal is recorded, the ceremony goes on) */
+	bool only_on_fail;            /* reached only by on_fail or a choice naming it: skipped in order */
 	const char *token;         /* `token:` key when the type uses one, else NULL */
 	const struct ynode *node;  /* the whole step map: types read their own keys from it */
 	void *priv;                /* what the type's validate parsed; freed with free() */

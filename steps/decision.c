@@ -21,6 +21,9 @@ static int validate(const struct ceremony *c, struct step *s, struct err *e)
 		return -1;
 	if (ch->n < 2)
 		return script_err(c, ch, e, "expected at least two choices, found %zu", ch->n);
+	const struct ynode *oof = ynode_get(s->node, "only_on_fail");
+	if (oof && ynode_want_bool(c->doc, oof, "'only_on_fail' (true or false)", &s->only_on_fail, e))
+		return -1;
 	for (size_t i = 0; i < ch->n; i++) {
 		const char *to;
 		if (ynode_want_str(c->doc, ch->vals[i], "a step id or halt", &to, e))
@@ -38,6 +41,23 @@ static int validate(const struct ceremony *c, struct step *s, struct err *e)
 						  ch->keys[i]->str, ch->keys[k]->str);
 	}
 	return 0;
+}
+
+/* An on_fail decision that is not only_on_fail also runs, in order, when nothing
+ * failed: asking the room what to do about a failure that did not happen. */
+static bool warn(const struct ceremony *c, const struct step *s, char *buf, size_t len)
+{
+	if (s->only_on_fail)
+		return false;
+	for (size_t i = 0; i < c->n_steps; i++)
+		if (c->steps[i].on_fail == ON_FAIL_DECISION && !strcmp(c->steps[i].on_fail_decision, s->id)) {
+			snprintf(buf, len,
+				 "decision '%s' is the on_fail decision of step '%s' but also runs in order when nothing "
+				 "failed; add 'only_on_fail: true' to skip it then",
+				 s->id, c->steps[i].id);
+			return true;
+		}
+	return false;
 }
 
 static int execute(struct step_run *r, struct err *e)
@@ -93,7 +113,7 @@ static int execute(struct step_run *r, struct err *e)
 	return 0;
 }
 
-static const char *const keys[] = {"question", "choices", NULL};
+static const char *const keys[] = {"question", "choices", "only_on_fail", NULL};
 static const char *const outputs[] = {"choice", "decided_by", NULL};
 
 const struct step_type step_decision = {
@@ -103,5 +123,6 @@ const struct step_type step_decision = {
 	.outputs = outputs,
 	.validate = validate,
 	.execute = execute,
+	.warn = warn,
 	.flags = STEP_DECIDES,
 };

@@ -202,4 +202,27 @@ expect_exit 0 "an optional field takes an empty answer" "$CEREMONY" rehearse "$T
 	--out "$T/optional"
 result "$T/optional/transcript.cts" seal >"$T/opt.rec"
 has "the empty value is recorded" "$T/opt.rec" '"seal_number": ""'
+# An on_fail decision that would also run when nothing failed is pointed out by check;
+# with only_on_fail: true it is not.
+cat >"$T/onfail.yaml" <<'YAML'
+ceremony: 1
+title: on_fail decision
+roles:
+  administrator: {count: 1}
+steps:
+  - id: seal
+    type: manual
+    say: Seal the bag.
+    on_fail: {decision: what-now}
+  - id: what-now
+    type: decision
+    question: Try again?
+    choices: {again: seal, stop: halt}
+YAML
+expect_exit 0 "check accepts the on_fail decision" "$CEREMONY" check "$T/onfail.yaml"
+expect_out "and warns that it also runs when nothing failed" \
+	"decision 'what-now' is the on_fail decision of step 'seal' but also runs in order when nothing failed; add 'only_on_fail: true'"
+sed 's/^    choices: {again: seal, stop: halt}$/&\n    only_on_fail: true/' "$T/onfail.yaml" >"$T/onfail2.yaml"
+expect_exit 0 "check accepts only_on_fail" "$CEREMONY" check "$T/onfail2.yaml"
+grep -q "also runs in order" "$T/out" && not_ok "no warning with only_on_fail" || ok "no warning with only_on_fail"
 echo "1..$n"

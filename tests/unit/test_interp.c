@@ -88,7 +88,10 @@ static const struct step_type t_split = {.name = "t.split", .keys = no_keys, .ex
 static const struct step_type t_artifact = {.name = "t.artifact", .keys = no_keys, .execute = artifact_exec};
 static const struct step_type t_decide = {.name = "t.decide", .keys = no_keys, .execute = decide_exec,
 					  .flags = STEP_DECIDES};
-static const struct step_type *const types[] = {&t_ok, &t_fail, &t_twice, &t_attend, &t_split, &t_artifact, &t_decide};
+/* The real decision type too: its only_on_fail is what the loop honours. */
+extern const struct step_type step_decision;
+static const struct step_type *const types[] = {&t_ok,	   &t_fail,   &t_twice,	    &t_attend,
+						&t_split, &t_artifact, &t_decide, &step_decision};
 static const struct step_table table = {types, sizeof types / sizeof types[0]};
 
 /* ---- a fake run --------------------------------------------------------------- */
@@ -111,6 +114,7 @@ static const struct step_table table = {types, sizeof types / sizeof types[0]};
 
 static const char answers[] = "answers: 1\n"
 			      "steps:\n"
+			      "  what: {administrator: {choice: \"on\"}}\n"
 			      "  refused: {witness: {signoff: \"refuse\", refusal_reason: [\"  \", \"the seal is torn\"]}}\n"
 			      "  one: {witness: {signoff: \"yes\"}, administrator: {confirm: \"yes\"}}\n"
 			      "  split:\n"
@@ -337,6 +341,44 @@ static void a_decision_to_halt_is_recorded_and_halts(void **state)
 	run_free(&x);
 }
 
+/* A decision marked only_on_fail is passed over in order and runs when the step
+ * whose on_fail names it fails. */
+static void an_only_on_fail_decision_runs_only_after_a_failure(void **state)
+{
+	(void)state;
+	char b[256];
+	for (int failing = 0; failing <= 1; failing++) {
+		struct run x;
+		struct err e = {.kind = ERR_NONE};
+		char script[2048];
+		snprintf(script, sizeof script,
+			 HEAD "%s"
+			      "    on_fail: {decision: what}\n"
+			      "  - id: what\n"
+			      "    type: decision\n"
+			      "    title: what now\n"
+			      "    question: go on?\n"
+			      "    choices: {on: after, stop: halt}\n"
+			      "    only_on_fail: true\n" STEP("after", "t.ok"),
+			 failing ? STEP("step", "t.fail") : STEP("step", "t.ok"));
+		if (run_ceremony(script, &x, &e))
+			fail_msg("%s", e.msg);
+		assert_int_equal(x.status, 0);
+		read_back(&x);
+		assert_int_equal(x.rep.verdict, TS_VALID);
+		if (!failing) {
+			assert_int_equal(x.n_results, 3);   /* people, step, after: the decision passed over */
+			assert_string_equal(text_of(dcbor_get_u(x.results[2], 0), b, sizeof b), "after");
+		} else {
+			assert_int_equal(x.n_results, 4);   /* people, step (failed), what, after */
+			assert_int_equal(cbor_get_int(dcbor_get_u(x.results[1], 2)), TS_FAILED);
+			assert_string_equal(text_of(dcbor_get_u(x.results[2], 0), b, sizeof b), "what");
+			assert_string_equal(text_of(dcbor_get_u(x.results[3], 0), b, sizeof b), "after");
+		}
+		run_free(&x);
+	}
+}
+
 /* A sign-off refused with a reason: recorded (step-result 12) with who and why; the
  * step fails (and the ceremony aborts), or with on_refuse: deviation it is a
  * deviation with a note and the ceremony goes on. An empty reason is asked again. */
@@ -445,6 +487,7 @@ int main(void)
 		cmocka_unit_test(an_output_given_twice_is_a_failure_of_the_step),
 		cmocka_unit_test(a_decision_to_halt_is_recorded_and_halts),
 		cmocka_unit_test(a_refusal_is_recorded_and_fails_or_deviates),
+		cmocka_unit_test(an_only_on_fail_decision_runs_only_after_a_failure),
 		cmocka_unit_test(every_allocation_failure_is_clean),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
