@@ -23,49 +23,35 @@
 #include "runner/softhsm.h"
 #include "runner/spki.h"
 #include "runner/token.h"
+#include "token_fixture.h"
 
 #define SO_PIN "so-pin-backup-tests"
 #define USER_PIN "user-pin-backup-tests"
 
 static struct {
-	struct softhsm_store *store;
-	struct tok_module *m;
-	struct secret *so, *user, *wrap;
+	struct token_fixture t;
+	struct secret *wrap;
 } fx;
 
-#define OK(call, e) do { \
-	if ((call) != 0) fail_msg("%s failed: [%s] %s", #call, (e).code, (e).msg); \
-} while (0)
 
 static int group_setup(void **state)
 {
 	struct err e = {0};
-	CK_SLOT_ID slot;
-	int ret = -1;
+	static const char *const labels[] = {"source", "target", NULL};
 	(void)state;
-	if (softhsm_store_new(NULL, &fx.store, &e) || tok_module_load(tok_default_module(), &fx.m, &e) ||
-	    !(fx.so = secret_new(64, &e)) || !(fx.user = secret_new(64, &e)) ||
-	    !(fx.wrap = secret_new(TOK_WRAPKEY_LEN, &e)) || secret_set(fx.so, SO_PIN, strlen(SO_PIN), &e) ||
-	    secret_set(fx.user, USER_PIN, strlen(USER_PIN), &e) || secret_random(fx.wrap, TOK_WRAPKEY_LEN, &e))
-		goto out;
-	if (tok_find_free(fx.m, &slot, &e) || tok_init_token(fx.m, slot, "source", fx.so, fx.user, &e) ||
-	    tok_find_free(fx.m, &slot, &e) || tok_init_token(fx.m, slot, "target", fx.so, fx.user, &e))
-		goto out;
-	ret = 0;
-out:
-	if (ret)
+	if (token_fixture_open(&fx.t, labels, SO_PIN, USER_PIN, NULL, &e) ||
+	    !(fx.wrap = secret_new(TOK_WRAPKEY_LEN, &e)) || secret_random(fx.wrap, TOK_WRAPKEY_LEN, &e)) {
 		fprintf(stderr, "# setup failed: [%s] %s\n", e.code, e.msg);
-	return ret;
+		return -1;
+	}
+	return 0;
 }
 
 static int group_teardown(void **state)
 {
 	(void)state;
-	tok_module_free(fx.m);
-	secret_free(fx.so);
-	secret_free(fx.user);
 	secret_free(fx.wrap);
-	softhsm_store_free(fx.store, false);
+	token_fixture_close(&fx.t);
 	return 0;
 }
 
@@ -74,9 +60,9 @@ static struct tok_session *session(const char *label, bool so)
 	struct tok_session *s = NULL;
 	struct err e = {0};
 	CK_SLOT_ID slot;
-	OK(tok_find_label(fx.m, label, &slot, &e), e);
-	OK(tok_open(fx.m, slot, true, &s, &e), e);
-	OK(tok_login(s, so, so ? fx.so : fx.user, &e), e);
+	OK(tok_find_label(fx.t.m, label, &slot, &e), e);
+	OK(tok_open(fx.t.m, slot, true, &s, &e), e);
+	OK(tok_login(s, so, so ? fx.t.so : fx.t.user, &e), e);
 	return s;
 }
 

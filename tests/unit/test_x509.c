@@ -27,6 +27,7 @@
 #include "runner/pem.h"
 #include "runner/softhsm.h"
 #include "runner/token.h"
+#include "token_fixture.h"
 #include "runner/x509.h"
 #include "runner/x509_read.h"
 
@@ -36,30 +37,22 @@
 #define DAY 86400
 
 static struct {
-	struct softhsm_store *store;
-	struct tok_module *m;
+	struct token_fixture t;
 	struct tok_session *s;
-	struct secret *so, *user;
 	/* made by the tests in order: the root signs the intermediate, which signs CRLs */
 	struct x509_key root, inter;
 	struct buf root_der, csr_der, inter_der;
 } fx;
 
-#define OK(call, e) do { \
-	if ((call) != 0) fail_msg("%s failed: [%s] %s", #call, (e).code, (e).msg); \
-} while (0)
 
 static int group_setup(void **state)
 {
 	struct err e = {0};
+	static const char *const labels[] = {LABEL, NULL};
 	CK_SLOT_ID slot;
 	(void)state;
-	if (softhsm_store_new(NULL, &fx.store, &e) || tok_module_load(tok_default_module(), &fx.m, &e) ||
-	    !(fx.so = secret_new(64, &e)) || !(fx.user = secret_new(64, &e)) ||
-	    secret_set(fx.so, SO_PIN, strlen(SO_PIN), &e) || secret_set(fx.user, USER_PIN, strlen(USER_PIN), &e) ||
-	    tok_find_free(fx.m, &slot, &e) || tok_init_token(fx.m, slot, LABEL, fx.so, fx.user, &e) ||
-	    tok_find_label(fx.m, LABEL, &slot, &e) || tok_open(fx.m, slot, true, &fx.s, &e) ||
-	    tok_login(fx.s, false, fx.user, &e)) {
+	if (token_fixture_open(&fx.t, labels, SO_PIN, USER_PIN, &slot, &e) || tok_open(fx.t.m, slot, true, &fx.s, &e) ||
+	    tok_login(fx.s, false, fx.t.user, &e)) {
 		fprintf(stderr, "# setup failed: [%s] %s\n", e.code, e.msg);
 		return -1;
 	}
@@ -75,10 +68,7 @@ static int group_teardown(void **state)
 	buf_free(&fx.csr_der);
 	buf_free(&fx.inter_der);
 	tok_close(fx.s);
-	tok_module_free(fx.m);
-	secret_free(fx.so);
-	secret_free(fx.user);
-	softhsm_store_free(fx.store, false);
+	token_fixture_close(&fx.t);
 	return 0;
 }
 
