@@ -1,7 +1,6 @@
 /* custody: the splits a run holds (shares in locked memory until the run ends),
  * handing shares out to their custodians and collecting a quorum of them. */
 #include <ctype.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -10,7 +9,10 @@
 #include "dcbor.h"
 #include "words.h"
 
-int step_keep_split(struct step_run *r, struct shamir_share *shares, size_t n, const char *const *holders,
+/* Keeps a split for the run (takes ownership of the n shares, freed on failure too;
+ * holders' names are copied). An answers file can then type share K of it back as
+ * "(share K)" (prompt.h); nothing of it is written anywhere. */
+static int keep_split(struct step_run *r, struct shamir_share *shares, size_t n, const char *const *holders,
 		    struct err *e)
 {
 	struct interp *in = r->in;
@@ -213,7 +215,7 @@ int step_split_among(struct step_run *r, const struct secret *secret, unsigned m
 	who = NULL;
 	if (ret)
 		goto out;
-	ret = step_keep_split(r, shares, n, names, e);
+	ret = keep_split(r, shares, n, names, e);
 	shares = NULL;
 out:
 	if (who)

@@ -1,6 +1,5 @@
 /* interp_actual: Expected vs Actual: `expect` evaluated as recorded checks, the
  * Actual shown to the room, and the typed values a step records. */
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>

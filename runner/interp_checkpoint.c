@@ -1,6 +1,5 @@
 /* interp_checkpoint: what the room writes on the paper log (anchors, the audit
  * key id) and checkpoint records. */
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>

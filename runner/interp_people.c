@@ -1,5 +1,4 @@
 /* interp_people: attendance, and who acts for a role. */
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>

@@ -1,22 +1,13 @@
 /* interp_signoff: confirmations of the Actual and sign-offs (TRANSCRIPT.md
  * signoff), signed ones made with the participant's own token key. */
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 #include "interp_int.h"
 #include "cose.h"
 #include "cose_token.h"
 #include "dcbor.h"
 #include "x509_sign.h"
-
-static uint64_t now_ms(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_REALTIME, &ts);
-	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
-}
 
 /* Asks role (name) to confirm q, or to refuse with a reason. Returns 1 when they
  * refused: the refusal is recorded (step-result 12) and nobody else is asked. */
@@ -33,7 +24,7 @@ static int confirm_or_refuse(struct interp *in, struct step_run *r, const char *
 	case ERR_ANSWER_NO:
 		break;
 	}
-	int rc = rec_refusal(&r->res, role, name, reason, now_ms(), e);
+	int rc = rec_refusal(&r->res, role, name, reason, ts_now_ms(), e);
 	prompt_show(in->o->prompt, PROMPT_WARN, "%s (%s) refused: %s", name, role, reason);
 	free(reason);
 	return rc ? -1 : 1;
@@ -55,7 +46,7 @@ int interp_take_confirmations(struct interp *in, struct step_run *r, struct err 
 		if (rc)
 			return rc < 0 ? -1 : 0;
 		snprintf(statement, sizeof statement, "%s, %s, confirmed: %s (typed 'yes')", name, role, q);
-		if (rec_confirmation(&r->res, role, name, statement, now_ms(), e))
+		if (rec_confirmation(&r->res, role, name, statement, ts_now_ms(), e))
 			return -1;
 	}
 	return 0;
@@ -157,7 +148,7 @@ int interp_take_signoffs(struct interp *in, struct step_run *r, uint64_t begin_s
 			return rc < 0 ? -1 : 0;
 		const struct interp_signer *sg = signer_for(in, name);
 		struct rec_signoff so = {.role = (char *)role, .name = (char *)name, .statement = statement,
-					 .time_ms = now_ms(), .method = sg ? 1 : 0};
+					 .time_ms = ts_now_ms(), .method = sg ? 1 : 0};
 		if (sg && sign_signoff(in, r, sg, begin_seq, begin_hash, &so, e)) {
 			buf_free(&so.cose);
 			buf_free(&so.spki);

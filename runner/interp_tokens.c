@@ -1,6 +1,5 @@
 /* interp_tokens: one session per bound token for the run, PINs (from the binding
  * or typed without echo), login, token.init, and the preflight of mechanisms. */
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -26,22 +25,6 @@ int step_token_slot(struct step_run *r, struct tok_module **m, CK_SLOT_ID *slot,
 	return 0;
 }
 
-/* One session per token for the whole ceremony, logged in once when first needed. */
-/* The token's own word on its user PIN counter (PKCS#11 3.0 §5.5 token flags). */
-static CK_FLAGS pin_flags(const struct interp *in, CK_SLOT_ID slot)
-{
-	struct tok_info *v = NULL;
-	size_t n = 0;
-	struct err ignored;
-	CK_FLAGS f = 0;
-	if (tok_list(in->o->module, &v, &n, &ignored) == 0)
-		for (size_t i = 0; i < n; i++)
-			if (v[i].slot == slot)
-				f = v[i].token_flags;
-	free(v);
-	return f;
-}
-
 /* A live ceremony: the user PIN is typed without echo, never read from argv or the
  * script. A wrong one is asked again (recorded as an attempt, never the PIN) while
  * the token's counter allows: never when the token says the next try is its last,
@@ -63,7 +46,14 @@ static int login_typed(struct step_run *r, struct tokstate *t, struct err *e)
 			return 0;
 		if (e->kind != ERR_P11 || strcmp(e->code, "CKR_PIN_INCORRECT"))
 			return -1;
-		CK_FLAGS f = pin_flags(in, t->b->slot);
+		/* The token's own word on its user PIN counter (PKCS#11 3.0 §5.5 token flags);
+		 * a token that cannot say is not tried again. */
+		struct tok_info ti;
+		struct err fe;
+		if (tok_slot_info(in->o->module, t->b->slot, &ti, &fe))
+			return err_wrap(e, "token '%s' does not say how many tries are left (%s); not asked again",
+					t->decl->name, fe.msg);
+		CK_FLAGS f = ti.token_flags;
 		if (f & (CKF_USER_PIN_FINAL_TRY | CKF_USER_PIN_LOCKED)) {
 			err_wrap(e, "token '%s' says %s; not asked again", t->decl->name,
 				 f & CKF_USER_PIN_LOCKED ? "its user PIN is locked" : "the next try is its last");
@@ -75,6 +65,7 @@ static int login_typed(struct step_run *r, struct tokstate *t, struct err *e)
 	}
 }
 
+/* One session per token for the whole ceremony, logged in once when first needed. */
 int interp_session(struct step_run *r, const char *token, bool login, struct tok_session **s, struct err *e)
 {
 	struct interp *in = r->in;
@@ -167,8 +158,7 @@ int step_init_token(struct step_run *r, const struct secret *user_pin, bool *was
 {
 	struct interp *in = r->in;
 	struct tokstate *t = r->step->token ? interp_tokstate(in, r->step->token) : NULL;
-	struct tok_info *v = NULL;
-	size_t n = 0;
+	struct tok_info ti;
 	const struct secret *so;
 	CK_SLOT_ID after;
 	int ret = -1;
@@ -176,13 +166,9 @@ int step_init_token(struct step_run *r, const struct secret *user_pin, bool *was
 	if (!t || !in->o->module)
 		return err_set(e, ERR_TOKEN, "step '%s': no token is bound to '%s'", r->step->id,
 			       r->step->token ? r->step->token : "(none)");
-	if (tok_list(in->o->module, &v, &n, e))
+	if (tok_slot_info(in->o->module, t->b->slot, &ti, e))
 		return -1;
-	*was_initialised = false;
-	for (size_t i = 0; i < n; i++)
-		if (v[i].slot == t->b->slot)
-			*was_initialised = (v[i].token_flags & CKF_TOKEN_INITIALIZED) != 0;
-	free(v);
+	*was_initialised = ti.token_present && (ti.token_flags & CKF_TOKEN_INITIALIZED) != 0;
 	/* A rehearsal's token was made by `rehearse` with an SO PIN it holds: it is
 	 * initialised again (C_InitToken erases it). A live ceremony initialises only a
 	 * blank token, never one that may hold keys. */
@@ -216,8 +202,6 @@ out:
 	return ret;
 }
 
-/* Every mechanism a step will need, checked against its bound token before the
- * transcript is opened: a missing one is found now, not halfway through the room. */
 /* A token that token.init will label must be the only one with that label once it
  * is initialised (steps and bindings find tokens by label): another slot holding
  * the label already is refused now, before a share is shown or a token touched. */
@@ -243,7 +227,9 @@ static int labels_free(const struct interp *in, struct err *e)
 		for (size_t k = 0; k < n; k++)
 			if (v[k].token_present && v[k].slot != t->b->slot && !strcmp(v[k].label, t->decl->label)) {
 				bad++;
-				used += (size_t)snprintf(all + used, used < sizeof all ? sizeof all - used : 0,
+				if (used >= sizeof all)
+					continue;   /* the message is full; the count goes on */
+				used += (size_t)snprintf(all + used, sizeof all - used,
 							 "%stoken.init is to label token '%s' %s, but slot %lu holds a token labelled %s "
 							 "already",
 							 used ? "; " : "", t->decl->name, t->decl->label, (unsigned long)v[k].slot,
@@ -256,6 +242,8 @@ static int labels_free(const struct interp *in, struct err *e)
 	return 0;
 }
 
+/* Every mechanism a step will need, checked against its bound token before the
+ * transcript is opened: a missing one is found now, not halfway through the room. */
 int interp_preflight(const struct interp *in, struct err *e)
 {
 	enum { MAX_NEEDS = 8 };
@@ -295,8 +283,7 @@ int interp_preflight(const struct interp *in, struct err *e)
 
 int interp_token_facts(const struct interp *in, cbor_item_t **out, struct err *e)
 {
-	struct tok_info *v = NULL;
-	size_t n = 0;
+	struct tok_info ti;
 	cbor_item_t *all = NULL;
 	char num[64];
 	int ret = -1;
@@ -304,18 +291,14 @@ int interp_token_facts(const struct interp *in, cbor_item_t **out, struct err *e
 	*out = NULL;
 	if (!in->n_toks || !in->o->module)
 		return 0;
-	if (tok_list(in->o->module, &v, &n, e))
-		return -1;
 	if (!(all = dcbor_map())) {
 		err_set(e, ERR_NOMEM, "out of memory");
 		goto out;
 	}
 	for (size_t i = 0; i < in->n_toks; i++) {
 		const struct tokstate *t = &in->toks[i];
-		const struct tok_info *ti = NULL;
-		for (size_t k = 0; k < n; k++)
-			if (v[k].slot == t->b->slot)
-				ti = &v[k];
+		if (tok_slot_info(in->o->module, t->b->slot, &ti, e))
+			goto out;
 		cbor_item_t *m = dcbor_map();
 		if (!m) {
 			err_set(e, ERR_NOMEM, "out of memory");
@@ -324,16 +307,16 @@ int interp_token_facts(const struct interp *in, cbor_item_t **out, struct err *e
 		int rc = (in->o->module_path && dcbor_put(m, "module", dcbor_text(in->o->module_path), e));
 		snprintf(num, sizeof num, "%lu", (unsigned long)t->b->slot);
 		rc = rc || dcbor_put(m, "slot", dcbor_text(num), e);
-		if (!rc && ti && ti->token_present) {
+		if (!rc && ti.token_present) {
 			char hw[32], fw[32];
-			snprintf(hw, sizeof hw, "%u.%u", ti->hw_major, ti->hw_minor);
-			snprintf(fw, sizeof fw, "%u.%u", ti->fw_major, ti->fw_minor);
-			rc = dcbor_put(m, "label", dcbor_text(ti->label), e) ||
-			     dcbor_put(m, "manufacturer", dcbor_text(ti->manufacturer), e) ||
-			     dcbor_put(m, "model", dcbor_text(ti->model), e) || dcbor_put(m, "serial", dcbor_text(ti->serial), e) ||
+			snprintf(hw, sizeof hw, "%u.%u", ti.hw_major, ti.hw_minor);
+			snprintf(fw, sizeof fw, "%u.%u", ti.fw_major, ti.fw_minor);
+			rc = dcbor_put(m, "label", dcbor_text(ti.label), e) ||
+			     dcbor_put(m, "manufacturer", dcbor_text(ti.manufacturer), e) ||
+			     dcbor_put(m, "model", dcbor_text(ti.model), e) || dcbor_put(m, "serial", dcbor_text(ti.serial), e) ||
 			     dcbor_put(m, "hardware", dcbor_text(hw), e) || dcbor_put(m, "firmware", dcbor_text(fw), e) ||
 			     dcbor_put(m, "initialised",
-				       dcbor_text(ti->token_flags & CKF_TOKEN_INITIALIZED ? "yes" : "no"), e);
+				       dcbor_text(ti.token_flags & CKF_TOKEN_INITIALIZED ? "yes" : "no"), e);
 		}
 		if (rc) {
 			cbor_decref(&m);
@@ -348,6 +331,5 @@ int interp_token_facts(const struct interp *in, cbor_item_t **out, struct err *e
 out:
 	if (all)
 		cbor_decref(&all);
-	free(v);
 	return ret;
 }

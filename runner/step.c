@@ -5,7 +5,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 #include "interp_int.h"
 #include "dcbor.h"
 #include "files.h"
@@ -16,6 +15,16 @@ const struct step_type *step_table_find(const struct step_table *t, const char *
 		if (!strcmp(t->types[i]->name, name))
 			return t->types[i];
 	return NULL;
+}
+
+void step_warn(struct step_run *r, const char *fmt, ...)
+{
+	char text[4096];
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(text, sizeof text, fmt, ap);
+	va_end(ap);
+	prompt_show(r->in->o->prompt, PROMPT_WARN, "%s", text);
 }
 
 void step_show(struct step_run *r, const char *fmt, ...)
@@ -53,11 +62,8 @@ bool step_slip(struct step_run *r, const char *role, const char *key, unsigned a
 	prompt_show(p, PROMPT_WARN, "%s (attempt %u of %d)", text, attempt, PROMPT_ATTEMPTS);
 	struct prompt_q q = {.step = r->step->id, .role = role, .key = key};
 	/* Recorded (step-result 11); an attempt that cannot be recorded is not asked again. */
-	struct timespec ts;
 	struct err ignored;
-	clock_gettime(CLOCK_REALTIME, &ts);
-	if (rec_attempt(&r->res, role ? role : "-", key, text,
-			(uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000, &ignored))
+	if (rec_attempt(&r->res, role ? role : "-", key, text, ts_now_ms(), &ignored))
 		return false;
 	return attempt < PROMPT_ATTEMPTS && prompt_can_ask_again(p, &q);
 }

@@ -113,6 +113,8 @@ const char *step_role(const struct step_run *r);
 /* The present participant acting for role: the only one present in it, or the one
  * named when asked under key (several present). Fails when nobody of role is present. */
 int step_person(struct step_run *r, const char *role, const char *key, const char **name, struct err *e) CER_MUST_CHECK;
+/* Show a warning to the room (what needs a person's action). */
+void step_warn(struct step_run *r, const char *fmt, ...) CER_PRINTF(2, 3);
 /* Show text to the room (the interpreter prints; steps never do). */
 void step_show(struct step_run *r, const char *fmt, ...) CER_PRINTF(2, 3);
 /* Ask role for a line of text under key; *answer malloc'ed. */
@@ -179,11 +181,6 @@ struct step_split {
 	const struct shamir_share *shares;   /* count of them, shares[i].index == i + 1 */
 	const char *const *holders;
 };
-/* Hands a split to the interpreter (takes ownership of the n shares, freed on failure
- * too; holders' names are copied). An answers file can then type share K of it back
- * as "(share K)" (prompt.h); nothing of it is written anywhere. */
-int step_keep_split(struct step_run *r, struct shamir_share *shares, size_t n, const char *const *holders,
-		    struct err *e) CER_MUST_CHECK;
 /* The people present in role, in attendance order: up to max names (borrowed) into
  * names; returns how many are present. */
 size_t step_present(const struct step_run *r, const char *role, const char **names, size_t max);

@@ -670,6 +670,13 @@ static int slot_read(struct tok_module *m, CK_SLOT_ID id, CK_SLOT_INFO *si, CK_T
 	return 0;
 }
 
+int tok_slot_info(struct tok_module *m, CK_SLOT_ID slot, struct tok_info *out, struct err *e)
+{
+	CK_SLOT_INFO si;
+	CK_TOKEN_INFO ti;
+	return slot_read(m, slot, &si, &ti, out, e);
+}
+
 int tok_list(struct tok_module *m, struct tok_info **out, size_t *n, struct err *e)
 {
 	CK_SLOT_ID *ids = NULL;

@@ -55,6 +55,8 @@ struct tok_info {
 	unsigned hw_major, hw_minor, fw_major, fw_minor;
 };
 
+/* One slot (and its token, when present). */
+int tok_slot_info(struct tok_module *m, CK_SLOT_ID slot, struct tok_info *out, struct err *e) CER_MUST_CHECK;
 /* All slots (with or without token). *out is malloc'ed (caller frees). */
 int tok_list(struct tok_module *m, struct tok_info **out, size_t *n, struct err *e) CER_MUST_CHECK;
 /* The mechanisms a slot offers. *out is malloc'ed (caller frees). */

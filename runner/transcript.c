@@ -404,7 +404,7 @@ struct ts_writer {
 	bool broken;   /* a write or sync failed: the file's state is unknown, stop */
 };
 
-static uint64_t now_ms(void)
+uint64_t ts_now_ms(void)
 {
 	struct timespec ts;
 	if (clock_gettime(CLOCK_REALTIME, &ts) != 0 || ts.tv_sec < 0)
@@ -439,7 +439,7 @@ static int append_record(struct ts_writer *w, uint64_t kind, const cbor_item_t *
 	struct buf entry = {0}, rec = {0};
 	cbor_item_t *back = NULL;
 	struct entry_view v;
-	uint64_t t = now_ms();
+	uint64_t t = ts_now_ms();
 	size_t used = 0;
 	int ret = -1;
 

@@ -56,6 +56,9 @@ int ts_writer_open(const char *path, struct cose_signer *signer, const struct ts
  * seq (may be NULL). The time is the workstation clock in ms, never decreasing. */
 int ts_append(struct ts_writer *w, enum ts_kind kind, const cbor_item_t *body, uint64_t *seq,
 	      struct err *e) CER_MUST_CHECK;
+/* The workstation clock in ms since 1970 (0 when it cannot be read): the one clock
+ * of record times, sign-off, confirmation, attempt and refusal times. */
+uint64_t ts_now_ms(void);
 /* Head = SHA-256 of the last record written. */
 void ts_writer_head(const struct ts_writer *w, uint8_t head[32]);
 uint64_t ts_writer_next_seq(const struct ts_writer *w);

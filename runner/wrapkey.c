@@ -49,23 +49,27 @@ int step_wrapkey_remove(struct step_run *r, const char *label, const char *token
 	struct tok_session *s;
 	CK_OBJECT_HANDLE h;
 	struct err mine = {.kind = ERR_NONE};
-	/* A failure here is reported only when the step had none of its own. A token that
-	 * cannot be searched fails the step: the key may still be on it. */
+	/* A failure here is the step's error only when it had none of its own; either
+	 * way the room is told, since a trusted wrap key left on a token unwraps the
+	 * backup. A token that cannot be searched fails the step: the key may be on it. */
 	struct err *to = ret ? &mine : e;
 	if (step_session_on(r, token, &s, to))
-		return -1;
+		goto left;
 	switch (tok_secret_key_present(s, label, &h, to)) {
 	case ERR_ANSWER_ERROR:
-		return -1;
+		goto left;
 	case ERR_ANSWER_NO:
 		return ret;
 	case ERR_ANSWER_YES:
 		break;
 	}
 	if (tok_destroy(s, h, to))
-		return -1;
+		goto left;
 	step_show(r, "the wrap key '%s' removed from token '%s'", label, token);
 	return ret;
+left:
+	step_warn(r, "the wrap key '%s' may still be on token '%s' (%s): remove it by hand", label, token, to->msg);
+	return -1;
 }
 
 int step_wrapkey_on(struct step_run *r, const char *wk_step, const char *label, const char *token,

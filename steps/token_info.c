@@ -18,16 +18,14 @@ static int execute(struct step_run *r, struct err *e)
 {
 	struct tok_module *m;
 	CK_SLOT_ID slot;
-	struct tok_info *list = NULL, *t = NULL;
-	size_t n = 0;
+	struct tok_info info, *t = NULL;
 	char v[64], flags[512];
 	int ret = -1;
 
-	if (step_token_slot(r, &m, &slot, e) || tok_list(m, &list, &n, e))
+	if (step_token_slot(r, &m, &slot, e) || tok_slot_info(m, slot, &info, e))
 		return -1;
-	for (size_t i = 0; i < n; i++)
-		if (list[i].slot == slot && list[i].token_present)
-			t = &list[i];
+	if (info.token_present)
+		t = &info;
 	if (!t) {
 		err_set_p11(e, "CKR_TOKEN_NOT_PRESENT", "no token in slot %lu", (unsigned long)slot);
 		goto out;
@@ -69,7 +67,6 @@ static int execute(struct step_run *r, struct err *e)
 	}
 	ret = 0;
 out:
-	free(list);
 	return ret;
 }
 
