@@ -418,43 +418,20 @@ bool prompt_can_ask_again(struct prompt *p, const struct prompt_q *q)
 	return s->node->kind == YN_SCALAR ? s->used == 0 : s->used < s->node->n;
 }
 
-int prompt_confirm(struct prompt *p, const struct prompt_q *q, struct err *e)
+/* The one confirmation loop: the exact word yes, or (when reason is not NULL) the
+ * word refuse followed by a reason that is not blank. */
+static enum err_answer confirm(struct prompt *p, const struct prompt_q *q, char **reason, struct err *e)
 {
 	/* Only the exact word: "y", "Yes" or "yes " are refused, because a reflex
 	 * keystroke must not pass for a considered confirmation. */
 	for (int attempt = 1; attempt <= PROMPT_ATTEMPTS; attempt++) {
 		char *a = NULL;
 		if (prompt_ask(p, q, &a, e))
-			return -1;
-		int yes = strcmp(a, "yes") == 0;
-		if (!yes)
-			prompt_show(p, PROMPT_WARN, "'%s' is not a confirmation: type the word yes (attempt %d of %d)", a,
-				    attempt, PROMPT_ATTEMPTS);
-		free(a);
-		if (yes)
-			return 0;
-		/* An answers file's "no" is a refusal written on purpose (a test of it), not
-		 * a slip: only the room is asked again. */
-		if (p->ask != term_ask)
-			break;
-	}
-	return err_set(e, ERR_NOT_CONFIRMED, "step '%s': %s did not confirm '%s'", q->step, q->role ? q->role : "nobody",
-		       q->text);
-}
-
-enum err_answer prompt_confirm_or_refuse(struct prompt *p, const struct prompt_q *q, char **reason, struct err *e)
-{
-	*reason = NULL;
-	for (int attempt = 1; attempt <= PROMPT_ATTEMPTS; attempt++) {
-		char *a = NULL;
-		if (prompt_ask(p, q, &a, e))
 			return ERR_ANSWER_ERROR;
-		int yes = strcmp(a, "yes") == 0, refuse = strcmp(a, "refuse") == 0;
+		int yes = strcmp(a, "yes") == 0, refuse = reason && strcmp(a, "refuse") == 0;
 		if (!yes && !refuse)
-			prompt_show(p, PROMPT_WARN,
-				    "'%s' is not a confirmation: type the word yes (or the word refuse, to refuse with "
-				    "a reason) (attempt %d of %d)",
-				    a, attempt, PROMPT_ATTEMPTS);
+			prompt_show(p, PROMPT_WARN, "'%s' is not a confirmation: type the word yes%s (attempt %d of %d)", a,
+				    reason ? " (or the word refuse, to refuse with a reason)" : "", attempt, PROMPT_ATTEMPTS);
 		free(a);
 		if (yes)
 			return ERR_ANSWER_YES;
@@ -479,11 +456,24 @@ enum err_answer prompt_confirm_or_refuse(struct prompt *p, const struct prompt_q
 				q->role ? q->role : "nobody");
 			return ERR_ANSWER_ERROR;
 		}
+		/* An answers file's "no" is a refusal written on purpose (a test of it), not
+		 * a slip: only the room is asked again. */
 		if (p->ask != term_ask)
 			break;
 	}
 	err_set(e, ERR_NOT_CONFIRMED, "step '%s': %s did not confirm '%s'", q->step, q->role ? q->role : "nobody", q->text);
 	return ERR_ANSWER_ERROR;
+}
+
+int prompt_confirm(struct prompt *p, const struct prompt_q *q, struct err *e)
+{
+	return confirm(p, q, NULL, e) == ERR_ANSWER_YES ? 0 : -1;
+}
+
+enum err_answer prompt_confirm_or_refuse(struct prompt *p, const struct prompt_q *q, char **reason, struct err *e)
+{
+	*reason = NULL;
+	return confirm(p, q, reason, e);
 }
 
 /* The terminal's width, or 0 when the output is not a terminal (a log keeps whole

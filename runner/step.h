@@ -246,7 +246,7 @@ int step_wrapkey_checks(struct step_run *r, struct tok_session *s, CK_OBJECT_HAN
  * (one prefix per token a step rebuilds on). *h is a handle valid in the user's
  * session on that token (step_session_on). */
 int step_wrapkey_on(struct step_run *r, const char *wk_step, const char *label, const char *token,
-		    const struct secret *value, const char *prefix, CK_OBJECT_HANDLE *h, bool *created,
+		    const struct secret *value, const char *prefix, CK_OBJECT_HANDLE *h,
 		    struct err *e) CER_MUST_CHECK;
 /* Destroys the wrap key `label` on token, if it is there. ret is the step's result so
  * far: returned unchanged unless the removal fails (then -1; e is set only when ret

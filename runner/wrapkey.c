@@ -73,7 +73,7 @@ left:
 }
 
 int step_wrapkey_on(struct step_run *r, const char *wk_step, const char *label, const char *token,
-		    const struct secret *value, const char *prefix, CK_OBJECT_HANDLE *h, bool *created,
+		    const struct secret *value, const char *prefix, CK_OBJECT_HANDLE *h,
 		    struct err *e)
 {
 	const bool given = value != NULL;
@@ -81,7 +81,6 @@ int step_wrapkey_on(struct step_run *r, const char *wk_step, const char *label, 
 	bool all;
 	int ret = -1;
 
-	*created = false;
 	if (!given)
 		value = step_secret_find(r, wk_step, "wrap_key");
 	if (step_session_on(r, token, &s, e))
@@ -110,7 +109,6 @@ int step_wrapkey_on(struct step_run *r, const char *wk_step, const char *label, 
 	/* The SO session closed the user's; log in again and find it there. */
 	if (step_session_on(r, token, &s, e) || tok_secret_key_find(s, label, h, e))
 		goto out;
-	*created = true;
 	ret = 0;
 out:
 	tok_close(so);

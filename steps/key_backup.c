@@ -96,12 +96,12 @@ static int execute(struct step_run *r, struct err *e)
 	struct buf blob = {0}, id = {0};
 	char alg[32], hex[80], dir[4096], path[4200];
 	uint8_t sha[32];
-	bool created, v;
+	bool v;
 	int ret = -1;
 
 	/* The wrap key leaves the key's token at the end of a backup, so a retry rebuilds it
 	 * there (outputs "source_wrap_key_..."); the backup token's is "wrap_key_...". */
-	if (step_wrapkey_on(r, p->wrap->id, wrap_label(p->wrap), p->key.token, NULL, "source_wrap_key_", &wrap, &created,
+	if (step_wrapkey_on(r, p->wrap->id, wrap_label(p->wrap), p->key.token, NULL, "source_wrap_key_", &wrap,
 			    e) ||
 	    step_session_on(r, p->key.token, &s, e) || tok_key_find(s, p->key.label, &priv, &pub, alg, sizeof alg, e) ||
 	    tok_attr_ulong(s, priv, CKA_KEY_TYPE, &kt, e) || tok_attr(s, priv, CKA_ID, &id, e))
@@ -127,7 +127,7 @@ static int execute(struct step_run *r, struct err *e)
 	    step_output(r, "blob_sha256", dcbor_text(words_hex(sha, sizeof sha, hex, sizeof hex)), e))
 		goto out;
 	if (p->to) {
-		if (step_wrapkey_on(r, p->wrap->id, wrap_label(p->wrap), p->to, NULL, "wrap_key_", &wrap, &created, e) || step_session_on(r, p->to, &s, e) ||
+		if (step_wrapkey_on(r, p->wrap->id, wrap_label(p->wrap), p->to, NULL, "wrap_key_", &wrap, e) || step_session_on(r, p->to, &s, e) ||
 		    tok_unwrap_private(s, wrap, blob.p, blob.len, kt, p->key.label, id.p, id.len, TOK_GEN_BACKUP, &copy, e))
 			goto out;
 		static const struct { CK_ATTRIBUTE_TYPE t; const char *name; bool want; } pol[] = {

@@ -109,7 +109,7 @@ static int execute(struct step_run *r, struct err *e)
 	const uint8_t *kd;
 	CK_OBJECT_HANDLE wrap;
 	char path[4200], hex[80], alg[32];
-	bool created, valid = false, v;
+	bool valid = false, v;
 	int ret = -1;
 
 	memset(got, 0, sizeof got);
@@ -141,7 +141,7 @@ static int execute(struct step_run *r, struct err *e)
 		step_show(r, "the wrap key '%s' rebuilt from %zu shares (%s)", wl, given, p->role);
 	}
 	if (step_wrapkey_on(r, wrap_step->id, ynode_get(wrap_step->node, "label")->str, r->step->token, value,
-			    "wrap_key_", &wrap, &created, e) ||
+			    "wrap_key_", &wrap, e) ||
 	    step_session_on(r, r->step->token, &s, e))
 		goto out;
 	if (tok_unwrap_private(s, wrap, blob, blob_len, key_type_of(key.pub), p->label, NULL, 0, 0, &k.priv, e))
