@@ -87,9 +87,20 @@ int cmd_rehearse(int argc, char **argv)
 		err_set(&e, ERR_NOMEM, "out of memory");
 		goto fail;
 	}
+	/* A token the script initialises itself is left blank, as the room's is: token.init
+	 * generates its PINs in the run (live = rehearsal). SoftHSM offers one blank slot
+	 * at a time, the one after every initialised token: so the others are made first,
+	 * and a second such token is made like them (token.init initialises it again and
+	 * records that it was). */
+	size_t blank = c->n_tokens;
+	for (size_t i = 0; i < c->n_tokens && blank == c->n_tokens; i++)
+		if (script_token_initialised_by_run(c, c->tokens[i].name))
+			blank = i;
+	nb = c->n_tokens;
 	for (size_t i = 0; i < c->n_tokens; i++) {
-		nb = i + 1;
 		b[i].name = c->tokens[i].name;
+		if (i == blank)
+			continue;
 		/* The SO PIN stays in locked memory for steps only the security officer may
 		 * do (a trusted wrap key); wiped at the end with the user PIN. */
 		int rc = !(b[i].so_pin = secret_new_pin(&e)) || !(b[i].user_pin = secret_new_pin(&e)) ||
@@ -100,6 +111,12 @@ int cmd_rehearse(int argc, char **argv)
 			goto fail;
 		printf("rehearsal token '%s' (label %s) created in slot %lu\n", c->tokens[i].name, c->tokens[i].label,
 		       (unsigned long)b[i].slot);
+	}
+	if (blank < c->n_tokens) {
+		if (tok_find_free(m, &b[blank].slot, &e))
+			goto fail;
+		printf("rehearsal token '%s' left blank in slot %lu for token.init\n", c->tokens[blank].name,
+		       (unsigned long)b[blank].slot);
 	}
 	struct interp_opts io = {
 		.out_dir = out,

@@ -28,16 +28,6 @@ void cmd_run_usage(FILE *f)
 		   "  failed; 2 bad usage, a bad script, binding or answers file.\n");
 }
 
-/* Whether the first step that uses token `name` is token.init, which initialises it
- * in the run: then the binding may name a blank token. */
-static bool initialised_by_run(const struct ceremony *c, const char *name)
-{
-	for (size_t i = 0; i < c->n_steps; i++)
-		if (c->steps[i].token && !strcmp(c->steps[i].token, name))
-			return step_is(&c->steps[i], STEP_INITS_TOKEN);
-	return false;
-}
-
 int cmd_run(int argc, char **argv)
 {
 	static const struct option opts[] = {
@@ -97,7 +87,7 @@ int cmd_run(int argc, char **argv)
 		/* A blank token is only for a script token whose first step is token.init:
 		 * that step gives it the script's label (and generated PINs). */
 		if (!initialised) {
-			if (!initialised_by_run(c, t->name)) {
+			if (!script_token_initialised_by_run(c, t->name)) {
 				err_set(&e, ERR_BINDING, "the token bound to '%s' (%s) is not initialised; only a token whose "
 					"first step is token.init may be bound blank (initialise it as %s first)",
 					t->name, bf->tokens[i].uri, t->label);

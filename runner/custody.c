@@ -160,7 +160,7 @@ int step_split_among(struct step_run *r, const struct secret *secret, unsigned m
 			 names[i]);
 		if (step_confirm(r, role, "ready", q, e))
 			goto out;
-		if (shamir_share_format(&shares[i], text, e))
+		if (shamir_share_format_rows(&shares[i], text, e))
 			goto out;
 		snprintf(what, sizeof what, "share #%zu of %s", i + 1, purpose);
 		if (step_show_secret(r, names[i], what, text, e))
@@ -290,19 +290,43 @@ int step_collect_shares(struct step_run *r, const char *role, unsigned m, const 
 			goto out;
 		}
 		free(name);
-		step_clear_screen(r);
-		snprintf(q, sizeof q, "%s: type your share (not echoed)", person);
-		if (step_ask_secret(r, role, "share", q, split, typed, e))
-			goto out;
-		if (typed->len == 0)
-			break;
-		int rc = shamir_share_parse((const char *)typed->p, typed->len, &got[*k], e);
-		secret_wipe(typed->p, typed->cap);
-		step_clear_screen(r);
-		if (rc) {
-			err_wrap(e, "the share %s typed was refused", person);
-			goto out;
+		/* The share this person was given in this run, when known: the prompt names it
+		 * (a custodian may hold shares of several splits) and its header
+		 * "cs1 PURPOSE M-of-N #I" need not be typed. */
+		const struct shamir_share *known = NULL;
+		for (unsigned i = 0; sp && i < sp->count && !known; i++)
+			if (sp->holders[i] && !strcmp(sp->holders[i], person))
+				known = &sp->shares[i];
+		if (known)
+			snprintf(q, sizeof q, "%s: type share #%u of %s, its groups (its header line may be left out; not "
+					      "echoed)",
+				 person, known->index, known->purpose);
+		else
+			snprintf(q, sizeof q, "%s: type your share, from 'cs1' to its last group (not echoed)", person);
+		/* A mistyped share is asked again (PROMPT_ATTEMPTS in all); the message names
+		 * the wrong group, never the share. */
+		bool none = false;
+		for (unsigned attempt = 1;; attempt++) {
+			step_clear_screen(r);
+			if (step_ask_secret(r, role, "share", q, split, typed, e))
+				goto out;
+			if ((none = typed->len == 0))
+				break;
+			struct err why = {0};
+			int rc = shamir_share_parse_known((const char *)typed->p, typed->len, known, &got[*k], &why);
+			secret_wipe(typed->p, typed->cap);
+			typed->len = 0;
+			if (!rc)
+				break;
+			if (!step_slip(r, role, "share", attempt, "the share %s typed was refused: %s", person, why.msg)) {
+				*e = why;
+				err_wrap(e, "the share %s typed was refused", person);
+				goto out;
+			}
 		}
+		step_clear_screen(r);
+		if (none)
+			break;
 		who[(*k)++] = person;
 		const struct shamir_share *s = &got[*k - 1];
 		for (size_t i = 0; i + 1 < *k; i++)

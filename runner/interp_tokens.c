@@ -25,42 +25,48 @@ int step_token_slot(struct step_run *r, struct tok_module **m, CK_SLOT_ID *slot,
 	return 0;
 }
 
-/* A live ceremony: the user PIN is typed without echo, never read from argv or the
- * script. A wrong one is asked again (recorded as an attempt, never the PIN) while
- * the token's counter allows: never when the token says the next try is its last,
- * so our retries never lock it. */
-static int login_typed(struct step_run *r, struct tokstate *t, struct err *e)
+/* A live ceremony: a PIN is typed without echo, never read from argv or the script.
+ * A wrong one is asked again (recorded as an attempt, never the PIN) while the
+ * token's counter allows: never when the token says the next try is its last, so
+ * our retries never lock it. so: the security officer's PIN, else the user's; buf
+ * (locked memory) holds it while it is used and is wiped after each try. */
+static int login_typed(struct step_run *r, struct tokstate *t, bool so, struct tok_session *s, struct secret *buf,
+		       struct err *e)
 {
 	struct interp *in = r->in;
 	char text[256];
-	snprintf(text, sizeof text, "user PIN of token '%s' (label %s), not echoed", t->decl->name, t->decl->label);
-	struct prompt_q q = {.step = r->step->id, .role = r->step->performed_by, .key = "pin", .text = text};
-	if (!t->asked_pin && !(t->asked_pin = secret_new(256, e)))
-		return -1;
+	snprintf(text, sizeof text, "%s PIN of token '%s' (label %s), not echoed", so ? "security officer" : "user",
+		 t->decl->name, t->decl->label);
+	const char *key = so ? "so_pin" : "pin";
+	struct prompt_q q = {.step = r->step->id, .role = r->step->performed_by, .key = key, .text = text};
 	for (unsigned attempt = 1;; attempt++) {
-		if (prompt_ask_secret(in->o->prompt, &q, t->asked_pin, e))
+		if (prompt_ask_secret(in->o->prompt, &q, buf, e))
 			return -1;
-		int rc = tok_login(t->sess, false, t->asked_pin, e);
-		secret_wipe(t->asked_pin->p, t->asked_pin->cap);
+		int rc = tok_login(s, so, buf, e);
+		secret_wipe(buf->p, buf->cap);
 		if (rc == 0)
 			return 0;
 		if (e->kind != ERR_P11 || strcmp(e->code, "CKR_PIN_INCORRECT"))
 			return -1;
-		/* The token's own word on its user PIN counter (PKCS#11 3.0 §5.5 token flags);
-		 * a token that cannot say is not tried again. */
+		/* The token's own word on its PIN counters (PKCS#11 3.0 §5.5 token flags); a
+		 * token that cannot say is not tried again. */
 		struct tok_info ti;
 		struct err fe;
 		if (tok_slot_info(in->o->module, t->b->slot, &ti, &fe))
 			return err_wrap(e, "token '%s' does not say how many tries are left (%s); not asked again",
 					t->decl->name, fe.msg);
 		CK_FLAGS f = ti.token_flags;
-		if (f & (CKF_USER_PIN_FINAL_TRY | CKF_USER_PIN_LOCKED)) {
+		CK_FLAGS final = so ? CKF_SO_PIN_FINAL_TRY : CKF_USER_PIN_FINAL_TRY;
+		CK_FLAGS locked = so ? CKF_SO_PIN_LOCKED : CKF_USER_PIN_LOCKED;
+		CK_FLAGS low = so ? CKF_SO_PIN_COUNT_LOW : CKF_USER_PIN_COUNT_LOW;
+		if (f & (final | locked)) {
 			err_wrap(e, "token '%s' says %s; not asked again", t->decl->name,
-				 f & CKF_USER_PIN_LOCKED ? "its user PIN is locked" : "the next try is its last");
+				 f & locked ? "the PIN is locked" : "the next try is its last");
 			return -1;
 		}
-		if (!step_slip(r, r->step->performed_by, "pin", attempt, "the PIN for token '%s' is wrong%s", t->decl->name,
-			       f & CKF_USER_PIN_COUNT_LOW ? " and the token says few tries are left" : ""))
+		if (!step_slip(r, r->step->performed_by, key, attempt, "the %sPIN for token '%s' is wrong%s",
+			       so ? "security officer " : "", t->decl->name,
+			       f & low ? " and the token says few tries are left" : ""))
 			return -1;
 	}
 }
@@ -83,7 +89,8 @@ int interp_session(struct step_run *r, const char *token, bool login, struct tok
 		if (t->b->user_pin) {
 			if (tok_login(t->sess, false, t->b->user_pin, e))
 				return -1;
-		} else if (login_typed(r, t, e)) {
+		} else if ((!t->asked_pin && !(t->asked_pin = secret_new(256, e))) ||
+			   login_typed(r, t, false, t->sess, t->asked_pin, e)) {
 			return -1;
 		}
 		t->logged_in = true;
@@ -122,14 +129,9 @@ int step_session_so(struct step_run *r, const char *token, struct tok_session **
 	/* The binding's (a rehearsal's), else the one token.init generated in this run
 	 * and holds in locked memory (live = rehearsal); asked only when neither is. */
 	pin = t->b->so_pin ? t->b->so_pin : t->so_pin;
-	if (!pin) {
-		struct prompt_q q = {.step = r->step->id, .role = r->step->performed_by, .key = "so_pin",
-				     .text = "security officer PIN of the token (not echoed)"};
-		if (!(asked = secret_new(256, e)) || prompt_ask_secret(in->o->prompt, &q, asked, e))
-			goto out;
-		pin = asked;
-	}
-	if (tok_open(in->o->module, t->b->slot, true, s, e) || tok_login(*s, true, pin, e)) {
+	if (tok_open(in->o->module, t->b->slot, true, s, e) ||
+	    (pin ? tok_login(*s, true, pin, e)
+		 : (!(asked = secret_new(256, e)) || login_typed(r, t, true, *s, asked, e)))) {
 		tok_close(*s);
 		*s = NULL;
 		goto out;

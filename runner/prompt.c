@@ -595,8 +595,16 @@ int prompt_show_secret(struct prompt *p, const char *to, const char *what, const
 					      "output or a file)", what, to);
 	char head[256];
 	int n = snprintf(head, sizeof head, "\n  %s for %s only:\n\n      ", what, to);
-	int ok = write(fd, head, (size_t)n) == n && write(fd, text->p, text->len) == (ssize_t)text->len &&
-		 write(fd, "\n\n", 2) == 2;
+	int ok = write(fd, head, (size_t)n) == n;
+	/* Line by line, each indented like the first: the share's header, then its rows. */
+	for (size_t at = 0; ok && at < text->len;) {
+		const uint8_t *nl = memchr(text->p + at, '\n', text->len - at);
+		size_t end = nl ? (size_t)(nl - text->p) : text->len;
+		ok = write(fd, text->p + at, end - at) == (ssize_t)(end - at) &&
+		     (!nl || write(fd, "\n      ", 7) == 7);
+		at = nl ? end + 1 : end;
+	}
+	ok = ok && write(fd, "\n\n", 2) == 2;
 	close(fd);
 	return ok ? 0 : err_errno(e, "cannot show %s on the terminal", what);
 }

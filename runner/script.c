@@ -75,6 +75,14 @@ const struct token_decl *script_token(const struct ceremony *c, const char *name
 	return NULL;
 }
 
+bool script_token_initialised_by_run(const struct ceremony *c, const char *name)
+{
+	for (size_t i = 0; i < c->n_steps; i++)
+		if (c->steps[i].token && !strcmp(c->steps[i].token, name))
+			return step_is(&c->steps[i], STEP_INITS_TOKEN);
+	return false;
+}
+
 int script_err(const struct ceremony *c, const struct ynode *n, struct err *e, const char *fmt, ...)
 {
 	char msg[ERR_MSG_MAX];

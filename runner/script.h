@@ -116,6 +116,9 @@ void script_free(struct ceremony *c);   /* NULL is a no-op */
 const struct step *script_step(const struct ceremony *c, const char *id);
 const struct role *script_role(const struct ceremony *c, const char *name);
 const struct token_decl *script_token(const struct ceremony *c, const char *name);
+/* Whether the first step that uses token `name` initialises it (token.init): then
+ * the token is blank before the run, in a live run's binding as in a rehearsal. */
+bool script_token_initialised_by_run(const struct ceremony *c, const char *name);
 /* How many custodians of the quorum role the roster has beyond the token's quorum
  * (0 also for a token without one): 0 leaves no margin (custodians leave companies). */
 unsigned script_quorum_margin(const struct ceremony *c, const struct token_decl *t);

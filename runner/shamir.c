@@ -19,6 +19,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <libgfshare.h>
 #include <openssl/rand.h>
 #include <openssl/sha.h>
@@ -267,6 +268,35 @@ out:
 	return ret;
 }
 
+int shamir_share_format_rows(const struct shamir_share *s, struct secret *out, struct err *e)
+{
+	struct secret *flat = secret_new(out->cap, e);
+	int ret = -1;
+	if (!flat || shamir_share_format(s, flat, e))
+		goto out;
+	const char *t = (const char *)flat->p, *g = t;
+	for (int sp = 0; sp < 4; sp++)
+		g = strchr(g, ' ') + 1;   /* past the header's four fields, which format wrote */
+	size_t used = (size_t)snprintf((char *)out->p, out->cap + 1, "%.*s", (int)(g - t - 1), t);
+	for (size_t k = 0; *g; k++) {
+		if (used + 16 + GROUP_LEN > out->cap) {
+			err_set(e, ERR_SHARES, "a share's rows need more than %zu bytes", out->cap);
+			goto out;
+		}
+		if (k % SHAMIR_ROW == 0)
+			used += (size_t)snprintf((char *)out->p + used, out->cap + 1 - used, "\n%3zu ", k + 1);
+		used += (size_t)snprintf((char *)out->p + used, out->cap + 1 - used, " %.*s", GROUP_LEN, g);
+		g += g[GROUP_LEN] ? GROUP_LEN + 1 : GROUP_LEN;
+	}
+	out->len = used;
+	ret = 0;
+out:
+	secret_free(flat);
+	if (ret)
+		secret_wipe(out->p, out->cap);
+	return ret;
+}
+
 int shamir_share_checksum(const struct shamir_share *s, char out[SHAMIR_CHECK_LEN + 1])
 {
 	uint8_t payload[MAX_PAYLOAD];
@@ -280,13 +310,19 @@ int shamir_share_checksum(const struct shamir_share *s, char out[SHAMIR_CHECK_LE
 	return 0;
 }
 
+/* A blank between fields and groups: a share shown in rows spans lines. */
+static bool is_blank(char c)
+{
+	return c == ' ' || c == '\t' || c == '\n' || c == '\r';
+}
+
 /* The next space-separated field of text at *pos, into f (cap bytes). */
 static bool next_field(const char *t, size_t len, size_t *pos, char *f, size_t cap)
 {
-	while (*pos < len && (t[*pos] == ' ' || t[*pos] == '\t'))
+	while (*pos < len && is_blank(t[*pos]))
 		(*pos)++;
 	size_t n = 0;
-	while (*pos < len && t[*pos] != ' ' && t[*pos] != '\t') {
+	while (*pos < len && !is_blank(t[*pos])) {
 		if (n + 1 >= cap)
 			return false;
 		f[n++] = t[(*pos)++];
@@ -295,18 +331,14 @@ static bool next_field(const char *t, size_t len, size_t *pos, char *f, size_t c
 	return n > 0;
 }
 
-int shamir_share_parse(const char *text, size_t len, struct shamir_share *out, struct err *e)
+/* The header "cs1 PURPOSE M-of-N #I" at the start of text into out; *pos after it. */
+static int parse_header(const char *text, size_t len, size_t *pos_out, struct shamir_share *out, struct err *e)
 {
 	char f[64], *end;
 	size_t pos = 0;
 	unsigned long m, n, idx;
-	int v[(MAX_PAYLOAD * 8 + 4) / 5 + 2 * GROUP_CHARS], sum[GROUP_CHARS];
-	uint8_t payload[MAX_PAYLOAD];
-	size_t nv = 0, ng = 0;
-	int ret = -1;
 
-	memset(out, 0, sizeof *out);
-	if (!next_field(text, len, &pos, f, sizeof f) || strcmp(f, "cs1"))
+	if (!next_field(text, len, &pos, f, sizeof f) || strcasecmp(f, "cs1"))
 		return err_set(e, ERR_SHARES, "this is not a share: a share starts with 'cs1'");
 	if (!next_field(text, len, &pos, out->purpose, sizeof out->purpose) || !purpose_ok(out->purpose))
 		return err_set(e, ERR_SHARES, "the share's purpose (second field) is missing or not a purpose");
@@ -319,16 +351,60 @@ int shamir_share_parse(const char *text, size_t len, struct shamir_share *out, s
 	out->threshold = (uint8_t)m;
 	out->count = (uint8_t)n;
 	out->index = (uint8_t)idx;
+	*pos_out = pos;
+	return 0;
+}
+
+/* Whether text starts with the header's first field (blanks before it allowed). */
+static bool has_header(const char *text, size_t len)
+{
+	size_t pos = 0;
+	while (pos < len && is_blank(text[pos]))
+		pos++;
+	return len - pos >= 4 && (text[pos] == 'c' || text[pos] == 'C') && (text[pos + 1] == 's' || text[pos + 1] == 'S') &&
+	       text[pos + 2] == '1' && is_blank(text[pos + 3]);
+}
+
+int shamir_share_parse(const char *text, size_t len, struct shamir_share *out, struct err *e)
+{
+	return shamir_share_parse_known(text, len, NULL, out, e);
+}
+
+int shamir_share_parse_known(const char *text, size_t len, const struct shamir_share *known, struct shamir_share *out,
+			     struct err *e)
+{
+	size_t pos = 0;
+	int v[(MAX_PAYLOAD * 8 + 4) / 5 + 2 * GROUP_CHARS], sum[GROUP_CHARS];
+	uint8_t payload[MAX_PAYLOAD];
+	size_t nv = 0, ng = 0;
+	int ret = -1;
+
+	memset(out, 0, sizeof *out);
+	if (known && !has_header(text, len)) {
+		memcpy(out->purpose, known->purpose, sizeof out->purpose);
+		out->threshold = known->threshold;
+		out->count = known->count;
+		out->index = known->index;
+	} else if (parse_header(text, len, &pos, out, e)) {
+		return -1;
+	}
 
 	/* The groups: separated by '-' or blanks; each exactly five characters. */
 	while (pos < len) {
-		while (pos < len && (text[pos] == ' ' || text[pos] == '\t' || text[pos] == '-'))
+		while (pos < len && (is_blank(text[pos]) || text[pos] == '-'))
 			pos++;
 		if (pos >= len)
 			break;
 		size_t start = pos;
-		while (pos < len && text[pos] != ' ' && text[pos] != '\t' && text[pos] != '-')
+		while (pos < len && !is_blank(text[pos]) && text[pos] != '-')
 			pos++;
+		/* A row number as shown to the holder (1 to 3 digits): never a group, which has
+		 * five characters, so it may be typed or left out. */
+		bool number = pos - start <= 3;
+		for (size_t i = start; number && i < pos; i++)
+			number = text[i] >= '0' && text[i] <= '9';
+		if (number)
+			continue;
 		ng++;
 		if (pos - start != GROUP_LEN) {
 			err_set(e, ERR_SHARES, "group %zu is wrong: it has %zu characters, a group has %d", ng, pos - start,

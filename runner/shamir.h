@@ -38,6 +38,14 @@ void shamir_share_clear(struct shamir_share *s);
 
 /* The text form, into out (locked memory). */
 int shamir_share_format(const struct shamir_share *s, struct secret *out, struct err *e) CER_MUST_CHECK;
+/* The text form laid out to be written down by its holder: the header on a line of
+ * its own, then rows of SHAMIR_ROW groups, each row led by its first group's number:
+ *     cs1 pin:root 3-of-5 #2
+ *       1  ABCDE FGHIJ KLMNO PQRST UVWXY
+ *       6  ...
+ * shamir_share_parse reads it back (the row numbers may be typed or left out). */
+enum { SHAMIR_ROW = 5 };
+int shamir_share_format_rows(const struct shamir_share *s, struct secret *out, struct err *e) CER_MUST_CHECK;
 /* The share's checksum (the last group of its text form without its check
  * character): what a custodian re-types to confirm they hold the share. */
 int shamir_share_checksum(const struct shamir_share *s, char out[SHAMIR_CHECK_LEN + 1]);
@@ -45,5 +53,11 @@ int shamir_share_checksum(const struct shamir_share *s, char out[SHAMIR_CHECK_LE
 #define SHAMIR_TEXT_PREFIX "cs1 "
 /* Parses a typed share; a mistyped character is reported with the group it is in. */
 int shamir_share_parse(const char *text, size_t len, struct shamir_share *out, struct err *e) CER_MUST_CHECK;
+/* The same for a share whose header the runner knows (known: purpose, threshold,
+ * count and index; its data is not read): the text may leave out "cs1 PURPOSE M-of-N
+ * #I" and be only the groups. A text with a header is parsed as it says (the caller
+ * compares split and index). known NULL: as shamir_share_parse. */
+int shamir_share_parse_known(const char *text, size_t len, const struct shamir_share *known, struct shamir_share *out,
+			     struct err *e) CER_MUST_CHECK;
 
 #endif

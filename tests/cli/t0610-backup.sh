@@ -112,7 +112,7 @@ Y
 expect_exit 0 "check accepts the backup script" "$CEREMONY" check "$T/s.yaml"
 expect_exit 0 "the backup ceremony runs live against the bound tokens" "$CEREMONY" run "$T/s.yaml" --bind "$T/bind.yaml" \
 	--answers "$T/a.yaml" --out "$T/live"
-expect_out "the SO PIN is asked without showing it" "security officer PIN of the token \(not echoed\)"
+expect_out "the SO PIN is asked without showing it, naming its token" "security officer PIN of token '[a-z-]+' \(label [^)]+\), not echoed"
 expect_exit 0 "the live transcript is VALID" "$CEREMONY" verify "$T/live/transcript.cts" --script "$T/s.yaml"
 if grep -rq -e 24681357 -e 13572468 "$T/live"; then not_ok "no PIN in the transcript or the output folder"; else
 	ok "no PIN in the transcript or the output folder"; fi

@@ -5,7 +5,10 @@ serials, fingerprints and other random or derived bytes. For restructures that m
 not change behaviour: rehearse a ceremony with the old and the new binary and run
     records_diff.py old.cts new.cts
 Exit 0 and no output when the records are the same; else a unified diff of the
-normalised records."""
+normalised records.
+    records_diff.py --live rehearsal.cts live.cts
+compares a rehearsal with a live run of the same script: the first must be a
+rehearsal and the second live (genesis mode, key 5), and the mode is not compared."""
 import difflib
 import io
 import json
@@ -40,7 +43,7 @@ def norm(v, key=None):
     return v
 
 
-def records(path):
+def records(path, mode=None):
     data = open(path, "rb").read()
     s = io.BytesIO(data)
     out = []
@@ -49,16 +52,27 @@ def records(path):
         entry = cbor2.loads(rec.value[2])
         kind, body = entry[4], entry[5]
         if kind == 0:   # genesis: what a run of the same script shares
+            if mode is not None:
+                if body.get(5) != mode:
+                    sys.exit("%s: genesis mode is %s, not %s" % (path, body.get(5), mode))
+                body = {k: v for k, v in body.items() if k != 5}
             body = {k: body[k] for k in (0, 1, 2, 5) if k in body}
         out.append(json.dumps({"kind": kind, "body": norm(body)}, sort_keys=True, indent=1))
     return "\n".join(out).splitlines()
 
 
-def main(a, b):
-    d = list(difflib.unified_diff(records(a), records(b), a, b, lineterm=""))
+MODE_LIVE, MODE_REHEARSAL = 0, 1
+
+
+def main(*args):
+    live = args[:1] == ("--live",)
+    a, b = args[1:3] if live else args[:2]
+    ra = records(a, MODE_REHEARSAL if live else None)
+    rb = records(b, MODE_LIVE if live else None)
+    d = list(difflib.unified_diff(ra, rb, a, b, lineterm=""))
     print("\n".join(d))
     return 1 if d else 0
 
 
 if __name__ == "__main__":
-    sys.exit(main(*sys.argv[1:3]))
+    sys.exit(main(*sys.argv[1:4]))

@@ -195,6 +195,70 @@ static void text_roundtrip(void **state)
 	secret_free(out);
 }
 
+/* The rows shown to a holder read back as the same share: typed as shown (header
+ * and row numbers), without the row numbers, or without the header when the runner
+ * knows it; the header left out with no known share is refused. */
+static void rows_and_known_header(void **state)
+{
+	(void)state;
+	struct err e;
+	struct secret *s = secret_new(32, &e), *rows = secret_new(1024, &e), *flat = secret_new(512, &e);
+	struct shamir_share *sh = NULL, back;
+	assert_int_equal(secret_random(s, 32, &e), 0);
+	assert_int_equal(shamir_split(s, 3, 5, "recovery:root", &sh, &e), 0);
+	assert_int_equal(shamir_share_format_rows(&sh[3], rows, &e), 0);
+	assert_int_equal(shamir_share_format(&sh[3], flat, &e), 0);
+	char *r = (char *)rows->p;
+	/* The header alone on the first line; then rows led by 1, 6, 11, ... */
+	assert_memory_equal(r, "cs1 recovery:root 3-of-5 #4\n", 28);
+	size_t groups = 0, lines = 0, dashes = 0;
+	for (const char *p = strchr((char *)flat->p, '#'); *p; p++)
+		dashes += *p == '-';
+	char copy[1024];
+	strcpy(copy, strchr(r, '\n') + 1);
+	for (char *save = NULL, *line = strtok_r(copy, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
+		char *save2 = NULL, *tok = strtok_r(line, " ", &save2);
+		assert_non_null(tok);
+		assert_int_equal(strtoul(tok, NULL, 10), groups + 1);
+		size_t in_row = 0;
+		for (tok = strtok_r(NULL, " ", &save2); tok; tok = strtok_r(NULL, " ", &save2), in_row++)
+			assert_int_equal(strlen(tok), 5);
+		assert_true(in_row >= 1 && in_row <= SHAMIR_ROW);
+		groups += in_row;
+		lines++;
+	}
+	assert_int_equal(groups, dashes + 1);
+	assert_true(lines >= 2);
+	/* as shown */
+	assert_int_equal(shamir_share_parse(r, rows->len, &back, &e), 0);
+	assert_memory_equal(back.data->p, sh[3].data->p, 32);
+	assert_int_equal(back.index, 4);
+	shamir_share_clear(&back);
+	/* the groups alone, numbers and all, with the header known */
+	const char *body = strchr(r, '\n') + 1;
+	assert_int_equal(shamir_share_parse(body, strlen(body), &back, &e), -1);
+	assert_non_null(strstr(e.msg, "not a share"));
+	assert_int_equal(shamir_share_parse_known(body, strlen(body), &sh[3], &back, &e), 0);
+	assert_memory_equal(back.data->p, sh[3].data->p, 32);
+	assert_int_equal(back.index, 4);
+	assert_string_equal(back.purpose, "recovery:root");
+	shamir_share_clear(&back);
+	/* the flat groups with the header known; a header typed is read as typed */
+	const char *fg = strchr(strchr((char *)flat->p, '#'), ' ') + 1;
+	assert_int_equal(shamir_share_parse_known(fg, strlen(fg), &sh[3], &back, &e), 0);
+	shamir_share_clear(&back);
+	assert_int_equal(shamir_share_parse_known((char *)flat->p, flat->len, &sh[0], &back, &e), 0);
+	assert_int_equal(back.index, 4);
+	shamir_share_clear(&back);
+	/* known header of another share: the checksum catches it */
+	assert_int_equal(shamir_share_parse_known(fg, strlen(fg), &sh[0], &back, &e), -1);
+	assert_non_null(strstr(e.msg, "checksum"));
+	shamir_shares_free(sh, 5);
+	secret_free(s);
+	secret_free(rows);
+	secret_free(flat);
+}
+
 /* Every single mistyped character of every group is caught, and its group named;
  * a changed header field is caught by the share's checksum. */
 static void mistyped(void **state)
@@ -313,7 +377,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(known_vectors),  cmocka_unit_test(every_subset), cmocka_unit_test(m_minus_one_reveals_nothing),
-		cmocka_unit_test(refusals),       cmocka_unit_test(text_roundtrip), cmocka_unit_test(mistyped),
+		cmocka_unit_test(refusals),       cmocka_unit_test(text_roundtrip), cmocka_unit_test(mistyped), cmocka_unit_test(rows_and_known_header),
 		cmocka_unit_test(longest_secret_and_padding),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);

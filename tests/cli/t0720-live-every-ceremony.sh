@@ -1,0 +1,82 @@
+#!/bin/sh
+# Live = rehearsal (issue 10, item 1): every ready ceremony (each with an answers file
+# in examples/answers/) is rehearsed unattended, then run live with `ceremony run`
+# against tokens initialised by hand with softhsm2-util (a token the script
+# initialises itself with token.init is left blank), in a tmux terminal where
+# tests/tools/room.py types the answers as people would: the same question, in the
+# same order, as the rehearsal asked, plus the PINs of the hand-made tokens. Shares are
+# typed from what was shown to their holder. Then: the live run's records equal the
+# rehearsal's (tests/tools/records_diff.py: apart from what differs in any two runs),
+# both verifiers say VALID, and no PIN or share is left on the screen, in its
+# scrollback or in the transcript.
+. "$(dirname "$0")/lib.sh"
+command -v tmux >/dev/null 2>&1 || { not_ok "tmux is installed" "make deps installs it"; echo "1..$n"; exit 0; }
+MOD=$(for m in /usr/lib/softhsm/libsofthsm2.so /usr/lib/*/softhsm/libsofthsm2.so; do [ -e "$m" ] && echo "$m" && break; done)
+# Test-only PINs on softhsm2-util's command line; ceremony itself never takes one there.
+USER_PIN=61823047 SO_PIN=40293817
+
+for S in "$TOP"/ceremonies/*.yaml; do
+	name=$(basename "$S" .yaml)
+	A=$TOP/examples/answers/$name.yaml
+	[ -e "$A" ] || continue
+	D=$T/$name
+	mkdir -p "$D/tokens"
+	if ! "$CEREMONY" rehearse "$S" --answers "$A" --out "$D/rehearsal" >"$D/rehearsal.txt" 2>&1 </dev/null; then
+		not_ok "$name: the rehearsal completes" "$(tail -n 20 "$D/rehearsal.txt")"
+		continue
+	fi
+	ok "$name: the rehearsal completes"
+
+	# The tokens as the room finds them: initialised by hand, or blank for token.init.
+	printf 'directories.tokendir = %s/tokens\nobjectstore.backend = file\nlog.level = ERROR\n' "$D" >"$D/softhsm2.conf"
+	export SOFTHSM2_CONF=$D/softhsm2.conf
+	"$PYTHON" - "$S" >"$D/tokens.txt" <<'PY'
+import sys, yaml
+doc = yaml.safe_load(open(sys.argv[1]))
+for tok, decl in doc["tokens"].items():
+    first = next((s["type"] for s in doc["steps"] if s.get("token") == tok), None)
+    print(tok, decl["label"], "blank" if first == "token.init" else "made")
+PY
+	printf 'binding: 1\nmodule: %s\ntokens:\n' "$MOD" >"$D/bind.yaml"
+	: >"$D/pins"
+	while read -r tok label state; do
+		[ "$state" = made ] || continue
+		softhsm2-util --init-token --free --label "$label" --so-pin "$SO_PIN" --pin "$USER_PIN" >/dev/null
+		printf '  %s: "pkcs11:token=%s"\n' "$tok" "$label" >>"$D/bind.yaml"
+		printf '%s user %s\n%s so %s\n' "$tok" "$USER_PIN" "$tok" "$SO_PIN" >>"$D/pins"
+	done <"$D/tokens.txt"
+	while read -r tok label state; do
+		[ "$state" = blank ] || continue
+		uri=$("$CEREMONY" tokens --module "$MOD" | sed -n 's/^  uri: *\(pkcs11:slot-id=.*\)$/\1/p' | head -n 1)
+		printf '  %s: "%s"\n' "$tok" "$uri" >>"$D/bind.yaml"
+	done <"$D/tokens.txt"
+
+	if "$PYTHON" "$TOP/tests/tools/room.py" "$D/rehearsal.txt" "$D/pins" "$D/room" -- \
+		"$CEREMONY" run "$S" --bind "$D/bind.yaml" --out "$D/live" >"$D/room.txt" 2>&1; then
+		ok "$name: the live run asks what the rehearsal asked, in order, and completes ($(head -n 1 "$D/room.txt"))"
+	else
+		not_ok "$name: the live run asks what the rehearsal asked, in order, and completes" "$(cat "$D/room.txt")"
+		continue
+	fi
+	if "$PYTHON" "$TOP/tests/tools/records_diff.py" --live "$D/rehearsal/transcript.cts" "$D/live/transcript.cts" >"$D/diff" 2>&1; then
+		ok "$name: the live run's records are the rehearsal's"
+	else
+		not_ok "$name: the live run's records are the rehearsal's" "$(head -n 60 "$D/diff")"
+	fi
+	expect_exit 0 "$name: the live transcript is VALID" "$CEREMONY" verify "$D/live/transcript.cts" --script "$S"
+	expect_out "$name: and live" "mode: +live"
+	expect_exit 0 "$name: verify_cts.py agrees" "$PYTHON" "$TOP/tests/tools/verify_cts.py" "$D/live/transcript.cts"
+	# What stays behind: the PINs typed and the shares shown (their first group) nowhere.
+	leaks=$(grep -l -e "$USER_PIN" -e "$SO_PIN" "$D/room/pane.txt" "$D/live/transcript.cts" 2>/dev/null)
+	[ -z "$leaks" ] && ok "$name: no PIN on the screen, in its scrollback or in the transcript" ||
+		not_ok "$name: no PIN on the screen, in its scrollback or in the transcript" "$leaks"
+	shown=$(grep -c 'only:$' "$D/room/stream.txt")
+	firsts=$(sed -n '/ only:$/{n;n;n;p}' "$D/room/stream.txt" | awk '{print $2}' | sort -u)
+	left=""
+	for g in $firsts; do
+		grep -q -- "$g" "$D/room/pane.txt" "$D/live/transcript.cts" && left="$left $g"
+	done
+	[ -z "$left" ] && ok "$name: none of the $shown shares shown is left on the screen, in its scrollback or in the transcript" ||
+		not_ok "$name: none of the $shown shares shown is left on the screen, in its scrollback or in the transcript" "$left"
+done
+echo "1..$n"
