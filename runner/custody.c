@@ -153,13 +153,16 @@ int step_split_among(struct step_run *r, const struct secret *secret, unsigned m
 		goto out;
 	for (size_t i = 0; i < n; i++) {
 		char q[256], sum[SHAMIR_CHECK_LEN + 1], what[64], *typed = NULL;
-		step_clear_screen(r);
 		step_show(r, "share #%zu of %zu (%u needed) for %s, %s: only %s looks at the screen now", i + 1, n, m,
 			  names[i], role, names[i]);
 		snprintf(q, sizeof q, "%s: the others have turned away and you are ready to write your share down? type yes",
 			 names[i]);
 		if (step_confirm(r, role, "ready", q, e))
 			goto out;
+		/* Cleared only now: what was read aloud before the first share stays on the
+		 * screen until its holder is ready (the previous share was cleared after its
+		 * checksum). */
+		step_clear_screen(r);
 		if (shamir_share_format_rows(&shares[i], text, e))
 			goto out;
 		snprintf(what, sizeof what, "share #%zu of %s", i + 1, purpose);

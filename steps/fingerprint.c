@@ -19,7 +19,7 @@
 #include "../runner/hash.h"
 #include "../runner/fold.h"
 
-enum { FP_GROUPS = 16, FP_DEFAULT_READBACK = 2 };
+enum { FP_GROUPS = 16, FP_DEFAULT_READBACK = 2, FP_WORDS_ROW = 4 };
 
 struct fp_priv {
 	const struct step *target;
@@ -166,7 +166,15 @@ static int execute(struct step_run *r, struct err *e)
 		snprintf(colons + 3 * i, sizeof colons - 3 * i, "%02X%s", sha[i], i + 1 < sizeof sha ? ":" : "");
 	step_show(r, "SHA-256 of %s.%s:", p->target->id, p->artifact);
 	step_show(r, "  %s", groups);
-	step_show(r, "  %s", words);
+	/* Read aloud in numbered rows of four words, so a listener who lost their place
+	 * hears "row 9" and finds it; no word is split at the screen's edge. */
+	for (size_t i = 0; i < sizeof sha; i += FP_WORDS_ROW) {
+		char row[200];
+		size_t used = (size_t)snprintf(row, sizeof row, "%3zu ", i + 1);
+		for (size_t k = i; k < i + FP_WORDS_ROW && k < sizeof sha; k++)
+			used += (size_t)snprintf(row + used, sizeof row - used, " %s", words_pgp(sha[k], k));
+		step_show(r, "  %s", row);
+	}
 	snprintf(what, sizeof what, "%s.%s", p->target->id, p->artifact);
 	if (step_output(r, "artifact", dcbor_text(what), e) || step_output(r, "sha256", dcbor_text(hex), e) ||
 	    step_output(r, "sha256_colons", dcbor_text(colons), e) || step_output(r, "hex_groups", dcbor_text(groups), e) ||

@@ -81,5 +81,14 @@ grep -oE '[0-9A-F]+' "$T/hex" >"$T/groups"
 [ "$(wc -l <"$T/groups")" -eq 16 ] && awk 'length($0) != 4 { bad = 1 } END { exit bad }' "$T/groups" &&
 	ok "no hex group is cut at the end of a line (16 groups of 4)" ||
 	not_ok "no hex group is cut at the end of a line" "$(cat "$T/hex")"
+# The PGP words in numbered rows of four (1, 5, ..., 29), each row whole on its line,
+# and the same 32 words, in order, as the transcript's pgp_words.
+sed -n '/SHA-256 of key.public_key:/,/type the last/p' "$T/raw" | grep -E '^ +[0-9]+ +[A-Za-z]' >"$T/rows"
+nums=$(awk '{ printf "%s ", $1 }' "$T/rows")
+[ "$nums" = "1 5 9 13 17 21 25 29 " ] && awk 'NF != 5 { bad = 1 } END { exit bad }' "$T/rows" &&
+	ok "the PGP words are in 8 numbered rows of 4" || not_ok "the PGP words are in 8 numbered rows of 4" "$(cat "$T/rows")"
+awk '{ $1 = ""; sub(/^ /, ""); printf "%s%s", sep, $0; sep = " " } END { print "" }' "$T/rows" >"$T/words"
+result "$T/room-out/transcript.cts" fpr >"$T/fpr.rec"
+has "the rows are the recorded words" "$T/fpr.rec" "\"pgp_words\": \"$(cat "$T/words")\""
 expect_exit 0 "the transcript is VALID" "$CEREMONY" verify "$T/room-out/transcript.cts" --script "$S"
 echo "1..$n"
