@@ -609,6 +609,24 @@ static int load_expect(struct ceremony *c, struct step *s, struct err *e)
 	return 0;
 }
 
+/* An expectation the step's parameters make impossible (a check certain to fail in
+ * the room) is refused now, at the value, with the parameter that decides it. */
+static int expect_contradicts(const struct ceremony *c, const struct step *s, struct err *e)
+{
+	const struct ynode *map = s->expect;
+	for (size_t i = 0; map && s->type->fixed_output && i < map->n; i++) {
+		const struct ynode *v = map->vals[i];
+		char why[160] = "";
+		const char *fixed = s->type->fixed_output(s, map->keys[i]->str, why, sizeof why);
+		if (fixed && v->kind == YN_SCALAR && strcmp(v->str, fixed))
+			return script_err(c, v, e,
+					  "step '%s' expects %s: %s, but %s: the check cannot pass; expected %s: %s "
+					  "or no expectation",
+					  s->id, map->keys[i]->str, v->str, why, map->keys[i]->str, fixed);
+	}
+	return 0;
+}
+
 static int bad_on_fail(const struct ceremony *c, const struct step *s, const struct ynode *n, struct err *e)
 {
 	char found[YNODE_WHAT_MAX];
@@ -797,6 +815,8 @@ static int load_step_body(struct ceremony *c, struct step *s, struct err *e)
 	    load_token_ref(c, s, e))
 		goto out;
 	if (s->type->validate && s->type->validate(c, s, e))
+		goto out;
+	if (expect_contradicts(c, s, e))
 		goto out;
 	ret = 0;
 out:

@@ -72,6 +72,11 @@ struct step_type {
 	/* Optional: a load-time warning (valid, but a reviewer should look), written into
 	 * buf; returns false when there is none. `ceremony check` prints it. */
 	bool (*warn)(const struct ceremony *c, const struct step *s, char *buf, size_t len);
+	/* Optional: the value the step's own parameters give output `name` (key.generate
+	 * with backup: true makes an extractable key), or NULL when they leave it open;
+	 * an `expect` that says otherwise cannot hold, and the script is refused with why
+	 * (into why, len bytes: "'backup: true' makes the key extractable"). */
+	const char *(*fixed_output)(const struct step *s, const char *name, char *why, size_t len);
 	/* Optional: what the step needs of its tokens (up to max into out); returns how many. */
 	size_t (*needs)(const struct ceremony *c, const struct step *s, struct step_need *out, size_t max);
 };

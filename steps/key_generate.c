@@ -223,6 +223,20 @@ out:
 
 static const char *const keys[] = {"algorithm", "label", "backup", NULL};
 static const char *const artifacts[] = {"public_key", "public_key_pem", NULL};
+/* The attributes the policy fixes, for `check`: an expectation against them cannot hold. */
+static const char *fixed_output(const struct step *s, const char *name, char *why, size_t len)
+{
+	bool backup = key_generate_backup(s);
+	for (size_t i = 0; i < sizeof policy / sizeof policy[0]; i++)
+		if (!strcmp(policy[i].output, name)) {
+			bool want = policy_want(i, backup);
+			snprintf(why, len, "%s makes the private key's %s %s", backup ? "'backup: true'" : "key.generate",
+				 policy[i].attribute, want ? "true" : "false");
+			return want ? "true" : "false";
+		}
+	return NULL;
+}
+
 static const char *const outputs[] = {
 	"key_type", "curve", "modulus_bits", "public_exponent", "parameter_set", "algorithm", "label", "id",
 	"token", "private", "sensitive", "extractable", "sign", "decrypt", "derive", "unwrap", "sign_recover", "local",
@@ -237,5 +251,6 @@ const struct step_type step_key_generate = {
 	.flags = STEP_USES_TOKEN | STEP_NEEDS_LOGIN | STEP_MAKES_KEY,
 	.validate = validate,
 	.execute = execute,
+	.fixed_output = fixed_output,
 	.needs = needs,
 };

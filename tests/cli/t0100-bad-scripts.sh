@@ -177,4 +177,30 @@ printf 'ceremony: 1\ntitle: t\nroles: {a: {count: 1}}\nsteps:\n  - {id: s, type:
 expect_exit 2 "a record field named like an output is refused" "$CEREMONY" check "$T/shadow.yaml"
 expect_out "it says why" "record field 'done' of step 's' has the name of an output of manual"
 
+# An expectation the step's own parameters make impossible: refused at the value.
+f=$T/contradiction.yaml
+cat >"$f" <<'Y'
+ceremony: 1
+title: t
+roles:
+  administrator: {count: 1}
+tokens:
+  root: {label: R}
+steps:
+  - id: attendance
+    type: attendance
+  - id: key
+    type: key.generate
+    token: root
+    algorithm: ec-p256
+    label: k
+    backup: true
+    expect: {sensitive: true, extractable: false}
+Y
+bad "backup: true with expect extractable: false" "$f" \
+	"$f:16:44: step 'key' expects extractable: false, but 'backup: true' makes the private key's CKA_EXTRACTABLE true: the check cannot pass; expected extractable: true or no expectation"
+sed -i 's/    backup: true/    backup: false/; s/extractable: false}/extractable: true}/' "$f"
+bad "a key without backup expected extractable" "$f" \
+	"$f:16:44: step 'key' expects extractable: true, but key.generate makes the private key's CKA_EXTRACTABLE false"
+
 echo "1..$n"
