@@ -1,4 +1,5 @@
 /* ceremony check SCRIPT: validates everything and prints the plan; touches nothing. */
+#include <ctype.h>
 #include <stdio.h>
 #include <string.h>
 #include "cmd.h"
@@ -81,8 +82,33 @@ int cmd_check(int argc, char **argv)
 			printf("      performed by: %s\n", s->performed_by);
 		if (s->token)
 			printf("      token: %s\n", s->token);
+		if (s->say) {
+			size_t n = strlen(s->say);
+			while (n && isspace((unsigned char)s->say[n - 1]))
+				n--;   /* a folded YAML block ends in a newline */
+			printf("      say: %.*s\n", (int)n, s->say);
+		}
+		for (size_t k = 0; s->expect && k < s->expect->n; k++)
+			printf("      %s %s: %s\n", k ? "       " : "expect:", s->expect->keys[k]->str, s->expect->vals[k]->str);
 		print_roles(stdout, "confirmed by", s->confirm, s->n_confirm);
 		print_roles(stdout, "signed off by", s->signoff, s->n_signoff);
+		if (s->on_fail == ON_FAIL_RETRY)
+			printf("      on fail: retry (%u more attempt%s)\n", s->retries, s->retries == 1 ? "" : "s");
+		else if (s->on_fail == ON_FAIL_DECISION)
+			printf("      on fail: decision '%s'\n", s->on_fail_decision);
+		else if (!step_is(s, STEP_DECIDES))
+			printf("      on fail: halt\n");
+		if (s->refusal_is_deviation)
+			printf("      on refuse: deviation (recorded; the ceremony goes on)\n");
+		if (s->only_on_fail)
+			printf("      only on fail: passed over in order\n");
+		/* PKCS#11 lets one user type in at a time: what the room must do again after. */
+		if (step_is(s, STEP_LOGS_IN_SO) && s->token) {
+			const struct token_decl *t = script_token(c, s->token);
+			printf("      ends the user's session on token '%s' (the security officer logs in): %s\n", s->token,
+			       t && t->quorum ? "custodians activate it again before its next use"
+					      : "its user PIN is asked again at its next use in a live run");
+		}
 	}
 	script_free(c);
 	return EXIT_OK;

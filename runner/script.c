@@ -827,24 +827,42 @@ out:
 /* A sign-off comes from someone recorded present in its role, so a step with
  * sign-offs before any attendance step could never pass: refused here, not in the room. */
 /* A token activated by a quorum is logged in only by a token.activate step, so a
- * step that logs in to it before one would fail in the room: refused here. */
+ * step that logs in to it before one would fail in the room: refused here. So is one
+ * after a step where the security officer logged in (wrapkey.create), which ended the
+ * custodians' session, with no token.activate in between. */
 static int check_login_after_activation(const struct ceremony *c, struct err *e)
 {
 	for (size_t t = 0; t < c->n_tokens; t++) {
 		const struct token_decl *d = &c->tokens[t];
+		const struct step *ended = NULL;
+		bool active = false;
 		if (!d->quorum)
 			continue;
 		for (size_t i = 0; i < c->n_steps; i++) {
 			const struct step *s = &c->steps[i];
 			if (!s->token || strcmp(s->token, d->name))
 				continue;
-			if (step_is(s, STEP_ACTIVATES_TOKEN))
-				break;   /* from here the token is logged in */
-			if (step_is(s, STEP_NEEDS_LOGIN))
+			if (step_is(s, STEP_ACTIVATES_TOKEN)) {
+				active = true;   /* from here the token is logged in */
+				continue;
+			}
+			if (step_is(s, STEP_LOGS_IN_SO)) {
+				ended = active ? s : ended;
+				active = false;
+				continue;
+			}
+			if (active || !step_is(s, STEP_NEEDS_LOGIN))
+				continue;
+			if (ended)
 				return script_err(c, ynode_get(s->node, "token"), e,
-						  "step '%s' logs in to token '%s' before any token.activate step: the token "
-						  "is activated by a quorum of %u %s, so a token.activate step must come first",
-						  s->id, d->name, d->quorum, d->quorum_role ? d->quorum_role : "custodians");
+						  "step '%s' logs in to token '%s', but step '%s' (%s) logged in the security "
+						  "officer there, which ended the custodians' session; expected a token.activate "
+						  "step between them",
+						  s->id, d->name, ended->id, ended->type->name);
+			return script_err(c, ynode_get(s->node, "token"), e,
+					  "step '%s' logs in to token '%s' before any token.activate step: the token "
+					  "is activated by a quorum of %u %s, so a token.activate step must come first",
+					  s->id, d->name, d->quorum, d->quorum_role ? d->quorum_role : "custodians");
 		}
 	}
 	return 0;

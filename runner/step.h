@@ -55,6 +55,8 @@ enum step_flags {
 	STEP_MAKES_WRAP_KEY = 1 << 11,     /* makes a wrap key (key.backup may name it) */
 	STEP_BACKS_UP = 1 << 12,           /* backs a key up under a wrap key (key.restore may name it) */
 	STEP_ACTIVATES_TOKEN = 1 << 13,    /* logs in to its quorum token with the custodians' shares */
+	STEP_LOGS_IN_SO = 1 << 14,         /* logs in as security officer on its token, which ends the
+					    * user's session there (PKCS#11: one user type at a time) */
 };
 
 struct step_type {

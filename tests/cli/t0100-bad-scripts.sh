@@ -203,4 +203,34 @@ sed -i 's/    backup: true/    backup: false/; s/extractable: false}/extractable
 bad "a key without backup expected extractable" "$f" \
 	"$f:16:44: step 'key' expects extractable: true, but key.generate makes the private key's CKA_EXTRACTABLE false"
 
+# The security officer's login (wrapkey.create) ends the custodians' session on a
+# quorum token: a later step that needs it without a token.activate is refused.
+f=$T/so-ends.yaml
+cat >"$f" <<'Y'
+ceremony: 1
+title: t
+roles:
+  administrator: {count: 1}
+  custodian: {count: 3}
+tokens:
+  hsm: {label: H, activation: {quorum: 2, of: custodian}}
+steps:
+  - {id: attendance, type: attendance}
+  - {id: init, type: token.init, token: hsm}
+  - {id: activate, type: token.activate, token: hsm}
+  - {id: wrap, type: wrapkey.create, token: hsm, label: w}
+  - {id: key, type: key.generate, token: hsm, algorithm: ec-p256, label: k}
+Y
+bad "a quorum token used after the security officer's login without activation" "$f" \
+	"$f:13:42: step 'key' logs in to token 'hsm', but step 'wrap' (wrapkey.create) logged in the security officer there, which ended the custodians' session; expected a token.activate step between them"
+sed -i 's/^  - {id: key,/  - {id: again, type: token.activate, token: hsm}\n  - {id: key,/' "$f"
+expect_exit 0 "with a token.activate between them it is valid" "$CEREMONY" check "$f"
+expect_out "the plan says the session ends there" "ends the user's session on token 'hsm' \(the security officer logs in\): custodians activate it again before its next use"
+# The plan shows what is read aloud, what is expected and what a failure does.
+expect_exit 0 "check prints the plan of generic-root" "$CEREMONY" check "$TOP/ceremonies/generic-root.yaml"
+expect_out "with each step's say" "^      say: The administrator, as security officer of the HSM, creates the trusted AES-256"
+expect_out "its expectations" "^      expect: trusted: true$"
+expect_out "one under the other" "^              extractable: false$"
+expect_out "and what a failure does" "^      on fail: (halt|retry|decision)"
+
 echo "1..$n"
