@@ -1,5 +1,6 @@
 /* interp_tokens: one session per bound token for the run, PINs (from the binding
  * or typed without echo), login, token.init, and the preflight of mechanisms. */
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -204,15 +205,38 @@ out:
 	return ret;
 }
 
+/* What the preflight found: every problem, said at once, so the room fixes them all
+ * before a second try instead of meeting them one by one. */
+struct problems {
+	enum err_code first;   /* the code of the first problem */
+	size_t n, used;
+	char all[ERR_MSG_MAX];
+};
+
+static void problem(struct problems *p, enum err_code code, const char *fmt, ...) CER_PRINTF(3, 4);
+static void problem(struct problems *p, enum err_code code, const char *fmt, ...)
+{
+	if (!p->n++)
+		p->first = code;
+	if (p->used + 8 >= sizeof p->all)
+		return;   /* the message is full; the count goes on */
+	va_list ap;
+	va_start(ap, fmt);
+	p->used += (size_t)snprintf(p->all + p->used, sizeof p->all - p->used, "%s%zu) ", p->n > 1 ? "; " : "", p->n);
+	if (p->used < sizeof p->all)
+		p->used += (size_t)vsnprintf(p->all + p->used, sizeof p->all - p->used, fmt, ap);
+	va_end(ap);
+	if (p->used > sizeof p->all)
+		p->used = sizeof p->all;
+}
+
 /* A token that token.init will label must be the only one with that label once it
  * is initialised (steps and bindings find tokens by label): another slot holding
  * the label already is refused now, before a share is shown or a token touched. */
-static int labels_free(const struct interp *in, struct err *e)
+static int labels_free(const struct interp *in, struct problems *p, struct err *e)
 {
 	struct tok_info *v = NULL;
 	size_t n = 0;
-	char all[ERR_MSG_MAX] = "";
-	size_t used = 0, bad = 0;
 	if (!in->o->module || !in->n_toks)
 		return 0;
 	if (tok_list(in->o->module, &v, &n, e))
@@ -227,59 +251,68 @@ static int labels_free(const struct interp *in, struct err *e)
 		if (!inits)
 			continue;
 		for (size_t k = 0; k < n; k++)
-			if (v[k].token_present && v[k].slot != t->b->slot && !strcmp(v[k].label, t->decl->label)) {
-				bad++;
-				if (used >= sizeof all)
-					continue;   /* the message is full; the count goes on */
-				used += (size_t)snprintf(all + used, sizeof all - used,
-							 "%stoken.init is to label token '%s' %s, but slot %lu holds a token labelled %s "
-							 "already",
-							 used ? "; " : "", t->decl->name, t->decl->label, (unsigned long)v[k].slot,
-							 v[k].label);
-			}
+			if (v[k].token_present && v[k].slot != t->b->slot && !strcmp(v[k].label, t->decl->label))
+				problem(p, ERR_TOKEN,
+					"token.init is to label token '%s' %s, but slot %lu holds a token labelled %s already: "
+					"remove or relabel it first",
+					t->decl->name, t->decl->label, (unsigned long)v[k].slot, v[k].label);
 	}
 	free(v);
-	if (bad)
-		return err_set(e, ERR_TOKEN, "%s: remove or relabel it first; nothing was done", all);
 	return 0;
 }
 
-/* Every mechanism a step will need, checked against its bound token before the
- * transcript is opened: a missing one is found now, not halfway through the room. */
-int interp_preflight(const struct interp *in, struct err *e)
+/* Every mechanism a step will need against its bound token. */
+static int mechanisms_offered(const struct interp *in, const struct step *s, struct problems *p, struct err *e)
 {
 	enum { MAX_NEEDS = 8 };
-	if (labels_free(in, e))
+	struct step_need need[MAX_NEEDS];
+	size_t n = s->type->needs ? s->type->needs(in->c, s, need, MAX_NEEDS) : 0;
+	for (size_t k = 0; k < n && k < MAX_NEEDS; k++) {
+		const struct tokstate *t = NULL;
+		for (size_t j = 0; j < in->n_toks; j++)
+			if (!strcmp(in->toks[j].decl->name, need[k].token))
+				t = &in->toks[j];
+		if (!t || !in->o->module) {
+			problem(p, ERR_BINDING, "step '%s' needs token '%s', which is not bound", s->id, need[k].token);
+			continue;
+		}
+		CK_MECHANISM_TYPE *mechs = NULL;
+		size_t nm = 0;
+		bool found = false;
+		if (tok_mechanisms(in->o->module, t->b->slot, &mechs, &nm, e))
+			return -1;
+		for (size_t j = 0; j < nm; j++)
+			found |= mechs[j] == need[k].mech;
+		free(mechs);
+		if (!found) {
+			const char *name = tok_mech_name(need[k].mech);
+			problem(p, ERR_MECHANISM, "step '%s' needs %s for %s, which token '%s' (label %s) does not offer", s->id,
+				name ? name : "an unknown mechanism", need[k].algorithm, need[k].token, t->decl->label);
+		}
+	}
+	return 0;
+}
+
+/* Before the transcript is opened and any token touched: the labels token.init will
+ * give are free, every mechanism a step needs is offered, and what steps check on
+ * the day outside the tokens holds (export media mounted). All problems in one error. */
+int interp_preflight(const struct interp *in, struct err *e)
+{
+	struct problems p = {.n = 0};
+	if (labels_free(in, &p, e))
 		return -1;
 	for (size_t i = 0; i < in->c->n_steps; i++) {
 		const struct step *s = &in->c->steps[i];
-		struct step_need need[MAX_NEEDS];
-		size_t n = s->type->needs ? s->type->needs(in->c, s, need, MAX_NEEDS) : 0;
-		for (size_t k = 0; k < n && k < MAX_NEEDS; k++) {
-			const struct tokstate *t = NULL;
-			for (size_t j = 0; j < in->n_toks; j++)
-				if (!strcmp(in->toks[j].decl->name, need[k].token))
-					t = &in->toks[j];
-			if (!t || !in->o->module)
-				return err_set(e, ERR_BINDING, "step '%s' needs token '%s', which is not bound", s->id, need[k].token);
-			CK_MECHANISM_TYPE *mechs = NULL;
-			size_t nm = 0;
-			bool found = false;
-			if (tok_mechanisms(in->o->module, t->b->slot, &mechs, &nm, e))
-				return -1;
-			for (size_t j = 0; j < nm; j++)
-				found |= mechs[j] == need[k].mech;
-			free(mechs);
-			if (!found) {
-				const char *name = tok_mech_name(need[k].mech);
-				return err_set(e, ERR_MECHANISM,
-					       "step '%s' needs %s for %s, which token '%s' (label %s) does not offer; "
-					       "nothing was done",
-					       s->id, name ? name : "an unknown mechanism", need[k].algorithm, need[k].token,
-					       t->decl->label);
-			}
-		}
+		char why[ERR_MSG_MAX];
+		if (mechanisms_offered(in, s, &p, e))
+			return -1;
+		if (s->type->preflight && !s->type->preflight(s, why, sizeof why))
+			problem(&p, ERR_EXPORT, "step '%s': %s", s->id, why);
 	}
+	if (p.n == 1)
+		return err_set(e, p.first, "%s; nothing was done", p.all + 3);
+	if (p.n)
+		return err_set(e, p.first, "%zu problems, found before anything was done: %s", p.n, p.all);
 	return 0;
 }
 

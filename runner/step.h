@@ -79,6 +79,10 @@ struct step_type {
 	 * an `expect` that says otherwise cannot hold, and the script is refused with why
 	 * (into why, len bytes: "'backup: true' makes the key extractable"). */
 	const char *(*fixed_output)(const struct step *s, const char *name, char *why, size_t len);
+	/* Optional: what can be checked on the day before the first token is touched,
+	 * outside the tokens (an export medium is a mounted drive); false with why (len
+	 * bytes) when something is wrong. The run's preflight says every problem at once. */
+	bool (*preflight)(const struct step *s, char *why, size_t len);
 	/* Optional: what the step needs of its tokens (up to max into out); returns how many. */
 	size_t (*needs)(const struct ceremony *c, const struct step *s, struct step_need *out, size_t max);
 };

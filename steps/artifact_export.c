@@ -173,21 +173,32 @@ struct copy {
 	bool pem;
 };
 
+/* Whether an absolute medium is a mounted drive: a folder on another file system than
+ * its parent's (a mount point's folder exists with nothing mounted on it, and files
+ * must never land on the workstation's disk). Else why, into why. */
+static bool medium_mounted(const char *m, char *why, size_t len)
+{
+	struct stat st, pst;
+	char parent[PATH_MAX];
+	if (stat(m, &st) != 0 || !S_ISDIR(st.st_mode)) {
+		snprintf(why, len, "the export medium '%s' is not a folder here: is the drive mounted?", m);
+		return false;
+	}
+	if (snprintf(parent, sizeof parent, "%s/..", m) >= (int)sizeof parent || stat(parent, &pst) != 0 ||
+	    pst.st_dev == st.st_dev) {
+		snprintf(why, len, "the export medium '%s' is not a mounted drive (same file system as its parent folder): "
+				   "mount the drive first", m);
+		return false;
+	}
+	return true;
+}
+
 static int medium_dir(struct step_run *r, const char *m, char *dir, size_t len, struct err *e)
 {
-	struct stat st;
 	if (m[0] == '/') {
-		if (stat(m, &st) != 0 || !S_ISDIR(st.st_mode))
-			return err_set(e, ERR_EXPORT, "the export medium '%s' is not a folder here: is the drive mounted?", m);
-		/* A mount point's folder exists with nothing mounted on it: require another
-		 * file system than its parent's, so files never land on the workstation disk. */
-		char parent[PATH_MAX];
-		struct stat pst;
-		if (snprintf(parent, sizeof parent, "%s/..", m) >= (int)sizeof parent || stat(parent, &pst) != 0 ||
-		    pst.st_dev == st.st_dev)
-			return err_set(e, ERR_EXPORT, "the export medium '%s' is not a mounted drive (same file system as its "
-						    "parent folder): mount the drive first",
-				       m);
+		char why[ERR_MSG_MAX];
+		if (!medium_mounted(m, why, sizeof why))
+			return err_set(e, ERR_EXPORT, "%s", why);
 		if (snprintf(dir, len, "%s", m) >= (int)len)
 			return err_set(e, ERR_IO, "path too long: '%s'", m);
 		return 0;
@@ -195,6 +206,19 @@ static int medium_dir(struct step_run *r, const char *m, char *dir, size_t len, 
 	if (snprintf(dir, len, "%s/%s", step_out_dir(r), m) >= (int)len)
 		return err_set(e, ERR_IO, "path too long: '%s/%s'", step_out_dir(r), m);
 	return files_mkdirs(dir, e);
+}
+
+/* Before the first token is touched: every absolute medium is a mounted drive now. */
+static bool preflight(const struct step *s, char *why, size_t len)
+{
+	const struct ex_priv *p = s->priv;
+	size_t used = 0;
+	for (size_t m = 0; m < p->n_media && used < len; m++) {
+		char one[ERR_MSG_MAX];
+		if (p->media[m][0] == '/' && !medium_mounted(p->media[m], one, sizeof one))
+			used += (size_t)snprintf(why + used, len - used, "%s%s", used ? "; " : "", one);
+	}
+	return used == 0;
 }
 
 static int verify_copy(struct step_run *r, const struct copy *cp, const struct buf *written, cbor_item_t *files,
@@ -350,4 +374,5 @@ const struct step_type step_artifact_export = {
 	.outputs = outputs,
 	.validate = validate,
 	.execute = execute,
+	.preflight = preflight,
 };

@@ -244,6 +244,15 @@ expect_exit 1 "an export to a folder that is not a mounted drive fails" "$CEREMO
 	--answers "$TOP/examples/answers/generic-root.yaml" --out "$T/n9"
 expect_out "it says to mount the drive" "is not a mounted drive"
 [ -z "$(ls -A "$T/plain-folder")" ] && ok "nothing was written to the plain folder" || not_ok "nothing was written to the plain folder"
+# ... and found before the first token is touched: no transcript, no key made.
+[ -e "$T/n9/transcript.cts" ] && not_ok "the medium is checked before anything acts (no transcript)" ||
+	ok "the medium is checked before anything acts (no transcript)"
+expect_out "it says nothing was done" "nothing was done"
+# Everything wrong is said at once: both media of the export, one missing, one a plain folder.
+sed "s|    media: \[usb-1, usb-2\]|    media: [$T/no-such-drive, $T/plain-folder]|" "$TOP/ceremonies/generic-root.yaml" >"$T/abs2.yaml"
+expect_exit 1 "two bad media fail the run before it starts" "$CEREMONY" rehearse "$T/abs2.yaml" \
+	--answers "$TOP/examples/answers/generic-root.yaml" --out "$T/n10"
+expect_out "both are said at once" "step 'export': the export medium '$T/no-such-drive' is not a folder here: is the drive mounted\?; the export medium '$T/plain-folder' is not a mounted drive \(same file system as its parent folder\): mount the drive first; nothing was done"
 
 # chain.verify holds the chain to the script: an algorithm the certificate does not have fails it.
 sed 's/^    signature_algorithm: ecdsa-with-SHA384/    signature_algorithm: ecdsa-with-SHA256/; s/^    key_algorithm: ec-p384/    key_algorithm: ec-p256/' \

@@ -96,4 +96,20 @@ expect_out "it says which slot holds the label and that nothing was done" \
 grep -q 'share #' "$T/out" && not_ok "no share was shown" "$(grep -n 'share #' "$T/out")" || ok "no share was shown"
 softhsm2-util --show-slots 2>/dev/null | grep -c 'Label: *DYBER-ROOT-HSM' >"$T/count"
 [ "$(cat "$T/count")" = 1 ] && ok "the blank token was not initialised" || not_ok "the blank token was not initialised" "$(cat "$T/count") tokens labelled DYBER-ROOT-HSM"
+# Every problem found before anything acts is said at once: the duplicate label and
+# an export medium that is not there.
+cat "$S" >"$T/two.yaml"
+cat >>"$T/two.yaml" <<Y
+  - id: export
+    type: artifact.export
+    artifacts: [{of: root-key, name: root-key}]
+    formats: [pem]
+    media: [$T/no-such-drive]
+Y
+expect_exit 0 "the script with an export is valid" "$CEREMONY" check "$T/two.yaml"
+expect_exit 1 "a run with two problems is refused" \
+	"$CEREMONY" run "$T/two.yaml" --bind "$T/dup.yaml" --answers "$TOP/examples/answers/custodian-activation.yaml" --out "$T/two"
+expect_out "both problems are said at once" \
+	"2 problems, found before anything was done: 1\) token.init is to label token 'hsm' DYBER-ROOT-HSM, but slot [0-9]+ holds a token labelled DYBER-ROOT-HSM already: remove or relabel it first; 2\) step 'export': the export medium '$T/no-such-drive' is not a folder here"
+[ -e "$T/two/transcript.cts" ] && not_ok "no transcript was begun" || ok "no transcript was begun"
 echo "1..$n"
