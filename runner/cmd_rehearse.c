@@ -132,6 +132,12 @@ int cmd_rehearse(int argc, char **argv)
 		goto fail;
 	printf("\ntranscript: %s/transcript.cts\nverify it with: ceremony verify %s/transcript.cts\n", out, out);
 	ret = status == 0 ? EXIT_OK : EXIT_FAILED;
+	/* A completed run read every answer it was given, or the answers file was wrong:
+	 * a typo in a key or an answer for a step that asks nothing must not go unseen. */
+	if (status == 0 && prompt_answers_unused(p, &e)) {
+		fprintf(stderr, "ceremony rehearse: %s\n", e.msg);
+		ret = EXIT_USAGE;
+	}
 	goto out;
 fail:
 	fprintf(stderr, "ceremony rehearse: %s\n", e.msg);

@@ -145,6 +145,12 @@ int cmd_run(int argc, char **argv)
 		goto fail;
 	printf("\ntranscript: %s/transcript.cts\n", out);
 	ret = status == 0 ? EXIT_OK : EXIT_FAILED;
+	/* A completed run read every answer it was given, or the answers file was wrong:
+	 * a typo in a key or an answer for a step that asks nothing must not go unseen. */
+	if (status == 0 && prompt_answers_unused(p, &e)) {
+		fprintf(stderr, "ceremony run: %s\n", e.msg);
+		ret = EXIT_USAGE;
+	}
 	goto out;
 fail:
 	fprintf(stderr, "ceremony run: %s\n", e.msg);

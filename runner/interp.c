@@ -402,7 +402,11 @@ int interp_run(const struct ceremony *c, const struct interp_opts *o, int *statu
 				rec_result_free(&r.res);
 				goto out; /* the transcript cannot be written: fail closed, no seal */
 			}
-			if (outcome == TS_PASSED || outcome == TS_DEVIATION)
+			if (outcome == TS_PASSED) {
+				prompt_step_passed(p, s->id);
+				break;
+			}
+			if (outcome == TS_DEVIATION)
 				break;
 			if (r.attempt < attempts)
 				prompt_show(p, PROMPT_WARN, "retrying step '%s' (%u of %u attempts used)", s->id, r.attempt,

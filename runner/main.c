@@ -22,13 +22,17 @@ int cmd_is_help(const char *arg)
 	return !strcmp(arg, "--help") || !strcmp(arg, "-h");
 }
 
-static int known(const void *ctx, const char *step, const char *role)
+static int known(const void *ctx, const char *step, const char *role, const char *key)
 {
 	const struct ceremony *c = ctx;
-	if (!script_step(c, step) && !(c->audit_token && !strcmp(step, SCRIPT_GENESIS)))
-		return 1;
+	const struct step *s = script_step(c, step);
+	bool genesis = c->audit_token && !strcmp(step, SCRIPT_GENESIS);
+	if (!s && !genesis)
+		return PROMPT_UNKNOWN_STEP;
 	if (strcmp(role, "-") && !script_role(c, role))
-		return 2;
+		return PROMPT_UNKNOWN_ROLE;
+	if (genesis ? strcmp(key, "pin") != 0 : !step_asks(s, key))
+		return PROMPT_UNKNOWN_KEY;
 	return 0;
 }
 

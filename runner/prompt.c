@@ -121,6 +121,7 @@ struct answer_slot {
 	const char *step, *role, *key;
 	const struct ynode *node;   /* scalar, or seq of scalars */
 	size_t used;
+	bool passed;                /* its step passed (prompt_step_passed) */
 };
 
 struct remembered_share {
@@ -370,7 +371,8 @@ struct prompt *prompt_answers_new(const char *path, FILE *out, struct err *e)
 	return p;
 }
 
-int prompt_answers_check(struct prompt *p, int (*known)(const void *ctx, const char *step, const char *role),
+int prompt_answers_check(struct prompt *p,
+			 int (*known)(const void *ctx, const char *step, const char *role, const char *key),
 			 const void *ctx, struct err *e)
 {
 	struct answers *a = p->impl;
@@ -378,14 +380,55 @@ int prompt_answers_check(struct prompt *p, int (*known)(const void *ctx, const c
 		return 0;
 	for (size_t i = 0; i < a->n; i++) {
 		const struct answer_slot *s = &a->slots[i];
-		int k = known(ctx, s->step, s->role);
-		if (k == 1)
+		int k = known(ctx, s->step, s->role, s->key);
+		if (k == PROMPT_UNKNOWN_STEP)
 			return err_set(e, ERR_ANSWERS, "%s:%u:%u: no step '%s' in the script", a->doc->name,
 				       s->node->line, s->node->col, s->step);
-		if (k == 2)
+		if (k == PROMPT_UNKNOWN_ROLE)
 			return err_set(e, ERR_ANSWERS, "%s:%u:%u: no role '%s' in the script", a->doc->name,
 				       s->node->line, s->node->col, s->role);
+		if (k == PROMPT_UNKNOWN_KEY)
+			return err_set(e, ERR_ANSWERS,
+				       "%s:%u:%u: step '%s' never asks '%s'; expected one of the questions its type "
+				       "asks, a record field of the step, or a question every step may ask "
+				       "(schemas/answers.schema.json lists them)",
+				       a->doc->name, s->node->line, s->node->col, s->step, s->key);
 	}
+	return 0;
+}
+
+void prompt_step_passed(struct prompt *p, const char *step)
+{
+	if (p->ask != ans_ask)
+		return;
+	struct answers *a = p->impl;
+	for (size_t i = 0; i < a->n; i++)
+		if (!strcmp(a->slots[i].step, step))
+			a->slots[i].passed = true;
+}
+
+int prompt_answers_unused(struct prompt *p, struct err *e)
+{
+	if (p->ask != ans_ask)
+		return 0;
+	struct answers *a = p->impl;
+	char all[ERR_MSG_MAX] = "";
+	size_t used = 0, n = 0;
+	for (size_t i = 0; i < a->n; i++) {
+		const struct answer_slot *s = &a->slots[i];
+		size_t have = s->node->kind == YN_SEQ ? s->node->n : 1;
+		for (size_t k = s->used; s->passed && k < have; k++) {
+			const struct ynode *v = s->node->kind == YN_SEQ ? s->node->vals[k] : s->node;
+			n++;
+			if (used < sizeof all)
+				used += (size_t)snprintf(all + used, sizeof all - used, "%s%s:%u:%u: step '%s', role '%s', "
+							 "'%s'%s", used ? "; " : "", a->doc->name, v->line, v->col,
+							 s->step, s->role, s->key,
+							 s->node->kind == YN_SEQ ? " (more answers than times asked)" : "");
+		}
+	}
+	if (n)
+		return err_set(e, ERR_ANSWERS, "%zu answer%s never asked for: %s", n, n == 1 ? " was" : "s were", all);
 	return 0;
 }
 

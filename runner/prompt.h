@@ -64,10 +64,20 @@ struct prompt *prompt_terminal_new(FILE *out, struct err *e) CER_MUST_CHECK;
 /* Loads and validates the answers file (code "answers" for its errors). */
 struct prompt *prompt_answers_new(const char *path, FILE *out, struct err *e) CER_MUST_CHECK;
 void prompt_free(struct prompt *p);   /* NULL is a no-op */
-/* Answers backend only (a no-op for the terminal): every step id and role the file
- * names must be known. known() returns 0 known, 1 unknown step, 2 unknown role. */
-int prompt_answers_check(struct prompt *p, int (*known)(const void *ctx, const char *step, const char *role),
+/* Answers backend only (a no-op for the terminal): every step id, role and question
+ * key the file names must be known: known() returns 0 or one of these. */
+enum { PROMPT_UNKNOWN_STEP = 1, PROMPT_UNKNOWN_ROLE, PROMPT_UNKNOWN_KEY };
+int prompt_answers_check(struct prompt *p,
+			 int (*known)(const void *ctx, const char *step, const char *role, const char *key),
 			 const void *ctx, struct err *e) CER_MUST_CHECK;
+/* Answers backend only (a no-op for the terminal): step `step` passed, so it asked
+ * every question it asks (a step skipped, failed or refused may not have). */
+void prompt_step_passed(struct prompt *p, const char *step);
+/* Answers backend only: after a completed run, every answer for a step that passed
+ * which the run did not read (a question that step never asks, or more list items
+ * than times asked) is an error naming its FILE:LINE:COL, all of them in one
+ * message. 0 when there is none. */
+int prompt_answers_unused(struct prompt *p, struct err *e) CER_MUST_CHECK;
 
 int prompt_ask(struct prompt *p, const struct prompt_q *q, char **answer, struct err *e) CER_MUST_CHECK;
 int prompt_ask_secret(struct prompt *p, const struct prompt_q *q, struct secret *out, struct err *e) CER_MUST_CHECK;

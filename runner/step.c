@@ -202,3 +202,20 @@ int step_ask_secret(struct step_run *r, const char *role, const char *key, const
 	struct prompt_q q = {.step = r->step->id, .role = role, .key = key, .text = question, .split = split};
 	return prompt_ask_secret(r->in->o->prompt, &q, out, e);
 }
+
+const char *const step_asks_always[] = {"confirm", "confirm_by", "signoff", "signoff_by", "refusal_reason",
+					 "signing_pin", "pin", "so_pin", NULL};
+
+bool step_asks(const struct step *s, const char *key)
+{
+	for (size_t i = 0; step_asks_always[i]; i++)
+		if (!strcmp(step_asks_always[i], key))
+			return true;
+	for (size_t i = 0; s->type->asks && s->type->asks[i]; i++)
+		if (!strcmp(s->type->asks[i], key))
+			return true;
+	for (size_t i = 0; i < s->n_record; i++)
+		if (!strcmp(s->record[i].name, key))
+			return true;
+	return false;
+}

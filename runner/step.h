@@ -65,6 +65,9 @@ struct step_type {
 	const char *const *keys;              /* type-specific keys, NULL-terminated */
 	const char *const *artifacts;         /* names of artifacts it produces, NULL-terminated or NULL */
 	const char *const *outputs;           /* output names `expect` may name, NULL-terminated or NULL */
+	/* Question keys its steps ask on top of the runner's own (step_asks_always) and
+	 * the step's record fields: what an answers file may answer, NULL-terminated or NULL. */
+	const char *const *asks;
 	unsigned flags;                       /* enum step_flags */
 	/* Load-time validation of the type's keys; may set s->priv (malloc'ed). */
 	int (*validate)(const struct ceremony *c, struct step *s, struct err *e);
@@ -86,6 +89,13 @@ struct step_type {
 	/* Optional: what the step needs of its tokens (up to max into out); returns how many. */
 	size_t (*needs)(const struct ceremony *c, const struct step *s, struct step_need *out, size_t max);
 };
+
+/* The question keys the runner asks of any step (confirmations, sign-offs, the
+ * refusal's reason, who of several in a role, PINs in a live run); runner/step.c. */
+extern const char *const step_asks_always[];
+/* Whether step s may ask question key (answers files): step_asks_always, its type's
+ * asks or one of its record fields. */
+bool step_asks(const struct step *s, const char *key);
 
 /* A table of step types: what a script is validated against. */
 struct step_table {

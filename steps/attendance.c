@@ -110,11 +110,13 @@ fail:
 
 static const char *const outputs[] = {"present", "participants", NULL};
 
+static const char *const asks[] = {"name", "id_checked", NULL};
 const struct step_type step_attendance = {
 	.name = "attendance",
 	.summary = "records each participant's name and role, ID checked; enforces counts and separation",
 	.keys = (const char *const[]){NULL},
 	.outputs = outputs,
 	.execute = execute,
+	.asks = asks,
 	.flags = STEP_RECORDS_ATTENDANCE,
 };

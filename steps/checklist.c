@@ -36,11 +36,13 @@ static int execute(struct step_run *r, struct err *e)
 static const char *const keys[] = {"items", NULL};
 static const char *const outputs[] = {"items_checked", "items", NULL};
 
+static const char *const asks[] = {"items", NULL};
 const struct step_type step_checklist = {
 	.name = "checklist",
 	.summary = "items confirmed one by one",
 	.keys = keys,
 	.outputs = outputs,
+	.asks = asks,
 	.validate = validate,
 	.execute = execute,
 };

@@ -116,6 +116,7 @@ static int execute(struct step_run *r, struct err *e)
 static const char *const keys[] = {"question", "choices", "only_on_fail", NULL};
 static const char *const outputs[] = {"choice", "decided_by", NULL};
 
+static const char *const asks[] = {"choice", "decided_by", NULL};
 const struct step_type step_decision = {
 	.name = "decision",
 	.summary = "a question with choices leading to step ids or a halt",
@@ -124,5 +125,6 @@ const struct step_type step_decision = {
 	.validate = validate,
 	.execute = execute,
 	.warn = warn,
+	.asks = asks,
 	.flags = STEP_DECIDES,
 };

@@ -187,11 +187,13 @@ static const char *const keys[] = {"of", "readback", NULL};
 static const char *const outputs[] = {"artifact", "sha256", "sha256_colons", "hex_groups", "pgp_words", "kind",
 				      "subject", "serial", "readback", "readback_by", NULL};
 
+static const char *const asks[] = {"readback", "readback_by", NULL};
 const struct step_type step_fingerprint = {
 	.name = "fingerprint",
 	.summary = "SHA-256 of an artifact in hex groups and PGP words, to read aloud; a role may type it back",
 	.keys = keys,
 	.outputs = outputs,
+	.asks = asks,
 	.validate = validate,
 	.execute = execute,
 };

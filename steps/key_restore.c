@@ -222,11 +222,13 @@ static const char *const keys[] = {"from", "public_key", "label", "data", "share
 static const char *const outputs[] = {"blob_sha256", "blob_size", "label", "key_algorithm", "signature_valid", "data",
 				      "shares_given", "custodians", NULL};
 
+static const char *const asks[] = {"custodian", "share", NULL};
 const struct step_type step_key_restore = {
 	.name = "key.restore",
 	.summary = "restores a backup into a token and proves it with a test signature",
 	.keys = keys,
 	.outputs = outputs,
+	.asks = asks,
 	.flags = STEP_USES_TOKEN,
 	.validate = validate,
 	.execute = execute,

@@ -114,6 +114,7 @@ static const char *const keys[] = {"secret", "threshold", "custodian", "purpose"
 static const char *const outputs[] = {"split_id", "purpose", "threshold", "count", "custodians", "subsets_checked",
 				      NULL};
 
+static const char *const asks[] = {"ready", "checksum", NULL};
 const struct step_type step_shares_split = {
 	.name = "shares.split",
 	.summary = "splits a secret m-of-n among the custodians present, one share shown to each alone",
@@ -121,5 +122,6 @@ const struct step_type step_shares_split = {
 	.outputs = outputs,
 	.validate = validate,
 	.execute = execute,
+	.asks = asks,
 	.flags = STEP_SPLITS,
 };

@@ -97,11 +97,13 @@ out:
 static const char *const keys[] = {"split", NULL};
 static const char *const outputs[] = {"split_id", "logged_in", "shares_given", "custodians", NULL};
 
+static const char *const asks[] = {"custodian", "share", NULL};
 const struct step_type step_token_activate = {
 	.name = "token.activate",
 	.summary = "logs in with M custodian shares combined in locked memory",
 	.keys = keys,
 	.outputs = outputs,
+	.asks = asks,
 	.flags = STEP_USES_TOKEN | STEP_ACTIVATES_TOKEN,
 	.validate = validate,
 	.execute = execute,

@@ -61,11 +61,13 @@ out:
 static const char *const outputs[] = {"token_label", "was_initialised", "split_id", "purpose", "threshold",
 				      "count", "custodians", "subsets_checked", NULL};
 
+static const char *const asks[] = {"ready", "checksum", NULL};
 const struct step_type step_token_init = {
 	.name = "token.init",
 	.summary = "initialises a token with generated PINs and splits the user PIN among custodians",
 	.keys = (const char *const[]){NULL},
 	.outputs = outputs,
+	.asks = asks,
 	.flags = STEP_USES_TOKEN | STEP_INITS_TOKEN | STEP_SPLITS,
 	.validate = validate,
 	.execute = execute,

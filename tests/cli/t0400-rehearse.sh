@@ -71,8 +71,8 @@ if grep -q "rehearsal token" "$T/out"; then not_ok "it is refused before any tok
 	not_ok "the first transcript is untouched"
 
 # A missing answer stops the step; the ceremony is sealed as aborted.
-grep -v 'seal_number' "$A" | sed 's/operator: {done: "yes", seal_number: TEB-0042117}/operator: {done: "yes"}/' >"$T/missing.yaml"
-sed -i 's/^  seal:$/  seal:\n    operator: {done: "yes"}/' "$T/missing.yaml"
+grep -v 'seal_number' "$A" | sed 's/operator: {done: "yes", seal_number: TEB-0042117}/operator: {confirm: "yes"}/' >"$T/missing.yaml"
+sed -i 's/^  seal:$/  seal:\n    operator: {confirm: "yes"}/' "$T/missing.yaml"
 expect_exit 1 "a missing answer fails the ceremony" "$CEREMONY" rehearse "$S" --answers "$T/missing.yaml" --out "$T/r2"
 expect_out "it names the step, role and question" "no answer for step 'seal', role 'operator', 'seal_number'"
 expect_exit 3 "that transcript is VALID, ABORTED" "$CEREMONY" verify "$T/r2/transcript.cts"
@@ -105,4 +105,19 @@ printf '%s\n' "Alice Adams" yes "Oscar Ortiz" yes "Wendy Wu" yes yes yes yes yes
 "$CEREMONY" rehearse "$S" --out "$T/r7" <"$T/typed" >"$T/out" 2>&1; rc=$?
 [ $rc -eq 0 ] && ok "the ceremony runs from typed answers" || not_ok "the ceremony runs from typed answers" "exit $rc" "$(tail -20 "$T/out")"
 expect_exit 0 "that transcript is VALID" "$CEREMONY" verify "$T/r7/transcript.cts"
+# An answers file is held to the script (issue 10 item 8): a key no step of that
+# type asks is refused before any token is made, at its line; an answer a passing
+# step never read (here a confirmation for a step nobody confirms) fails a run
+# that otherwise completed, at its line.
+sed '0,/operator: {confirm: "yes"}/s//operator: {confirm: "yes", confrim: "yes"}/' "$A" >"$T/typo.yaml"
+grep -q confrim "$T/typo.yaml" && ok "a typo'd key is planted" || not_ok "a typo'd key is planted" "$(grep -n operator "$A")"
+expect_exit 2 "an answers file with a key no step asks is refused" "$CEREMONY" rehearse "$S" --answers "$T/typo.yaml" --out "$T/r-typo"
+line=$(grep -n confrim "$T/typo.yaml" | cut -d: -f1)
+expect_out "at its line and column, naming the key" "typo.yaml:$line:[0-9]+: step '[a-z0-9-]+' never asks 'confrim'"
+grep -q "rehearsal token" "$T/out" && not_ok "before any token is made" || ok "before any token is made"
+sed '0,/operator: {confirm: "yes"}/s//operator: {confirm: "yes", refusal_reason: "not asked"}/' "$A" >"$T/unused.yaml"
+line=$(grep -n 'refusal_reason: "not asked"' "$T/unused.yaml" | cut -d: -f1)
+expect_exit 2 "an answer never asked for fails the completed run" "$CEREMONY" rehearse "$S" --answers "$T/unused.yaml" --out "$T/r-unused"
+expect_out "it names its line" "1 answer was never asked for: $T/unused.yaml:$line:[0-9]+: step '[a-z0-9-]+', role 'operator', 'refusal_reason'"
+expect_exit 0 "the transcript itself is VALID" "$CEREMONY" verify "$T/r-unused/transcript.cts"
 echo "1..$n"

@@ -283,3 +283,31 @@ for name in $names; do
 	if [ "$got" -eq "$code" ]; then ok "ceremony check: $name.yaml exits $code"; else
 		not_ok "ceremony check: $name.yaml exits $code" "exit $got" "$(head -c 1000 "$T/out")"; fi
 done
+
+# schemas/answers.schema.json lists every question key the runner asks (step.c's
+# step_asks_always and each step type's asks), and every example answers file
+# validates against it.
+"$PYTHON" - "$TOP" >"$T/answers-schema" 2>&1 <<'PY'
+import glob, json, os, re, sys
+import jsonschema, yaml
+top = sys.argv[1]
+schema = json.load(open(os.path.join(top, "schemas/answers.schema.json")))
+listed = set(schema["properties"]["steps"]["additionalProperties"]["additionalProperties"]["properties"])
+def array(text, name):
+    m = re.search(r"const char \*const %s\[\] = \{(.*?)\};" % name, text, re.S)
+    return set(re.findall(r'"([^"]*)"', m.group(1))) if m else set()
+asked = array(open(os.path.join(top, "runner/step.c")).read(), "step_asks_always")
+for path in glob.glob(os.path.join(top, "steps/*.c")):
+    asked |= array(open(path).read(), "asks")
+print("keys|%s|%s" % (sorted(listed - asked), sorted(asked - listed)))
+v = jsonschema.Draft202012Validator(schema)
+for path in sorted(glob.glob(os.path.join(top, "examples/answers/*.yaml"))):
+    errs = [e.message for e in v.iter_errors(yaml.safe_load(open(path)))]
+    print("file|%s|%s" % (os.path.basename(path), "; ".join(errs)))
+PY
+grep -q '^keys|\[\]|\[\]$' "$T/answers-schema" && ok "the answers schema lists exactly the questions the runner asks" ||
+	not_ok "the answers schema lists exactly the questions the runner asks" "$(cat "$T/answers-schema")"
+bad=$(grep '^file|' "$T/answers-schema" | grep -v '|$')
+[ -z "$bad" ] && [ "$(grep -c '^file|' "$T/answers-schema")" -ge 5 ] && ok "every example answers file validates against it" ||
+	not_ok "every example answers file validates against it" "$bad" "$(cat "$T/answers-schema")"
+echo "1..$n"

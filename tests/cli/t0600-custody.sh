@@ -135,16 +135,11 @@ steps:
     administrator: {name: Ada, id_checked: "yes"}
     custodian: {name: [Alice, Bob, Carol], id_checked: ["yes", "yes", "yes"]}
   init:
-    administrator: {confirm: "yes"}
     custodian: {ready: ["yes", "yes", "yes"], checksum: ["(as shown)", "(as shown)", "(as shown)"]}
   other:
-    administrator: {confirm: "yes"}
     custodian: {ready: ["yes", "yes", "yes"], checksum: ["(as shown)", "(as shown)", "(as shown)"]}
   activate:
-    administrator: {confirm: "yes"}
     custodian: {custodian: [$2], share: [$3]}
-  key:
-    administrator: {confirm: "yes"}
 YAML
 	"$CEREMONY" rehearse "$T/act.yaml" --answers "$T/a-$1.yaml" --out "$T/act-$1" >"$T/out" 2>&1
 }

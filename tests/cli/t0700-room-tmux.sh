@@ -83,7 +83,7 @@ grep -oE '[0-9A-F]+' "$T/hex" >"$T/groups"
 	not_ok "no hex group is cut at the end of a line" "$(cat "$T/hex")"
 # The PGP words in numbered rows of four (1, 5, ..., 29), each row whole on its line,
 # and the same 32 words, in order, as the transcript's pgp_words.
-sed -n '/SHA-256 of key.public_key:/,/type the last/p' "$T/raw" | grep -E '^ +[0-9]+ +[A-Za-z]' >"$T/rows"
+sed -n '/SHA-256 of key.public_key:/,/type the last/p' "$T/raw" | grep -E '^ +[0-9]{1,2}  [A-Za-z]' >"$T/rows"
 nums=$(awk '{ printf "%s ", $1 }' "$T/rows")
 [ "$nums" = "1 5 9 13 17 21 25 29 " ] && awk 'NF != 5 { bad = 1 } END { exit bad }' "$T/rows" &&
 	ok "the PGP words are in 8 numbered rows of 4" || not_ok "the PGP words are in 8 numbered rows of 4" "$(cat "$T/rows")"
