@@ -24,6 +24,8 @@ int cmd_rehearse(int argc, char **argv);
 int cmd_verify(int argc, char **argv);
 int cmd_tokens(int argc, char **argv);
 int cmd_run(int argc, char **argv);
+int cmd_answers(int argc, char **argv);
+void cmd_answers_usage(FILE *f);
 void cmd_run_usage(FILE *f);
 void cmd_check_usage(FILE *f);
 void cmd_rehearse_usage(FILE *f);

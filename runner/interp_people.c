@@ -8,11 +8,7 @@
 /* The role that answers for a step when the script names none. */
 const char *interp_acting_role(const struct interp *in, const struct step *s)
 {
-	if (s->performed_by)
-		return s->performed_by;
-	if (script_role(in->c, "administrator"))
-		return "administrator";
-	return in->c->n_roles ? in->c->roles[0].name : NULL;
+	return script_acting_role(in->c, s);
 }
 
 const char *step_role(const struct step_run *r)

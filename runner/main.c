@@ -15,6 +15,8 @@ static const struct cmd commands[] = {
 	{"run", "run the live ceremony against the bound tokens", cmd_run, cmd_run_usage, true},
 	{"verify", "verify a transcript (VALID / ABORTED / INCOMPLETE / INVALID)", cmd_verify, cmd_verify_usage, false},
 	{"tokens", "list a PKCS#11 module's slots, tokens and mechanisms", cmd_tokens, cmd_tokens_usage, false},
+	{"answers", "print an answers file template with every question a script asks", cmd_answers, cmd_answers_usage,
+	 false},
 };
 
 int cmd_is_help(const char *arg)

@@ -75,6 +75,15 @@ const struct token_decl *script_token(const struct ceremony *c, const char *name
 	return NULL;
 }
 
+const char *script_acting_role(const struct ceremony *c, const struct step *s)
+{
+	if (s->performed_by)
+		return s->performed_by;
+	if (script_role(c, "administrator"))
+		return "administrator";
+	return c->n_roles ? c->roles[0].name : NULL;
+}
+
 bool script_token_initialised_by_run(const struct ceremony *c, const char *name)
 {
 	for (size_t i = 0; i < c->n_steps; i++)

@@ -119,6 +119,9 @@ const struct token_decl *script_token(const struct ceremony *c, const char *name
 /* Whether the first step that uses token `name` initialises it (token.init): then
  * the token is blank before the run, in a live run's binding as in a rehearsal. */
 bool script_token_initialised_by_run(const struct ceremony *c, const char *name);
+/* The role that acts in step s: its performed_by, else the administrator, else the
+ * first role. */
+const char *script_acting_role(const struct ceremony *c, const struct step *s);
 /* How many custodians of the quorum role the roster has beyond the token's quorum
  * (0 also for a token without one): 0 leaves no margin (custodians leave companies). */
 unsigned script_quorum_margin(const struct ceremony *c, const struct token_decl *t);

@@ -38,6 +38,14 @@ struct step_need {
 	CK_MECHANISM_TYPE mech;
 };
 
+/* A question a step puts (its type's questions hook): role answers key `times`
+ * times; answer is what a template suggests (a decision's first choice), or NULL. */
+struct step_question {
+	const char *role, *key;
+	unsigned times;
+	const char *answer;
+};
+
 /* What a step type is and does, for the loader, the interpreter and other step types'
  * validation ("an earlier step that makes a certificate"). */
 enum step_flags {
@@ -86,6 +94,10 @@ struct step_type {
 	 * outside the tokens (an export medium is a mounted drive); false with why (len
 	 * bytes) when something is wrong. The run's preflight says every problem at once. */
 	bool (*preflight)(const struct step *s, char *why, size_t len);
+	/* Optional: the questions of its asks its steps put, and to whom (up to max into
+	 * out; returns how many), for `ceremony answers`: the runner adds confirmations,
+	 * sign-offs and record fields. */
+	size_t (*questions)(const struct ceremony *c, const struct step *s, struct step_question *out, size_t max);
 	/* Optional: what the step needs of its tokens (up to max into out); returns how many. */
 	size_t (*needs)(const struct ceremony *c, const struct step *s, struct step_need *out, size_t max);
 };

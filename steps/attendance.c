@@ -110,13 +110,25 @@ fail:
 
 static const char *const outputs[] = {"present", "participants", NULL};
 
+static size_t questions(const struct ceremony *c, const struct step *s, struct step_question *out, size_t max)
+{
+	(void)s;
+	size_t n = 0;
+	for (size_t i = 0; i < c->n_roles && n + 2 <= max; i++) {
+		out[n++] = (struct step_question){c->roles[i].name, "name", c->roles[i].count, NULL};
+		out[n++] = (struct step_question){c->roles[i].name, "id_checked", c->roles[i].count, NULL};
+	}
+	return n;
+}
+
 static const char *const asks[] = {"name", "id_checked", NULL};
 const struct step_type step_attendance = {
 	.name = "attendance",
 	.summary = "records each participant's name and role, ID checked; enforces counts and separation",
 	.keys = (const char *const[]){NULL},
 	.outputs = outputs,
-	.execute = execute,
 	.asks = asks,
+	.questions = questions,
+	.execute = execute,
 	.flags = STEP_RECORDS_ATTENDANCE,
 };

@@ -36,6 +36,15 @@ static int execute(struct step_run *r, struct err *e)
 static const char *const keys[] = {"items", NULL};
 static const char *const outputs[] = {"items_checked", "items", NULL};
 
+static size_t questions(const struct ceremony *c, const struct step *s, struct step_question *out, size_t max)
+{
+	const struct ynode *items = ynode_get(s->node, "items");
+	if (!max)
+		return 0;
+	out[0] = (struct step_question){script_acting_role(c, s), "items", (unsigned)items->n, NULL};
+	return 1;
+}
+
 static const char *const asks[] = {"items", NULL};
 const struct step_type step_checklist = {
 	.name = "checklist",
@@ -43,6 +52,7 @@ const struct step_type step_checklist = {
 	.keys = keys,
 	.outputs = outputs,
 	.asks = asks,
+	.questions = questions,
 	.validate = validate,
 	.execute = execute,
 };

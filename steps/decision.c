@@ -116,12 +116,22 @@ static int execute(struct step_run *r, struct err *e)
 static const char *const keys[] = {"question", "choices", "only_on_fail", NULL};
 static const char *const outputs[] = {"choice", "decided_by", NULL};
 
+static size_t questions(const struct ceremony *c, const struct step *s, struct step_question *out, size_t max)
+{
+	const struct ynode *ch = ynode_get(s->node, "choices");
+	if (!max)
+		return 0;
+	out[0] = (struct step_question){script_acting_role(c, s), "choice", 1, ch->keys[0]->str};
+	return 1;
+}
+
 static const char *const asks[] = {"choice", "decided_by", NULL};
 const struct step_type step_decision = {
 	.name = "decision",
 	.summary = "a question with choices leading to step ids or a halt",
 	.keys = keys,
 	.outputs = outputs,
+	.questions = questions,
 	.validate = validate,
 	.execute = execute,
 	.warn = warn,

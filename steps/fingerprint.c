@@ -187,6 +187,16 @@ static const char *const keys[] = {"of", "readback", NULL};
 static const char *const outputs[] = {"artifact", "sha256", "sha256_colons", "hex_groups", "pgp_words", "kind",
 				      "subject", "serial", "readback", "readback_by", NULL};
 
+static size_t questions(const struct ceremony *c, const struct step *s, struct step_question *out, size_t max)
+{
+	(void)c;
+	const struct fp_priv *p = s->priv;
+	if (!max || !p->readback_role)
+		return 0;
+	out[0] = (struct step_question){p->readback_role, "readback", 1, NULL};
+	return 1;
+}
+
 static const char *const asks[] = {"readback", "readback_by", NULL};
 const struct step_type step_fingerprint = {
 	.name = "fingerprint",
@@ -194,6 +204,7 @@ const struct step_type step_fingerprint = {
 	.keys = keys,
 	.outputs = outputs,
 	.asks = asks,
+	.questions = questions,
 	.validate = validate,
 	.execute = execute,
 };

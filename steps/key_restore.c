@@ -222,6 +222,17 @@ static const char *const keys[] = {"from", "public_key", "label", "data", "share
 static const char *const outputs[] = {"blob_sha256", "blob_size", "label", "key_algorithm", "signature_valid", "data",
 				      "shares_given", "custodians", NULL};
 
+static size_t questions(const struct ceremony *c, const struct step *s, struct step_question *out, size_t max)
+{
+	(void)c;
+	const struct restore_priv *p = s->priv;
+	if (max < 2 || !p->role)
+		return 0;
+	out[0] = (struct step_question){p->role, "custodian", p->threshold, NULL};
+	out[1] = (struct step_question){p->role, "share", p->threshold, NULL};
+	return 2;
+}
+
 static const char *const asks[] = {"custodian", "share", NULL};
 const struct step_type step_key_restore = {
 	.name = "key.restore",
@@ -230,6 +241,7 @@ const struct step_type step_key_restore = {
 	.outputs = outputs,
 	.asks = asks,
 	.flags = STEP_USES_TOKEN,
+	.questions = questions,
 	.validate = validate,
 	.execute = execute,
 };

@@ -114,12 +114,24 @@ static const char *const keys[] = {"secret", "threshold", "custodian", "purpose"
 static const char *const outputs[] = {"split_id", "purpose", "threshold", "count", "custodians", "subsets_checked",
 				      NULL};
 
+static size_t questions(const struct ceremony *c, const struct step *s, struct step_question *out, size_t max)
+{
+	const struct split_params *p = s->priv;
+	const struct role *ro = script_role(c, p->role);
+	if (max < 2 || !ro)
+		return 0;
+	out[0] = (struct step_question){p->role, "ready", ro->count, NULL};
+	out[1] = (struct step_question){p->role, "checksum", ro->count, NULL};
+	return 2;
+}
+
 static const char *const asks[] = {"ready", "checksum", NULL};
 const struct step_type step_shares_split = {
 	.name = "shares.split",
 	.summary = "splits a secret m-of-n among the custodians present, one share shown to each alone",
 	.keys = keys,
 	.outputs = outputs,
+	.questions = questions,
 	.validate = validate,
 	.execute = execute,
 	.asks = asks,

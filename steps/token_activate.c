@@ -97,6 +97,16 @@ out:
 static const char *const keys[] = {"split", NULL};
 static const char *const outputs[] = {"split_id", "logged_in", "shares_given", "custodians", NULL};
 
+static size_t questions(const struct ceremony *c, const struct step *s, struct step_question *out, size_t max)
+{
+	const struct token_decl *t = script_token(c, s->token);
+	if (max < 2 || !t)
+		return 0;
+	out[0] = (struct step_question){t->quorum_role, "custodian", t->quorum, NULL};
+	out[1] = (struct step_question){t->quorum_role, "share", t->quorum, NULL};
+	return 2;
+}
+
 static const char *const asks[] = {"custodian", "share", NULL};
 const struct step_type step_token_activate = {
 	.name = "token.activate",
@@ -105,6 +115,7 @@ const struct step_type step_token_activate = {
 	.outputs = outputs,
 	.asks = asks,
 	.flags = STEP_USES_TOKEN | STEP_ACTIVATES_TOKEN,
+	.questions = questions,
 	.validate = validate,
 	.execute = execute,
 };

@@ -61,6 +61,17 @@ out:
 static const char *const outputs[] = {"token_label", "was_initialised", "split_id", "purpose", "threshold",
 				      "count", "custodians", "subsets_checked", NULL};
 
+static size_t questions(const struct ceremony *c, const struct step *s, struct step_question *out, size_t max)
+{
+	const struct token_decl *t = script_token(c, s->token);
+	const struct role *ro = t ? script_role(c, t->quorum_role) : NULL;
+	if (max < 2 || !ro)
+		return 0;
+	out[0] = (struct step_question){ro->name, "ready", ro->count, NULL};
+	out[1] = (struct step_question){ro->name, "checksum", ro->count, NULL};
+	return 2;
+}
+
 static const char *const asks[] = {"ready", "checksum", NULL};
 const struct step_type step_token_init = {
 	.name = "token.init",
@@ -69,6 +80,7 @@ const struct step_type step_token_init = {
 	.outputs = outputs,
 	.asks = asks,
 	.flags = STEP_USES_TOKEN | STEP_INITS_TOKEN | STEP_SPLITS,
+	.questions = questions,
 	.validate = validate,
 	.execute = execute,
 };

@@ -3,14 +3,14 @@
 . "$(dirname "$0")/lib.sh"
 
 expect_exit 0 "--help" "$CEREMONY" --help
-tr '\n' ' ' <"$T/out" | grep -q 'check .*rehearse .*run .*verify .*tokens' && ok "commands listed in order" || not_ok "commands listed in order"
+tr '\n' ' ' <"$T/out" | grep -q 'check .*rehearse .*run .*verify .*tokens .*answers' && ok "commands listed in order" || not_ok "commands listed in order"
 expect_out "it documents the exit status" "EXIT STATUS"
 expect_exit 0 "--version" "$CEREMONY" --version
 expect_out "the version names the program" "^ceremony [0-9]+\.[0-9]+\.[0-9]+ \("
 expect_exit 2 "no command is bad usage" "$CEREMONY"
 expect_exit 2 "an unknown command is bad usage" "$CEREMONY" rehaerse x
 expect_out "it says so" "unknown command 'rehaerse'"
-for c in check rehearse run verify tokens; do
+for c in check rehearse run verify tokens answers; do
 	expect_exit 0 "$c --help" "$CEREMONY" $c --help
 	expect_out "$c --help documents the exit status" "EXIT STATUS"
 	expect_exit 0 "$c --version" "$CEREMONY" $c --version

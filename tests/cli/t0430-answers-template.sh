@@ -1,0 +1,35 @@
+#!/bin/sh
+# `ceremony answers SCRIPT` prints every question the script asks (issue 10, item 8):
+# for each ready ceremony, the template with only its record fields filled in
+# rehearses to completion. The run fails on a question the template lacks ("no
+# answer") and on an answer it never asked for (exit 2), so the template is exactly
+# the script's questions. It validates against schemas/answers.schema.json, and an
+# empty record field is refused rather than recorded.
+. "$(dirname "$0")/lib.sh"
+for S in "$TOP"/ceremonies/*.yaml; do
+	name=$(basename "$S" .yaml)
+	[ -e "$TOP/examples/answers/$name.yaml" ] || continue
+	expect_exit 0 "$name: answers prints a template" "$CEREMONY" answers "$S"
+	cp "$T/out" "$T/$name.yaml"
+	"$PYTHON" - "$TOP/schemas/answers.schema.json" "$T/$name.yaml" >"$T/v" 2>&1 <<'PY'
+import json, sys, jsonschema, yaml
+errs = [e.message for e in jsonschema.Draft202012Validator(json.load(open(sys.argv[1]))).iter_errors(yaml.safe_load(open(sys.argv[2])))]
+print("; ".join(errs))
+PY
+	[ -z "$(cat "$T/v")" ] && ok "$name: the template validates against the answers schema" ||
+		not_ok "$name: the template validates against the answers schema" "$(cat "$T/v")"
+	records=$(grep -c ': ""   # ' "$T/$name.yaml")
+	sed 's/: ""   # /: "filled in"   # /' "$T/$name.yaml" >"$T/$name-filled.yaml"
+	expect_exit 0 "$name: rehearsed from the template ($records record fields filled in), it completes" \
+		"$CEREMONY" rehearse "$S" --answers "$T/$name-filled.yaml" --out "$T/r-$name"
+	if [ "$records" -gt 0 ]; then
+		expect_exit 1 "$name: with a record field left empty the rehearsal fails" \
+			"$CEREMONY" rehearse "$S" --answers "$T/$name.yaml" --out "$T/e-$name"
+		expect_out "$name: because the empty value is refused" "an empty answer for '[a-z_0-9]+' is not recorded"
+	fi
+done
+expect_exit 2 "answers without a script is bad usage" "$CEREMONY" answers
+printf 'ceremony: 1\ntitle: t\nroles: {a: {count: 1}}\nsteps:\n  - {id: s, type: nosuch}\n' >"$T/bad.yaml"
+expect_exit 2 "answers of a bad script is refused" "$CEREMONY" answers "$T/bad.yaml"
+expect_out "with the script's FILE:LINE:COL" "bad.yaml:5:[0-9]+: unknown step type"
+echo "1..$n"
