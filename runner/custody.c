@@ -173,17 +173,19 @@ int step_split_among(struct step_run *r, const struct secret *secret, unsigned m
 		snprintf(q, sizeof q, "%s: type the share's checksum (its last group without the last character)",
 			 names[i]);
 		bool same = false;
-		/* Three tries: a slip of the finger must not throw the split away. */
-		for (int attempt = 0; attempt < 3 && !same; attempt++) {
-			if (attempt)
-				step_show(r, "that is not the checksum of share #%zu: %s, look at the screen again", i + 1,
-					  names[i]);
+		/* A slip of the finger must not throw the split away: asked again, each wrong
+		 * try recorded (PROMPT_ATTEMPTS in all; the checksum is not the share). */
+		for (unsigned attempt = 1;; attempt++) {
 			if (step_ask_readback(r, role, "checksum", q, sum, &typed, e))
 				goto out;
 			same = strlen(typed) == SHAMIR_CHECK_LEN;
 			for (size_t k = 0; same && k < SHAMIR_CHECK_LEN; k++)
 				same = (char)toupper((unsigned char)typed[k]) == sum[k];
 			free(typed);
+			if (same || !step_slip(r, role, "checksum", attempt,
+					       "that is not the checksum of share #%zu: %s, look at the screen again", i + 1,
+					       names[i]))
+				break;
 		}
 		step_clear_screen(r);
 		if (!same) {

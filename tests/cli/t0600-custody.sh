@@ -168,9 +168,13 @@ act absent '"Mallory"' '"(share 1)"'; refused $? "someone not present" "'Mallory
 sed '0,/checksum: \[[^]]*\]/s//checksum: ["ZZZZ", "ZZZY", "ZZZX"]/' "$T/a-good.yaml" >"$T/a-sum.yaml"
 "$CEREMONY" rehearse "$T/act.yaml" --answers "$T/a-sum.yaml" --out "$T/sum" >"$T/out" 2>&1; rc=$?
 [ $rc -eq 1 ] && grep -q "step 'init' failed: Alice typed a checksum that is not the one of share #1" "$T/out" &&
-	[ "$(grep -c "that is not the checksum of share #1" "$T/out")" -eq 2 ] &&
+	[ "$(grep -c "that is not the checksum of share #1: Alice, look at the screen again (attempt [123] of 3)" "$T/out")" -eq 3 ] &&
 	ok "token.init: a wrong checksum is asked again, then refused" ||
 	not_ok "token.init: a wrong checksum is asked again, then refused" "exit $rc" "$(grep -E "failed|checksum" "$T/out")"
+result "$T/sum/transcript.cts" init >"$T/init.rec"
+has "each wrong checksum is recorded as an attempt, not the checksum typed" "$T/init.rec" \
+	'"11": \[\{"0": "custodian", "1": "checksum", "2": "that is not the checksum of share #1: Alice, look at the screen again"'
+grep -q 'ZZZY' "$T/init.rec" && not_ok "the typed checksums are not in the attempts" || ok "the typed checksums are not in the attempts"
 
 # A quorum token cannot be used before it is activated: refused when the script is
 # loaded (it used to be found in the room, after token.init had acted).
