@@ -674,6 +674,7 @@ struct vstate {
 	char *pending_id;
 	uint8_t pending_hash[HASH_LEN];   /* SHA-256 of that step-begin record's bytes */
 	bool resumed;                 /* a resume came after the pending step-begin */
+	char pending_what[400];       /* what that open step may have done (an INCOMPLETE verdict says it) */
 	uint8_t genesis_kid[HASH_LEN];
 	uint64_t outcomes[5];         /* good step-results by outcome, for the seal's summary */
 	struct change {               /* each signer change at a resume record */
@@ -896,6 +897,37 @@ static bool has_signed(const cbor_item_t *a)
 
 /* Checks 1-5 for the record at data[0..n) in position pos. Returns 1 when the
  * record is good, 0 when it is bad (r filled), -1 on internal failure. */
+
+/* The text of a tstr item into out ("" when it is not one). */
+static void text_of(const cbor_item_t *it, char *out, size_t len)
+{
+	out[0] = 0;
+	if (it && cbor_isa_string(it) && cbor_string_is_definite(it))
+		snprintf(out, len, "%.*s", (int)(cbor_string_length(it) < 120 ? cbor_string_length(it) : 120),
+			 (const char *)cbor_string_handle(it));
+}
+
+/* For an INCOMPLETE verdict: the step that began and has no result, and what it may
+ * have done ("step 'root-key' (key.generate) began at record 8 and has no result: it
+ * may have acted on token 'root', where an object labelled 'root-ca-key' may exist"),
+ * from its step-begin (TRANSCRIPT.md kind 1: id, type, params). */
+static void open_step_what(const cbor_item_t *body, uint64_t seq, char *out, size_t len)
+{
+	char id[128], type[128], token[128] = "", label[128] = "";
+	const cbor_item_t *params = G(body, 3);
+	text_of(G(body, 0), id, sizeof id);
+	text_of(G(body, 2), type, sizeof type);
+	if (params && cbor_isa_map(params)) {
+		text_of(dcbor_get(params, "token"), token, sizeof token);
+		text_of(dcbor_get(params, "label"), label, sizeof label);
+	}
+	int n = snprintf(out, len, "step '%s' (%s) began at record %" PRIu64 " and has no result: it may have acted", id,
+			 type, seq);
+	if (n > 0 && (size_t)n < len && token[0])
+		snprintf(out + n, len - (size_t)n, " on token '%s'%s%s%s", token, label[0] ? ", where an object labelled '" : "",
+			 label, label[0] ? "' may exist" : "");
+}
+
 static int verify_record(struct vstate *st, uint64_t pos, const cbor_item_t *rec, const uint8_t *raw, size_t n,
 			 struct err *e)
 {
@@ -1029,6 +1061,7 @@ static int verify_record(struct vstate *st, uint64_t pos, const cbor_item_t *rec
 		st->pending = (int64_t)pos;
 		hash_sha256(raw, n, st->pending_hash);
 		st->resumed = false;
+		open_step_what(v.body, pos, st->pending_what, sizeof st->pending_what);
 	} else if (v.kind == TS_STEP_RESULT) {
 		uint64_t begin = 0;
 		const cbor_item_t *id = G(v.body, 0);
@@ -1301,6 +1334,9 @@ int ts_verify(const uint8_t *data, size_t len, const struct ts_verify_opts *o, s
 			r->verdict = r->seal_status == TS_COMPLETED ? TS_VALID : TS_VALID_ABORTED; /* mutate: seal-status */
 		else if (r->records == 0)
 			snprintf(r->reason, sizeof r->reason, "empty transcript: no genesis");
+		else if (st.pending >= 0)
+			snprintf(r->reason, sizeof r->reason, "no seal: the transcript ends after %" PRIu64 " records; %s",
+				 r->records, st.pending_what);
 		else
 			snprintf(r->reason, sizeof r->reason, "no seal: the transcript ends after %" PRIu64 " records",
 				 r->records);
