@@ -55,6 +55,7 @@
 	X(ERR_NOT_PRESENT, "not-present", "a person who is not present in the role that must act")      \
 	X(ERR_NOT_CONFIRMED, "not-confirmed", "a confirmation that was refused or not typed as asked")  \
 	X(ERR_REFUSED, "refused", "a participant refused to confirm or sign off, with the reason recorded") \
+	X(ERR_ABORTED, "aborted", "the ceremony was aborted (Ctrl-C confirmed, SIGTERM, SIGHUP) and sealed so")  \
 	X(ERR_READBACK, "readback", "a value read back that differs from the one shown")                \
 	X(ERR_DECISION, "decision", "an answer that is not one of a decision's choices")                \
 	X(ERR_SIGNOFF, "signoff", "a sign-off that cannot be signed with the participant's key")        \

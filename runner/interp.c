@@ -7,6 +7,7 @@
 #include <unistd.h>
 #include <openssl/crypto.h>
 #include "interp_int.h"
+#include "signals.h"
 #include "records.h"
 #include "audit.h"
 #include "dcbor.h"
@@ -148,7 +149,7 @@ static int run_attempt(struct interp *in, struct step_run *r, enum ts_outcome *o
 		prompt_show(in->o->prompt, PROMPT_WARN, "step '%s' failed: %s", s->id, se.msg);
 		failed = true;
 	}
-	*outcome = (!failed && held) ? TS_PASSED : TS_FAILED;
+	*outcome = (!failed && held) ? TS_PASSED : in->o->prompt->aborting ? TS_ABORTED : TS_FAILED;
 	return rec_append_result(in->w, s->id, begin_seq, *outcome, &r->res, *outcome == TS_PASSED ? NULL : &se, e);
 }
 
@@ -326,6 +327,8 @@ int interp_run(const struct ceremony *c, const struct interp_opts *o, int *statu
 	int rc = -1;
 	const char *last_step = NULL;
 	*status = 1;
+	/* From here Ctrl-C, SIGTERM and SIGHUP seal the transcript aborted (signals.h). */
+	signals_install();
 
 	if (snprintf(path, sizeof path, "%s/transcript.cts", o->out_dir) >= (int)sizeof path ||
 	    snprintf(in.art_dir, sizeof in.art_dir, "%s/artifacts", o->out_dir) >= (int)sizeof in.art_dir)
@@ -387,6 +390,13 @@ int interp_run(const struct ceremony *c, const struct interp_opts *o, int *statu
 			final = 1;
 			break;
 		}
+		const char *why = prompt_interrupted(p);
+		if (why) {
+			snprintf(reason, sizeof reason, "aborted before step '%s': %s", s->id, why);
+			prompt_show(p, PROMPT_WARN, "%s", reason);
+			final = 1;
+			break;
+		}
 		last_step = s->id;
 		for (r.attempt = 1; r.attempt <= attempts; r.attempt++) {
 			prompt_show(p, PROMPT_HEADING, "Step %zu of %zu: %s - %s%s", s->index + 1, c->n_steps, s->id,
@@ -406,7 +416,7 @@ int interp_run(const struct ceremony *c, const struct interp_opts *o, int *statu
 				prompt_step_passed(p, s->id);
 				break;
 			}
-			if (outcome == TS_DEVIATION)
+			if (outcome == TS_DEVIATION || outcome == TS_ABORTED)
 				break;
 			if (r.attempt < attempts)
 				prompt_show(p, PROMPT_WARN, "retrying step '%s' (%u of %u attempts used)", s->id, r.attempt,
@@ -415,6 +425,13 @@ int interp_run(const struct ceremony *c, const struct interp_opts *o, int *statu
 		const char *next = r.next;
 		bool halt = r.halt;
 		rec_result_free(&r.res);
+		if (outcome == TS_ABORTED) {
+			/* No retry, no decision: the room asked to stop. */
+			snprintf(reason, sizeof reason, "aborted in step '%s': %s", s->id, p->abort_why);
+			prompt_show(p, PROMPT_WARN, "%s", reason);
+			final = 1;
+			break;
+		}
 		if (outcome != TS_PASSED && outcome != TS_DEVIATION) {
 			if (s->on_fail == ON_FAIL_DECISION) {
 				i = step_index(c, s->on_fail_decision);

@@ -8,25 +8,33 @@
 #include <sys/ioctl.h>
 #include <termios.h>
 #include <unistd.h>
+#include "fold.h"
 #include "prompt.h"
+#include "signals.h"
 #include "ynode.h"
 
 enum { LINE_MAX_LEN = 4096 };
 
 /* ---- the terminal ------------------------------------------------------- */
 
+enum { READ_EOF = -1, READ_INTERRUPTED = -2 };
+
 /* Reads one line from fd 0 byte by byte, so no stdio buffer ever holds a secret
- * and nothing is read past the line. Returns the length, -1 at end of input. */
+ * and nothing is read past the line. Returns the length, READ_EOF at end of input,
+ * READ_INTERRUPTED when a signal came (signals.h; the terminal drops a half-typed
+ * line on Ctrl-C itself). */
 static long read_line(uint8_t *out, size_t cap)
 {
 	size_t n = 0;
 	for (;;) {
 		uint8_t c;
 		ssize_t r = read(0, &c, 1);
-		if (r < 0 && errno == EINTR)
-			continue;
+		if (r < 0 && errno == EINTR) {
+			secret_wipe(out, n);
+			return READ_INTERRUPTED;
+		}
 		if (r <= 0)
-			return n ? (long)n : -1;
+			return n ? (long)n : READ_EOF;
 		if (c == '\n')
 			break;
 		if (c == '\r')
@@ -47,11 +55,63 @@ static void show_question(struct prompt *p, const struct prompt_q *q)
 	fflush(p->out);
 }
 
+static const char *abort_now(struct prompt *p, const char *why)
+{
+	p->aborting = true;
+	snprintf(p->abort_why, sizeof p->abort_why, "%s", why);
+	return p->abort_why;
+}
+
+static int ans_ask(struct prompt *p, const struct prompt_q *q, char **answer, struct err *e);
+
+const char *prompt_interrupted(struct prompt *p)
+{
+	char why[sizeof p->abort_why];
+	if (p->aborting)
+		return p->abort_why;
+	if (signals_terminate(why, sizeof why))
+		return abort_now(p, why);
+	if (!signals_take_interrupt())
+		return NULL;
+	if (p->ask == ans_ask || !isatty(0))
+		return abort_now(p, "Ctrl-C (nobody at a terminal to ask)");
+	for (;;) {
+		char line[64];
+		fprintf(p->out, "\n  ! Ctrl-C: abort the ceremony? type abort to seal it as aborted, or press Enter to go on: ");
+		fflush(p->out);
+		long n = read_line((uint8_t *)line, sizeof line);
+		if (signals_terminate(why, sizeof why))
+			return abort_now(p, why);
+		if (n == READ_INTERRUPTED && signals_take_interrupt())
+			return abort_now(p, "Ctrl-C pressed twice");
+		if (n == READ_INTERRUPTED)
+			continue;
+		if (n == READ_EOF)
+			return abort_now(p, "Ctrl-C, then the terminal's input ended");
+		if (fold_same(line, "abort"))
+			return abort_now(p, "Ctrl-C, and 'abort' typed");
+		fprintf(p->out, "  going on\n");
+		return NULL;
+	}
+}
+
+static int aborted(struct prompt *p, const struct prompt_q *q, struct err *e)
+{
+	return err_set(e, ERR_ABORTED, "step '%s': the ceremony is aborted: %s", q->step, p->abort_why);
+}
+
 static int term_ask(struct prompt *p, const struct prompt_q *q, char **answer, struct err *e)
 {
 	char line[LINE_MAX_LEN];
-	show_question(p, q);
-	long n = read_line((uint8_t *)line, sizeof line);
+	long n;
+	if (p->aborting)
+		return aborted(p, q, e);
+	do {
+		show_question(p, q);
+		n = read_line((uint8_t *)line, sizeof line);
+		if (n < 0 && prompt_interrupted(p))
+			return aborted(p, q, e);
+	} while (n == READ_INTERRUPTED);
 	/* Typed on a terminal the answer is already on screen; piped in, show it so the
 	 * log reads as the room heard it. */
 	if (n >= 0 && !isatty(0))
@@ -69,19 +129,29 @@ static int term_ask_secret(struct prompt *p, const struct prompt_q *q, struct se
 {
 	struct termios old, quiet;
 	int have_tty = tcgetattr(0, &old) == 0;
+	long n;
 	int ret = -1;
-	show_question(p, q);
-	if (have_tty) {
-		quiet = old;
-		quiet.c_lflag &= ~(tcflag_t)(ECHO | ECHONL);
-		quiet.c_lflag |= ICANON;
-		if (tcsetattr(0, TCSAFLUSH, &quiet) != 0)
-			return err_errno(e, "cannot turn echo off");
-	}
-	long n = read_line(out->p, out->cap + 1);
-	if (have_tty)
-		(void)tcsetattr(0, TCSAFLUSH, &old);
-	fputc('\n', p->out);
+	if (p->aborting)
+		return aborted(p, q, e);
+	do {
+		show_question(p, q);
+		if (have_tty) {
+			quiet = old;
+			quiet.c_lflag &= ~(tcflag_t)(ECHO | ECHONL);
+			quiet.c_lflag |= ICANON;
+			if (tcsetattr(0, TCSAFLUSH, &quiet) != 0)
+				return err_errno(e, "cannot turn echo off");
+		}
+		n = read_line(out->p, out->cap + 1);
+		/* Echo back on before anything else: a signal, the abort question, the end. */
+		if (have_tty)
+			(void)tcsetattr(0, TCSAFLUSH, &old);
+		fputc('\n', p->out);
+		if (n < 0 && prompt_interrupted(p)) {
+			aborted(p, q, e);
+			goto out;
+		}
+	} while (n == READ_INTERRUPTED);
 	if (n < 0) {
 		err_set(e, ERR_INPUT, "no answer for step '%s', role '%s', '%s' (end of input)", q->step,
 			q->role ? q->role : "-", q->key);
@@ -440,14 +510,20 @@ void prompt_free(struct prompt *p)
 		p->free(p);
 }
 
+/* A signal that came while no question was asked (a key being generated) is
+ * handled before the next question, whatever the backend. */
 int prompt_ask(struct prompt *p, const struct prompt_q *q, char **answer, struct err *e)
 {
 	*answer = NULL;
+	if (prompt_interrupted(p))
+		return aborted(p, q, e);
 	return p->ask(p, q, answer, e);
 }
 
 int prompt_ask_secret(struct prompt *p, const struct prompt_q *q, struct secret *out, struct err *e)
 {
+	if (prompt_interrupted(p))
+		return aborted(p, q, e);
 	return p->ask_secret(p, q, out, e);
 }
 

@@ -58,6 +58,10 @@ struct prompt {
 	FILE *out;          /* where prompt_show writes (stdout) */
 	bool color;
 	void *impl;
+	/* Set once the ceremony is to be aborted (Ctrl-C confirmed, SIGTERM, SIGHUP):
+	 * every question after fails with code "aborted". */
+	bool aborting;
+	char abort_why[200];
 };
 
 struct prompt *prompt_terminal_new(FILE *out, struct err *e) CER_MUST_CHECK;
@@ -78,6 +82,13 @@ void prompt_step_passed(struct prompt *p, const char *step);
  * than times asked) is an error naming its FILE:LINE:COL, all of them in one
  * message. 0 when there is none. */
 int prompt_answers_unused(struct prompt *p, struct err *e) CER_MUST_CHECK;
+
+/* Between steps: whether the ceremony is to be aborted now, after a signal caught
+ * while no question was asked (signals.h). A Ctrl-C asks the room "abort the
+ * ceremony? type abort" on the terminal (a second Ctrl-C while asking is the same as
+ * typing abort); SIGTERM and SIGHUP abort; an unattended run aborts on Ctrl-C too.
+ * Returns p->abort_why when aborting, else NULL. */
+const char *prompt_interrupted(struct prompt *p);
 
 int prompt_ask(struct prompt *p, const struct prompt_q *q, char **answer, struct err *e) CER_MUST_CHECK;
 int prompt_ask_secret(struct prompt *p, const struct prompt_q *q, struct secret *out, struct err *e) CER_MUST_CHECK;
