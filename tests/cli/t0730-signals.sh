@@ -36,13 +36,16 @@ expect_exit 0 "the script is valid" "$CEREMONY" check "$S"
 # pane's echo setting is printed, then its exit status.
 run() {
 	out=$1; shift
-	tm kill-session -t room >/dev/null 2>&1
+	# A tmux server of its own: no race with the last one exiting, and it takes this
+	# environment (SOFTHSM2_CONF for the live run).
+	ROOM_SOCK=ceremony-test-$$-$out
 	q=""
 	for a in "$@"; do q="$q \"$a\""; done
 	tm new-session -d -x 80 -y 40 -s room \
 		"sh -c 'trap : INT; $q; rc=\$?; stty -a | tr \" ;\" \"\n\n\" | grep -x -e echo -e -echo | sed s/^/TTY-/; echo CEREMONY-EXIT=\$rc; sleep 30'"
 	room_drive
 	cp "$T/pane" "$T/pane-$out"
+	tm kill-server >/dev/null 2>&1
 }
 sealed_aborted() { # sealed_aborted NAME DIR REASON: exit 1, VALID ABORTED by both, the seal says REASON
 	grep -q 'CEREMONY-EXIT=1' "$T/pane-$1" && ok "$1: the run ends, failed" || not_ok "$1: the run ends, failed" "$(tail -n 15 "$T/pane-$1")"
@@ -112,7 +115,6 @@ export SOFTHSM2_CONF=$T/softhsm2.conf
 MOD=$(for m in /usr/lib/softhsm/libsofthsm2.so /usr/lib/*/softhsm/libsofthsm2.so; do [ -e "$m" ] && echo "$m" && break; done)
 softhsm2-util --init-token --free --label SIG-ROOT --so-pin 86420864 --pin 97531975 >/dev/null
 printf 'binding: 1\nmodule: %s\ntokens:\n  root: "pkcs11:token=SIG-ROOT"\n' "$MOD" >"$T/bind.yaml"
-tm kill-server >/dev/null 2>&1   # the next server takes SOFTHSM2_CONF from this environment
 answer() {
 	case $1 in
 	*"user PIN of token 'root'"*) kill -TERM "$(pgrep -f "^$CEREMONY run .*$T/term")" ;;
