@@ -26,7 +26,12 @@ cut_after "$T/r/transcript.cts" $((seq + 1)) "$T/open.cts"
 expect_exit 4 "cut after that step-begin, the transcript is INCOMPLETE" "$CEREMONY" verify "$T/open.cts"
 expect_out "it names the open step and what it may have done" \
 	"no seal: the transcript ends after $((seq + 1)) records; step '$id' \\(key.generate\\) began at record $seq and has no result: it may have acted on token 'root', where an object labelled '$label' may exist"
+expect_exit 4 "verify_cts.py says INCOMPLETE too" "$PYTHON" "$TOP/tests/tools/verify_cts.py" "$T/open.cts"
+expect_out "and names the same open step" \
+	"step '$id' \\(key.generate\\) began at record $seq and has no result: it may have acted on token 'root', where an object labelled '$label' may exist"
 cut_after "$T/r/transcript.cts" $((seq + 2)) "$T/closed.cts"
 expect_exit 4 "cut after its result, INCOMPLETE too" "$CEREMONY" verify "$T/closed.cts"
 grep -q "began at record" "$T/out" && not_ok "and no open step is named" "$(cat "$T/out")" || ok "and no open step is named"
+expect_exit 4 "verify_cts.py agrees" "$PYTHON" "$TOP/tests/tools/verify_cts.py" "$T/closed.cts"
+grep -q "began at record" "$T/out" && not_ok "naming no open step either" "$(cat "$T/out")" || ok "naming no open step either"
 echo "1..$n"

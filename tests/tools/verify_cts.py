@@ -574,6 +574,7 @@ def verify(data):
     last_time = None
     sealed = False
     pending = None           # (seq, step id, hash) of a step-begin awaiting its result
+    open_step = None         # (seq, id, type, token, label) of that step-begin, for INCOMPLETE
     resumed = False
     counts = [0] * len(OUTCOMES)
 
@@ -646,6 +647,8 @@ def verify(data):
                 if pending is not None and not resumed:
                     raise Bad("step-begin while step '%s' (seq %d) has no result" % (pending[1], pending[0]))
                 pending = (pos, body[0], hashlib.sha256(raw).digest())
+                params = body.get(3) if isinstance(body.get(3), dict) else {}
+                open_step = (pos, body[0], body.get(2), params.get("token"), params.get("label"))
                 resumed = False
             elif kind == STEP_RESULT:
                 need(pending is not None and body[1] == pending[0],
@@ -698,6 +701,13 @@ def verify(data):
         res.verdict = "VALID" if res.seal_status == 0 else "ABORTED"
     elif res.records == 0:
         res.reason = "empty transcript"
+    elif pending is not None and open_step is not None and open_step[0] == pending[0]:
+        seq, sid, stype, token, label = open_step
+        res.reason = "no seal; step '%s' (%s) began at record %d and has no result" % (sid, stype, seq)
+        if isinstance(token, str):
+            res.reason += ": it may have acted on token '%s'" % token
+            if isinstance(label, str):
+                res.reason += ", where an object labelled '%s' may exist" % label
     else:
         res.reason = "no seal"
     return res
