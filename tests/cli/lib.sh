@@ -24,6 +24,12 @@ expect_out() {
 		not_ok "$1" "no match for: $2" "$(head -c 2000 "$T/out")"; fi
 }
 
+# SoftHSM2's PKCS#11 module, where Debian installs it, for tests that make tokens by
+# hand with softhsm2-util and bind them.
+SOFTHSM_MODULE=$(for m in /usr/lib/softhsm/libsofthsm2.so /usr/lib/*/softhsm/libsofthsm2.so; do
+	[ -e "$m" ] && echo "$m" && break
+done)
+
 # A transcript as one JSON line a record (tests/tools/cts_dump.py).
 dump() { "$PYTHON" "$TOP/tests/tools/cts_dump.py" "$1"; }
 # result FILE STEP: the body of the step's last step-result record, as one JSON line.

@@ -5,7 +5,7 @@
 # when the run dies before its seal, so a resume can find the same signer. Checked
 # against tokens this test made by hand, with pkcs11-tool, which we did not write.
 . "$(dirname "$0")/lib.sh"
-MOD=$(for m in /usr/lib/softhsm/libsofthsm2.so /usr/lib/*/softhsm/libsofthsm2.so; do [ -e "$m" ] && echo "$m" && break; done)
+MOD=$SOFTHSM_MODULE
 
 # The course exercise with a second token for the audit key.
 sed -e 's/^  root: {label: ROOT-CA-DEMO, \(.*\)}$/  root: {label: ROOT-CA-DEMO, \1}\n  audit: {label: CEREMONY-AUDIT, description: holds the audit key alone}/' \

@@ -4,7 +4,7 @@
 # show, independently of our code, that the key is sensitive and never extractable.
 . "$(dirname "$0")/lib.sh"
 S=$TOP/ceremonies/course-exercise.yaml
-MOD=$(for m in /usr/lib/softhsm/libsofthsm2.so /usr/lib/*/softhsm/libsofthsm2.so; do [ -e "$m" ] && echo "$m" && break; done)
+MOD=$SOFTHSM_MODULE
 mkdir -p "$T/tokens"
 printf 'directories.tokendir = %s/tokens\nobjectstore.backend = file\nlog.level = ERROR\n' "$T" >"$T/softhsm2.conf"
 export SOFTHSM2_CONF=$T/softhsm2.conf

@@ -4,7 +4,7 @@
 # and every result read back with tools we did not write (openssl pkey, pkcs11-tool).
 # ML-DSA-65, which SoftHSM 2.6.1 lacks, stops the ceremony before any step acts.
 . "$(dirname "$0")/lib.sh"
-MOD=$(for m in /usr/lib/softhsm/libsofthsm2.so /usr/lib/*/softhsm/libsofthsm2.so; do [ -e "$m" ] && echo "$m" && break; done)
+MOD=$SOFTHSM_MODULE
 
 # step id, algorithm, label, what `openssl pkey -text` says about the key
 KEYS="k-p256 ec-p256 key-p256 NIST.CURVE:.P-256

@@ -6,7 +6,7 @@
 # pkcs11-tool show, independently, that the backup key is sensitive and extractable
 # only under a trusted key; what must be refused is.
 . "$(dirname "$0")/lib.sh"
-MOD=$(for m in /usr/lib/softhsm/libsofthsm2.so /usr/lib/*/softhsm/libsofthsm2.so; do [ -e "$m" ] && echo "$m" && break; done)
+MOD=$SOFTHSM_MODULE
 
 # --- the generic root ceremony, rehearsed -----------------------------------------
 G=$T/g

@@ -6,7 +6,7 @@
 # cryptography all check. Tampering is covered by tests/unit/test_transcript.c.
 . "$(dirname "$0")/lib.sh"
 S=$TOP/ceremonies/course-exercise.yaml
-MOD=$(for m in /usr/lib/softhsm/libsofthsm2.so /usr/lib/*/softhsm/libsofthsm2.so; do [ -e "$m" ] && echo "$m" && break; done)
+MOD=$SOFTHSM_MODULE
 mkdir -p "$T/tokens"
 printf 'directories.tokendir = %s/tokens\nobjectstore.backend = file\nlog.level = ERROR\n' "$T" >"$T/softhsm2.conf"
 export SOFTHSM2_CONF=$T/softhsm2.conf

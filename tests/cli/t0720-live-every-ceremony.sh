@@ -11,7 +11,7 @@
 # scrollback or in the transcript.
 . "$(dirname "$0")/lib.sh"
 command -v tmux >/dev/null 2>&1 || { not_ok "tmux is installed" "make deps installs it"; echo "1..$n"; exit 0; }
-MOD=$(for m in /usr/lib/softhsm/libsofthsm2.so /usr/lib/*/softhsm/libsofthsm2.so; do [ -e "$m" ] && echo "$m" && break; done)
+MOD=$SOFTHSM_MODULE
 # Test-only PINs on softhsm2-util's command line; ceremony itself never takes one there.
 USER_PIN=61823047 SO_PIN=40293817
 

@@ -112,7 +112,7 @@ sealed_aborted twice "$T/twice" "aborted in step 'done': Ctrl-C pressed twice"
 mkdir -p "$T/tokens"
 printf 'directories.tokendir = %s/tokens\nobjectstore.backend = file\nlog.level = ERROR\n' "$T" >"$T/softhsm2.conf"
 export SOFTHSM2_CONF=$T/softhsm2.conf
-MOD=$(for m in /usr/lib/softhsm/libsofthsm2.so /usr/lib/*/softhsm/libsofthsm2.so; do [ -e "$m" ] && echo "$m" && break; done)
+MOD=$SOFTHSM_MODULE
 softhsm2-util --init-token --free --label SIG-ROOT --so-pin 86420864 --pin 97531975 >/dev/null
 printf 'binding: 1\nmodule: %s\ntokens:\n  root: "pkcs11:token=SIG-ROOT"\n' "$MOD" >"$T/bind.yaml"
 answer() {
