@@ -83,13 +83,17 @@ static size_t step_questions(const struct ceremony *c, const struct step *s, str
 		q[n++] = (struct step_question){s->confirm[i], "confirm", 1, NULL};
 	for (size_t i = 0; i < s->n_signoff && n < MAX_QUESTIONS; i++)
 		q[n++] = (struct step_question){s->signoff[i], "signoff", 1, NULL};
-	/* Who of several present in a role confirms, signs off, reads back or decides. */
+	/* Who of several present in a role confirms, signs off, reads back or decides:
+	 * asked only once an attendance step (this one included) has recorded them. */
+	bool present = false;
+	for (size_t i = 0; i <= s->index && !present; i++)
+		present = step_is(&c->steps[i], STEP_RECORDS_ATTENDANCE);
 	static const char *const by[][2] = {
 		{"confirm", "confirm_by"}, {"signoff", "signoff_by"}, {"readback", "readback_by"}, {"choice", "decided_by"}};
-	for (size_t i = 0, m = n; i < m && n < MAX_QUESTIONS; i++) {
+	for (size_t i = 0, m = n; present && i < m && n < MAX_QUESTIONS; i++) {
 		const struct role *ro = script_role(c, q[i].role);
 		for (size_t k = 0; ro && ro->count > 1 && k < sizeof by / sizeof by[0]; k++)
-			if (!strcmp(q[i].key, by[k][0]) && !step_is(s, STEP_RECORDS_ATTENDANCE))
+			if (!strcmp(q[i].key, by[k][0]))
 				q[n++] = (struct step_question){q[i].role, by[k][1], 1, NULL};
 	}
 	return n;

@@ -312,11 +312,25 @@ int step_collect_shares(struct step_run *r, const char *role, unsigned m, const 
 		 * the wrong group, never the share. */
 		bool none = false;
 		for (unsigned attempt = 1;; attempt++) {
-			step_clear_screen(r);
+			/* Cleared before the first try (the screen may show what is not theirs);
+			 * not before a retry, which must show why the share was refused. */
+			if (attempt == 1)
+				step_clear_screen(r);
 			if (step_ask_secret(r, role, "share", q, split, typed, e))
 				goto out;
-			if ((none = typed->len == 0))
+			/* Empty at the first try: no more custodians; after a refused try it is
+			 * a slip like the others, not the end of the quorum. */
+			if (typed->len == 0 && attempt == 1) {
+				none = true;
 				break;
+			}
+			if (typed->len == 0) {
+				if (!step_slip(r, role, "share", attempt, "%s typed nothing: type the share", person)) {
+					err_set(e, ERR_SHARES, "%s typed no share", person);
+					goto out;
+				}
+				continue;
+			}
 			struct err why = {0};
 			int rc = shamir_share_parse_known((const char *)typed->p, typed->len, known, &got[*k], &why);
 			secret_wipe(typed->p, typed->cap);

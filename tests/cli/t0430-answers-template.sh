@@ -28,6 +28,16 @@ PY
 		expect_out "$name: because the empty value is refused" "an empty answer for '[a-z_0-9]+' is not recorded"
 	fi
 done
+# Who of several confirms or signs off is asked once attendance has recorded them
+# (attendance's own sign-offs too), and never when no attendance step came first.
+for S in "$TOP/tests/cli/data/answers-two-admins.yaml" "$TOP/tests/cli/data/answers-no-attendance.yaml"; do
+	name=$(basename "$S" .yaml)
+	"$CEREMONY" answers "$S" | sed 's/: ""   # /: "filled in"   # /' >"$T/$name.yaml"
+	expect_exit 0 "$name: rehearsed from its template, it completes (nothing missing, nothing extra)" \
+		"$CEREMONY" rehearse "$S" --answers "$T/$name.yaml" --out "$T/r-$name"
+done
+grep -q 'confirm_by' "$T/answers-two-admins.yaml" && ok "two administrators: the template asks who confirms" ||
+	not_ok "two administrators: the template asks who confirms" "$(cat "$T/answers-two-admins.yaml")"
 expect_exit 2 "answers without a script is bad usage" "$CEREMONY" answers
 printf 'ceremony: 1\ntitle: t\nroles: {a: {count: 1}}\nsteps:\n  - {id: s, type: nosuch}\n' >"$T/bad.yaml"
 expect_exit 2 "answers of a bad script is refused" "$CEREMONY" answers "$T/bad.yaml"

@@ -158,6 +158,15 @@ act good '"Alice", "Carol"' '"(share 1)", "(share 3)"'; rc=$?
 act fewer '"Alice", ""' '"(share 1)"'; refused $? "fewer than m shares" "only 1 of the 2 shares needed were given" fewer
 act twice '"Alice", "Bob"' '"(share 1)", "(share 1)"'; refused $? "a repeated share" "share #1 was given twice" twice
 act typo '"Alice"' '"(share 1 typo 3)"'; refused $? "a mistyped share, naming the group" "group 3 is wrong" typo
+# A mistyped share is asked again, its reason left on the screen (not cleared), and
+# an empty retry is a slip, not the end of the quorum.
+act retry '"Alice", "Carol"' '"(share 1 typo 2)", "", "(share 1)", "(share 3)"'; rc=$?
+[ $rc -eq 0 ] && ok "a mistyped share, then an empty retry, then the share: activation succeeds" ||
+	not_ok "a mistyped share, then an empty retry, then the share: activation succeeds" "exit $rc" "$(grep -E "refused|typed|failed" "$T/out")"
+grep -A1 "the share Alice typed was refused: group 2 is wrong" "$T/out" | grep -q "screen cleared" &&
+	not_ok "the reason is not cleared before the retry" || ok "the reason is not cleared before the retry"
+grep -q "Alice typed nothing: type the share (attempt 2 of 3)" "$T/out" && ok "the empty retry is a slip" ||
+	not_ok "the empty retry is a slip" "$(grep -n attempt "$T/out")"
 act split '"Alice", "Bob"' '"(share 1)", "(share 2 of other)"'; refused $? "a share of another split" "belongs to another split" split
 act theirs '"Alice"' '"(share 2)"'; refused $? "another custodian's share" "share #2 was given to Bob, not to Alice" theirs
 act same '"Alice", "Alice"' '"(share 1)"'; refused $? "one custodian twice" "Alice has given a share already" same

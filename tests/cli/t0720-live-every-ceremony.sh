@@ -70,12 +70,17 @@ PY
 	leaks=$(grep -l -e "$USER_PIN" -e "$SO_PIN" "$D/room/pane.txt" "$D/live/transcript.cts" 2>/dev/null)
 	[ -z "$leaks" ] && ok "$name: no PIN on the screen, in its scrollback or in the transcript" ||
 		not_ok "$name: no PIN on the screen, in its scrollback or in the transcript" "$leaks"
-	shown=$(grep -c 'only:$' "$D/room/stream.txt")
-	firsts=$(sed -n '/ only:$/{n;n;n;p}' "$D/room/stream.txt" | awk '{print $2}' | sort -u)
+	shown=$(grep -c ' only:$' "$D/room/stream.txt")
+	firsts=$(awk '{ print $3 }' "$D/room/shown.txt")
 	left=""
 	for g in $firsts; do
 		grep -q -- "$g" "$D/room/pane.txt" "$D/live/transcript.cts" && left="$left $g"
 	done
+	want=$(grep -c -E 'type: (token\.init|shares\.split)' "$S")
+	nfirst=$(grep -c . "$D/room/shown.txt")
+	if [ "$want" -gt 0 ] && { [ "$shown" -eq 0 ] || [ "$nfirst" -ne "$shown" ]; }; then
+		not_ok "$name: the shares shown are found on the screen" "$shown shown, $nfirst read" "$(cat "$D/room/shown.txt")"
+	fi
 	[ -z "$left" ] && ok "$name: none of the $shown shares shown is left on the screen, in its scrollback or in the transcript" ||
 		not_ok "$name: none of the $shown shares shown is left on the screen, in its scrollback or in the transcript" "$left"
 done

@@ -18,8 +18,9 @@ with their numbers, without the header line.
 Everything the terminal received is read from a pipe-pane log, so every question is
 seen once even when the screen is cleared between two of them. DIR receives
 stream.txt (that log without escape sequences), pane.txt (the pane and its scrollback
-at the end, as capture-pane -S - gives it) and asked.txt (each question and what was
-typed, secrets as <secret>).
+at the end, as capture-pane -S - gives it), asked.txt (each question and what was
+typed, secrets as <secret>) and shown.txt (each share shown: purpose, index and its
+first group, for a test to look for it where it must not be).
 
 Exit 0 when the command exited 0 and every question was the rehearsal's next one and
 all of them were asked; else 1 with what differed."""
@@ -199,6 +200,10 @@ def main(argv):
         f.write(pane)
     with open(os.path.join(out, "asked.txt"), "w") as f:
         f.write("\n".join(asked) + "\n")
+    # For the test's secrecy check: each share shown, by its first group only.
+    with open(os.path.join(out, "shown.txt"), "w") as f:
+        for (purpose, k), rows in sorted(shares.items()):
+            f.write("%s #%d %s\n" % (purpose, k, rows.split("\n")[1].split()[1]))
     if not problems and i < len(want):
         problems.append("the live run ended after %d of the rehearsal's %d questions; next: '[%s] %s'" %
                         ((i, len(want)) + want[i][:2]))
