@@ -645,11 +645,16 @@ static void put_wrapped(struct prompt *p, const char *lead, const char *text, co
 
 void prompt_show(struct prompt *p, enum prompt_style style, const char *fmt, ...)
 {
-	char text[8192];
 	va_list ap;
 	va_start(ap, fmt);
-	vsnprintf(text, sizeof text, fmt, ap);
+	prompt_vshow(p, style, fmt, ap);
 	va_end(ap);
+}
+
+void prompt_vshow(struct prompt *p, enum prompt_style style, const char *fmt, va_list ap)
+{
+	char text[8192];
+	vsnprintf(text, sizeof text, fmt, ap);
 	const char *bold = p->color ? "\033[1m" : "", *off = p->color ? "\033[0m" : "";
 	const char *warn = p->color ? "\033[1;31m" : "";
 	switch (style) {

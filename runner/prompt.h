@@ -15,6 +15,7 @@
 #ifndef CER_PROMPT_H
 #define CER_PROMPT_H
 
+#include <stdarg.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include "err.h"
@@ -112,6 +113,8 @@ int prompt_confirm(struct prompt *p, const struct prompt_q *q, struct err *e) CE
 enum err_answer prompt_confirm_or_refuse(struct prompt *p, const struct prompt_q *q, char **reason,
 					 struct err *e) CER_MUST_CHECK;
 void prompt_show(struct prompt *p, enum prompt_style style, const char *fmt, ...) CER_PRINTF(3, 4);
+/* The same with a va_list, for wrappers that take their own format (step_show). */
+void prompt_vshow(struct prompt *p, enum prompt_style style, const char *fmt, va_list ap) CER_PRINTF(3, 0);
 /* Shows a secret (a share's text form) to the person named `to`, and to nobody and
  * nothing else: the terminal writes it to the controlling terminal (/dev/tty), never
  * to standard output, so a log of the session does not hold it; the answers backend

@@ -19,22 +19,18 @@ const struct step_type *step_table_find(const struct step_table *t, const char *
 
 void step_warn(struct step_run *r, const char *fmt, ...)
 {
-	char text[4096];
 	va_list ap;
 	va_start(ap, fmt);
-	vsnprintf(text, sizeof text, fmt, ap);
+	prompt_vshow(r->in->o->prompt, PROMPT_WARN, fmt, ap);
 	va_end(ap);
-	prompt_show(r->in->o->prompt, PROMPT_WARN, "%s", text);
 }
 
 void step_show(struct step_run *r, const char *fmt, ...)
 {
-	char text[4096];
 	va_list ap;
 	va_start(ap, fmt);
-	vsnprintf(text, sizeof text, fmt, ap);
+	prompt_vshow(r->in->o->prompt, PROMPT_PLAIN, fmt, ap);
 	va_end(ap);
-	prompt_show(r->in->o->prompt, PROMPT_PLAIN, "%s", text);
 }
 
 int step_ask(struct step_run *r, const char *role, const char *key, const char *question, char **answer,
