@@ -79,6 +79,33 @@ fail:
 	return -1;
 }
 
+int audit_key_token_find(struct tok_module *m, CK_SLOT_ID slot, const char *uri, const struct secret *pin,
+			 struct audit_key **out, struct err *e)
+{
+	struct audit_key *k = NULL;
+	char label[48];
+	/* What audit_key_token wrote: ";object=ceremony-audit-" and 16 hex digits. */
+	const char *o = strstr(uri, ";object=ceremony-audit-");
+	size_t n = o ? strcspn(o + 8, ";") : 0;
+	*out = NULL;
+	if (!o || n != strlen("ceremony-audit-") + 16 || strlen(uri) >= sizeof k->uri)
+		return err_set(e, ERR_TRANSCRIPT, "'%s' is not an audit key's URI as this program writes it", uri);
+	memcpy(label, o + 8, n);
+	label[n] = 0;
+	if (!(k = calloc(1, sizeof *k)))
+		return err_set(e, ERR_NOMEM, "out of memory");
+	k->in_token = true;
+	snprintf(k->uri, sizeof k->uri, "%s", uri);
+	if (tok_open(m, slot, true, &k->sess, e) || tok_login(k->sess, false, pin, e) ||
+	    x509_key_load(k->sess, label, &k->key, e) || cose_token_signer(&k->key, &k->tok, e)) {
+		err_wrap(e, "finding the audit key %s", uri);
+		audit_key_free(k);
+		return -1;
+	}
+	*out = k;
+	return 0;
+}
+
 struct cose_signer *audit_signer(struct audit_key *k)
 {
 	return k->in_token ? &k->tok : k->mem;

@@ -24,6 +24,10 @@ int audit_key_memory(struct audit_key **out, struct err *e) CER_MUST_CHECK;
  * key pair, labelled "ceremony-audit-" and 16 random hex digits. */
 int audit_key_token(struct tok_module *m, CK_SLOT_ID slot, const char *token_label, const struct secret *pin,
 		    struct audit_key **out, struct err *e) CER_MUST_CHECK;
+/* The token key audit_key_token made, found again by the URI genesis recorded (a
+ * resume after a crash: the same signer goes on). */
+int audit_key_token_find(struct tok_module *m, CK_SLOT_ID slot, const char *uri, const struct secret *pin,
+			 struct audit_key **out, struct err *e) CER_MUST_CHECK;
 struct cose_signer *audit_signer(struct audit_key *k);   /* borrowed from k */
 const char *audit_where(const struct audit_key *k);      /* "memory" or the key's URI */
 bool audit_in_token(const struct audit_key *k);

@@ -25,6 +25,8 @@ int cmd_verify(int argc, char **argv);
 int cmd_tokens(int argc, char **argv);
 int cmd_run(int argc, char **argv);
 int cmd_answers(int argc, char **argv);
+int cmd_resume(int argc, char **argv);
+void cmd_resume_usage(FILE *f);
 void cmd_answers_usage(FILE *f);
 void cmd_run_usage(FILE *f);
 void cmd_check_usage(FILE *f);
@@ -49,6 +51,19 @@ int cmd_prepare(const char *who, const char *script, const char *answers, struct
 /* The output folder: `given`, or PREFIX-YYYYMMDDTHHMMSS (UTC) written into buf; checked
  * (interp_check_out) before any token is touched. EXIT_OK or EXIT_USAGE after saying why. */
 int cmd_out_dir(const char *who, const char *given, const char *prefix, char *buf, size_t cap, const char **out);
+
+/* A live run's bindings (cmd_run.c), shared by run and resume. */
+struct live_bind {
+	struct binding *bf;
+	struct tok_module *m;
+	struct interp_binding *b;      /* bf->n of them */
+	struct interp_signer *sg;      /* bf->n_signers of them */
+};
+int cmd_live_bind(const char *who, const struct ceremony *c, const char *bind, struct live_bind *lb);
+void cmd_live_unbind(struct live_bind *lb);
+/* The prompt for a script already loaded (answers file or terminal), its answers
+ * checked against the script. EXIT_OK or EXIT_USAGE after saying why. */
+int cmd_prompt(const char *who, const struct ceremony *c, const char *answers, struct prompt **p);
 
 /* True when argv[i] is --help or -h; commands print their usage to stdout and return 0. */
 int cmd_is_help(const char *arg);

@@ -1,10 +1,13 @@
 /* ceremony rehearse SCRIPT: the whole ceremony against throwaway SoftHSM tokens. */
 #include <getopt.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 #include "cmd.h"
+#include "files.h"
+#include "keepsafe.h"
 #include "interp.h"
 #include "prompt.h"
 #include "script.h"
@@ -47,6 +50,9 @@ int cmd_rehearse(int argc, char **argv)
 	struct softhsm_store *store = NULL;
 	struct tok_module *m = NULL;
 	struct interp_binding *b = NULL;
+	struct keepsafe *ks = NULL;
+	char keep_path[PATH_MAX];
+	bool unsealed = false;
 	size_t nb = 0;
 	int ret = EXIT_FAILED, opt, status;
 
@@ -70,7 +76,12 @@ int cmd_rehearse(int argc, char **argv)
 	if ((ret = cmd_out_dir("rehearse", out, "rehearsal", default_out, sizeof default_out, &out)) != EXIT_OK)
 		goto out;
 	ret = EXIT_FAILED;
-	if (softhsm_store_new(NULL, &store, &e) || tok_module_load(module ? module : tok_default_module(), &m, &e))
+	/* The throwaway tokens live in the output folder until the transcript is sealed,
+	 * with the keepsafe of what the room would hold (keepsafe.h): a rehearsal that is
+	 * interrupted can be resumed like a live run. */
+	if (files_mkdirs(out, &e) || softhsm_store_new(out, &store, &e) ||
+	    snprintf(keep_path, sizeof keep_path, "%s/keepsafe", softhsm_store_dir(store)) >= (int)sizeof keep_path ||
+	    keepsafe_open(keep_path, &ks, &e) || tok_module_load(module ? module : tok_default_module(), &m, &e))
 		goto fail;
 	/* A rehearsal initialises tokens: never let --module point that at a real HSM. */
 	struct tok_module_info mi;
@@ -107,7 +118,9 @@ int cmd_rehearse(int argc, char **argv)
 			 tok_find_free(m, &b[i].slot, &e) ||
 			 tok_init_token(m, b[i].slot, c->tokens[i].label, b[i].so_pin, b[i].user_pin, &e);
 		/* SoftHSM moves an initialised token to a new slot id: look it up by label. */
-		if (rc || tok_find_label(m, c->tokens[i].label, &b[i].slot, &e))
+		if (rc || tok_find_label(m, c->tokens[i].label, &b[i].slot, &e) ||
+		    keepsafe_put(ks, KEEPSAFE_PIN, b[i].name, "so", b[i].so_pin->p, b[i].so_pin->len, &e) ||
+		    keepsafe_put(ks, KEEPSAFE_PIN, b[i].name, "user", b[i].user_pin->p, b[i].user_pin->len, &e))
 			goto fail;
 		printf("rehearsal token '%s' (label %s) created in slot %lu\n", c->tokens[i].name, c->tokens[i].label,
 		       (unsigned long)b[i].slot);
@@ -127,9 +140,12 @@ int cmd_rehearse(int argc, char **argv)
 		.n_bindings = nb,
 		.module_path = module ? module : tok_default_module(),
 		.answers_path = answers,
+		.keepsafe = ks,
 	};
-	if (interp_run(c, &io, &status, &e))
+	if (interp_run(c, &io, &status, &e)) {
+		unsealed = status == INTERP_UNSEALED;
 		goto fail;
+	}
 	printf("\ntranscript: %s/transcript.cts\nverify it with: ceremony verify %s/transcript.cts\n", out, out);
 	ret = status == 0 ? EXIT_OK : EXIT_FAILED;
 	/* A completed run read every answer it was given, or the answers file was wrong:
@@ -149,7 +165,12 @@ out:
 	}
 	free(b);
 	tok_module_free(m);
-	softhsm_store_free(store, keep);
+	keepsafe_close(ks);
+	/* Unsealed: the tokens stay for `ceremony resume` (removed once it seals). */
+	if (unsealed && store)
+		fprintf(stderr, "ceremony rehearse: the rehearsal's tokens stay in %s until `ceremony resume "
+				"%s/transcript.cts` seals it\n", softhsm_store_dir(store), out);
+	softhsm_store_free(store, keep || unsealed);
 	prompt_free(p);
 	script_free(c);
 	return ret;

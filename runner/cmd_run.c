@@ -28,48 +28,22 @@ void cmd_run_usage(FILE *f)
 		   "  failed; 2 bad usage, a bad script, binding or answers file.\n");
 }
 
-int cmd_run(int argc, char **argv)
+/* The tokens and signers the binding file names, found in its module and checked
+ * against the script (labels; a blank token only for token.init). run and resume
+ * bind the same way. EXIT_OK, or the exit status after saying why. */
+int cmd_live_bind(const char *who, const struct ceremony *c, const char *bind, struct live_bind *lb)
 {
-	static const struct option opts[] = {
-		{"bind", required_argument, NULL, 'b'}, {"out", required_argument, NULL, 'o'},
-		{"answers", required_argument, NULL, 'a'}, {"help", no_argument, NULL, 'h'},
-		{NULL, 0, NULL, 0},
-	};
-	const char *bind = NULL, *out = NULL, *answers = NULL;
-	char default_out[64];
 	struct err e = {.kind = ERR_NONE};
-	struct ceremony *c = NULL;
-	struct prompt *p = NULL;
 	struct binding *bf = NULL;
 	struct tok_module *m = NULL;
 	struct interp_binding *b = NULL;
 	struct interp_signer *sg = NULL;
-	int ret = EXIT_FAILED, opt, status;
-
-	optind = 1;
-	while ((opt = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
-		switch (opt) {
-		case 'b': bind = optarg; break;
-		case 'o': out = optarg; break;
-		case 'a': answers = optarg; break;
-		case 'h': cmd_run_usage(stdout); return EXIT_OK;
-		default: cmd_run_usage(stderr); return EXIT_USAGE;
-		}
-	}
-	if (optind != argc - 1 || !bind) {
-		cmd_run_usage(stderr);
+	memset(lb, 0, sizeof *lb);
+	if (binding_load(bind, c, &bf, &e)) {
+		fprintf(stderr, "ceremony %s: %s\n", who, e.msg);
 		return EXIT_USAGE;
 	}
-	if ((ret = cmd_prepare("run", argv[optind], answers, &c, &p)) != EXIT_OK)
-		return ret;
-	if ((ret = cmd_out_dir("run", out, "ceremony", default_out, sizeof default_out, &out)) != EXIT_OK)
-		goto out;
-	if (binding_load(bind, c, &bf, &e)) {
-		fprintf(stderr, "ceremony run: %s\n", e.msg);
-		ret = EXIT_USAGE;
-		goto out;
-	}
-	ret = EXIT_FAILED;
+	lb->bf = bf;
 	if (tok_module_load(bf->module ? bf->module : tok_default_module(), &m, &e))
 		goto fail;
 	if (!(b = calloc(bf->n ? bf->n : 1, sizeof *b))) {
@@ -129,6 +103,71 @@ int cmd_run(int argc, char **argv)
 				goto fail;
 			}
 	}
+	lb->m = m;
+	lb->b = b;
+	lb->sg = sg;
+	return EXIT_OK;
+fail:
+	fprintf(stderr, "ceremony %s: %s\n", who, e.msg);
+	lb->m = m;
+	lb->b = b;
+	lb->sg = sg;
+	return EXIT_FAILED;
+}
+
+void cmd_live_unbind(struct live_bind *lb)
+{
+	free(lb->sg);
+	free(lb->b);
+	tok_module_free(lb->m);
+	binding_free(lb->bf);
+	memset(lb, 0, sizeof *lb);
+}
+
+int cmd_run(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{"bind", required_argument, NULL, 'b'}, {"out", required_argument, NULL, 'o'},
+		{"answers", required_argument, NULL, 'a'}, {"help", no_argument, NULL, 'h'},
+		{NULL, 0, NULL, 0},
+	};
+	const char *bind = NULL, *out = NULL, *answers = NULL;
+	char default_out[64];
+	struct err e = {.kind = ERR_NONE};
+	struct ceremony *c = NULL;
+	struct prompt *p = NULL;
+	struct binding *bf = NULL;
+	struct tok_module *m = NULL;
+	struct interp_binding *b = NULL;
+	struct interp_signer *sg = NULL;
+	struct live_bind lb = {0};
+	int ret = EXIT_FAILED, opt, status;
+
+	optind = 1;
+	while ((opt = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+		switch (opt) {
+		case 'b': bind = optarg; break;
+		case 'o': out = optarg; break;
+		case 'a': answers = optarg; break;
+		case 'h': cmd_run_usage(stdout); return EXIT_OK;
+		default: cmd_run_usage(stderr); return EXIT_USAGE;
+		}
+	}
+	if (optind != argc - 1 || !bind) {
+		cmd_run_usage(stderr);
+		return EXIT_USAGE;
+	}
+	if ((ret = cmd_prepare("run", argv[optind], answers, &c, &p)) != EXIT_OK)
+		return ret;
+	if ((ret = cmd_out_dir("run", out, "ceremony", default_out, sizeof default_out, &out)) != EXIT_OK)
+		goto out;
+	if ((ret = cmd_live_bind("run", c, bind, &lb)) != EXIT_OK)
+		goto out;
+	ret = EXIT_FAILED;
+	bf = lb.bf;
+	m = lb.m;
+	b = lb.b;
+	sg = lb.sg;
 	struct interp_opts io = {
 		.out_dir = out,
 		.rehearsal = false,
@@ -156,10 +195,7 @@ fail:
 	fprintf(stderr, "ceremony run: %s\n", e.msg);
 	ret = EXIT_FAILED;
 out:
-	free(sg);
-	free(b);
-	tok_module_free(m);
-	binding_free(bf);
+	cmd_live_unbind(&lb);
 	prompt_free(p);
 	script_free(c);
 	return ret;

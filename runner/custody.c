@@ -5,17 +5,26 @@
 #include <stdlib.h>
 #include <string.h>
 #include "interp_int.h"
+#include "keepsafe.h"
 #include "fold.h"
 #include "dcbor.h"
 #include "words.h"
 
-/* Keeps a split for the run (takes ownership of the n shares, freed on failure too;
- * holders' names are copied). An answers file can then type share K of it back as
- * "(share K)" (prompt.h); nothing of it is written anywhere. */
-static int keep_split(struct step_run *r, struct shamir_share *shares, size_t n, const char *const *holders,
-		    struct err *e)
+/* Keeps a split step made for the run (takes ownership of the n shares, freed on
+ * failure too; holders' names are copied). An answers file can then type share K of
+ * it back as "(share K)" (prompt.h). A live run writes nothing of it anywhere; a
+ * rehearsal (persist) keeps the shares in its keepsafe, as its custodians' cards. */
+static int keep_share(struct interp *in, const struct step *step, const struct shamir_share *sh, const char *holder,
+		      const struct secret *text, struct err *e)
 {
-	struct interp *in = r->in;
+	char name[300];
+	snprintf(name, sizeof name, "%u%s%s", sh->index, holder ? ":" : "", holder ? holder : "");
+	return keepsafe_put(in->o->keepsafe, KEEPSAFE_SHARE, step->id, name, text->p, text->len, e);
+}
+
+int interp_keep_split(struct interp *in, const struct step *step, struct shamir_share *shares, size_t n,
+		      const char *const *holders, bool persist, struct err *e)
+{
 	struct run_split *ns = realloc(in->splits, (in->n_splits + 1) * sizeof *ns);
 	struct secret *text = NULL;
 	char **h = calloc(n ? n : 1, sizeof *h);
@@ -36,10 +45,11 @@ static int keep_split(struct step_run *r, struct shamir_share *shares, size_t n,
 		goto fail;
 	for (size_t i = 0; i < n; i++)
 		if (shamir_share_format(&shares[i], text, e) ||
-		    prompt_remember_share(in->o->prompt, r->step->id, shares[i].index, text, e))
+		    prompt_remember_share(in->o->prompt, step->id, shares[i].index, text, e) ||
+		    (persist && in->o->keepsafe && keep_share(in, step, &shares[i], h[i], text, e)))
 			goto fail;
 	in->splits[in->n_splits++] = (struct run_split){
-		.pub = {.step_id = r->step->id, .purpose = shares[0].purpose, .threshold = shares[0].threshold,
+		.pub = {.step_id = step->id, .purpose = shares[0].purpose, .threshold = shares[0].threshold,
 			.count = n, .shares = shares, .holders = (const char *const *)h},
 		.holders = h,
 		.shares = shares,
@@ -220,7 +230,7 @@ int step_split_among(struct step_run *r, const struct secret *secret, unsigned m
 	who = NULL;
 	if (ret)
 		goto out;
-	ret = keep_split(r, shares, n, names, e);
+	ret = interp_keep_split(r->in, r->step, shares, n, names, true, e);
 	shares = NULL;
 out:
 	if (who)

@@ -156,3 +156,21 @@ out:
 	close(fd);
 	return ret;
 }
+
+int files_set_aside_empty(const char *path, struct err *e)
+{
+	struct stat st;
+	char aside[PATH_MAX];
+	if (lstat(path, &st) != 0 || !S_ISREG(st.st_mode) || st.st_size != 0)
+		return 0;
+	for (unsigned n = 1; n < 1000; n++) {
+		if (snprintf(aside, sizeof aside, "%s.empty-%u", path, n) >= (int)sizeof aside)
+			return err_set(e, ERR_IO, "path too long: '%s'", path);
+		/* link(2) never replaces: the new name is taken only when it is free. */
+		if (link(path, aside) == 0)
+			return unlink(path) == 0 ? 0 : err_errno(e, "setting the empty '%s' aside", path);
+		if (errno != EEXIST)
+			return err_errno(e, "setting the empty '%s' aside as '%s'", path, aside);
+	}
+	return err_set(e, ERR_IO, "too many empty transcripts set aside next to '%s'", path);
+}

@@ -18,6 +18,10 @@ int files_write_new(const char *path, const void *data, size_t len, struct err *
 /* mkdir -p with mode 0700 for new directories; existing directories are fine. */
 int files_mkdirs(const char *path, struct err *e) CER_MUST_CHECK;
 /* Reads a whole file of at most max bytes (caller frees *data). */
+/* When path is an empty regular file (what a kill between its creation and its first
+ * write leaves), renames it to PATH.empty-N (N from 1, never one that exists) so
+ * the name is free again; nothing is deleted. 0 when path is missing, too. */
+int files_set_aside_empty(const char *path, struct err *e) CER_MUST_CHECK;
 int files_read(const char *path, size_t max, uint8_t **data, size_t *len, struct err *e) CER_MUST_CHECK;
 
 #endif

@@ -206,7 +206,7 @@ fail:
 	return -1;
 }
 
-static void interp_cleanup(struct interp *in)
+void interp_cleanup(struct interp *in)
 {
 	for (size_t i = 0; i < in->n_toks; i++) {
 		tok_close(in->toks[i].sess);
@@ -238,7 +238,7 @@ static void interp_cleanup(struct interp *in)
 	/* A token audit key no transcript names (the file could not be opened) is of no
 	 * use to anyone: remove it. One that signed an unsealed transcript stays for a
 	 * resume; a sealed transcript's was destroyed at the seal. */
-	if (in->audit && !in->w) {
+	if (in->audit && !in->w && !in->audit_named) {
 		struct err ignored;
 		if (audit_key_destroy(in->audit, &ignored))
 			prompt_show(in->o->prompt, PROMPT_WARN, "%s: remove it from the token by hand", ignored.msg);
@@ -278,8 +278,9 @@ static int seal(struct interp *in, int status, const char *last_step, const char
 }
 
 /* The audit key: in memory, or made in the script's audit token (audit.h), logged in
- * with the binding's PIN or one typed now without echo. */
-static int open_audit(struct interp *in, struct err *e)
+ * with the binding's PIN or one typed now without echo. A resume passes the URI
+ * genesis recorded for a token key (find_uri), to go on with that same key. */
+int interp_open_audit(struct interp *in, const char *find_uri, struct err *e)
 {
 	const struct ceremony *c = in->c;
 	struct tokstate *t = c->audit_token ? interp_tokstate(in, c->audit_token) : NULL;
@@ -300,7 +301,8 @@ static int open_audit(struct interp *in, struct err *e)
 		}
 		pin = asked;
 	}
-	rc = audit_key_token(in->o->module, t->b->slot, t->decl->label, pin, &in->audit, e);
+	rc = find_uri ? audit_key_token_find(in->o->module, t->b->slot, find_uri, pin, &in->audit, e)
+		      : audit_key_token(in->o->module, t->b->slot, t->decl->label, pin, &in->audit, e);
 	secret_free(asked);
 	return rc;
 }
@@ -311,94 +313,123 @@ int interp_check_out(const char *out_dir, struct err *e)
 	struct stat st;
 	if (snprintf(path, sizeof path, "%s/transcript.cts", out_dir) >= (int)sizeof path)
 		return err_set(e, ERR_IO, "output path too long: '%s'", out_dir);
-	if (access(path, F_OK) == 0)
-		return err_set(e, ERR_IO, "'%s' exists already: choose a new --out folder (transcripts are never overwritten)",
-			       path);
+	/* An empty one is what a kill before genesis leaves: set aside when the run starts. */
+	if (stat(path, &st) == 0 && !(S_ISREG(st.st_mode) && st.st_size == 0))
+		return err_set(e, ERR_IO, "'%s' exists already: choose a new --out folder (transcripts are never overwritten), or "
+				      "finish an interrupted one with `ceremony resume %s`",
+			       path, path);
 	if (stat(out_dir, &st) == 0 && (!S_ISDIR(st.st_mode) || access(out_dir, W_OK | X_OK) != 0))
 		return err_set(e, ERR_IO, "'%s' is not a folder this program can write to", out_dir);
 	return 0;
 }
 
-int interp_run(const struct ceremony *c, const struct interp_opts *o, int *status, struct err *e)
+/* What every run needs before its first record: the tokens bound, the preflight
+ * passed, the output folders made. path receives the transcript's path. */
+int interp_open(struct interp *in, const struct ceremony *c, const struct interp_opts *o, char *path, size_t cap,
+		struct err *e)
 {
-	struct interp in = {.c = c, .o = o};
-	char path[PATH_MAX];
-	cbor_item_t *host = NULL, *tokens = NULL;
-	int rc = -1;
-	const char *last_step = NULL;
-	*status = 1;
-	/* From here Ctrl-C, SIGTERM and SIGHUP seal the transcript aborted (signals.h). */
-	signals_install();
-
-	if (snprintf(path, sizeof path, "%s/transcript.cts", o->out_dir) >= (int)sizeof path ||
-	    snprintf(in.art_dir, sizeof in.art_dir, "%s/artifacts", o->out_dir) >= (int)sizeof in.art_dir)
+	in->c = c;
+	in->o = o;
+	if (snprintf(path, cap, "%s/transcript.cts", o->out_dir) >= (int)cap ||
+	    snprintf(in->art_dir, sizeof in->art_dir, "%s/artifacts", o->out_dir) >= (int)sizeof in->art_dir)
 		return err_set(e, ERR_IO, "output path too long: '%s'", o->out_dir);
-	if (interp_check_out(o->out_dir, e))
-		return -1;
-	in.toks = calloc(c->n_tokens ? c->n_tokens : 1, sizeof *in.toks);
-	in.step_runs = calloc(c->n_steps, sizeof *in.step_runs);
-	if (!in.toks || !in.step_runs) {
-		err_set(e, ERR_NOMEM, "out of memory");
-		goto out;   /* frees whichever of the two was made */
-	}
+	in->toks = calloc(c->n_tokens ? c->n_tokens : 1, sizeof *in->toks);
+	in->step_runs = calloc(c->n_steps ? c->n_steps : 1, sizeof *in->step_runs);
+	if (!in->toks || !in->step_runs)
+		return err_set(e, ERR_NOMEM, "out of memory");
 	for (size_t i = 0; i < c->n_tokens; i++) {
-		in.toks[in.n_toks].decl = &c->tokens[i];
+		in->toks[in->n_toks].decl = &c->tokens[i];
 		for (size_t j = 0; j < o->n_bindings; j++)
 			if (!strcmp(o->bindings[j].name, c->tokens[i].name))
-				in.toks[in.n_toks].b = &o->bindings[j];
-		if (!in.toks[in.n_toks].b) {
-			err_set(e, ERR_BINDING, "token '%s' of the script is not bound to a slot", c->tokens[i].name);
-			goto out;
-		}
-		in.n_toks++;
+				in->toks[in->n_toks].b = &o->bindings[j];
+		if (!in->toks[in->n_toks].b)
+			return err_set(e, ERR_BINDING, "token '%s' of the script is not bound to a slot", c->tokens[i].name);
+		in->n_toks++;
 	}
-	if (interp_preflight(&in, e) || files_mkdirs(o->out_dir, e) || files_mkdirs(in.art_dir, e))
-		goto out;
-	if (open_audit(&in, e) || host_facts(o, &host, e) || interp_token_facts(&in, &tokens, e))
-		goto out;
-	struct ts_genesis g = {
-		.title = c->title,
-		.script = c->doc->bytes,
-		.script_len = c->doc->len,
-		.rehearsal = o->rehearsal,
-		.runner = interp_runner_version(),
-		.signer_where = audit_where(in.audit),
-		.host = host,
-		.tokens = tokens,
-	};
-	if (ts_writer_open(path, audit_signer(in.audit), &g, &in.w, e))
-		goto out;
+	return interp_preflight(in, e) || files_mkdirs(o->out_dir, e) || files_mkdirs(in->art_dir, e) ? -1 : 0;
+}
 
-	struct prompt *p = o->prompt;
-	prompt_show(p, PROMPT_HEADING, "%s%s", c->title, o->rehearsal ? " (REHEARSAL)" : "");
-	prompt_show(p, PROMPT_PLAIN, "transcript: %s", path);
-	interp_show_kid(&in, "audit key id", audit_signer(in.audit)->kid);
-	if (audit_in_token(in.audit))
-		prompt_show(p, PROMPT_PLAIN, "audit key in the token: %s", audit_where(in.audit));
+/* Where the ceremony goes after step s ended with outcome (attempt of attempts):
+ * to step *i, attempt *attempt, returning true; or to its end, returning false with
+ * end->final and end->reason set. The one place the control flow is decided, for a
+ * run and for a resume reading it back from the records. */
+bool interp_step_after(const struct interp *in, const struct step *s, enum ts_outcome outcome, unsigned attempt,
+		       const char *next, bool halt, size_t *i, unsigned *next_attempt, struct run_end *end)
+{
+	const struct ceremony *c = in->c;
+	unsigned attempts = 1 + (s->on_fail == ON_FAIL_RETRY ? s->retries : 0);
+	*next_attempt = 1;
+	end->last_step = s->id;
+	if (outcome == TS_ABORTED) {
+		/* No retry, no decision: the room asked to stop. */
+		snprintf(end->reason, sizeof end->reason, "aborted in step '%s': %s", s->id,
+			 in->o->prompt->abort_why[0] ? in->o->prompt->abort_why : "the room asked to stop");
+		end->final = 1;
+		return false;
+	}
+	if (outcome != TS_PASSED && outcome != TS_DEVIATION && outcome != TS_SKIPPED) {
+		if (attempt < attempts) {
+			*i = s->index;
+			*next_attempt = attempt + 1;
+			return true;
+		}
+		if (s->on_fail == ON_FAIL_DECISION) {
+			*i = step_index(c, s->on_fail_decision);
+			return true;
+		}
+		snprintf(end->reason, sizeof end->reason, "step '%s' failed", s->id);
+		end->final = 1;
+		return false;
+	}
+	if (halt) {
+		end->final = 2;
+		return false;
+	}
+	if (next) {
+		*i = step_index(c, next);
+	} else {
+		/* In order, a step reached only by a failure is passed over. */
+		for (*i = s->index + 1; *i < c->n_steps && c->steps[*i].only_on_fail; (*i)++)
+			if (!in->rebuilding)
+				prompt_show(in->o->prompt, PROMPT_PLAIN, "step '%s' runs only when a step fails: passed over",
+				    c->steps[*i].id);
+	}
+	if (*i >= c->n_steps) {
+		end->final = 0;
+		return false;
+	}
+	return true;
+}
 
-	int final = 0; /* 0 completed, 1 aborted, 2 halted */
-	char reason[ERR_MSG_MAX] = "";
-	size_t i = 0;
+/* Runs the ceremony from step i, attempt `attempt`, to its end (end->final, reason
+ * and last_step). -1 only when the transcript cannot be written (fail closed). */
+int interp_run_steps(struct interp *in, size_t i, unsigned attempt, struct run_end *end, struct err *e)
+{
+	const struct ceremony *c = in->c;
+	struct prompt *p = in->o->prompt;
+	end->final = 0;
+	end->reason[0] = 0;
 	while (i < c->n_steps) {
 		const struct step *s = &c->steps[i];
-		struct step_run r = {.in = &in, .cer = c, .step = s};
+		struct step_run r = {.in = in, .cer = c, .step = s};
 		enum ts_outcome outcome = TS_FAILED;
 		unsigned attempts = 1 + (s->on_fail == ON_FAIL_RETRY ? s->retries : 0);
-		if (++in.runs > MAX_STEP_RUNS) {
-			snprintf(reason, sizeof reason, "more than %d steps run: the script's decisions loop", MAX_STEP_RUNS);
-			prompt_show(p, PROMPT_WARN, "%s", reason);
-			final = 1;
-			break;
+		if (++in->runs > MAX_STEP_RUNS) {
+			snprintf(end->reason, sizeof end->reason, "more than %d steps run: the script's decisions loop",
+				 MAX_STEP_RUNS);
+			prompt_show(p, PROMPT_WARN, "%s", end->reason);
+			end->final = 1;
+			return 0;
 		}
 		const char *why = prompt_interrupted(p);
 		if (why) {
-			snprintf(reason, sizeof reason, "aborted before step '%s': %s", s->id, why);
-			prompt_show(p, PROMPT_WARN, "%s", reason);
-			final = 1;
-			break;
+			snprintf(end->reason, sizeof end->reason, "aborted before step '%s': %s", s->id, why);
+			prompt_show(p, PROMPT_WARN, "%s", end->reason);
+			end->final = 1;
+			return 0;
 		}
-		last_step = s->id;
-		for (r.attempt = 1; r.attempt <= attempts; r.attempt++) {
+		end->last_step = s->id;
+		for (r.attempt = attempt; r.attempt <= attempts; r.attempt++) {
 			prompt_show(p, PROMPT_HEADING, "Step %zu of %zu: %s - %s%s", s->index + 1, c->n_steps, s->id,
 				    s->title, r.attempt > 1 ? " (again)" : "");
 			if (s->say)
@@ -408,9 +439,12 @@ int interp_run(const struct ceremony *c, const struct interp_opts *o, int *statu
 			rec_result_free(&r.res);
 			r.next = NULL;
 			r.halt = false;
-			if (run_attempt(&in, &r, &outcome, e)) {
+			int rc = run_attempt(in, &r, &outcome, e);
+			/* Whatever a resume's operator kept for this step was taken on or not: once. */
+			in->adopt = NULL;
+			if (rc) {
 				rec_result_free(&r.res);
-				goto out; /* the transcript cannot be written: fail closed, no seal */
+				return -1; /* the transcript cannot be written: fail closed, no seal */
 			}
 			if (outcome == TS_PASSED) {
 				prompt_step_passed(p, s->id);
@@ -425,39 +459,80 @@ int interp_run(const struct ceremony *c, const struct interp_opts *o, int *statu
 		const char *next = r.next;
 		bool halt = r.halt;
 		rec_result_free(&r.res);
-		if (outcome == TS_ABORTED) {
-			/* No retry, no decision: the room asked to stop. */
-			snprintf(reason, sizeof reason, "aborted in step '%s': %s", s->id, p->abort_why);
-			prompt_show(p, PROMPT_WARN, "%s", reason);
-			final = 1;
-			break;
-		}
-		if (outcome != TS_PASSED && outcome != TS_DEVIATION) {
-			if (s->on_fail == ON_FAIL_DECISION) {
-				i = step_index(c, s->on_fail_decision);
-				continue;
-			}
-			snprintf(reason, sizeof reason, "step '%s' failed", s->id);
-			final = 1;
-			break;
-		}
-		if (halt) {
-			final = 2;
-			break;
-		}
-		if (next) {
-			i = step_index(c, next);
-		} else {
-			/* In order, a step reached only by a failure is passed over. */
-			for (i++; i < c->n_steps && c->steps[i].only_on_fail; i++)
-				prompt_show(p, PROMPT_PLAIN, "step '%s' runs only when a step fails: passed over", c->steps[i].id);
+		/* The attempts are used up (or the step passed): no retry from here. */
+		if (!interp_step_after(in, s, outcome, attempts, next, halt, &i, &attempt, end)) {
+			if (outcome == TS_ABORTED)
+				prompt_show(p, PROMPT_WARN, "%s", end->reason);
+			return 0;
 		}
 	}
-	if (seal(&in, final, last_step, reason[0] ? reason : NULL, e))
+	end->final = 0;
+	return 0;
+}
+
+void interp_say_resumable(struct interp *in, const char *path)
+{
+	in->unsealed = true;
+	prompt_show(in->o->prompt, PROMPT_WARN,
+		    "the ceremony stopped with its transcript unsealed: every record written is durable, and no step "
+		    "acted without its step-begin record. Once the cause is fixed (a full disk, a dead medium), "
+		    "finish it with: ceremony resume %s%s",
+		    path, in->o->rehearsal ? "" : " --bind FILE");
+}
+
+int interp_seal(struct interp *in, const struct run_end *end, int *status, struct err *e)
+{
+	if (seal(in, end->final, end->last_step, end->reason[0] ? end->reason : NULL, e))
+		return -1;
+	*status = end->final;
+	return 0;
+}
+
+int interp_run(const struct ceremony *c, const struct interp_opts *o, int *status, struct err *e)
+{
+	struct interp in = {0};
+	struct run_end end = {0};
+	char path[PATH_MAX];
+	cbor_item_t *host = NULL, *tokens = NULL;
+	int rc = -1;
+	*status = 1;
+	/* From here Ctrl-C, SIGTERM and SIGHUP seal the transcript aborted (signals.h). */
+	signals_install();
+
+	if (interp_check_out(o->out_dir, e) || interp_open(&in, c, o, path, sizeof path, e))
 		goto out;
-	*status = final;
+	if (interp_open_audit(&in, NULL, e) || host_facts(o, &host, e) || interp_token_facts(&in, &tokens, e))
+		goto out;
+	struct ts_genesis g = {
+		.title = c->title,
+		.script = c->doc->bytes,
+		.script_len = c->doc->len,
+		.rehearsal = o->rehearsal,
+		.runner = interp_runner_version(),
+		.signer_where = audit_where(in.audit),
+		.host = host,
+		.tokens = tokens,
+	};
+	/* A transcript killed before its genesis was written is empty: nothing of a
+	 * ceremony happened, and it is moved aside (never deleted) for this one. */
+	if (files_set_aside_empty(path, e) || ts_writer_open(path, audit_signer(in.audit), &g, &in.w, e))
+		goto out;
+
+	struct prompt *p = o->prompt;
+	prompt_show(p, PROMPT_HEADING, "%s%s", c->title, o->rehearsal ? " (REHEARSAL)" : "");
+	prompt_show(p, PROMPT_PLAIN, "transcript: %s", path);
+	interp_show_kid(&in, "audit key id", audit_signer(in.audit)->kid);
+	if (audit_in_token(in.audit))
+		prompt_show(p, PROMPT_PLAIN, "audit key in the token: %s", audit_where(in.audit));
+
+	if (interp_run_steps(&in, 0, 1, &end, e) || interp_seal(&in, &end, status, e))
+		goto out;
 	rc = 0;
 out:
+	if (rc && in.w) {
+		interp_say_resumable(&in, path);
+		*status = INTERP_UNSEALED;
+	}
 	if (host)
 		cbor_decref(&host);
 	if (tokens)

@@ -12,6 +12,7 @@
 #include "prompt.h"
 #include "token.h"
 #include "secret.h"
+#include "transcript.h"
 
 /* Which token each of the script's token names means for this run. */
 struct interp_binding {
@@ -40,12 +41,41 @@ struct interp_opts {
 	size_t n_signers;
 	const char *module_path;
 	const char *answers_path;    /* answers came from this file (recorded in genesis), or NULL */
+	/* A rehearsal's keepsafe (keepsafe.h): what its room would hold across a crash.
+	 * NULL in a live run, which writes no secret anywhere. */
+	struct keepsafe *keepsafe;
+	const char *keepsafe_path;   /* a resumed rehearsal: its keepsafe, read back first */
 };
+
+/* *status after interp_run or interp_resume returned -1 with a transcript that
+ * stays unsealed and can be resumed (a rehearsal then keeps its tokens). */
+enum { INTERP_UNSEALED = -1 };
 
 /* Runs the ceremony. Returns 0 when a transcript was sealed; *status receives the
  * seal status (0 completed, 1 aborted, 2 halted). Returns -1 when the ceremony could
  * not be started or the transcript could not be written (fail closed). */
 int interp_run(const struct ceremony *c, const struct interp_opts *o, int *status, struct err *e) CER_MUST_CHECK;
+
+/* What `ceremony resume` hands the interpreter: the transcript, verified and cut back
+ * to its whole records. */
+struct interp_resume_in {
+	const char *path;
+	const uint8_t *data;          /* the file's whole records */
+	size_t len;
+	const struct ts_report *report;
+	size_t torn;                  /* bytes moved to the side file, 0: none */
+	uint8_t torn_sha256[32];
+	const char *torn_side;        /* the side file, or NULL */
+	const char *signer_where;     /* genesis 4/3: "memory" or the audit key's PKCS#11 URI */
+};
+
+/* Goes on with an interrupted ceremony (TRANSCRIPT.md resume): the state the records
+ * hold is rebuilt (attendance, artifacts, where the ceremony was), the step left open
+ * is reconciled with the administrator, a resume record is written (signed by the
+ * audit key when it lives in a token, else by a new one shown for the paper log) and
+ * signed off, and the ceremony continues to its seal. Returns as interp_run does. */
+int interp_resume(const struct ceremony *c, const struct interp_opts *o, const struct interp_resume_in *ri,
+		  int *status, struct err *e) CER_MUST_CHECK;
 
 /* Checks, before any token is touched, that out_dir can take a new transcript:
  * no transcript there already, and the folder (if it exists) is a writable folder. */

@@ -88,6 +88,15 @@ int step_attend(struct step_run *r, const char *name, const char *role, struct e
 				       "separation of duties (nobody in two roles)",
 				       in->people[i].name, in->people[i].role, role);
 	}
+	return interp_add_person(in, name, ro->name, r->step->id, e);
+}
+
+int interp_add_person(struct interp *in, const char *name, const char *role, const char *step_id, struct err *e)
+{
+	const struct role *ro = script_role(in->c, role);
+	const struct step *s = script_step(in->c, step_id);
+	if (!ro || !s)
+		return err_set(e, ERR_ATTENDANCE, "no role '%s' or step '%s' in the script", role, step_id);
 	struct participant *np = realloc(in->people, (in->n_people + 1) * sizeof *np);
 	if (!np)
 		return err_set(e, ERR_NOMEM, "out of memory");
@@ -95,8 +104,9 @@ int step_attend(struct step_run *r, const char *name, const char *role, struct e
 	in->people[in->n_people].name = strdup(name);
 	if (!in->people[in->n_people].name)
 		return err_set(e, ERR_NOMEM, "out of memory");
+	/* Borrowed from the script, as a run records them. */
 	in->people[in->n_people].role = ro->name;
-	in->people[in->n_people].step_id = r->step->id;
+	in->people[in->n_people].step_id = s->id;
 	in->n_people++;
 	return 0;
 }

@@ -159,3 +159,35 @@ int interp_take_signoffs(struct interp *in, struct step_run *r, uint64_t begin_s
 	}
 	return 0;
 }
+
+int interp_take_attested(struct interp *in, struct step_run *r, const char *const *roles, size_t n, const char *what,
+			 struct err *e)
+{
+	for (size_t i = 0; i < n; i++) {
+		const char *role = roles[i], *name = NULL;
+		char *typed = NULL, statement[1024], q[1200];
+		/* Before attendance (a crash in the first steps) nobody is recorded: they
+		 * give their name here, and it is recorded with what they attest. */
+		if (step_present(r, role, NULL, 0)) {
+			if (interp_person(in, r, role, "signoff_by", &name, e))
+				return -1;
+		} else {
+			char ask[256];
+			snprintf(ask, sizeof ask, "name of the %s signing off", role);
+			if (step_ask(r, role, "name", ask, &typed, e))
+				return -1;
+			name = typed;
+		}
+		snprintf(statement, sizeof statement, "I, %s, %s, attest that %s", name, role, what);
+		snprintf(q, sizeof q, "%s; type yes to sign off (or refuse)", statement);
+		int rc = confirm_or_refuse(in, r, role, name, "signoff", q, e);
+		struct rec_signoff so = {.role = (char *)role, .name = (char *)name, .statement = statement,
+					 .time_ms = ts_now_ms(), .method = 0};
+		if (!rc && rec_signoff(&r->res, &so, e))
+			rc = -1;
+		free(typed);
+		if (rc)
+			return rc < 0 ? -1 : 0;
+	}
+	return 0;
+}

@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "interp_int.h"
+#include "keepsafe.h"
 #include "dcbor.h"
 
 struct tokstate *interp_tokstate(struct interp *in, const char *name)
@@ -191,6 +192,12 @@ int step_init_token(struct step_run *r, const struct secret *user_pin, bool *was
 	t->sess = NULL;
 	t->logged_in = false;
 	t->initialised = true;
+	/* A rehearsal keeps the PINs the token is about to get, before it gets them, so a
+	 * resume after a crash anywhere in this step can open it. */
+	if (in->o->keepsafe && (keepsafe_put(in->o->keepsafe, KEEPSAFE_PIN, t->decl->name, "so", so->p, so->len, e) ||
+				keepsafe_put(in->o->keepsafe, KEEPSAFE_PIN, t->decl->name, "user", user_pin->p,
+					     user_pin->len, e)))
+		goto out;
 	if (tok_init_token(in->o->module, t->b->slot, t->decl->label, so, user_pin, e))
 		goto out;
 	if (tok_find_label(in->o->module, t->decl->label, &after, e))

@@ -13,6 +13,7 @@ static const struct cmd commands[] = {
 	{"check", "validate a script and print its plan; touches nothing", cmd_check, cmd_check_usage, false},
 	{"rehearse", "run a script against throwaway SoftHSM tokens", cmd_rehearse, cmd_rehearse_usage, true},
 	{"run", "run the live ceremony against the bound tokens", cmd_run, cmd_run_usage, true},
+	{"resume", "finish a ceremony a crash, kill or power cut interrupted", cmd_resume, cmd_resume_usage, true},
 	{"verify", "verify a transcript (VALID / ABORTED / INCOMPLETE / INVALID)", cmd_verify, cmd_verify_usage, false},
 	{"tokens", "list a PKCS#11 module's slots, tokens and mechanisms", cmd_tokens, cmd_tokens_usage, false},
 	{"answers", "print an answers file template with every question a script asks", cmd_answers, cmd_answers_usage,
@@ -29,11 +30,17 @@ static int known(const void *ctx, const char *step, const char *role, const char
 	const struct ceremony *c = ctx;
 	const struct step *s = script_step(c, step);
 	bool genesis = c->audit_token && !strcmp(step, SCRIPT_GENESIS);
-	if (!s && !genesis)
+	/* What `ceremony resume` asks: its sign-offs, and what to do with an interrupted step. */
+	static const char *const resume_keys[] = {"signoff", "signoff_by", "refusal_reason", "name", "open_step", "open_key",
+						  "open_objects", NULL};
+	bool resume = !strcmp(step, SCRIPT_RESUME), found = false;
+	if (!s && !genesis && !resume)
 		return PROMPT_UNKNOWN_STEP;
 	if (strcmp(role, "-") && !script_role(c, role))
 		return PROMPT_UNKNOWN_ROLE;
-	if (genesis ? strcmp(key, "pin") != 0 : !step_asks(s, key))
+	for (size_t i = 0; resume && resume_keys[i]; i++)
+		found |= !strcmp(key, resume_keys[i]);
+	if (resume ? !found : genesis ? strcmp(key, "pin") != 0 : !step_asks(s, key))
 		return PROMPT_UNKNOWN_KEY;
 	return 0;
 }
@@ -47,13 +54,22 @@ int cmd_prepare(const char *who, const char *script, const char *answers, struct
 		fprintf(stderr, "ceremony %s: %s\n", who, e.msg);
 		return EXIT_USAGE;
 	}
+	if (cmd_prompt(who, *c, answers, p) != EXIT_OK) {
+		script_free(*c);
+		*c = NULL;
+		return EXIT_USAGE;
+	}
+	return EXIT_OK;
+}
+
+int cmd_prompt(const char *who, const struct ceremony *c, const char *answers, struct prompt **p)
+{
+	struct err e = {.kind = ERR_NONE};
 	*p = answers ? prompt_answers_new(answers, stdout, &e) : prompt_terminal_new(stdout, &e);
-	if (!*p || prompt_answers_check(*p, known, *c, &e)) {
+	if (!*p || prompt_answers_check(*p, known, c, &e)) {
 		fprintf(stderr, "ceremony %s: %s\n", who, e.msg);
 		prompt_free(*p);
-		script_free(*c);
 		*p = NULL;
-		*c = NULL;
 		return EXIT_USAGE;
 	}
 	return EXIT_OK;

@@ -417,6 +417,20 @@ int rec_append_result(struct ts_writer *w, const char *step_id, uint64_t begin_s
 	return append(w, TS_STEP_RESULT, body, rc, NULL, e);
 }
 
+int rec_append_resume(struct ts_writer *w, const struct rec_resume *rr, uint64_t *seq, struct err *e)
+{
+	cbor_item_t *body = dcbor_map(), *sg = NULL;
+	if (!body)
+		return oom(e);
+	int rc = dcbor_put_u(body, 0, dcbor_uint(rr->last_good), e) || dcbor_put_u(body, 1, dcbor_uint(rr->discarded), e) ||
+		 dcbor_put_u(body, 2, dcbor_bytes(rr->discarded_sha256, 32), e) ||
+		 dcbor_put_u(body, 3, dcbor_text(rr->reason), e) ||
+		 put_list(body, 5, rr->n_signoffs, rr->signoffs, sizeof *rr->signoffs, one_signoff, e);
+	if (!rc && rr->new_signer)
+		rc = !(sg = ts_signer_map(rr->new_signer, rr->new_signer_where, e)) || dcbor_put_u(body, 4, sg, e);
+	return append(w, TS_RESUME, body, rc, seq, e);
+}
+
 int rec_append_checkpoint(struct ts_writer *w, const char *label, uint64_t *seq, struct err *e)
 {
 	cbor_item_t *body = dcbor_map();

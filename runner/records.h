@@ -125,6 +125,19 @@ int rec_append_begin(struct ts_writer *w, const struct rec_begin *b, uint64_t *s
 int rec_append_result(struct ts_writer *w, const char *step_id, uint64_t begin_seq, enum ts_outcome outcome,
 		      const struct rec_result *r, const struct err *error, struct err *e) CER_MUST_CHECK;
 
+/* resume (kind 4): after an interruption. new_signer NULL: the same signer goes on. */
+struct rec_resume {
+	uint64_t last_good;              /* seq of the last whole record */
+	uint64_t discarded;              /* bytes of the torn tail moved aside */
+	uint8_t discarded_sha256[32];
+	const char *reason;
+	const struct cose_signer *new_signer;
+	const char *new_signer_where;
+	const struct rec_signoff *signoffs;   /* attested (method 0) */
+	size_t n_signoffs;
+};
+int rec_append_resume(struct ts_writer *w, const struct rec_resume *rr, uint64_t *seq, struct err *e) CER_MUST_CHECK;
+
 /* checkpoint (kind 3). */
 int rec_append_checkpoint(struct ts_writer *w, const char *label, uint64_t *seq, struct err *e) CER_MUST_CHECK;
 

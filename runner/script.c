@@ -394,6 +394,9 @@ static int load_step_head(struct ceremony *c, const struct ynode *n, size_t inde
 	if (strcmp(s->id, SCRIPT_GENESIS) == 0)
 		return script_err(c, id, e, "step id '%s' is reserved (it names the questions asked before the first "
 					    "step); expected another id", SCRIPT_GENESIS);
+	if (strcmp(s->id, SCRIPT_RESUME) == 0)
+		return script_err(c, id, e, "step id '%s' is reserved (it names the questions `ceremony resume` asks); "
+					    "expected another id", SCRIPT_RESUME);
 	for (prev = c->steps; prev < s; prev++) {
 		if (strcmp(prev->id, s->id) == 0) {
 			const struct ynode *first = ynode_get(prev->node, "id");

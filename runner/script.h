@@ -32,6 +32,9 @@ struct step_table;
 #define SCRIPT_VERSION 1
 /* The step id of the questions asked before the first step (answers files use it). */
 #define SCRIPT_GENESIS "genesis"
+/* The questions of `ceremony resume` (its sign-offs, what to do with an interrupted
+ * step's leftovers) are asked under this step id; no step may take it. */
+#define SCRIPT_RESUME "resume"
 
 struct role {
 	const char *name;

@@ -6,6 +6,7 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <dirent.h>
 #include <ftw.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -128,6 +129,73 @@ out:
 	free(tmpl);
 	free(tokens);
 	free(conf);
+	return ret;
+}
+
+static int point_at(struct softhsm_store *s, const char *conf, struct err *e)
+{
+	const char *old = getenv("SOFTHSM2_CONF");
+	if (old) {
+		if (!(s->old_conf = strdup(old)))
+			return err_set(e, ERR_NOMEM, "out of memory");
+		s->had_conf = true;
+	}
+	if (setenv("SOFTHSM2_CONF", conf, 1) != 0)
+		return err_errno(e, "cannot set SOFTHSM2_CONF");
+	return 0;
+}
+
+int softhsm_store_find(const char *parent, struct softhsm_store **out, struct err *e)
+{
+	struct softhsm_store *s = NULL;
+	char *conf = NULL, *found = NULL;
+	DIR *d = opendir(parent);
+	struct dirent *de;
+	int ret = -1;
+	*out = NULL;
+	if (!d)
+		return err_errno(e, "cannot read the folder '%s'", parent);
+	while ((de = readdir(d))) {
+		if (strncmp(de->d_name, "ceremony-tokens.", 16))
+			continue;
+		if (found) {
+			err_set(e, ERR_INPUT, "'%s' holds more than one rehearsal token store (%s, %s)", parent, found, de->d_name);
+			goto out;
+		}
+		if (!(found = strdup(de->d_name))) {
+			err_set(e, ERR_NOMEM, "out of memory");
+			goto out;
+		}
+	}
+	if (!found) {
+		err_set(e, ERR_INPUT, "'%s' holds no rehearsal token store (ceremony-tokens.*): the rehearsal's throwaway "
+				    "tokens are gone, so it cannot be resumed; rehearse again", parent);
+		goto out;
+	}
+	if (!(s = calloc(1, sizeof *s)) || asprintf(&s->dir, "%s/%s", parent, found) < 0 ||
+	    asprintf(&conf, "%s/softhsm2.conf", s->dir) < 0) {
+		conf = NULL;
+		err_set(e, ERR_NOMEM, "out of memory");
+		goto out;
+	}
+	if (access(conf, R_OK) != 0) {
+		err_errno(e, "the rehearsal token store's '%s'", conf);
+		goto out;
+	}
+	if (point_at(s, conf, e))
+		goto out;
+	*out = s;
+	s = NULL;
+	ret = 0;
+out:
+	if (s) {
+		free(s->dir);
+		free(s->old_conf);
+		free(s);
+	}
+	free(found);
+	free(conf);
+	closedir(d);
 	return ret;
 }
 

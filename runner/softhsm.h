@@ -14,6 +14,9 @@ struct softhsm_store;
 
 /* Creates the store under parent (NULL: $TMPDIR or /tmp) and sets SOFTHSM2_CONF. */
 int softhsm_store_new(const char *parent, struct softhsm_store **out, struct err *e) CER_MUST_CHECK;
+/* The store `rehearse` left in parent (one "ceremony-tokens.*" folder there) after
+ * an interruption, so `resume` goes on with the same tokens; sets SOFTHSM2_CONF. */
+int softhsm_store_find(const char *parent, struct softhsm_store **out, struct err *e) CER_MUST_CHECK;
 const char *softhsm_store_dir(const struct softhsm_store *s);
 /* Removes the whole store unless keep (then it says where it is kept). NULL no-op. */
 void softhsm_store_free(struct softhsm_store *s, bool keep);

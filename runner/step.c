@@ -8,6 +8,8 @@
 #include "interp_int.h"
 #include "dcbor.h"
 #include "files.h"
+#include "fold.h"
+#include "keepsafe.h"
 
 const struct step_type *step_table_find(const struct step_table *t, const char *name)
 {
@@ -33,17 +35,24 @@ void step_show(struct step_run *r, const char *fmt, ...)
 	va_end(ap);
 }
 
+/* The step a question is asked under: a resume's own questions (an `interrupted`
+ * hook's) are the resume's, so one answers file serves a rehearsal and its resume. */
+static const char *q_step(const struct step_run *r)
+{
+	return r->resuming ? SCRIPT_RESUME : r->step->id;
+}
+
 int step_ask(struct step_run *r, const char *role, const char *key, const char *question, char **answer,
 	     struct err *e)
 {
-	struct prompt_q q = {.step = r->step->id, .role = role, .key = key, .text = question};
+	struct prompt_q q = {.step = q_step(r), .role = role, .key = key, .text = question};
 	return prompt_ask(r->in->o->prompt, &q, answer, e);
 }
 
 int step_ask_readback(struct step_run *r, const char *role, const char *key, const char *question, const char *shown,
 		      char **answer, struct err *e)
 {
-	struct prompt_q q = {.step = r->step->id, .role = role, .key = key, .text = question, .shown = shown};
+	struct prompt_q q = {.step = q_step(r), .role = role, .key = key, .text = question, .shown = shown};
 	return prompt_ask(r->in->o->prompt, &q, answer, e);
 }
 
@@ -56,7 +65,7 @@ bool step_slip(struct step_run *r, const char *role, const char *key, unsigned a
 	va_end(ap);
 	struct prompt *p = r->in->o->prompt;
 	prompt_show(p, PROMPT_WARN, "%s (attempt %u of %d)", text, attempt, PROMPT_ATTEMPTS);
-	struct prompt_q q = {.step = r->step->id, .role = role, .key = key};
+	struct prompt_q q = {.step = q_step(r), .role = role, .key = key};
 	/* Recorded (step-result 11); an attempt that cannot be recorded is not asked again. */
 	struct err ignored;
 	if (rec_attempt(&r->res, role ? role : "-", key, text, ts_now_ms(), &ignored))
@@ -77,7 +86,7 @@ const char *step_out_dir(const struct step_run *r)
 
 int step_confirm(struct step_run *r, const char *role, const char *key, const char *question, struct err *e)
 {
-	struct prompt_q q = {.step = r->step->id, .role = role, .key = key, .text = question};
+	struct prompt_q q = {.step = q_step(r), .role = role, .key = key, .text = question};
 	return prompt_confirm(r->in->o->prompt, &q, e);
 }
 
@@ -161,7 +170,12 @@ int step_find_artifact(struct step_run *r, const char *step_id, const char *name
 
 int step_secret_keep(struct step_run *r, const char *name, struct secret *sec, struct err *e)
 {
-	struct interp *in = r->in;
+	return interp_keep_secret(r->in, r->step, name, sec, true, e);
+}
+
+int interp_keep_secret(struct interp *in, const struct step *step, const char *name, struct secret *sec, bool persist,
+		       struct err *e)
+{
 	struct run_secret *n = realloc(in->secrets, (in->n_secrets + 1) * sizeof *n);
 	char *nm = n ? strdup(name) : NULL;
 	if (n)
@@ -170,7 +184,10 @@ int step_secret_keep(struct step_run *r, const char *name, struct secret *sec, s
 		secret_free(sec);
 		return err_set(e, ERR_NOMEM, "out of memory");
 	}
-	in->secrets[in->n_secrets++] = (struct run_secret){r->step->id, nm, sec};
+	in->secrets[in->n_secrets++] = (struct run_secret){step->id, nm, sec};
+	/* A rehearsal keeps it beside its tokens so that a resume still has it. */
+	if (persist && in->o->keepsafe)
+		return keepsafe_put(in->o->keepsafe, KEEPSAFE_SECRET, step->id, name, sec->p, sec->len, e);
 	return 0;
 }
 
@@ -195,7 +212,7 @@ int step_show_secret(struct step_run *r, const char *to, const char *what, const
 int step_ask_secret(struct step_run *r, const char *role, const char *key, const char *question, const char *split,
 		    struct secret *out, struct err *e)
 {
-	struct prompt_q q = {.step = r->step->id, .role = role, .key = key, .text = question, .split = split};
+	struct prompt_q q = {.step = q_step(r), .role = role, .key = key, .text = question, .split = split};
 	return prompt_ask_secret(r->in->o->prompt, &q, out, e);
 }
 
@@ -214,4 +231,53 @@ bool step_asks(const struct step *s, const char *key)
 		if (!strcmp(s->record[i].name, key))
 			return true;
 	return false;
+}
+
+bool step_adopting(const struct step_run *r)
+{
+	return r->in->adopt == r->step;
+}
+
+void step_adopt(struct step_run *r)
+{
+	r->in->adopt = r->step;
+}
+
+void step_resume_said(struct step_run *r, const char *fmt, ...)
+{
+	struct interp *in = r->in;
+	char line[ERR_MSG_MAX];
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(line, sizeof line, fmt, ap);
+	va_end(ap);
+	size_t used = strlen(in->resume_note);
+	snprintf(in->resume_note + used, sizeof in->resume_note - used, "%s%s", used ? "; " : "", line);
+	prompt_show(in->o->prompt, PROMPT_PLAIN, "%s", line);
+}
+
+int step_choose(struct step_run *r, const char *role, const char *key, const char *question,
+		const char *const *choices, size_t *choice, struct err *e)
+{
+	char prompt[1024], list[512];
+	size_t used = 0;
+	list[0] = 0;
+	for (size_t i = 0; choices[i] && used < sizeof list; i++)
+		used += (size_t)snprintf(list + used, sizeof list - used, "%s%s", i ? " / " : "", choices[i]);
+	snprintf(prompt, sizeof prompt, "%s [%s]", question, list);
+	for (unsigned attempt = 1;; attempt++) {
+		char *answer = NULL;
+		if (step_ask(r, role, key, prompt, &answer, e))
+			return -1;
+		for (size_t i = 0; choices[i]; i++)
+			if (fold_same(answer, choices[i])) {
+				*choice = i;
+				free(answer);
+				return 0;
+			}
+		bool again = step_slip(r, role, key, attempt, "'%s' is not one of: %s", answer, list);
+		free(answer);
+		if (!again)
+			return err_set(e, ERR_DECISION, "no choice of %s was made for '%s'", list, question);
+	}
 }

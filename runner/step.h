@@ -98,6 +98,14 @@ struct step_type {
 	 * out; returns how many), for `ceremony answers`: the runner adds confirmations,
 	 * sign-offs and record fields. */
 	size_t (*questions)(const struct ceremony *c, const struct step *s, struct step_question *out, size_t max);
+	/* Optional: called by `ceremony resume` for a step whose attempt was interrupted
+	 * (its step-begin is in the transcript, its result is not), before it runs again:
+	 * finds what that attempt may have left behind (a key on the token, a file on an
+	 * export medium) and settles it with the administrator through the services
+	 * below, saying what was done with step_resume_said. -1: the resume stops before
+	 * anything more is written. Without it, the runner says the step may have acted
+	 * and the administrator decides whether it runs again. */
+	int (*interrupted)(struct step_run *r, struct err *e);
 	/* Optional: what the step needs of its tokens (up to max into out); returns how many. */
 	size_t (*needs)(const struct ceremony *c, const struct step *s, struct step_need *out, size_t max);
 };
@@ -133,6 +141,7 @@ struct step_run {
 	struct rec_result res;     /* what its step-result records, filled by the services below */
 	const char *next;          /* decision: step id to go to (borrowed from the script) */
 	bool halt;                 /* decision: halt the ceremony */
+	bool resuming;             /* in its `interrupted` hook: questions are the resume's */
 };
 
 /* A decision step's choice: recorded (question, choice, next), and the interpreter
@@ -172,6 +181,26 @@ unsigned step_attempts(const struct step_run *r, const char *step_id);
 /* The run's output folder (DIR of --out): artifact.export resolves relative media
  * folders under it. */
 const char *step_out_dir(const struct step_run *r);
+/* True in the attempt a resume runs again after the administrator chose to keep
+ * what the interrupted attempt made (the step's `interrupted` hook asked): the step
+ * takes that on (the key it finds by its label) instead of making it again. */
+bool step_adopting(const struct step_run *r);
+/* In an `interrupted` hook: chooses to keep what the interrupted attempt made, for
+ * step_adopting in the attempt that follows. */
+void step_adopt(struct step_run *r);
+/* In an `interrupted` hook: adds a sentence to what the resume record says was done
+ * (its reason), and shows it. */
+void step_resume_said(struct step_run *r, const char *fmt, ...) CER_PRINTF(2, 3);
+/* In an `interrupted` hook: every object labelled one of labels (n of them) on
+ * token is what the interrupted attempt left (a wrap key, a copy, a restored key);
+ * when any is there the administrator destroys them all (key "open_objects":
+ * destroy, so the step can run again from a clean token) or stops the resume. */
+int step_leftovers(struct step_run *r, const char *token, const char *const *labels, size_t n,
+		   struct err *e) CER_MUST_CHECK;
+/* Ask role to choose one of choices (NULL-terminated) under key; a slip is asked
+ * again. *choice gets the index. */
+int step_choose(struct step_run *r, const char *role, const char *key, const char *question,
+		const char *const *choices, size_t *choice, struct err *e) CER_MUST_CHECK;
 /* Ask role to type the exact word "yes". */
 int step_confirm(struct step_run *r, const char *role, const char *key, const char *question,
 		 struct err *e) CER_MUST_CHECK;

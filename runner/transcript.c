@@ -8,6 +8,7 @@
 #include <fcntl.h>
 #include <inttypes.h>
 #include <libgen.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -402,6 +403,7 @@ struct ts_writer {
 	uint64_t outcomes[5];   /* step-results written, by outcome */
 	bool sealed;
 	bool broken;   /* a write or sync failed: the file's state is unknown, stop */
+	bool signer_change;   /* reopened with another signer: the next record must name it */
 };
 
 uint64_t ts_now_ms(void)
@@ -431,6 +433,31 @@ static int write_all(int fd, const uint8_t *p, size_t n, struct err *e)
 	if (files_write_all(fd, p, n) != 0)
 		return err_errno(e, "writing the transcript");
 	return 0;
+}
+
+/* The crash tests' hook (tests/cli/t0740): CEREMONY_TEST_CRASH=WHEN:SEQ kills the
+ * process with SIGKILL before record SEQ is written, after it is durable, or inside
+ * its write (half of it written and synced) — the three places a power cut can fall.
+ * It only ever ends the process, as a power cut would, so it needs no guard. */
+enum crash_at { CRASH_BEFORE, CRASH_INSIDE, CRASH_AFTER };
+
+static bool crash_wanted(enum crash_at when, uint64_t seq)
+{
+	static const char *const names[] = {"before", "inside", "after"};
+	const char *v = getenv("CEREMONY_TEST_CRASH");
+	size_t n = strlen(names[when]);
+	char *end;
+	if (!v || strncmp(v, names[when], n) || v[n] != ':')
+		return false;
+	errno = 0;
+	unsigned long long at = strtoull(v + n + 1, &end, 10);
+	return !errno && !*end && end != v + n + 1 && at == seq;
+}
+
+static void crash_hook(enum crash_at when, uint64_t seq)
+{
+	if (crash_wanted(when, seq))
+		raise(SIGKILL);
 }
 
 /* Builds, checks, signs, writes and syncs one record. */
@@ -473,14 +500,20 @@ static int append_record(struct ts_writer *w, uint64_t kind, const cbor_item_t *
 	}
 	/* From here on a failure leaves the file in an unknown state. */
 	w->broken = true;
-	if (write_all(w->fd, rec.p, rec.len, e) != 0)
+	crash_hook(CRASH_BEFORE, w->next_seq);
+	if (crash_wanted(CRASH_INSIDE, w->next_seq) && write_all(w->fd, rec.p, rec.len / 2, e) == 0 &&
+	    fdatasync(w->fd) == 0) {
+		raise(SIGKILL);
+	} else if (write_all(w->fd, rec.p, rec.len, e) != 0) {
 		goto out;
+	}
 	/* The record is durable before the ceremony acts on it (fail closed). */
 	if (fdatasync(w->fd) != 0) {
 		err_errno(e, "syncing the transcript");
 		goto out;
 	}
 	w->broken = false;
+	crash_hook(CRASH_AFTER, w->next_seq);
 	hash_sha256(rec.p, rec.len, w->head);
 	w->last_ms = t;
 	if (seq)
@@ -499,7 +532,7 @@ out:
 	return ret;
 }
 
-static cbor_item_t *signer_map(const struct cose_signer *s, const char *where, struct err *e)
+cbor_item_t *ts_signer_map(const struct cose_signer *s, const char *where, struct err *e)
 {
 	cbor_item_t *m = dcbor_map();
 	if (!m) {
@@ -577,7 +610,7 @@ int ts_writer_open(const char *path, struct cose_signer *signer, const struct ts
 	if (dcbor_put_u(body, 0, dcbor_text(TS_FORMAT), e) != 0 || dcbor_put_u(body, 1, dcbor_text(g->title), e) != 0 ||
 	    dcbor_put_u(body, 2, dcbor_bytes(h, HASH_LEN), e) != 0 ||
 	    dcbor_put_u(body, 3, dcbor_bytes(g->script, g->script_len), e) != 0 ||
-	    dcbor_put_u(body, 4, signer_map(signer, g->signer_where, e), e) != 0 ||
+	    dcbor_put_u(body, 4, ts_signer_map(signer, g->signer_where, e), e) != 0 ||
 	    dcbor_put_u(body, 5, dcbor_uint(g->rehearsal ? 1 : 0), e) != 0 ||
 	    dcbor_put_u(body, 6, dcbor_text(g->runner), e) != 0)
 		goto out;
@@ -614,10 +647,124 @@ int ts_append(struct ts_writer *w, enum ts_kind kind, const cbor_item_t *body, u
 {
 	if (kind == TS_GENESIS || (unsigned)kind > TS_SEAL)
 		return err_set(e, ERR_TRANSCRIPT, "cannot append a record of kind %d", (int)kind);
-	/* A new signer must sign its own resume record; this writer has one signer. */
-	if (kind == TS_RESUME && dcbor_get_u(body, 4))
-		return err_set(e, ERR_TRANSCRIPT, "a signer change needs a writer holding the new signer");
-	return append_record(w, kind, body, seq, e);
+	/* A new signer must sign its own resume record, and only a writer reopened with
+	 * one (ts_writer_reopen) holds a new signer. */
+	bool names_signer = kind == TS_RESUME && dcbor_get_u(body, 4);
+	if (names_signer != w->signer_change)
+		return err_set(e, ERR_TRANSCRIPT, w->signer_change ? "the first record after a signer change must be the "
+								     "resume record naming the new signer"
+								   : "a signer change needs a writer reopened with the new signer");
+	if (append_record(w, kind, body, seq, e) != 0)
+		return -1;
+	w->signer_change = false;
+	return 0;
+}
+
+int ts_writer_reopen(const char *path, struct cose_signer *signer, const struct ts_report *r, struct ts_writer **out,
+		     struct err *e)
+{
+	struct ts_writer *w = NULL;
+	struct stat st;
+
+	*out = NULL;
+	if (r->verdict == TS_INVALID || r->seal_status >= 0 || r->records == 0)
+		return err_set(e, ERR_TRANSCRIPT, "only an unsealed transcript whose every record is good can be taken on");
+	if (!(w = calloc(1, sizeof *w)))
+		return err_set(e, ERR_NOMEM, "out of memory");
+	/* No O_CREAT: the file is the one that was verified; O_APPEND: it only grows. */
+	w->fd = open(path, O_WRONLY | O_APPEND | O_CLOEXEC);
+	if (w->fd < 0 || fstat(w->fd, &st) != 0) {
+		err_errno(e, "opening transcript '%s' to go on", path);
+		goto fail;
+	}
+	if ((uint64_t)st.st_size != (uint64_t)r->whole_len) {
+		err_set(e, ERR_TRANSCRIPT, "'%s' is %lld bytes, not the %zu of its whole records: it changed since it was "
+					 "verified, or its torn tail was not cut", path, (long long)st.st_size, r->whole_len);
+		goto fail;
+	}
+	w->signer = signer;
+	memcpy(w->cid, r->cid, CID_LEN);
+	memcpy(w->head, r->head, HASH_LEN);
+	w->next_seq = r->records;
+	w->last_ms = r->last_ms;
+	memcpy(w->outcomes, r->outcomes, sizeof w->outcomes);
+	w->signer_change = r->n_signers == 0 || r->n_signers != r->n_signers_total ||
+			   memcmp(r->signers[r->n_signers - 1].kid, signer->kid, HASH_LEN) != 0;
+	*out = w;
+	return 0;
+fail:
+	if (w->fd >= 0)
+		close(w->fd);
+	free(w);
+	return -1;
+}
+
+int ts_cut_torn(const char *path, size_t whole_len, size_t *moved, uint8_t sha256[32], char *side, size_t cap,
+		struct err *e)
+{
+	uint8_t *tail = NULL;
+	struct stat st;
+	int fd = -1, sfd = -1, ret = -1;
+
+	*moved = 0;
+	memset(sha256, 0, HASH_LEN);
+	if (cap)
+		side[0] = 0;
+	fd = open(path, O_RDWR | O_CLOEXEC);
+	if (fd < 0 || fstat(fd, &st) != 0) {
+		err_errno(e, "opening transcript '%s'", path);
+		goto out;
+	}
+	if ((uint64_t)st.st_size <= (uint64_t)whole_len) {
+		ret = 0;
+		goto out;
+	}
+	size_t n = (size_t)st.st_size - whole_len;
+	if (!(tail = malloc(n))) {
+		err_set(e, ERR_NOMEM, "out of memory");
+		goto out;
+	}
+	ssize_t got = pread(fd, tail, n, (off_t)whole_len);
+	if (got < 0 || (size_t)got != n) {
+		err_errno(e, "reading the torn tail of '%s'", path);
+		goto out;
+	}
+	/* The torn bytes are kept, never deleted: a new side file, durable before the cut. */
+	for (unsigned k = 1; sfd < 0; k++) {
+		int w = k == 1 ? snprintf(side, cap, "%s.torn-%zu", path, whole_len)
+			       : snprintf(side, cap, "%s.torn-%zu-%u", path, whole_len, k);
+		if (w < 0 || (size_t)w >= cap) {
+			err_set(e, ERR_IO, "path too long: '%s'", path);
+			goto out;
+		}
+		sfd = open(side, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
+		if (sfd < 0 && (errno != EEXIST || k >= 100)) {
+			err_errno(e, "creating '%s' for the torn tail", side);
+			goto out;
+		}
+	}
+	if (write_all(sfd, tail, n, e) != 0)
+		goto out;
+	if (fsync(sfd) != 0) {
+		err_errno(e, "syncing '%s'", side);
+		goto out;
+	}
+	if (sync_parent(side, e) != 0)
+		goto out;
+	if (ftruncate(fd, (off_t)whole_len) != 0 || fsync(fd) != 0) {
+		err_errno(e, "cutting '%s' back to its last whole record", path);
+		goto out;
+	}
+	hash_sha256(tail, n, sha256);
+	*moved = n;
+	ret = 0;
+out:
+	if (sfd >= 0)
+		close(sfd);
+	if (fd >= 0)
+		close(fd);
+	free(tail);
+	return ret;
 }
 
 void ts_writer_head(const struct ts_writer *w, uint8_t head[32])
@@ -1284,6 +1431,7 @@ int ts_verify(const uint8_t *data, size_t len, const struct ts_verify_opts *o, s
 	memset(r, 0, sizeof *r);
 	r->verdict = TS_INCOMPLETE;
 	r->bad_seq = -1;
+	r->open_seq = -1;
 	r->seal_status = -1;
 	r->unanchored_seq = -1;
 	st.r = r;
@@ -1329,6 +1477,9 @@ int ts_verify(const uint8_t *data, size_t len, const struct ts_verify_opts *o, s
 		off += used;
 		pos++;
 	}
+	r->whole_len = off;
+	memcpy(r->outcomes, st.outcomes, sizeof r->outcomes);
+	r->open_seq = st.pending;
 	if (r->verdict != TS_INVALID && !r->reason[0]) {
 		if (st.sealed) /* mutate: seal-required */
 			r->verdict = r->seal_status == TS_COMPLETED ? TS_VALID : TS_VALID_ABORTED; /* mutate: seal-status */
@@ -1352,4 +1503,27 @@ out:
 	free(st.pending_id);
 	free(st.changes);
 	return ret;
+}
+
+int ts_each_entry(const uint8_t *data, size_t len, ts_entry_each each, void *ctx, struct err *e)
+{
+	for (size_t off = 0; off < len;) {
+		cbor_item_t *rec = NULL, *entry = NULL;
+		const uint8_t *pl;
+		size_t used = 0, pl_len = 0, eused = 0;
+		struct entry_view v;
+		int rc = -1;
+		if (dcbor_decode_strict(data + off, len - off, true, &rec, &used, e) == 0 &&
+		    record_payload(rec, &pl, &pl_len, e) == 0 &&
+		    dcbor_decode_strict(pl, pl_len, false, &entry, &eused, e) == 0 && check_entry(entry, &v, e) == 0)
+			rc = each(ctx, v.seq, (enum ts_kind)v.kind, v.body, e);
+		if (entry)
+			cbor_decref(&entry);
+		if (rec)
+			cbor_decref(&rec);
+		if (rc)
+			return -1;
+		off += used;
+	}
+	return 0;
 }

@@ -34,6 +34,7 @@ enum ts_outcome { TS_PASSED = 0, TS_FAILED = 1, TS_SKIPPED = 2, TS_ABORTED = 3, 
 enum ts_seal_status { TS_COMPLETED = 0, TS_SEAL_ABORTED = 1, TS_HALTED = 2 };
 
 struct ts_writer;
+struct ts_report;
 
 /* What genesis needs besides the signer. All borrowed for the duration of the call. */
 struct ts_genesis {
@@ -59,6 +60,8 @@ int ts_append(struct ts_writer *w, enum ts_kind kind, const cbor_item_t *body, u
 /* The workstation clock in ms since 1970 (0 when it cannot be read): the one clock
  * of record times, sign-off, confirmation, attempt and refusal times. */
 uint64_t ts_now_ms(void);
+/* A signer as genesis 4 and resume 4 record it: { 0: kid, 1: SPKI DER, 2: alg, ? 3: where }. */
+cbor_item_t *ts_signer_map(const struct cose_signer *s, const char *where, struct err *e);
 /* Head = SHA-256 of the last record written. */
 void ts_writer_head(const struct ts_writer *w, uint8_t head[32]);
 uint64_t ts_writer_next_seq(const struct ts_writer *w);
@@ -66,6 +69,20 @@ uint64_t ts_writer_next_seq(const struct ts_writer *w);
  * seal's summary must say (TRANSCRIPT.md seal), so it is counted where they are written. */
 void ts_writer_outcomes(const struct ts_writer *w, uint64_t counts[5]);
 const uint8_t *ts_writer_cid(const struct ts_writer *w);   /* 16 bytes */
+/* Reopens an unsealed transcript to go on after an interruption (`ceremony resume`).
+ * r is ts_verify's report of the file's bytes; the file must end exactly where its
+ * last whole record does (ts_cut_torn first). The writer takes the chain on from
+ * there (cid, head, seq, clock, outcomes). When the signer is not the one that
+ * signed the last record, the first record appended must be the resume record
+ * naming it (TRANSCRIPT.md: the signer changes only there). */
+int ts_writer_reopen(const char *path, struct cose_signer *signer, const struct ts_report *r,
+		     struct ts_writer **out, struct err *e) CER_MUST_CHECK;
+/* Moves the torn tail of path (every byte from whole_len on) to a side file
+ * "PATH.torn-OFFSET" (a new file, never overwritten: "-2", "-3"... when taken), made
+ * durable, then cuts path back to whole_len. *moved gets how many bytes, sha256 their
+ * SHA-256, side (cap bytes) the side file's name; 0 bytes: nothing is done. */
+int ts_cut_torn(const char *path, size_t whole_len, size_t *moved, uint8_t sha256[32], char *side, size_t cap,
+		struct err *e) CER_MUST_CHECK;
 /* Closes the file (already synced). NULL is a no-op. */
 void ts_writer_close(struct ts_writer *w);
 
@@ -139,6 +156,9 @@ struct ts_report {
 	char title[256];
 	bool rehearsal;
 	uint64_t signed_signoffs;      /* method-1 sign-offs verified (step-results) */
+	size_t whole_len;              /* bytes of the whole good records: where a torn tail begins */
+	uint64_t outcomes[5];          /* good step-results by outcome (enum ts_outcome) */
+	int64_t open_seq;              /* seq of a step-begin with no result yet, else -1 */
 	uint8_t signoff_kids[8][32];   /* their kids, distinct, in order of appearance */
 	size_t n_signoff_kids;
 };
@@ -150,5 +170,11 @@ struct ts_report {
  * or a record prefix followed by zero fill — are a torn tail: INCOMPLETE. */
 int ts_verify(const uint8_t *data, size_t len, const struct ts_verify_opts *o, struct ts_report *r,
 	      struct err *e) CER_MUST_CHECK;
+
+/* For bytes ts_verify found good (its whole records): calls each with every
+ * record's seq, kind and body (borrowed for the call), in order. Used to take an
+ * interrupted ceremony's state back from its records (`ceremony resume`). */
+typedef int (*ts_entry_each)(void *ctx, uint64_t seq, enum ts_kind kind, const cbor_item_t *body, struct err *e);
+int ts_each_entry(const uint8_t *data, size_t len, ts_entry_each each, void *ctx, struct err *e) CER_MUST_CHECK;
 
 #endif

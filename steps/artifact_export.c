@@ -13,6 +13,7 @@
  * is what rehearsals and tests use. Files are named NAME.pem / NAME.der, NAME being
  * the step id of the artifact unless the entry gives `name`.
  */
+#include <dirent.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -320,7 +321,8 @@ static int execute(struct step_run *r, struct err *e)
 					err_set(e, ERR_IO, "path too long in '%s'", dir);
 					goto out;
 				}
-				if (access(cp->path, F_OK) == 0) {
+				/* A resume's adopted attempt compares what is there instead. */
+				if (access(cp->path, F_OK) == 0 && !step_adopting(r)) {
 					err_set(e, ERR_EXPORT, "'%s' exists already: export files are never overwritten; use a fresh "
 							     "medium or remove the file after checking what it is",
 						cp->path);
@@ -333,9 +335,13 @@ static int execute(struct step_run *r, struct err *e)
 		bytes.len = 0;
 		if (cp->pem ? x509_obj_pem(cp->obj, &bytes, e) : buf_append(&bytes, cp->obj->der.p, cp->obj->der.len, e))
 			goto out;
-		if (files_write_new(cp->path, bytes.p, bytes.len, e))
-			goto out;
-		step_show(r, "%s written (%zu bytes)", cp->shown, bytes.len);
+		if (step_adopting(r) && access(cp->path, F_OK) == 0) {
+			step_show(r, "%s was written before the interruption: read back and compared", cp->shown);
+		} else {
+			if (files_write_new(cp->path, bytes.p, bytes.len, e))
+				goto out;
+			step_show(r, "%s written (%zu bytes)", cp->shown, bytes.len);
+		}
 		if (verify_copy(r, cp, &bytes, files, e))
 			goto out;
 	}
@@ -364,6 +370,56 @@ out:
 	return ret;
 }
 
+/* A resume: an interrupted export may have left temporary files (files_write_new
+ * writes NAME.tmp-RANDOM, then links it to NAME) and some whole copies. The
+ * temporary ones are removed; the whole ones are kept and compared, byte for byte,
+ * with the artifact when the step runs again (step_adopt): one that differs fails it. */
+static int interrupted(struct step_run *r, struct err *e)
+{
+	const struct ex_priv *p = r->step->priv;
+	size_t tidied = 0, there = 0;
+	for (size_t m = 0; m < p->n_media; m++) {
+		char dir[PATH_MAX], path[PATH_MAX + 8];
+		if (medium_dir(r, p->media[m], dir, sizeof dir, e))
+			return -1;
+		DIR *d = opendir(dir);
+		struct dirent *de;
+		if (!d)
+			continue;   /* not made yet: nothing was written there */
+		while ((de = readdir(d)))
+			for (size_t i = 0; i < p->n; i++)
+				for (int f = 0; f < 2; f++) {
+					char prefix[300];
+					snprintf(prefix, sizeof prefix, "%s.%s.tmp-", p->items[i].name, f ? "der" : "pem");
+					if (strncmp(de->d_name, prefix, strlen(prefix)))
+						continue;
+					if (unlinkat(dirfd(d), de->d_name, 0) != 0) {
+						err_errno(e, "removing the temporary file '%s/%s'", dir, de->d_name);
+						closedir(d);
+						return -1;
+					}
+					tidied++;
+				}
+		closedir(d);
+		for (size_t i = 0; i < p->n; i++)
+			for (int f = 0; f < 2; f++) {
+				snprintf(path, sizeof path, "%s/%s.%s", dir, p->items[i].name, f ? "der" : "pem");
+				if ((f ? p->der : p->pem) && access(path, F_OK) == 0)
+					there++;
+			}
+	}
+	if (tidied)
+		step_resume_said(r, "%zu temporary file%s of the interrupted export removed", tidied, tidied == 1 ? "" : "s");
+	if (!there) {
+		step_resume_said(r, "the interrupted export of step '%s' wrote no whole copy; it runs again", r->step->id);
+		return 0;
+	}
+	step_adopt(r);
+	step_resume_said(r, "%zu cop%s the interrupted export wrote stay and are compared with the artifacts when step "
+			    "'%s' runs again", there, there == 1 ? "y" : "ies", r->step->id);
+	return 0;
+}
+
 static const char *const keys[] = {"artifacts", "formats", "media", NULL};
 static const char *const outputs[] = {"count", "files", NULL};
 
@@ -374,5 +430,6 @@ const struct step_type step_artifact_export = {
 	.outputs = outputs,
 	.validate = validate,
 	.execute = execute,
+	.interrupted = interrupted,
 	.preflight = preflight,
 };

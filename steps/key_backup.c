@@ -170,6 +170,20 @@ static const char *const keys[] = {"key", "wrap_key", "to", NULL};
 static const char *const outputs[] = {"key_label", "key_algorithm", "mechanism", "blob_file", "blob_size",
 				      "blob_sha256", "backup_token", NULL};
 
+/* A resume: what an interrupted attempt put on the backup token (the copy, the wrap
+ * key rebuilt there) is destroyed before the step runs again; the source token keeps
+ * its wrap key, which the step uses (or rebuilds) again. */
+static int interrupted(struct step_run *r, struct err *e)
+{
+	const struct backup_priv *p = r->step->priv;
+	const char *labels[] = {p->key.label, ynode_get(p->wrap->node, "label")->str};
+	if (!p->to) {
+		step_resume_said(r, "step '%s' writes only a file, under a new name when it runs again", r->step->id);
+		return 0;
+	}
+	return step_leftovers(r, p->to, labels, 2, e);
+}
+
 const struct step_type step_key_backup = {
 	.name = "key.backup",
 	.summary = "wraps a backup key under the trusted wrap key (CKM_AES_KEY_WRAP_PAD), optionally into a backup token",
@@ -177,6 +191,7 @@ const struct step_type step_key_backup = {
 	.outputs = outputs,
 	.validate = validate,
 	.execute = execute,
+	.interrupted = interrupted,
 	.needs = needs,
 	.flags = STEP_BACKS_UP,
 };

@@ -170,6 +170,61 @@ static int check_algorithm(struct step_run *r, struct tok_session *s, const char
 	return 0;
 }
 
+/* The pair labelled label that an interrupted attempt made, with its CKA_ID. */
+static int adopt(struct step_run *r, struct tok_session *s, const char *label, struct tok_keypair *kp, struct err *e)
+{
+	struct buf id = {0};
+	char got[32];
+	int rc = tok_key_find(s, label, &kp->priv, &kp->pub, got, sizeof got, e) || tok_attr(s, kp->priv, CKA_ID, &id, e);
+	if (!rc && id.len != sizeof kp->id)
+		rc = err_set(e, ERR_KEY_ATTRIBUTES, "the key pair '%s' kept at the resume has a CKA_ID of %zu bytes, not the "
+						   "%zu this program gives", label, id.len, sizeof kp->id);
+	if (!rc) {
+		memcpy(kp->id, id.p, sizeof kp->id);
+		rc = step_output(r, "kept_at_resume", dcbor_bool(true), e);
+		step_show(r, "key pair '%s' (%s) made before the interruption and kept: checked as a new one", label, got);
+	}
+	buf_free(&id);
+	return rc;
+}
+
+/* A resume: the interrupted attempt may have made the pair. The administrator keeps
+ * it (the step takes it on and checks it) or destroys it (the step makes a new one). */
+static int interrupted(struct step_run *r, struct err *e)
+{
+	static const char *const choices[] = {"keep", "destroy", NULL};
+	const char *label = ynode_get(r->step->node, "label")->str;
+	struct tok_session *s;
+	CK_OBJECT_HANDLE h[8];
+	size_t n = 0, k = 0;
+	char q[512];
+	if (step_session(r, &s, e) || tok_find(s, (CK_OBJECT_CLASS)-1, label, h, 8, &n, e))
+		return -1;
+	if (!n) {
+		step_resume_said(r, "no object labelled '%s' is on token '%s': the interrupted attempt made no key, and "
+				    "step '%s' makes it again", label, r->step->token, r->step->id);
+		return 0;
+	}
+	step_warn(r, "%zu object%s labelled '%s' %s on token '%s': the interrupted attempt made the key pair", n,
+		  n == 1 ? "" : "s", label, n == 1 ? "is" : "are", r->step->token);
+	snprintf(q, sizeof q, "keep the key pair '%s' (the step takes it on and checks it as if it had just made it) or "
+			      "destroy it (the step makes a new one)?", label);
+	if (step_choose(r, step_role(r), "open_key", q, choices, &k, e))
+		return -1;
+	if (k == 0) {
+		step_adopt(r);
+		step_resume_said(r, "the key pair '%s' on token '%s' that the interrupted attempt made was kept", label,
+				 r->step->token);
+		return 0;
+	}
+	for (size_t i = 0; i < n; i++)
+		if (tok_destroy(s, h[i], e))
+			return err_wrap(e, "destroying '%s' on token '%s'", label, r->step->token);
+	step_resume_said(r, "the key pair '%s' on token '%s' that the interrupted attempt made was destroyed (%zu "
+			    "objects); step '%s' makes a new one", label, r->step->token, n, r->step->id);
+	return 0;
+}
+
 static int execute(struct step_run *r, struct err *e)
 {
 	const char *alg = ynode_get(r->step->node, "algorithm")->str;
@@ -184,10 +239,19 @@ static int execute(struct step_run *r, struct err *e)
 
 	bool backup = key_generate_backup(r->step);
 
-	if (step_session(r, &s, e) || tok_generate_ex(s, alg, label, backup ? TOK_GEN_BACKUP : 0, &kp, e))
+	if (step_session(r, &s, e))
 		return -1;
-	step_show(r, "key pair '%s' (%s) generated in the token%s", label, alg,
-		  backup ? "; sensitive, extractable only under a trusted wrap key (backup)" : "");
+	if (step_adopting(r)) {
+		/* A resume: the pair an interrupted attempt made, kept by the administrator,
+		 * is checked below exactly as a new one would be. */
+		if (adopt(r, s, label, &kp, e))
+			return -1;
+	} else {
+		if (tok_generate_ex(s, alg, label, backup ? TOK_GEN_BACKUP : 0, &kp, e))
+			return -1;
+		step_show(r, "key pair '%s' (%s) generated in the token%s", label, alg,
+			  backup ? "; sensitive, extractable only under a trusted wrap key (backup)" : "");
+	}
 	if (step_output(r, "label", dcbor_text(label), e) ||
 	    step_output(r, "id", dcbor_text(words_hex(kp.id, sizeof kp.id, hex, sizeof hex)), e))
 		goto out;
@@ -240,7 +304,7 @@ static const char *fixed_output(const struct step *s, const char *name, char *wh
 static const char *const outputs[] = {
 	"key_type", "curve", "modulus_bits", "public_exponent", "parameter_set", "algorithm", "label", "id",
 	"token", "private", "sensitive", "extractable", "sign", "decrypt", "derive", "unwrap", "sign_recover", "local",
-	"always_sensitive", "never_extractable", "wrap_with_trusted", "public_key_sha256", NULL};
+	"always_sensitive", "never_extractable", "wrap_with_trusted", "public_key_sha256", "kept_at_resume", NULL};
 
 const struct step_type step_key_generate = {
 	.name = "key.generate",
@@ -251,6 +315,7 @@ const struct step_type step_key_generate = {
 	.flags = STEP_USES_TOKEN | STEP_NEEDS_LOGIN | STEP_MAKES_KEY,
 	.validate = validate,
 	.execute = execute,
+	.interrupted = interrupted,
 	.fixed_output = fixed_output,
 	.needs = needs,
 };

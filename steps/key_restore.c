@@ -218,6 +218,16 @@ out:
 	return ret;
 }
 
+/* A resume: the restored key and the wrap key an interrupted attempt put on the
+ * target token are destroyed before the step runs again. */
+static int interrupted(struct step_run *r, struct err *e)
+{
+	const struct restore_priv *p = r->step->priv;
+	const struct backup_priv *b = key_backup_of(p->from);
+	const char *labels[] = {p->label, ynode_get(b->wrap->node, "label")->str};
+	return step_leftovers(r, r->step->token, labels, 2, e);
+}
+
 static const char *const keys[] = {"from", "public_key", "label", "data", "shares", NULL};
 static const char *const outputs[] = {"blob_sha256", "blob_size", "label", "key_algorithm", "signature_valid", "data",
 				      "shares_given", "custodians", NULL};
@@ -244,4 +254,5 @@ const struct step_type step_key_restore = {
 	.questions = questions,
 	.validate = validate,
 	.execute = execute,
+	.interrupted = interrupted,
 };

@@ -72,6 +72,14 @@ static const char *const keys[] = {"label", NULL};
 static const char *const outputs[] = {"label", "key_type", "value_len", "trusted", "sensitive", "extractable",
 				      "wrap", "unwrap", "encrypt", "decrypt", NULL};
 
+/* A resume: the wrap key an interrupted attempt made is destroyed before the step
+ * runs again (its value is not one the custodians hold). */
+static int interrupted(struct step_run *r, struct err *e)
+{
+	const char *label = ynode_get(r->step->node, "label")->str;
+	return step_leftovers(r, r->step->token, &label, 1, e);
+}
+
 const struct step_type step_wrapkey_create = {
 	.name = "wrapkey.create",
 	.summary = "the security officer creates a trusted AES-256 wrap key from the token's RNG",
@@ -80,5 +88,6 @@ const struct step_type step_wrapkey_create = {
 	.flags = STEP_USES_TOKEN | STEP_MAKES_WRAP_KEY | STEP_LOGS_IN_SO,
 	.validate = validate,
 	.execute = execute,
+	.interrupted = interrupted,
 	.needs = needs,
 };

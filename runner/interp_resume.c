@@ -1,0 +1,421 @@
+/* interp_resume: going on with an interrupted ceremony (`ceremony resume`;
+ * TRANSCRIPT.md "resume").
+ *
+ * The records are the state: who attended, what was made (artifacts are embedded),
+ * which steps ran and how they ended, where the script goes next (the same
+ * interp_step_after a run uses). What only the crashed process held is gone — its
+ * token sessions, a value kept in memory; a rehearsal's keepsafe (keepsafe.h)
+ * brings back what its room would still hold. The step left open (begun, no
+ * result) may have acted: its type's `interrupted` hook settles what it left with
+ * the administrator, or the administrator decides whether it runs again. Only then
+ * is anything written: the resume record, signed by the audit key that lives in a
+ * token or by a new one shown for the paper log, and signed off by the
+ * administrator and the witness. The ceremony then goes on to its seal. */
+#include <inttypes.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include "interp_int.h"
+#include "audit.h"
+#include "dcbor.h"
+#include "keepsafe.h"
+#include "records.h"
+#include "signals.h"
+#include "words.h"
+
+/* Where the records say the ceremony is. */
+struct rebuild {
+	struct interp *in;
+	size_t i;                    /* next step, when !ended */
+	unsigned attempt;
+	bool ended;                  /* the last result ended it: only the seal is missing */
+	struct run_end end;
+	const struct step *open;     /* begun with no result */
+	uint64_t open_seq;
+	unsigned open_attempt;
+};
+
+static int take_artifacts(struct interp *in, const struct step *s, const cbor_item_t *arts, struct err *e)
+{
+	for (size_t k = 0; arts && k < cbor_array_size(arts); k++) {
+		const cbor_item_t *a = cbor_array_handle(arts)[k], *name = dcbor_get_u(a, 0), *content = dcbor_get_u(a, 4);
+		if (!content)
+			continue;   /* recorded by hash only: nothing a later step can read */
+		struct made_artifact *na = realloc(in->arts, (in->n_arts + 1) * sizeof *na);
+		if (!na)
+			return err_set(e, ERR_NOMEM, "out of memory");
+		in->arts = na;
+		struct made_artifact *m = &in->arts[in->n_arts];
+		size_t len = cbor_bytestring_length(content);
+		m->step_id = s->id;
+		m->name = dcbor_strdup(name);
+		m->data = malloc(len ? len : 1);
+		if (!m->name || !m->data) {
+			free(m->name);
+			free(m->data);
+			return err_set(e, ERR_NOMEM, "out of memory");
+		}
+		memcpy(m->data, cbor_bytestring_handle(content), len);
+		m->len = len;
+		in->n_arts++;
+	}
+	return 0;
+}
+
+static int take_attendance(struct interp *in, const struct step *s, const cbor_item_t *outputs, struct err *e)
+{
+	const cbor_item_t *people = dcbor_get(outputs, "participants");
+	interp_forget_attendance(in, s->id);
+	for (size_t k = 0; people && cbor_isa_array(people) && k < cbor_array_size(people); k++) {
+		const cbor_item_t *p = cbor_array_handle(people)[k];
+		char *name = dcbor_strdup(dcbor_get(p, "name")), *role = dcbor_strdup(dcbor_get(p, "role"));
+		int rc = !name || !role ? err_set(e, ERR_TRANSCRIPT, "step '%s': a participant without name or role", s->id)
+					: interp_add_person(in, name, role, s->id, e);
+		free(name);
+		free(role);
+		if (rc)
+			return -1;
+	}
+	return 0;
+}
+
+static int take_entry(void *ctx, uint64_t seq, enum ts_kind kind, const cbor_item_t *body, struct err *e)
+{
+	struct rebuild *rb = ctx;
+	struct interp *in = rb->in;
+	if (kind != TS_STEP_BEGIN && kind != TS_STEP_RESULT)
+		return 0;   /* genesis, checkpoints, earlier resumes: nothing to take back */
+	char *id = dcbor_strdup(dcbor_get_u(body, 0));
+	const struct step *s = id ? script_step(in->c, id) : NULL;
+	if (!s) {
+		err_set(e, ERR_TRANSCRIPT, "record %" PRIu64 " names step '%s', which the transcript's script does not have",
+			seq, id ? id : "?");
+		free(id);
+		return -1;
+	}
+	free(id);
+	if (kind == TS_STEP_BEGIN) {
+		in->step_runs[s->index]++;
+		in->runs++;
+		rb->open = s;
+		rb->open_seq = seq;
+		rb->open_attempt = !rb->ended && rb->i == s->index ? rb->attempt : 1;
+		rb->end.last_step = s->id;
+		return 0;
+	}
+	uint64_t outcome = 0;
+	(void)dcbor_as_u64(dcbor_get_u(body, 2), &outcome);
+	const cbor_item_t *outputs = dcbor_get_u(body, 3), *decision = dcbor_get_u(body, 7);
+	bool good = outcome == TS_PASSED || outcome == TS_DEVIATION;
+	if (take_artifacts(in, s, dcbor_get_u(body, 6), e))
+		return -1;
+	if (good && step_is(s, STEP_RECORDS_ATTENDANCE) && take_attendance(in, s, outputs, e))
+		return -1;
+	struct tokstate *t = s->token ? interp_tokstate(in, s->token) : NULL;
+	if (good && t && step_is(s, STEP_INITS_TOKEN)) {
+		t->initialised = true;
+		t->activated = false;
+	}
+	if (good && t && step_is(s, STEP_ACTIVATES_TOKEN))
+		t->activated = true;
+	char *next = decision ? dcbor_strdup(dcbor_get_u(decision, 2)) : NULL;
+	const struct step *to = next ? script_step(in->c, next) : NULL;
+	free(next);
+	rb->ended = !interp_step_after(in, s, (enum ts_outcome)outcome, rb->open_attempt, to ? to->id : NULL,
+				       decision && !to, &rb->i, &rb->attempt, &rb->end);
+	rb->open = NULL;
+	return 0;
+}
+
+/* --- what a rehearsal's keepsafe brings back --------------------------------- */
+
+struct taken_shares {
+	struct interp *in;
+	const struct step *step;
+	struct shamir_share shares[SHAMIR_MAX_SHARES];
+	char *holders[SHAMIR_MAX_SHARES];
+	size_t n;
+};
+
+static void shares_clear(struct taken_shares *ts)
+{
+	for (size_t i = 0; i < ts->n; i++) {
+		shamir_share_clear(&ts->shares[i]);
+		free(ts->holders[i]);
+	}
+	ts->n = 0;
+	ts->step = NULL;
+}
+
+/* The shares of one split come in a row (custody.c writes them so): a run of them
+ * ends at the first entry of another kind or step. */
+static int shares_flush(struct taken_shares *ts, struct err *e)
+{
+	if (!ts->step || !ts->n)
+		return 0;
+	struct shamir_share *sh = calloc(ts->n, sizeof *sh);
+	if (!sh) {
+		shares_clear(ts);
+		return err_set(e, ERR_NOMEM, "out of memory");
+	}
+	memcpy(sh, ts->shares, ts->n * sizeof *sh);
+	memset(ts->shares, 0, sizeof ts->shares);   /* moved, not copied: sh owns them now */
+	int rc = interp_keep_split(ts->in, ts->step, sh, ts->n, (const char *const *)ts->holders, false, e);
+	for (size_t i = 0; i < ts->n; i++)
+		free(ts->holders[i]);
+	ts->n = 0;
+	ts->step = NULL;
+	return rc;
+}
+
+static int take_kept(void *ctx, const char *kind, const char *step, const char *name, const struct secret *data,
+		     struct err *e)
+{
+	struct taken_shares *ts = ctx;
+	struct interp *in = ts->in;
+	const struct step *s = script_step(in->c, step);
+	bool share = !strcmp(kind, KEEPSAFE_SHARE);
+	if (!share || s != ts->step || (ts->n && ts->shares[ts->n - 1].index >= strtoul(name, NULL, 10))) {
+		if (shares_flush(ts, e))
+			return -1;
+	}
+	if (!strcmp(kind, KEEPSAFE_PIN) || !s)
+		return 0;   /* PINs are the binding's (cmd_resume); an unknown step's: not ours */
+	if (!strcmp(kind, KEEPSAFE_SECRET)) {
+		struct secret *copy = secret_new(data->len + 1, e);
+		if (!copy || secret_set(copy, data->p, data->len, e)) {
+			secret_free(copy);
+			return -1;
+		}
+		/* Already in the keepsafe: not written again. */
+		return interp_keep_secret(in, s, name, copy, false, e);
+	}
+	if (!share || ts->n >= SHAMIR_MAX_SHARES)
+		return 0;
+	const char *colon = strchr(name, ':');
+	if (shamir_share_parse((const char *)data->p, data->len, &ts->shares[ts->n], e))
+		return err_wrap(e, "the rehearsal's keepsafe, share %s of step '%s'", name, step);
+	ts->holders[ts->n] = colon ? strdup(colon + 1) : NULL;
+	ts->step = s;
+	ts->n++;
+	return 0;
+}
+
+static int take_keepsafe(struct interp *in, const char *path, struct err *e)
+{
+	struct taken_shares ts = {.in = in};
+	int rc = keepsafe_load(path, take_kept, &ts, e) || shares_flush(&ts, e) ? -1 : 0;
+	shares_clear(&ts);
+	return rc;
+}
+
+/* --- the open step ---------------------------------------------------------- */
+
+int step_leftovers(struct step_run *r, const char *token, const char *const *labels, size_t n, struct err *e)
+{
+	static const char *const choices[] = {"destroy", "stop", NULL};
+	enum { MAX = 16 };
+	struct tok_session *s;
+	CK_OBJECT_HANDLE h[MAX];
+	size_t found = 0, k = 0;
+	char list[512] = "", q[768];
+	if (step_session_on(r, token, &s, e))
+		return -1;
+	for (size_t i = 0; i < n; i++) {
+		size_t got = 0;
+		if (tok_find(s, (CK_OBJECT_CLASS)-1, labels[i], h + found, MAX - found, &got, e))
+			return -1;
+		if (got)
+			snprintf(list + strlen(list), sizeof list - strlen(list), "%s'%s'", list[0] ? ", " : "", labels[i]);
+		found += got;
+	}
+	if (!found) {
+		step_resume_said(r, "nothing the interrupted attempt of step '%s' may have made is on token '%s'", r->step->id,
+				 token);
+		return 0;
+	}
+	step_warn(r, "on token '%s': %s, left by the interrupted attempt of step '%s'", token, list, r->step->id);
+	snprintf(q, sizeof q, "destroy %s on token '%s' so that step '%s' runs again on a clean token, or stop the "
+			      "resume (nothing is written)?", list, token, r->step->id);
+	if (step_choose(r, interp_acting_role(r->in, r->step), "open_objects", q, choices, &k, e))
+		return -1;
+	if (k == 1)
+		return err_set(e, ERR_ABORTED, "the resume was stopped: %s stay on token '%s' and the transcript is as it "
+					     "was", list, token);
+	for (size_t i = 0; i < found; i++)
+		if (tok_destroy(s, h[i], e))
+			return err_wrap(e, "destroying what step '%s' left on token '%s'", r->step->id, token);
+	step_resume_said(r, "%s on token '%s', left by the interrupted attempt of step '%s', destroyed (%zu objects)", list,
+			 token, r->step->id, found);
+	return 0;
+}
+
+static int settle_open(struct interp *in, const struct rebuild *rb, bool *abort_it, struct err *e)
+{
+	const struct step *s = rb->open;
+	struct step_run r = {.in = in, .cer = in->c, .step = s, .attempt = rb->open_attempt, .resuming = true};
+	const char *role = interp_acting_role(in, s);
+	int rc;
+	*abort_it = false;
+	prompt_show(in->o->prompt, PROMPT_WARN,
+		    "step '%s' (%s) began at record %" PRIu64 " and has no result: it may have acted before the interruption",
+		    s->id, s->type->name, rb->open_seq);
+	if (rec_result_init(&r.res, e))
+		return -1;
+	if (s->type->interrupted) {
+		rc = s->type->interrupted(&r, e);
+	} else {
+		static const char *const choices[] = {"again", "abort", NULL};
+		size_t k = 0;
+		char q[512];
+		snprintf(q, sizeof q, "what step '%s' (%s) does may have happened in part: run it again from its start, or "
+				      "abort the ceremony?", s->id, s->type->name);
+		rc = step_choose(&r, role, "open_step", q, choices, &k, e);
+		if (!rc && k == 1) {
+			*abort_it = true;
+			step_resume_said(&r, "the administrator chose not to run the interrupted step '%s' again", s->id);
+		} else if (!rc) {
+			step_resume_said(&r, "the interrupted step '%s' runs again", s->id);
+		}
+	}
+	rec_result_free(&r.res);
+	return rc;
+}
+
+/* --- the resume record ------------------------------------------------------ */
+
+static int write_resume(struct interp *in, const struct interp_resume_in *ri, bool new_signer, struct err *e)
+{
+	const struct ceremony *c = in->c;
+	const struct ts_report *rep = ri->report;
+	struct step rs = {.id = SCRIPT_RESUME, .title = "resume"};
+	struct step_run r = {.in = in, .cer = c, .step = &rs, .resuming = true};
+	char reason[ERR_MSG_MAX * 2], what[ERR_MSG_MAX * 2 + 200];
+	const char *roles[2];
+	size_t n_roles = 0;
+	uint8_t before[32];
+	uint64_t seq;
+	int ret = -1;
+
+	snprintf(reason, sizeof reason, "resumed after an interruption: %" PRIu64 " whole records%s%s%s%s", rep->records,
+		 ri->torn ? ", a torn tail moved to " : "", ri->torn ? ri->torn_side : "",
+		 in->resume_note[0] ? "; " : "", in->resume_note);
+	/* The administrator and the witness vouch for the interruption and what was
+	 * settled (TRANSCRIPT.md resume); a script without those roles: its first role. */
+	roles[n_roles++] = script_role(c, "administrator") ? "administrator" : c->roles[0].name;
+	if (script_role(c, "witness") && strcmp(roles[0], "witness"))
+		roles[n_roles++] = "witness";
+	snprintf(what, sizeof what, "the ceremony was interrupted after record %" PRIu64 " and goes on from there (%s)",
+		 rep->records - 1, reason);
+	if (rec_result_init(&r.res, e) || interp_take_attested(in, &r, roles, n_roles, what, e))
+		goto out;
+	if (r.res.n_refusals) {
+		const struct rec_refusal *f = &r.res.refusals[0];
+		err_set(e, ERR_REFUSED, "%s (%s) refused to sign the resume off: %s; nothing was written, the transcript "
+				      "stays as it was",
+			f->name, f->role, f->reason);
+		goto out;
+	}
+	ts_writer_head(in->w, before);
+	struct cose_signer *sg = audit_signer(in->audit);
+	struct rec_resume rr = {.last_good = rep->records - 1, .discarded = ri->torn, .reason = reason,
+				.new_signer = new_signer ? sg : NULL, .new_signer_where = audit_where(in->audit),
+				.signoffs = r.res.signoffs, .n_signoffs = r.res.n_signoffs};
+	memcpy(rr.discarded_sha256, ri->torn_sha256, 32);
+	if (rec_append_resume(in->w, &rr, &seq, e))
+		goto out;
+	prompt_show(in->o->prompt, PROMPT_HEADING, "Resumed at record %" PRIu64, seq);
+	if (new_signer) {
+		/* Nothing in the file can vouch for a new key: the paper log must (TRANSCRIPT.md). */
+		prompt_show(in->o->prompt, PROMPT_WARN,
+			    "a new audit key signs from here on: write its id and the head before the resume record on the "
+			    "paper log; an auditor verifies the transcript with --kid or the anchor");
+		interp_show_kid(in, "new audit key id", sg->kid);
+	}
+	interp_show_anchor(in, "resume for the paper log", seq, before);
+	ret = 0;
+out:
+	rec_result_free(&r.res);
+	return ret;
+}
+
+/* A quorum token a token.activate step had logged in before the interruption: a
+ * rehearsal logs it in again with the PIN its keepsafe holds (the binding's now). */
+static int login_again(struct interp *in, struct err *e)
+{
+	for (size_t i = 0; i < in->n_toks; i++) {
+		struct tokstate *t = &in->toks[i];
+		if (!t->activated || !t->b->user_pin)
+			continue;
+		if (!t->sess && tok_open(in->o->module, t->b->slot, true, &t->sess, e))
+			return -1;
+		if (tok_login(t->sess, false, t->b->user_pin, e))
+			return err_wrap(e, "logging token '%s' in again after the interruption", t->decl->name);
+		t->logged_in = true;
+	}
+	return 0;
+}
+
+int interp_resume(const struct ceremony *c, const struct interp_opts *o, const struct interp_resume_in *ri, int *status,
+		  struct err *e)
+{
+	struct interp in = {0};
+	struct rebuild rb = {.in = &in, .attempt = 1};
+	struct run_end end = {0};
+	char path[PATH_MAX];
+	bool abort_it = false, in_token = strncmp(ri->signer_where, "pkcs11:", 7) == 0;
+	int rc = -1;
+	*status = INTERP_UNSEALED;
+	signals_install();
+
+	if (interp_open(&in, c, o, path, sizeof path, e))
+		goto out;
+	in.rebuilding = true;
+	if (ts_each_entry(ri->data, ri->len, take_entry, &rb, e))
+		goto out;
+	in.rebuilding = false;
+	if (o->keepsafe_path && take_keepsafe(&in, o->keepsafe_path, e))
+		goto out;
+	if (login_again(&in, e))
+		goto out;
+	/* Signals do what they do in a run: before the resume record they leave the file as it is. */
+	/* A token audit key named by the transcript is never removed by a failed resume. */
+	in.audit_named = true;
+	if (interp_open_audit(&in, in_token ? ri->signer_where : NULL, e) ||
+	    ts_writer_reopen(ri->path, audit_signer(in.audit), ri->report, &in.w, e))
+		goto out;
+	prompt_show(o->prompt, PROMPT_HEADING, "%s%s: resuming", c->title, o->rehearsal ? " (REHEARSAL)" : "");
+	prompt_show(o->prompt, PROMPT_PLAIN, "transcript: %s (%" PRIu64 " whole records)", ri->path, ri->report->records);
+	if (ri->torn)
+		prompt_show(o->prompt, PROMPT_PLAIN, "a torn tail of %zu bytes was moved to %s (kept, never deleted)", ri->torn,
+			    ri->torn_side);
+	if (rb.open && settle_open(&in, &rb, &abort_it, e))
+		goto out;
+	bool changed = !in_token;
+	if (write_resume(&in, ri, changed, e))
+		goto out;
+	if (abort_it) {
+		end.final = 1;
+		end.last_step = rb.open->id;
+		snprintf(end.reason, sizeof end.reason, "aborted at the resume: step '%s' was interrupted and is not run again",
+			 rb.open->id);
+	} else if (rb.open) {
+		if (interp_run_steps(&in, rb.open->index, rb.open_attempt, &end, e))
+			goto out;
+	} else if (rb.ended) {
+		end = rb.end;   /* the interruption fell between the last result and the seal */
+	} else if (interp_run_steps(&in, rb.i, rb.attempt, &end, e)) {
+		goto out;
+	}
+	if (interp_seal(&in, &end, status, e))
+		goto out;
+	rc = 0;
+out:
+	if (rc && in.w)
+		interp_say_resumable(&in, ri->path);
+	if (rc && !in.w)
+		*status = INTERP_UNSEALED;
+	interp_cleanup(&in);
+	return rc;
+}
