@@ -30,16 +30,13 @@ static int known(const void *ctx, const char *step, const char *role, const char
 	const struct ceremony *c = ctx;
 	const struct step *s = script_step(c, step);
 	bool genesis = c->audit_token && !strcmp(step, SCRIPT_GENESIS);
-	/* What `ceremony resume` asks: its sign-offs, and what to do with an interrupted step. */
-	static const char *const resume_keys[] = {"signoff", "signoff_by", "refusal_reason", "name", "open_step", "open_key",
-						  "open_objects", NULL};
 	bool resume = !strcmp(step, SCRIPT_RESUME), found = false;
 	if (!s && !genesis && !resume)
 		return PROMPT_UNKNOWN_STEP;
 	if (strcmp(role, "-") && !script_role(c, role))
 		return PROMPT_UNKNOWN_ROLE;
-	for (size_t i = 0; resume && resume_keys[i]; i++)
-		found |= !strcmp(key, resume_keys[i]);
+	for (size_t i = 0; resume && step_asks_resume[i]; i++)
+		found |= !strcmp(key, step_asks_resume[i]);
 	if (resume ? !found : genesis ? strcmp(key, "pin") != 0 : !step_asks(s, key))
 		return PROMPT_UNKNOWN_KEY;
 	return 0;

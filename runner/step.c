@@ -216,6 +216,9 @@ int step_ask_secret(struct step_run *r, const char *role, const char *key, const
 	return prompt_ask_secret(r->in->o->prompt, &q, out, e);
 }
 
+const char *const step_asks_resume[] = {"signoff", "signoff_by", "refusal_reason", "name",
+				       "open_step", "open_key", "open_objects", NULL};
+
 const char *const step_asks_always[] = {"confirm", "confirm_by", "signoff", "signoff_by", "refusal_reason",
 					 "signing_pin", "pin", "so_pin", NULL};
 

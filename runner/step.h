@@ -113,6 +113,10 @@ struct step_type {
 /* The question keys the runner asks of any step (confirmations, sign-offs, the
  * refusal's reason, who of several in a role, PINs in a live run); runner/step.c. */
 extern const char *const step_asks_always[];
+/* What `ceremony resume` asks under step SCRIPT_RESUME: its sign-offs (a name, before
+ * any attendance), and what becomes of what an interrupted step left (open_step,
+ * open_key, open_objects). */
+extern const char *const step_asks_resume[];
 /* Whether step s may ask question key (answers files): step_asks_always, its type's
  * asks or one of its record fields. */
 bool step_asks(const struct step *s, const char *key);

@@ -285,7 +285,7 @@ for name in $names; do
 done
 
 # schemas/answers.schema.json lists every question key the runner asks (step.c's
-# step_asks_always and each step type's asks), and every example answers file
+# step_asks_always, step_asks_resume and each step type's asks), and every example answers file
 # validates against it.
 "$PYTHON" - "$TOP" >"$T/answers-schema" 2>&1 <<'PY'
 import glob, json, os, re, sys
@@ -297,6 +297,7 @@ def array(text, name):
     m = re.search(r"const char \*const %s\[\] = \{(.*?)\};" % name, text, re.S)
     return set(re.findall(r'"([^"]*)"', m.group(1))) if m else set()
 asked = array(open(os.path.join(top, "runner/step.c")).read(), "step_asks_always")
+asked |= array(open(os.path.join(top, "runner/step.c")).read(), "step_asks_resume")
 for path in glob.glob(os.path.join(top, "steps/*.c")):
     asked |= array(open(path).read(), "asks")
 print("keys|%s|%s" % (sorted(listed - asked), sorted(asked - listed)))

@@ -1,0 +1,127 @@
+#!/bin/sh
+# A rehearsal killed anywhere resumes to a VALID transcript (issue 11, item 2).
+# generic-root is rehearsed once whole to count its records; then it is killed
+# (SIGKILL, CEREMONY_TEST_CRASH) after each record is durable, before each record is
+# written, and inside a few record writes (half a record on disk, as a power cut
+# leaves it), and each is resumed unattended with the same answers file:
+#   - the crashed transcript verifies INCOMPLETE (a torn one: "torn tail");
+#   - `resume` ends 0, moves the torn bytes (exactly those) to TRANSCRIPT.torn-OFFSET;
+#   - the finished transcript is UNANCHORED without the new audit key's id and VALID
+#     with --kid as the paper log gives it, by this verifier and by verify_cts.py;
+#   - the root token holds one key pair labelled Root-CA-2026 (no duplicate key);
+#   - the rehearsal's throwaway tokens stayed in the output folder while it was
+#     unsealed and are gone once it is sealed.
+. "$(dirname "$0")/lib.sh"
+S=$TOP/ceremonies/generic-root.yaml
+A=$TOP/examples/answers/generic-root.yaml
+LABEL=Root-CA-2026
+
+expect_exit 0 "generic-root rehearses whole" "$CEREMONY" rehearse "$S" --answers "$A" --out "$T/whole"
+N=$(dump "$T/whole/transcript.cts" | wc -l)
+[ "$N" -gt 30 ] && ok "it has $N records" || not_ok "it has records" "$N"
+[ -z "$(ls -d "$T/whole"/ceremony-tokens.* 2>/dev/null)" ] && ok "a sealed rehearsal leaves no token store" ||
+	not_ok "a sealed rehearsal leaves no token store" "$(ls -a "$T/whole")"
+
+# Public objects are listed without a login: one public key per key pair made.
+pubkeys() {
+	SOFTHSM2_CONF=$(ls -d "$1"/ceremony-tokens.*)/softhsm2.conf pkcs11-tool --module "$SOFTHSM_MODULE" \
+		--token-label Root-CA --list-objects --type pubkey 2>/dev/null | grep -c "label: *$LABEL\$"
+}
+
+# crash WHEN SEQ: kill there, resume, check everything; quiet unless something fails.
+bad=0
+crash() {
+	when=$1 seq=$2 d=$T/$1-$2
+	CEREMONY_TEST_CRASH=$when:$seq "$CEREMONY" rehearse "$S" --answers "$A" --out "$d" >"$T/crash.out" 2>&1 </dev/null
+	rc=$?
+	if [ "$when" = after ] && [ "$seq" -eq $((N - 1)) ]; then
+		# After the seal is durable there is nothing left to resume.
+		"$CEREMONY" verify "$d/transcript.cts" >/dev/null 2>&1 && return 0
+		not_ok "killed after the seal: VALID" "$(tail -5 "$T/crash.out")"; bad=1; return
+	fi
+	[ $rc -eq 137 ] || { not_ok "$when:$seq: the rehearsal was killed" "exit $rc" "$(tail -5 "$T/crash.out")"; bad=1; return; }
+	ls -d "$d"/ceremony-tokens.* >/dev/null 2>&1 ||
+		{ not_ok "$when:$seq: the killed rehearsal's tokens stay in its folder" "$(ls -a "$d")"; bad=1; return; }
+	cp "$d/transcript.cts" "$T/crashed.cts"
+	"$CEREMONY" verify "$d/transcript.cts" >"$T/v.out" 2>&1
+	v=$?
+	if [ $v -ne 4 ]; then not_ok "$when:$seq: the crashed transcript is INCOMPLETE" "exit $v" "$(cat "$T/v.out")"; bad=1; return; fi
+	if [ "$when" = inside ] && ! grep -q "torn tail" "$T/v.out"; then
+		not_ok "$when:$seq: a record torn in its write is a torn tail" "$(cat "$T/v.out")"; bad=1; return
+	fi
+	"$CEREMONY" resume "$d/transcript.cts" --answers "$A" --keep >"$T/resume.out" 2>&1 </dev/null
+	rc=$?
+	[ $rc -eq 0 ] || { not_ok "$when:$seq: resume completes" "exit $rc" "$(tail -15 "$T/resume.out")"; bad=1; return; }
+	kid=$(sed -n 's/.*new audit key id (write this on the paper log): //p' "$T/resume.out" | tr -d ' ')
+	[ ${#kid} -eq 64 ] || { not_ok "$when:$seq: resume shows the new audit key id" "$(grep -i kid "$T/resume.out")"; bad=1; return; }
+	"$CEREMONY" verify "$d/transcript.cts" >"$T/v.out" 2>&1
+	[ $? -eq 5 ] || { not_ok "$when:$seq: without the new kid it is UNANCHORED" "$(head -3 "$T/v.out")"; bad=1; return; }
+	"$CEREMONY" verify "$d/transcript.cts" --kid "$kid" >"$T/v.out" 2>&1
+	[ $? -eq 0 ] && head -1 "$T/v.out" | grep -q '^VALID$' ||
+		{ not_ok "$when:$seq: with --kid it is VALID" "$(head -3 "$T/v.out")"; bad=1; return; }
+	"$PYTHON" "$TOP/tests/tools/verify_cts.py" "$d/transcript.cts" --kid "$kid" >"$T/v.out" 2>&1
+	[ $? -eq 0 ] || { not_ok "$when:$seq: verify_cts.py agrees: VALID" "$(head -3 "$T/v.out")"; bad=1; return; }
+	keys=$(pubkeys "$d")
+	[ "$keys" = 1 ] || { not_ok "$when:$seq: one key pair $LABEL on the root token" "found $keys"; bad=1; return; }
+	side=$(ls "$d"/transcript.cts.torn-* 2>/dev/null)
+	if [ "$when" = inside ]; then
+		off=${side##*.torn-}
+		[ -n "$side" ] && tail -c +$((off + 1)) "$T/crashed.cts" | cmp -s - "$side" ||
+			{ not_ok "$when:$seq: the torn bytes are in the side file" "side '$side'"; bad=1; return; }
+		cmp -s -n "$off" "$T/crashed.cts" "$d/transcript.cts" ||
+			{ not_ok "$when:$seq: the records before the torn one are untouched"; bad=1; return; }
+	elif [ -n "$side" ]; then
+		not_ok "$when:$seq: no side file without a torn tail" "$side"; bad=1; return
+	fi
+	rm -rf "$d"
+}
+
+i=0
+while [ $i -lt "$N" ]; do
+	crash after $i
+	[ $i -gt 0 ] && crash before $i
+	i=$((i + 1))
+done
+[ $bad -eq 0 ] && ok "killed after or before each of the $N records, every rehearsal resumed VALID with one root key"
+bad=0
+for k in 1 8 9 $((N / 2)) $((N - 1)); do crash inside $k; done
+[ $bad -eq 0 ] && ok "killed inside record writes, each torn tail moved aside and the rehearsal resumed VALID"
+
+# Zero fill after the last whole record (a power cut) is a torn tail too.
+CEREMONY_TEST_CRASH=after:12 "$CEREMONY" rehearse "$S" --answers "$A" --out "$T/z" >/dev/null 2>&1 </dev/null
+head -c 4096 /dev/zero >>"$T/z/transcript.cts"
+expect_exit 0 "zero fill after record 12: resume completes" "$CEREMONY" resume "$T/z/transcript.cts" --answers "$A"
+expect_out "it says the torn tail went to a side file" "torn tail \\(4096 bytes after record 12\\) was moved to .*transcript.cts.torn-"
+[ "$(cat "$T"/z/transcript.cts.torn-* | tr -d '\000' | wc -c)" -eq 0 ] && [ "$(cat "$T"/z/transcript.cts.torn-* | wc -c)" -eq 4096 ] && ok "the side file holds the 4096 zero bytes" ||
+	not_ok "the side file holds the 4096 zero bytes"
+[ -z "$(ls -d "$T/z"/ceremony-tokens.* 2>/dev/null)" ] && ok "sealed by the resume, the rehearsal's tokens are removed" ||
+	not_ok "sealed by the resume, the rehearsal's tokens are removed" "$(ls -a "$T/z")"
+
+# What resume refuses, before it changes anything.
+expect_exit 2 "a sealed transcript: nothing to resume" "$CEREMONY" resume "$T/whole/transcript.cts" --answers "$A"
+expect_out "it says so" "is sealed \\(completed\\): nothing to resume"
+CEREMONY_TEST_CRASH=after:5 "$CEREMONY" rehearse "$S" --answers "$A" --out "$T/inv" >/dev/null 2>&1 </dev/null
+cp "$T/inv/transcript.cts" "$T/inv.orig"
+"$PYTHON" - "$T/inv/transcript.cts" <<'PY'
+import sys
+p = sys.argv[1]
+b = bytearray(open(p, "rb").read())
+b[len(b) // 2] ^= 1
+open(p, "wb").write(bytes(b))
+PY
+cp "$T/inv/transcript.cts" "$T/inv.flipped"
+expect_exit 1 "a damaged transcript is not resumed" "$CEREMONY" resume "$T/inv/transcript.cts" --answers "$A"
+expect_out "it says INVALID and why" "is INVALID at record [0-9]+"
+cmp -s "$T/inv/transcript.cts" "$T/inv.flipped" && [ -z "$(ls "$T"/inv/transcript.cts.torn-* 2>/dev/null)" ] &&
+	ok "and the file is left exactly as it was" || not_ok "and the file is left exactly as it was"
+expect_exit 2 "a rehearsal is never resumed with --bind" "$CEREMONY" resume "$T/inv.orig" --bind /dev/null
+: >"$T/empty.cts"
+expect_exit 2 "an empty transcript (killed before genesis): nothing to resume" "$CEREMONY" resume "$T/empty.cts"
+expect_out "it says to start again" "stopped before its genesis record.*start the ceremony again"
+
+# Killed before genesis: the empty file no longer blocks the folder.
+mkdir -p "$T/e" && : >"$T/e/transcript.cts"
+expect_exit 0 "a rehearsal into a folder holding an empty transcript runs" "$CEREMONY" rehearse "$S" --answers "$A" --out "$T/e"
+[ -f "$T/e/transcript.cts.empty-1" ] && [ ! -s "$T/e/transcript.cts.empty-1" ] && ok "the empty one is set aside, not deleted" ||
+	not_ok "the empty one is set aside, not deleted" "$(ls -a "$T/e")"
+echo "1..$n"
