@@ -212,6 +212,12 @@ static int take_keepsafe(struct interp *in, const char *path, struct err *e)
 
 /* --- the open step ---------------------------------------------------------- */
 
+const char *step_resume_role(const struct step_run *r)
+{
+	const struct ceremony *c = r->in->c;
+	return script_role(c, "administrator") ? "administrator" : c->roles[0].name;
+}
+
 int step_leftovers(struct step_run *r, const char *token, const char *const *labels, size_t n, struct err *e)
 {
 	static const char *const choices[] = {"destroy", "stop", NULL};
@@ -238,7 +244,7 @@ int step_leftovers(struct step_run *r, const char *token, const char *const *lab
 	step_warn(r, "on token '%s': %s, left by the interrupted attempt of step '%s'", token, list, r->step->id);
 	snprintf(q, sizeof q, "destroy %s on token '%s' so that step '%s' runs again on a clean token, or stop the "
 			      "resume (nothing is written)?", list, token, r->step->id);
-	if (step_choose(r, interp_acting_role(r->in, r->step), "open_objects", q, choices, &k, e))
+	if (step_choose(r, step_resume_role(r), "open_objects", q, choices, &k, e))
 		return -1;
 	if (k == 1)
 		return err_set(e, ERR_ABORTED, "the resume was stopped: %s stay on token '%s' and the transcript is as it "
@@ -255,7 +261,7 @@ static int settle_open(struct interp *in, const struct rebuild *rb, bool *abort_
 {
 	const struct step *s = rb->open;
 	struct step_run r = {.in = in, .cer = in->c, .step = s, .attempt = rb->open_attempt, .resuming = true};
-	const char *role = interp_acting_role(in, s);
+	const char *role = step_resume_role(&r);
 	int rc;
 	*abort_it = false;
 	prompt_show(in->o->prompt, PROMPT_WARN,
@@ -303,7 +309,7 @@ static int write_resume(struct interp *in, const struct interp_resume_in *ri, bo
 		 in->resume_note[0] ? "; " : "", in->resume_note);
 	/* The administrator and the witness vouch for the interruption and what was
 	 * settled (TRANSCRIPT.md resume); a script without those roles: its first role. */
-	roles[n_roles++] = script_role(c, "administrator") ? "administrator" : c->roles[0].name;
+	roles[n_roles++] = step_resume_role(&r);
 	if (script_role(c, "witness") && strcmp(roles[0], "witness"))
 		roles[n_roles++] = "witness";
 	snprintf(what, sizeof what, "the ceremony was interrupted after record %" PRIu64 " and goes on from there (%s)",

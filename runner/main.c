@@ -110,6 +110,9 @@ static void usage(FILE *f)
 
 int main(int argc, char **argv)
 {
+	/* Line by line even into a file: the log of a run that is killed keeps everything
+	 * it showed up to the kill. */
+	setvbuf(stdout, NULL, _IOLBF, 0);
 	if (argc < 2) {
 		usage(stderr);
 		return EXIT_USAGE;

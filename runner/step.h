@@ -195,6 +195,9 @@ void step_adopt(struct step_run *r);
 /* In an `interrupted` hook: adds a sentence to what the resume record says was done
  * (its reason), and shows it. */
 void step_resume_said(struct step_run *r, const char *fmt, ...) CER_PRINTF(2, 3);
+/* Who decides at a resume (and signs it off first): the script's administrator,
+ * else its first role. */
+const char *step_resume_role(const struct step_run *r);
 /* In an `interrupted` hook: every object labelled one of labels (n of them) on
  * token is what the interrupted attempt left (a wrap key, a copy, a restored key);
  * when any is there the administrator destroys them all (key "open_objects":

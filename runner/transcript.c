@@ -707,7 +707,7 @@ int ts_cut_torn(const char *path, size_t whole_len, size_t *moved, uint8_t sha25
 	int fd = -1, sfd = -1, ret = -1;
 
 	*moved = 0;
-	memset(sha256, 0, HASH_LEN);
+	hash_sha256(NULL, 0, sha256);   /* of nothing discarded, until something is */
 	if (cap)
 		side[0] = 0;
 	fd = open(path, O_RDWR | O_CLOEXEC);

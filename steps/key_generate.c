@@ -209,7 +209,7 @@ static int interrupted(struct step_run *r, struct err *e)
 		  n == 1 ? "" : "s", label, n == 1 ? "is" : "are", r->step->token);
 	snprintf(q, sizeof q, "keep the key pair '%s' (the step takes it on and checks it as if it had just made it) or "
 			      "destroy it (the step makes a new one)?", label);
-	if (step_choose(r, step_role(r), "open_key", q, choices, &k, e))
+	if (step_choose(r, step_resume_role(r), "open_key", q, choices, &k, e))
 		return -1;
 	if (k == 0) {
 		step_adopt(r);

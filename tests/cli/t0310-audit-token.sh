@@ -69,6 +69,9 @@ if pkcs11-tool --module "$MOD" --token-label CEREMONY-AUDIT --login --pin 135791
 else not_ok "no audit key is left in the token after the seal" "$(cat "$T/objects")"; fi
 
 # Killed before the seal: the key stays in the token, never extractable, for a resume.
+# (A fresh root token: the completed run above left its root key on the first.)
+softhsm2-util --delete-token --token ROOT-CA-DEMO >/dev/null
+softhsm2-util --init-token --free --label ROOT-CA-DEMO --so-pin 87654321 --pin 246810 >/dev/null
 mkfifo "$T/in"
 "$CEREMONY" run "$T/s.yaml" --bind "$T/bind.yaml" --out "$T/killed" <"$T/in" >"$T/killed.out" 2>&1 &
 pid=$!
@@ -95,5 +98,24 @@ pkcs11-tool --module "$MOD" --token-label CEREMONY-AUDIT --read-object --type pu
 spki=$(od -An -tx1 -v "$T/pub.der" | tr -d ' \n')
 if [ -n "$spki" ] && grep -q "\"1\": \"$spki\"" "$T/kdump"; then ok "the token's public key is the one genesis names"
 else not_ok "the token's public key is the one genesis names" "$spki"; fi
+
+
+# Resumed, the same token key signs on: no signer change, VALID without any --kid.
+expect_exit 0 "the killed run resumes against the bound tokens" "$CEREMONY" resume "$T/killed/transcript.cts" \
+	--bind "$T/bind.yaml" --answers "$T/a.yaml"
+grep -q "new audit key" "$T/out" && not_ok "no new audit key is made: the token's signs on" "$(grep -i "audit" "$T/out")" ||
+	ok "no new audit key is made: the token's signs on"
+expect_exit 0 "the resumed transcript is VALID with no --kid" "$CEREMONY" verify "$T/killed/transcript.cts"
+expect_out "one signer from genesis to the seal" "records 0\.\.[0-9]+ \(from genesis\)"
+expect_exit 0 "verify_cts.py agrees" "$PYTHON" "$TOP/tests/tools/verify_cts.py" "$T/killed/transcript.cts"
+"$PYTHON" "$TOP/tests/tools/cts_dump.py" "$T/killed/transcript.cts" >"$T/rdump" 2>&1
+"$PYTHON" - "$T/rdump" <<'PY' && ok "the resume record names no new signer" || not_ok "the resume record names no new signer"
+import json, sys
+rs = [json.loads(l) for l in open(sys.argv[1]) if '"kind": "resume"' in l]
+sys.exit(0 if len(rs) == 1 and "4" not in rs[0]["body"] else 1)
+PY
+if pkcs11-tool --module "$MOD" --token-label CEREMONY-AUDIT --login --pin 135791 --list-objects >"$T/objects" 2>&1 &&
+	! grep -q 'ceremony-audit' "$T/objects"; then ok "the audit key is destroyed at the resumed seal"
+else not_ok "the audit key is destroyed at the resumed seal" "$(cat "$T/objects")"; fi
 
 echo "1..$n"

@@ -1,0 +1,38 @@
+#!/bin/sh
+# Every ceremony of the library (t0740 does generic-root in depth) is killed after
+# each record, before each record and inside each record write, and resumed
+# unattended with its own answers file: each finishes VALID with the new audit
+# key's --kid (the paper log's), and the quorum, token.init and activation steps
+# come back from the rehearsal's keepsafe. The independent verifier checks the
+# middle kill of each kind.
+. "$(dirname "$0")/lib.sh"
+for name in course-exercise company-root-intermediate custodian-activation quorum-3-of-5; do
+	S=$TOP/ceremonies/$name.yaml A=$TOP/examples/answers/$name.yaml B=$T/$name
+	"$CEREMONY" rehearse "$S" --answers "$A" --out "$B-whole" >/dev/null 2>&1 </dev/null
+	N=$(dump "$B-whole/transcript.cts" | wc -l)
+	[ "$N" -gt 5 ] || { not_ok "$name rehearses whole" "$N records"; continue; }
+	fails="" i=0
+	while [ $i -lt $((N - 1)) ]; do
+		for w in after before inside; do
+			[ $w != after ] && [ $i -eq 0 ] && continue
+			d=$B-$w-$i
+			CEREMONY_TEST_CRASH=$w:$i "$CEREMONY" rehearse "$S" --answers "$A" --out "$d" >"$T/log" 2>&1 </dev/null
+			"$CEREMONY" resume "$d/transcript.cts" --answers "$A" >"$T/res" 2>&1 </dev/null
+			rc=$?
+			kid=$(sed -n 's/.*new audit key id (write this on the paper log): //p' "$T/res" | tr -d ' ')
+			"$CEREMONY" verify "$d/transcript.cts" --kid "${kid:-none}" >"$T/v" 2>&1
+			v=$?
+			if [ $rc -eq 0 ] && [ $v -eq 0 ] && [ $i -eq $((N / 2)) ]; then
+				"$PYTHON" "$TOP/tests/tools/verify_cts.py" "$d/transcript.cts" --kid "$kid" >"$T/v" 2>&1
+				v=$?
+			fi
+			[ $rc -eq 0 ] && [ $v -eq 0 ] ||
+				fails="$fails $w:$i(resume $rc, verify $v: $(grep -h 'ceremony resume:' "$T/res" | head -1))"
+			rm -rf "$d"
+		done
+		i=$((i + 1))
+	done
+	[ -z "$fails" ] && ok "$name: killed at each of its $N records, every rehearsal resumed VALID" ||
+		not_ok "$name: killed at each of its $N records, every rehearsal resumed VALID" "$fails"
+done
+echo "1..$n"
