@@ -105,6 +105,14 @@ static int run_attempt(struct interp *in, struct step_run *r, enum ts_outcome *o
 
 	if (rec_result_init(&r->res, e))
 		return -1;
+	/* A resume settled what this step's interrupted attempt left: its result says how. */
+	if (in->settled == s && in->resume_note[0]) {
+		char note[ERR_MSG_MAX + 64];
+		snprintf(note, sizeof note, "after the resume: %s", in->resume_note);
+		if (rec_note(&r->res, note, e))
+			return -1;
+	}
+	in->settled = NULL;
 	in->step_runs[s->index]++;
 	if (begin_record(in, s, &begin_seq, e))
 		return -1;
@@ -401,6 +409,53 @@ bool interp_step_after(const struct interp *in, const struct step *s, enum ts_ou
 	return true;
 }
 
+/* Runs step r->step from attempt `attempt` until it passes, deviates, is aborted or
+ * its attempts are used up; r keeps the last attempt's decision. -1 only when the
+ * transcript cannot be written. */
+static int run_step(struct interp *in, struct step_run *r, unsigned attempt, enum ts_outcome *outcome, struct err *e)
+{
+	const struct step *s = r->step;
+	const struct ceremony *c = in->c;
+	struct prompt *p = in->o->prompt;
+	unsigned attempts = 1 + (s->on_fail == ON_FAIL_RETRY ? s->retries : 0);
+	for (r->attempt = attempt; r->attempt <= attempts; r->attempt++) {
+		prompt_show(p, PROMPT_HEADING, "Step %zu of %zu: %s - %s%s", s->index + 1, c->n_steps, s->id, s->title,
+			    r->attempt > 1 ? " (again)" : "");
+		if (s->say)
+			prompt_show(p, PROMPT_SAY, "%s", s->say);
+		if (s->performed_by)
+			prompt_show(p, PROMPT_PLAIN, "performed by: %s", s->performed_by);
+		rec_result_free(&r->res);
+		r->next = NULL;
+		r->halt = false;
+		int rc = run_attempt(in, r, outcome, e);
+		/* Whatever a resume's operator kept for this step was taken on or not: once. */
+		in->adopt = NULL;
+		if (rc) {
+			rec_result_free(&r->res);
+			return -1;
+		}
+		if (*outcome == TS_PASSED) {
+			prompt_step_passed(p, s->id);
+			break;
+		}
+		if (*outcome == TS_DEVIATION || *outcome == TS_ABORTED)
+			break;
+		if (r->attempt < attempts)
+			prompt_show(p, PROMPT_WARN, "retrying step '%s' (%u of %u attempts used)", s->id, r->attempt, attempts);
+	}
+	return 0;
+}
+
+int interp_run_step(struct interp *in, const struct step *s, enum ts_outcome *outcome, struct err *e)
+{
+	struct step_run r = {.in = in, .cer = in->c, .step = s};
+	in->runs++;
+	int rc = run_step(in, &r, 1, outcome, e);
+	rec_result_free(&r.res);
+	return rc;
+}
+
 /* Runs the ceremony from step i, attempt `attempt`, to its end (end->final, reason
  * and last_step). -1 only when the transcript cannot be written (fail closed). */
 int interp_run_steps(struct interp *in, size_t i, unsigned attempt, struct run_end *end, struct err *e)
@@ -429,33 +484,8 @@ int interp_run_steps(struct interp *in, size_t i, unsigned attempt, struct run_e
 			return 0;
 		}
 		end->last_step = s->id;
-		for (r.attempt = attempt; r.attempt <= attempts; r.attempt++) {
-			prompt_show(p, PROMPT_HEADING, "Step %zu of %zu: %s - %s%s", s->index + 1, c->n_steps, s->id,
-				    s->title, r.attempt > 1 ? " (again)" : "");
-			if (s->say)
-				prompt_show(p, PROMPT_SAY, "%s", s->say);
-			if (s->performed_by)
-				prompt_show(p, PROMPT_PLAIN, "performed by: %s", s->performed_by);
-			rec_result_free(&r.res);
-			r.next = NULL;
-			r.halt = false;
-			int rc = run_attempt(in, &r, &outcome, e);
-			/* Whatever a resume's operator kept for this step was taken on or not: once. */
-			in->adopt = NULL;
-			if (rc) {
-				rec_result_free(&r.res);
-				return -1; /* the transcript cannot be written: fail closed, no seal */
-			}
-			if (outcome == TS_PASSED) {
-				prompt_step_passed(p, s->id);
-				break;
-			}
-			if (outcome == TS_DEVIATION || outcome == TS_ABORTED)
-				break;
-			if (r.attempt < attempts)
-				prompt_show(p, PROMPT_WARN, "retrying step '%s' (%u of %u attempts used)", s->id, r.attempt,
-					    attempts);
-		}
+		if (run_step(in, &r, attempt, &outcome, e))
+			return -1; /* the transcript cannot be written: fail closed, no seal */
 		const char *next = r.next;
 		bool halt = r.halt;
 		rec_result_free(&r.res);

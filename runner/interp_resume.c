@@ -115,10 +115,10 @@ static int take_entry(void *ctx, uint64_t seq, enum ts_kind kind, const cbor_ite
 	struct tokstate *t = s->token ? interp_tokstate(in, s->token) : NULL;
 	if (good && t && step_is(s, STEP_INITS_TOKEN)) {
 		t->initialised = true;
-		t->activated = false;
+		t->activated_by = NULL;
 	}
 	if (good && t && step_is(s, STEP_ACTIVATES_TOKEN))
-		t->activated = true;
+		t->activated_by = s;
 	char *next = decision ? dcbor_strdup(dcbor_get_u(decision, 2)) : NULL;
 	const struct step *to = next ? script_step(in->c, next) : NULL;
 	free(next);
@@ -247,8 +247,8 @@ int step_leftovers(struct step_run *r, const char *token, const char *const *lab
 	if (step_choose(r, step_resume_role(r), "open_objects", q, choices, &k, e))
 		return -1;
 	if (k == 1)
-		return err_set(e, ERR_ABORTED, "the resume was stopped: %s stay on token '%s' and the transcript is as it "
-					     "was", list, token);
+		return err_set(e, ERR_ABORTED, "the resume was stopped: %s stay on token '%s'; the transcript stays "
+					     "unsealed, to be resumed again", list, token);
 	for (size_t i = 0; i < found; i++)
 		if (tok_destroy(s, h[i], e))
 			return err_wrap(e, "destroying what step '%s' left on token '%s'", r->step->id, token);
@@ -291,7 +291,8 @@ static int settle_open(struct interp *in, const struct rebuild *rb, bool *abort_
 
 /* --- the resume record ------------------------------------------------------ */
 
-static int write_resume(struct interp *in, const struct interp_resume_in *ri, bool new_signer, struct err *e)
+static int write_resume(struct interp *in, const struct interp_resume_in *ri, const struct rebuild *rb, bool new_signer,
+			struct err *e)
 {
 	const struct ceremony *c = in->c;
 	const struct ts_report *rep = ri->report;
@@ -304,9 +305,13 @@ static int write_resume(struct interp *in, const struct interp_resume_in *ri, bo
 	uint64_t seq;
 	int ret = -1;
 
-	snprintf(reason, sizeof reason, "resumed after an interruption: %" PRIu64 " whole records%s%s%s%s", rep->records,
-		 ri->torn ? ", a torn tail moved to " : "", ri->torn ? ri->torn_side : "",
-		 in->resume_note[0] ? "; " : "", in->resume_note);
+	char open[400] = "";
+	if (rb->open)
+		snprintf(open, sizeof open, "; step '%s' (%s) was open since record %" PRIu64 ": what it may have left is "
+					    "settled next, and its result says how", rb->open->id, rb->open->type->name,
+			 rb->open_seq);
+	snprintf(reason, sizeof reason, "resumed after an interruption: %" PRIu64 " whole records%s%s%s", rep->records,
+		 ri->torn ? ", a torn tail moved to " : "", ri->torn ? ri->torn_side : "", open);
 	/* The administrator and the witness vouch for the interruption and what was
 	 * settled (TRANSCRIPT.md resume); a script without those roles: its first role. */
 	roles[n_roles++] = step_resume_role(&r);
@@ -346,19 +351,31 @@ out:
 	return ret;
 }
 
-/* A quorum token a token.activate step had logged in before the interruption: a
- * rehearsal logs it in again with the PIN its keepsafe holds (the binding's now). */
-static int login_again(struct interp *in, struct err *e)
+/* A token that an activation had logged in before the interruption is logged out
+ * now (the process that held the session is gone): its custodians activate it again,
+ * as that token.activate step run once more and recorded like any step, before the
+ * ceremony goes on. A rehearsal's answers answer it again from the same file. */
+static int activate_again(struct interp *in, struct run_end *end, bool *stop, struct err *e)
 {
+	*stop = false;
 	for (size_t i = 0; i < in->n_toks; i++) {
-		struct tokstate *t = &in->toks[i];
-		if (!t->activated || !t->b->user_pin)
+		const struct step *s = in->toks[i].activated_by;
+		enum ts_outcome outcome = TS_FAILED;
+		if (!s || in->toks[i].logged_in)
 			continue;
-		if (!t->sess && tok_open(in->o->module, t->b->slot, true, &t->sess, e))
+		prompt_show(in->o->prompt, PROMPT_WARN, "token '%s' was activated by step '%s' before the interruption: "
+			    "its custodians activate it again", in->toks[i].decl->name, s->id);
+		end->last_step = s->id;
+		if (interp_run_step(in, s, &outcome, e))
 			return -1;
-		if (tok_login(t->sess, false, t->b->user_pin, e))
-			return err_wrap(e, "logging token '%s' in again after the interruption", t->decl->name);
-		t->logged_in = true;
+		if (outcome != TS_PASSED && outcome != TS_DEVIATION) {
+			snprintf(end->reason, sizeof end->reason, "token '%s' was not activated again after the resume (step '%s')",
+				 in->toks[i].decl->name, s->id);
+			prompt_show(in->o->prompt, PROMPT_WARN, "%s", end->reason);
+			end->final = 1;
+			*stop = true;
+			return 0;
+		}
 	}
 	return 0;
 }
@@ -383,8 +400,6 @@ int interp_resume(const struct ceremony *c, const struct interp_opts *o, const s
 	in.rebuilding = false;
 	if (o->keepsafe_path && take_keepsafe(&in, o->keepsafe_path, e))
 		goto out;
-	if (login_again(&in, e))
-		goto out;
 	/* Signals do what they do in a run: before the resume record they leave the file as it is. */
 	/* A token audit key named by the transcript is never removed by a failed resume. */
 	in.audit_named = true;
@@ -396,12 +411,23 @@ int interp_resume(const struct ceremony *c, const struct interp_opts *o, const s
 	if (ri->torn)
 		prompt_show(o->prompt, PROMPT_PLAIN, "a torn tail of %zu bytes was moved to %s (kept, never deleted)", ri->torn,
 			    ri->torn_side);
-	if (rb.open && settle_open(&in, &rb, &abort_it, e))
+	/* The resume record first (a new signer signs nothing before it); then the
+	 * tokens an activation had logged in are activated again; then the open step's
+	 * leftovers are settled, which may need those tokens. */
+	if (write_resume(&in, ri, &rb, !in_token, e))
 		goto out;
-	bool changed = !in_token;
-	if (write_resume(&in, ri, changed, e))
+	bool stop = false;
+	/* Only when steps remain: an interruption just before the seal needs no token. */
+	if ((rb.open || !rb.ended) && activate_again(&in, &end, &stop, e))
 		goto out;
-	if (abort_it) {
+	if (!stop && rb.open) {
+		if (settle_open(&in, &rb, &abort_it, e))
+			goto out;
+		in.settled = rb.open;
+	}
+	if (stop) {
+		/* end says why */
+	} else if (abort_it) {
 		end.final = 1;
 		end.last_step = rb.open->id;
 		snprintf(end.reason, sizeof end.reason, "aborted at the resume: step '%s' was interrupted and is not run again",

@@ -219,8 +219,8 @@ int rec_refusal(struct rec_result *r, const char *role, const char *name, const 
 
 int rec_note(struct rec_result *r, const char *note, struct err *e)
 {
-	char *n = strdup(note);
-	if (!n)
+	char *n = NULL;
+	if (r->note ? asprintf(&n, "%s; %s", r->note, note) < 0 : !(n = strdup(note)))
 		return oom(e);
 	free(r->note);
 	r->note = n;

@@ -105,7 +105,7 @@ int rec_attempt(struct rec_result *r, const char *role, const char *question, co
 /* Adds a refusal (strings copied). */
 int rec_refusal(struct rec_result *r, const char *role, const char *name, const char *reason, uint64_t time_ms,
 		struct err *e) CER_MUST_CHECK;
-/* Sets the note (copied; replaces an earlier one). */
+/* Adds to the note (copied; after an earlier one, "; " between). */
 int rec_note(struct rec_result *r, const char *note, struct err *e) CER_MUST_CHECK;
 /* Records the decision (copies the strings; next NULL: halt). At most once. */
 int rec_decide(struct rec_result *r, const char *question, const char *choice, const char *next,

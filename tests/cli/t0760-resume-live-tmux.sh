@@ -86,7 +86,10 @@ result "$T/live/transcript.cts" root-key >"$T/res"
 import json, sys
 r = json.loads(open(sys.argv[1]).read())["body"]
 spki = [a["4"] for a in r["6"] if a["0"] == "public_key"][0]
-sys.exit(0 if sys.argv[2] and spki.endswith(sys.argv[2]) and r["3"]["kept_at_resume"] is True and r["2"] == 0 else 1)
+note = r.get("8", "")
+sys.exit(0 if sys.argv[2] and spki.endswith(sys.argv[2]) and r["3"]["kept_at_resume"] is True and r["2"] == 0 and
+         "after the resume: the key pair 'Root-CA-2026' on token 'root' that the interrupted attempt made was kept" in note
+         else 1)
 PY
 	not_ok "the transcript records that key, kept at the resume" "point $point" "$(head -c 600 "$T/res")"
 leaks=$(grep -l -e "$USER_PIN" -e "$SO_PIN" "$T/room1/pane.txt" "$T/room2/pane.txt" "$T/live/transcript.cts" 2>/dev/null)
