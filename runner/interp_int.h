@@ -127,6 +127,10 @@ int interp_preflight(const struct interp *in, struct err *e) CER_MUST_CHECK;
 int interp_keep_secret(struct interp *in, const struct step *step, const char *name, struct secret *sec, bool persist,
 		       struct err *e) CER_MUST_CHECK;
 
+/* step.c: an artifact the run keeps for later steps (a copy; *kept, when not NULL, is it) */
+int interp_keep_artifact(struct interp *in, const struct step *step, const char *name, const uint8_t *data, size_t len,
+			 const uint8_t **kept, struct err *e) CER_MUST_CHECK;
+
 /* custody.c */
 int interp_keep_split(struct interp *in, const struct step *step, struct shamir_share *shares, size_t n,
 		      const char *const *holders, bool persist, struct err *e) CER_MUST_CHECK;

@@ -42,23 +42,13 @@ static int take_artifacts(struct interp *in, const struct step *s, const cbor_it
 		const cbor_item_t *a = cbor_array_handle(arts)[k], *name = dcbor_get_u(a, 0), *content = dcbor_get_u(a, 4);
 		if (!content)
 			continue;   /* recorded by hash only: nothing a later step can read */
-		struct made_artifact *na = realloc(in->arts, (in->n_arts + 1) * sizeof *na);
-		if (!na)
-			return err_set(e, ERR_NOMEM, "out of memory");
-		in->arts = na;
-		struct made_artifact *m = &in->arts[in->n_arts];
-		size_t len = cbor_bytestring_length(content);
-		m->step_id = s->id;
-		m->name = dcbor_strdup(name);
-		m->data = malloc(len ? len : 1);
-		if (!m->name || !m->data) {
-			free(m->name);
-			free(m->data);
-			return err_set(e, ERR_NOMEM, "out of memory");
-		}
-		memcpy(m->data, cbor_bytestring_handle(content), len);
-		m->len = len;
-		in->n_arts++;
+		char *nm = dcbor_strdup(name);
+		int rc = !nm ? err_set(e, ERR_NOMEM, "out of memory")
+			     : interp_keep_artifact(in, s, nm, cbor_bytestring_handle(content),
+						    cbor_bytestring_length(content), NULL, e);
+		free(nm);
+		if (rc)
+			return -1;
 	}
 	return 0;
 }

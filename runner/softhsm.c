@@ -56,11 +56,24 @@ out:
 	return ret;
 }
 
+/* SOFTHSM2_CONF at conf; the old value is restored by softhsm_store_free. */
+static int point_at(struct softhsm_store *s, const char *conf, struct err *e)
+{
+	const char *old = getenv("SOFTHSM2_CONF");
+	if (old) {
+		if (!(s->old_conf = strdup(old)))
+			return err_set(e, ERR_NOMEM, "out of memory");
+		s->had_conf = true;
+	}
+	if (setenv("SOFTHSM2_CONF", conf, 1) != 0)
+		return err_errno(e, "cannot set SOFTHSM2_CONF");
+	return 0;
+}
+
 int softhsm_store_new(const char *parent, struct softhsm_store **out, struct err *e)
 {
 	struct softhsm_store *s = NULL;
 	char *tmpl = NULL, *tokens = NULL, *conf = NULL;
-	const char *old;
 	bool made = false;
 	int ret = -1;
 
@@ -95,19 +108,8 @@ int softhsm_store_new(const char *parent, struct softhsm_store **out, struct err
 	}
 	if (write_conf(conf, tokens, e) != 0)
 		goto out;
-	old = getenv("SOFTHSM2_CONF");
-	if (old) {
-		s->old_conf = strdup(old);
-		if (!s->old_conf) {
-			err_set(e, ERR_NOMEM, "out of memory");
-			goto out;
-		}
-		s->had_conf = true;
-	}
-	if (setenv("SOFTHSM2_CONF", conf, 1) != 0) {
-		err_errno(e, "cannot set SOFTHSM2_CONF");
+	if (point_at(s, conf, e) != 0)
 		goto out;
-	}
 	s->dir = tmpl;
 	tmpl = NULL;
 	*out = s;
@@ -130,19 +132,6 @@ out:
 	free(tokens);
 	free(conf);
 	return ret;
-}
-
-static int point_at(struct softhsm_store *s, const char *conf, struct err *e)
-{
-	const char *old = getenv("SOFTHSM2_CONF");
-	if (old) {
-		if (!(s->old_conf = strdup(old)))
-			return err_set(e, ERR_NOMEM, "out of memory");
-		s->had_conf = true;
-	}
-	if (setenv("SOFTHSM2_CONF", conf, 1) != 0)
-		return err_errno(e, "cannot set SOFTHSM2_CONF");
-	return 0;
 }
 
 int softhsm_store_find(const char *parent, struct softhsm_store **out, struct err *e)

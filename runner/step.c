@@ -130,12 +130,24 @@ int step_artifact(struct step_run *r, const char *name, const char *file, const 
 		return -1;
 
 	/* The run keeps a copy (later steps use it); the record embeds that copy. */
+	const uint8_t *kept;
+	if (interp_keep_artifact(in, r->step, name, data, len, &kept, e))
+		return -1;
+	if (rec_artifact(&r->res, name, media_type, kept, len, e))
+		return -1;
+	step_show(r, "artifact %s written to %s (%zu bytes)", name, path, len);
+	return 0;
+}
+
+int interp_keep_artifact(struct interp *in, const struct step *step, const char *name, const uint8_t *data, size_t len,
+			 const uint8_t **kept, struct err *e)
+{
 	struct made_artifact *na = realloc(in->arts, (in->n_arts + 1) * sizeof *na);
 	if (!na)
 		return err_set(e, ERR_NOMEM, "out of memory");
 	in->arts = na;
 	struct made_artifact *m = &in->arts[in->n_arts];
-	m->step_id = r->step->id;
+	m->step_id = step->id;
 	m->name = strdup(name);
 	m->data = malloc(len ? len : 1);
 	if (!m->name || !m->data) {
@@ -146,9 +158,8 @@ int step_artifact(struct step_run *r, const char *name, const char *file, const 
 	memcpy(m->data, data, len);
 	m->len = len;
 	in->n_arts++;
-	if (rec_artifact(&r->res, name, media_type, m->data, len, e))
-		return -1;
-	step_show(r, "artifact %s written to %s (%zu bytes)", name, path, len);
+	if (kept)
+		*kept = m->data;
 	return 0;
 }
 
