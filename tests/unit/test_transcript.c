@@ -14,6 +14,7 @@
 #include <openssl/sha.h>
 #include "runner/files.h"
 #include "runner/transcript.h"
+#include "runner/hash.h"
 
 static const char script_text[] = "title: Test ceremony\nsteps: []\n";
 
@@ -397,6 +398,77 @@ static void test_no_seal(void **state)
 	assert_int_equal(r.records, 4);
 	assert_int_equal(r.seal_status, -1);
 	assert_non_null(strstr(r.reason, "no seal"));
+	free(data);
+}
+
+/* The writer's side of a resume: a torn tail goes to a side file byte for byte and
+ * the file is cut back; the reopened writer goes on with the chain, and a new signer
+ * must name itself in a resume record first, which then verifies (with --kid). */
+static void test_reopen_after_torn_tail(void **state)
+{
+	struct fx *f = *state;
+	uint8_t *data, *again, sha[32], want[32], *torn;
+	size_t len, alen, moved, tlen;
+	char side[400];
+	struct ts_report r;
+	struct ts_writer *w = NULL;
+	struct err e;
+	write_std(f->path, f->s, -1, NULL);
+	read_all(f->path, &data, &len);
+	FILE *fp = fopen(f->path, "ab");
+	assert_non_null(fp);
+	assert_int_equal(fwrite(data, 1, 57, fp), 57);   /* the start of a record... */
+	assert_int_equal(fwrite("\0\0\0\0\0\0\0\0", 1, 8, fp), 8);   /* ...and zero fill */
+	fclose(fp);
+	free(data);
+	read_all(f->path, &data, &len);
+	verify(data, len, NULL, &r);
+	assert_int_equal(r.verdict, TS_INCOMPLETE);
+	assert_int_equal(r.whole_len + 65, len);
+	/* Not cut yet: the writer refuses a file that is not its whole records. */
+	assert_int_equal(ts_writer_reopen(f->path, f->s, &r, &w, &e), -1);
+	assert_int_equal(ts_cut_torn(f->path, r.whole_len, &moved, sha, side, sizeof side, &e), 0);
+	assert_int_equal(moved, 65);
+	hash_sha256(data + r.whole_len, 65, want);
+	assert_memory_equal(sha, want, 32);
+	read_all(side, &torn, &tlen);
+	assert_int_equal(tlen, 65);
+	assert_memory_equal(torn, data + r.whole_len, 65);
+	read_all(f->path, &again, &alen);
+	assert_int_equal(alen, r.whole_len);
+	assert_memory_equal(again, data, alen);
+	free(again);
+	free(torn);
+	/* A second cut has nothing to move and takes no side file. */
+	assert_int_equal(ts_cut_torn(f->path, r.whole_len, &moved, sha, side, sizeof side, &e), 0);
+	assert_int_equal(moved, 0);
+	assert_string_equal(side, "");
+
+	/* Another signer: the first record must be the resume naming it. */
+	struct cose_signer *n = cose_signer_new_memory_es256(&e);
+	assert_non_null(n);
+	assert_int_equal(ts_writer_reopen(f->path, n, &r, &w, &e), 0);
+	assert_int_equal(ts_writer_next_seq(w), r.records);
+	cbor_item_t *early = seal(0);
+	assert_int_equal(ts_append(w, TS_SEAL, early, NULL, &e), -1);
+	cbor_decref(&early);
+	cbor_item_t *body = dcbor_map();
+	assert_int_equal(dcbor_put_u(body, 0, dcbor_uint(r.records - 1), &e) || dcbor_put_u(body, 1, dcbor_uint(65), &e) ||
+				 dcbor_put_u(body, 2, dcbor_bytes(want, 32), &e) ||
+				 dcbor_put_u(body, 3, dcbor_text("test"), &e) ||
+				 dcbor_put_u(body, 4, ts_signer_map(n, "memory", &e), &e),
+			 0);
+	append(w, TS_RESUME, body, r.records);
+	append(w, TS_SEAL, seal(0), r.records + 1);
+	ts_writer_close(w);
+	free(data);
+	read_all(f->path, &data, &len);
+	verify(data, len, NULL, &r);
+	assert_int_equal(r.verdict, TS_UNANCHORED);
+	struct ts_verify_opts o = {.kids = (const uint8_t(*)[32])n->kid, .n_kids = 1};
+	verify(data, len, &o, &r);
+	assert_int_equal(r.verdict, TS_VALID);
+	cose_signer_free(n);
 	free(data);
 }
 
@@ -861,6 +933,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_truncated, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_flipped, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_no_seal, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_reopen_after_torn_tail, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_aborted, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_anchors, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_script, setup, teardown),
