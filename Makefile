@@ -17,7 +17,8 @@ BUILD     ?= build
 PKGS      := yaml-0.1 libcrypto libcbor p11-kit-1
 DEB_PKGS  := build-essential pkg-config libyaml-dev libssl-dev libcbor-dev libp11-kit-dev \
              libgfshare-dev softhsm2 libcmocka-dev opensc gnutls-bin openssl python3 \
-             python3-cbor2 python3-cryptography python3-yaml python3-jsonschema golang-go tmux
+             python3-cbor2 python3-cryptography python3-yaml python3-jsonschema golang-go tmux \
+             iproute2
 
 REVISION  := $(shell git rev-parse --short=12 HEAD 2>/dev/null || echo unknown)
 WARN      := -std=c11 -Wall -Wextra -Wpedantic -Wshadow -Wstrict-prototypes -Wmissing-prototypes \
@@ -29,8 +30,11 @@ endif
 OPT       ?= -O2 -g
 PKG_CFLAGS = $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS   = $(shell pkg-config --libs $(PKGS) 2>/dev/null)
+# p11-kit has no run-time version call: system.info says the one built against.
+P11KIT_VERSION = $(shell pkg-config --modversion p11-kit-1 2>/dev/null)
 ALL_CFLAGS = $(WARN) $(HARDEN) $(OPT) -D_GNU_SOURCE -DCER_VERSION='"$(VERSION)"' \
-             -DCER_REVISION='"$(REVISION)"' -I. -I$(BUILD) $(PKG_CFLAGS) $(CFLAGS)
+             -DCER_REVISION='"$(REVISION)"' -DCER_P11KIT_VERSION='"$(P11KIT_VERSION)"' \
+             -I. -I$(BUILD) $(PKG_CFLAGS) $(CFLAGS)
 ALL_LDFLAGS = -Wl,-z,relro,-z,now $(LDFLAGS)
 LIBS       = $(PKG_LIBS) -lgfshare -ldl $(EXTRA_LIBS)
 

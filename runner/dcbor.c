@@ -628,3 +628,10 @@ bool dcbor_as_u64(const cbor_item_t *item, uint64_t *v)
 	*v = cbor_get_int(item);
 	return true;
 }
+
+#define DCBOR_STR_(x) #x
+#define DCBOR_STR(x) DCBOR_STR_(x)
+const char *dcbor_lib_version(void)
+{
+	return DCBOR_STR(CBOR_MAJOR_VERSION) "." DCBOR_STR(CBOR_MINOR_VERSION) "." DCBOR_STR(CBOR_PATCH_VERSION);
+}

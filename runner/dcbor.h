@@ -62,4 +62,7 @@ char *dcbor_strdup(const cbor_item_t *item);
 /* uint item to *v; false if not a uint. */
 bool dcbor_as_u64(const cbor_item_t *item, uint64_t *v);
 
+/* The libcbor this program was built against ("0.8.0"; its version is a header macro). */
+const char *dcbor_lib_version(void);
+
 #endif

@@ -62,7 +62,8 @@
 	X(ERR_MISSING_ARTIFACT, "missing-artifact", "a reference to an artifact this run did not make") \
 	X(ERR_EXPORT, "export", "an export medium that is not mounted or a copy that does not read back") \
 	X(ERR_EXPECTATION, "expectation", "a step's Actual that does not match its Expected")       \
-	X(ERR_VERIFY, "verify", "a signature step whose result is not what the script expects")
+	X(ERR_VERIFY, "verify", "a signature step whose result is not what the script expects")         \
+	X(ERR_AIRGAP, "airgap", "the workstation is not air-gapped: a network interface, route, radio or resolver")
 
 enum err_code {
 #define ERR_ENUM(id, name, meaning) id,

@@ -12,6 +12,7 @@
 #include "audit.h"
 #include "dcbor.h"
 #include "files.h"
+#include "host.h"
 #include "shamir.h"
 #include "transcript.h"
 #include "words.h"
@@ -179,25 +180,10 @@ static int host_facts(const struct interp_opts *o, cbor_item_t **out, struct err
 	if (uname(&u) == 0 && (dcbor_put(h, "kernel", dcbor_text(u.release), e) ||
 			       dcbor_put(h, "machine", dcbor_text(u.machine), e)))
 		goto fail;
-	FILE *f = fopen("/etc/os-release", "r");
-	if (f) {
-		char line[512];
-		while (fgets(line, sizeof line, f)) {
-			if (strncmp(line, "PRETTY_NAME=", 12))
-				continue;
-			char *v = line + 12;
-			v[strcspn(v, "\n")] = 0;
-			if (*v == '"') {
-				v++;
-				v[strcspn(v, "\"")] = 0;
-			}
-			if (dcbor_put(h, "os", dcbor_text(v), e)) {
-				fclose(f);
-				goto fail;
-			}
-		}
-		fclose(f);
-	}
+	char os[256];
+	host_os(os, sizeof os);
+	if (dcbor_put(h, "os", dcbor_text(os), e))
+		goto fail;
 	if (dcbor_put(h, "openssl", dcbor_text(OpenSSL_version(OPENSSL_VERSION)), e))
 		goto fail;
 	/* An auditor must see whether people answered in the room or a file did. */

@@ -101,6 +101,15 @@ int interp_session(struct step_run *r, const char *token, bool login, struct tok
 	return 0;
 }
 
+int step_module_info(struct step_run *r, const char **path, struct tok_module_info *info, struct err *e)
+{
+	const struct interp_opts *o = r->in->o;
+	if (!o->module)
+		return 1;
+	*path = o->module_path ? o->module_path : tok_module_path(o->module);
+	return tok_module_info(o->module, info, e);
+}
+
 int step_session(struct step_run *r, struct tok_session **s, struct err *e)
 {
 	return interp_session(r, r->step->token, (r->step->type->flags & STEP_NEEDS_LOGIN) != 0, s, e);

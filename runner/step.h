@@ -223,6 +223,9 @@ int step_artifact(struct step_run *r, const char *name, const char *file, const 
 /* An artifact made by an earlier step of this run (ref "STEP" or "STEP.NAME"). */
 int step_find_artifact(struct step_run *r, const char *step_id, const char *name, const uint8_t **data,
 		       size_t *len, struct err *e) CER_MUST_CHECK;
+/* The run's PKCS#11 module: its path and what C_GetInfo says. 1 (nothing set) when
+ * the run has none (a script without tokens). */
+int step_module_info(struct step_run *r, const char **path, struct tok_module_info *info, struct err *e) CER_MUST_CHECK;
 /* A session on the token the step names (logged in when the type says so). Borrowed. */
 int step_session(struct step_run *r, struct tok_session **s, struct err *e) CER_MUST_CHECK;
 /* A logged-in session on any token the script declares (e.g. the one a key reference

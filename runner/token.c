@@ -1801,3 +1801,8 @@ int tok_destroy(struct tok_session *s, CK_OBJECT_HANDLE o, struct err *e)
 		return err_p11(e, rv, "C_DestroyObject");
 	return 0;
 }
+
+const char *tok_p11kit_version(void)
+{
+	return CER_P11KIT_VERSION[0] ? CER_P11KIT_VERSION : "unknown";
+}

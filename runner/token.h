@@ -37,6 +37,9 @@ void tok_module_free(struct tok_module *m);   /* C_Finalize + dlclose; NULL is a
  * (PKCS#11 allows one C_Initialize per process); each load needs its own free. */
 const char *tok_module_path(const struct tok_module *m);
 
+/* The p11-kit this program was built against ("0.24.1"; it has no run-time call). */
+const char *tok_p11kit_version(void);
+
 /* C_GetInfo, blanks trimmed. */
 struct tok_module_info {
 	char manufacturer[33], description[33];

@@ -959,3 +959,8 @@ int ynode_want_bool(const struct ydoc *d, const struct ynode *n, const char *wha
 	}
 	return want_err(d, n, what, "true or false", e);
 }
+
+const char *ynode_yaml_version(void)
+{
+	return yaml_get_version_string();
+}

@@ -102,4 +102,7 @@ const char *ynode_quote(const char *s, char *buf, size_t size);
  * plain value), 'text', or "the quoted text 'text'". Returns buf. */
 const char *ynode_what(const struct ynode *n, char *buf, size_t size);
 
+/* libyaml's version, as the library says at run time ("0.2.5"). */
+const char *ynode_yaml_version(void);
+
 #endif
