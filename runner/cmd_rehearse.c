@@ -34,6 +34,21 @@ void cmd_rehearse_usage(FILE *f)
 		   tok_default_module());
 }
 
+/* A store in out with no transcript beside it (cmd_out_dir made sure there is none,
+ * or only an empty one) is what a rehearsal killed before its genesis left: none of
+ * its ceremony happened, so its throwaway tokens go, as that rehearsal would have
+ * removed them, and `resume` never has two stores to choose from. */
+static void clear_stale_store(const char *out)
+{
+	struct softhsm_store *old = NULL;
+	struct err none;
+	if (softhsm_store_find(out, &old, &none) != 0)
+		return;
+	fprintf(stderr, "ceremony rehearse: removing %s, left by a rehearsal that stopped before its first record\n",
+		softhsm_store_dir(old));
+	softhsm_store_free(old, false);
+}
+
 int cmd_rehearse(int argc, char **argv)
 {
 	static const struct option opts[] = {
@@ -79,7 +94,10 @@ int cmd_rehearse(int argc, char **argv)
 	/* The throwaway tokens live in the output folder until the transcript is sealed,
 	 * with the keepsafe of what the room would hold (keepsafe.h): a rehearsal that is
 	 * interrupted can be resumed like a live run. */
-	if (files_mkdirs(out, &e) || softhsm_store_new(out, &store, &e) ||
+	if (files_mkdirs(out, &e))
+		goto fail;
+	clear_stale_store(out);
+	if (softhsm_store_new(out, &store, &e) ||
 	    snprintf(keep_path, sizeof keep_path, "%s/keepsafe", softhsm_store_dir(store)) >= (int)sizeof keep_path ||
 	    keepsafe_open(keep_path, &ks, &e) || tok_module_load(module ? module : tok_default_module(), &m, &e))
 		goto fail;

@@ -119,9 +119,14 @@ expect_exit 2 "a rehearsal is never resumed with --bind" "$CEREMONY" resume "$T/
 expect_exit 2 "an empty transcript (killed before genesis): nothing to resume" "$CEREMONY" resume "$T/empty.cts"
 expect_out "it says to start again" "stopped before its genesis record.*start the ceremony again"
 
-# Killed before genesis: the empty file no longer blocks the folder.
-mkdir -p "$T/e" && : >"$T/e/transcript.cts"
+# Killed before genesis: the empty file no longer blocks the folder, and the store
+# the killed rehearsal left is removed (none of its ceremony happened).
+CEREMONY_TEST_CRASH=before:0 "$CEREMONY" rehearse "$S" --answers "$A" --out "$T/e" >/dev/null 2>&1 </dev/null
+[ -f "$T/e/transcript.cts" ] && [ ! -s "$T/e/transcript.cts" ] && ls -d "$T/e"/ceremony-tokens.* >/dev/null 2>&1 &&
+	ok "killed before genesis: an empty transcript and the store are left" ||
+	not_ok "killed before genesis: an empty transcript and the store are left" "$(ls -a "$T/e")"
 expect_exit 0 "a rehearsal into a folder holding an empty transcript runs" "$CEREMONY" rehearse "$S" --answers "$A" --out "$T/e"
+expect_out "it removes the stale store" "removing .*ceremony-tokens\..*, left by a rehearsal that stopped before its first record"
 [ -f "$T/e/transcript.cts.empty-1" ] && [ ! -s "$T/e/transcript.cts.empty-1" ] && ok "the empty one is set aside, not deleted" ||
 	not_ok "the empty one is set aside, not deleted" "$(ls -a "$T/e")"
 echo "1..$n"
