@@ -87,6 +87,20 @@ bad=0
 for k in 1 8 9 $((N / 2)) $((N - 1)); do crash inside $k; done
 [ $bad -eq 0 ] && ok "killed inside record writes, each torn tail moved aside and the rehearsal resumed VALID"
 
+# A resume interrupted in its turn (inside a record) is resumed again: three signers,
+# each new one vouched for by its kid from the paper log.
+CEREMONY_TEST_CRASH=after:10 "$CEREMONY" rehearse "$S" --answers "$A" --out "$T/twice" >/dev/null 2>&1 </dev/null
+CEREMONY_TEST_CRASH=inside:20 "$CEREMONY" resume "$T/twice/transcript.cts" --answers "$A" >"$T/r1" 2>&1 </dev/null
+[ $? -eq 137 ] && ok "the first resume is killed inside record 20" || not_ok "the first resume is killed inside record 20"
+expect_exit 0 "the second resume completes" "$CEREMONY" resume "$T/twice/transcript.cts" --answers "$A"
+k1=$(sed -n 's/.*new audit key id (write this on the paper log): //p' "$T/r1" | tr -d ' ')
+k2=$(sed -n 's/.*new audit key id (write this on the paper log): //p' "$T/out" | tr -d ' ')
+expect_exit 5 "with the first new kid only it is UNANCHORED" "$CEREMONY" verify "$T/twice/transcript.cts" --kid "$k1"
+expect_out "from the second resume on" "UNANCHORED from seq 20"
+expect_exit 0 "with both it is VALID" "$CEREMONY" verify "$T/twice/transcript.cts" --kid "$k1" --kid "$k2"
+expect_out "three signers, the last from the resume at seq 20" "from the resume at seq 20; vouched for by --kid"
+expect_exit 0 "verify_cts.py agrees" "$PYTHON" "$TOP/tests/tools/verify_cts.py" "$T/twice/transcript.cts" --kid "$k1" --kid "$k2"
+
 # Zero fill after the last whole record (a power cut) is a torn tail too.
 CEREMONY_TEST_CRASH=after:12 "$CEREMONY" rehearse "$S" --answers "$A" --out "$T/z" >/dev/null 2>&1 </dev/null
 head -c 4096 /dev/zero >>"$T/z/transcript.cts"
