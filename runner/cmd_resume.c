@@ -18,6 +18,7 @@
 #include "cmd.h"
 #include "dcbor.h"
 #include "files.h"
+#include "hash.h"
 #include "interp.h"
 #include "keepsafe.h"
 #include "prompt.h"
@@ -26,6 +27,7 @@
 #include "step.h"
 #include "token.h"
 #include "transcript.h"
+#include "words.h"
 
 void cmd_resume_usage(FILE *f)
 {
@@ -61,6 +63,8 @@ struct genesis_facts {
 	bool rehearsal;
 	char *signer_where;
 	bool seen;
+	cbor_item_t *inputs;   /* genesis 9, or NULL */
+	char dir[PATH_MAX];    /* the transcript's folder */
 };
 
 static int take_genesis(void *ctx, uint64_t seq, enum ts_kind kind, const cbor_item_t *body, struct err *e)
@@ -79,8 +83,41 @@ static int take_genesis(void *ctx, uint64_t seq, enum ts_kind kind, const cbor_i
 	if (!g->script || !g->signer_where)
 		return err_set(e, ERR_NOMEM, "out of memory");
 	memcpy(g->script, cbor_bytestring_handle(sc), g->script_len);
+	if (dcbor_get_u(body, 9))
+		g->inputs = cbor_incref(dcbor_get_u(body, 9));
 	g->seen = true;
 	return 0;
+}
+
+/* The files the script reads, for its embedded copy: where the resume is run, or
+ * beside the transcript, and only with the bytes genesis recorded (name, SHA-256). */
+static int read_input(void *ctx, const char *name, uint8_t **data, size_t *len, struct err *e)
+{
+	const struct genesis_facts *g = ctx;
+	const uint8_t *want = NULL;
+	char path[2][PATH_MAX + 64], hex[65];
+	for (size_t i = 0; g->inputs && i < cbor_array_size(g->inputs); i++) {
+		const cbor_item_t *in = cbor_array_handle(g->inputs)[i], *n = dcbor_get_u(in, 0);
+		if (n && cbor_string_length(n) == strlen(name) && !memcmp(cbor_string_handle(n), name, strlen(name)))
+			want = cbor_bytestring_handle(dcbor_get_u(in, 1));
+	}
+	if (!want)
+		return err_set(e, ERR_TRANSCRIPT, "genesis records no input file '%s'", name);
+	snprintf(path[0], sizeof path[0], "%s", name);
+	snprintf(path[1], sizeof path[1], "%s/%s", g->dir, name);
+	for (int k = 0; k < 2; k++) {
+		struct err ignored;
+		uint8_t h[32];
+		if (files_read(path[k], 1 << 20, data, len, &ignored))
+			continue;
+		hash_sha256(*data, *len, h);
+		if (!memcmp(h, want, 32))
+			return 0;
+		free(*data);
+		*data = NULL;
+	}
+	return err_set(e, ERR_INPUT, "the file the ceremony read as '%s' (SHA-256 %s) is neither at '%s' nor at '%s' with "
+				   "those bytes", name, words_hex(want, 32, hex, sizeof hex), path[0], path[1]);
 }
 
 /* The PINs a rehearsal's keepsafe holds for its tokens, latest first. */
@@ -207,7 +244,9 @@ int cmd_resume(int argc, char **argv)
 		goto out;
 	}
 	snprintf(name, sizeof name, "%s (its script)", path);
-	if (script_parse(name, g.script, g.script_len, &step_registry, &c, &e)) {
+	snprintf(g.dir, sizeof g.dir, "%s", dir);
+	struct script_input_source src = {read_input, &g};
+	if (script_parse_from(name, g.script, g.script_len, &step_registry, &src, &c, &e)) {
 		fprintf(stderr, "ceremony resume: %s\n", e.msg);
 		ret = EXIT_USAGE;
 		goto out;
@@ -296,6 +335,8 @@ out:
 	script_free(c);
 	free(g.script);
 	free(g.signer_where);
+	if (g.inputs)
+		cbor_decref(&g.inputs);
 	free(data);
 	return ret;
 }

@@ -340,7 +340,37 @@ int interp_open(struct interp *in, const struct ceremony *c, const struct interp
 			return err_set(e, ERR_BINDING, "token '%s' of the script is not bound to a slot", c->tokens[i].name);
 		in->n_toks++;
 	}
+	/* The files the script names were read when it loaded: steps take them as artifacts. */
+	for (size_t i = 0; i < c->inputs->n; i++) {
+		const struct script_input *f = c->inputs->v[i];
+		if (interp_keep_artifact(in, &f->step, f->kind, f->data, f->len, NULL, e))
+			return -1;
+	}
 	return interp_preflight(in, e) || files_mkdirs(o->out_dir, e) || files_mkdirs(in->art_dir, e) ? -1 : 0;
+}
+
+/* genesis 9: each file the script names, as read (name as written, SHA-256, size). */
+static int input_facts(const struct ceremony *c, cbor_item_t **out, struct err *e)
+{
+	cbor_item_t *a = NULL;
+	*out = NULL;
+	if (!c->inputs->n)
+		return 0;
+	if (!(a = dcbor_array()))
+		return err_set(e, ERR_NOMEM, "out of memory");
+	for (size_t i = 0; i < c->inputs->n; i++) {
+		const struct script_input *f = c->inputs->v[i];
+		cbor_item_t *m = dcbor_map();
+		if (!m || dcbor_put_u(m, 0, dcbor_text(f->name), e) || dcbor_put_u(m, 1, dcbor_bytes(f->sha256, 32), e) ||
+		    dcbor_put_u(m, 2, dcbor_uint(f->file_len), e) || dcbor_push(a, m, e)) {
+			if (!m)
+				err_set(e, ERR_NOMEM, "out of memory");
+			cbor_decref(&a);
+			return -1;
+		}
+	}
+	*out = a;
+	return 0;
 }
 
 /* Where the ceremony goes after step s ended with outcome (attempt of attempts):
@@ -509,7 +539,7 @@ int interp_run(const struct ceremony *c, const struct interp_opts *o, int *statu
 	struct interp in = {0};
 	struct run_end end = {0};
 	char path[PATH_MAX];
-	cbor_item_t *host = NULL, *tokens = NULL;
+	cbor_item_t *host = NULL, *tokens = NULL, *inputs = NULL;
 	int rc = -1;
 	*status = 1;
 	/* From here Ctrl-C, SIGTERM and SIGHUP seal the transcript aborted (signals.h). */
@@ -517,7 +547,8 @@ int interp_run(const struct ceremony *c, const struct interp_opts *o, int *statu
 
 	if (interp_check_out(o->out_dir, e) || interp_open(&in, c, o, path, sizeof path, e))
 		goto out;
-	if (interp_open_audit(&in, NULL, e) || host_facts(o, &host, e) || interp_token_facts(&in, &tokens, e))
+	if (interp_open_audit(&in, NULL, e) || host_facts(o, &host, e) || interp_token_facts(&in, &tokens, e) ||
+	    input_facts(c, &inputs, e))
 		goto out;
 	struct ts_genesis g = {
 		.title = c->title,
@@ -528,6 +559,7 @@ int interp_run(const struct ceremony *c, const struct interp_opts *o, int *statu
 		.signer_where = audit_where(in.audit),
 		.host = host,
 		.tokens = tokens,
+		.inputs = inputs,
 	};
 	/* A transcript killed before its genesis was written is empty: nothing of a
 	 * ceremony happened, and it is moved aside (never deleted) for this one. */
@@ -553,6 +585,8 @@ out:
 		cbor_decref(&host);
 	if (tokens)
 		cbor_decref(&tokens);
+	if (inputs)
+		cbor_decref(&inputs);
 	interp_cleanup(&in);
 	return rc;
 }

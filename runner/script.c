@@ -957,19 +957,23 @@ static int load_model(struct ceremony *c, struct err *e)
 }
 
 /* Takes doc (freed on failure). */
-static int script_build(struct ydoc *doc, const struct step_table *types, struct ceremony **out, struct err *e)
+static int script_build(struct ydoc *doc, const struct step_table *types, const struct script_input_source *source,
+			struct ceremony **out, struct err *e)
 {
 	struct ceremony *c = calloc(1, sizeof *c);
 	int ret = -1;
 
-	if (!c) {
+	if (!c || !(c->inputs = calloc(1, sizeof *c->inputs))) {
+		free(c);
 		ydoc_free(doc);
 		return err_set(e, ERR_NOMEM, "out of memory");
 	}
 	c->doc = doc;
 	c->types = types;
+	c->source = source;
 	if (load_model(c, e))
 		goto out;
+	c->source = NULL;
 	*out = c;
 	c = NULL;
 	ret = 0;
@@ -984,17 +988,23 @@ int script_load(const char *path, const struct step_table *types, struct ceremon
 	*out = NULL;
 	if (ydoc_load(path, &script_limits, ERR_SCRIPT, &doc, e))
 		return -1;
-	return script_build(doc, types, out, e);
+	return script_build(doc, types, NULL, out, e);
 }
 
 int script_parse(const char *name, const uint8_t *data, size_t len, const struct step_table *types,
 		 struct ceremony **out, struct err *e)
 {
+	return script_parse_from(name, data, len, types, NULL, out, e);
+}
+
+int script_parse_from(const char *name, const uint8_t *data, size_t len, const struct step_table *types,
+		      const struct script_input_source *source, struct ceremony **out, struct err *e)
+{
 	struct ydoc *doc = NULL;
 	*out = NULL;
 	if (ydoc_parse(name, data, len, &script_limits, ERR_SCRIPT, &doc, e))
 		return -1;
-	return script_build(doc, types, out, e);
+	return script_build(doc, types, source, out, e);
 }
 
 void script_free(struct ceremony *c)
@@ -1012,6 +1022,7 @@ void script_free(struct ceremony *c)
 	free(c->steps);
 	free(c->roles);
 	free(c->tokens);
+	script_inputs_free(c->inputs);
 	ydoc_free(c->doc);
 	free(c);
 }
@@ -1028,9 +1039,11 @@ int script_ref(const struct ceremony *c, const struct step *from, const struct y
 	size_t idlen, i;
 	struct ynode_near near;
 
+	if (n && n->kind == YN_MAP)
+		return script_input_ref(c, from, n, target, artifact, e);
 	if (!n || n->kind != YN_SCALAR || (n->plain && n->len == 0))
 		return script_err(c, n ? n : from->node, e, "expected a reference to an earlier step ('STEP' or "
-							    "'STEP.ARTIFACT') in step '%s', found %s", from->id,
+							    "'STEP.ARTIFACT', or {file: PATH}) in step '%s', found %s", from->id,
 				  ynode_what(n, found, sizeof found));
 	text = n->str;
 	ynode_quote(text, q, sizeof q);

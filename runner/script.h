@@ -87,8 +87,39 @@ struct step {
 	void *priv;                /* what the type's validate parsed; freed with free() */
 };
 
+/* A file the script names where it names an artifact (`{file: PATH}`: a certificate,
+ * CSR, CRL or public key, e.g. from the USB drive): read once, when the script is
+ * loaded, and checked to parse. It stands in a reference as a step of its own
+ * (step.id "file:PATH", step.type one of four kinds, its one artifact `kind`), so
+ * the steps that take an earlier step's artifact take it the same way. Genesis
+ * records name, SHA-256 and size (TRANSCRIPT.md genesis 9). */
+struct script_input {
+	const char *name;          /* PATH as the script writes it */
+	char *path;                /* where it was read: relative to the script's folder */
+	const char *kind;          /* its artifact: "certificate", "csr", "crl" or "public_key" */
+	uint8_t *data;             /* its DER (a PEM file is decoded): what steps use and embed */
+	size_t len;
+	uint8_t sha256[32];        /* of the file's bytes as read, for genesis */
+	size_t file_len;
+	struct step step;          /* stands for it in references (index: SIZE_MAX) */
+	char id[8 + 4096];
+};
+struct script_inputs {
+	struct script_input **v;
+	size_t n;
+};
+/* Where a script's input files come from when the script was not loaded from a file
+ * of its own (a resume loads the transcript's embedded script): read(ctx, name, ...)
+ * gives the bytes recorded for name, or fails saying why. */
+struct script_input_source {
+	int (*read)(void *ctx, const char *name, uint8_t **data, size_t *len, struct err *e);
+	void *ctx;
+};
+
 struct ceremony {
 	struct ydoc *doc;          /* owns every string above */
+	struct script_inputs *inputs;   /* the files it names, in the order first named */
+	const struct script_input_source *source;   /* borrowed while loading; NULL: the files */
 	const struct step_table *types;   /* what the steps were validated against (borrowed) */
 	const char *title;
 	const char *description;
@@ -114,7 +145,17 @@ extern const char *const script_common_keys[];
 int script_load(const char *path, const struct step_table *types, struct ceremony **out, struct err *e) CER_MUST_CHECK;
 int script_parse(const char *name, const uint8_t *data, size_t len, const struct step_table *types,
 		 struct ceremony **out, struct err *e) CER_MUST_CHECK;
+/* script_parse whose input files come from source (borrowed for the call). */
+int script_parse_from(const char *name, const uint8_t *data, size_t len, const struct step_table *types,
+		      const struct script_input_source *source, struct ceremony **out, struct err *e) CER_MUST_CHECK;
 void script_free(struct ceremony *c);   /* NULL is a no-op */
+/* A reference written {file: PATH} (script_ref calls it for a map): the input, read,
+ * parsed and kept once however often it is named. runner/script_input.c. */
+int script_input_ref(const struct ceremony *c, const struct step *from, const struct ynode *n,
+		     const struct step **target, const char **artifact, struct err *e) CER_MUST_CHECK;
+/* Whether step t stands for an input file (then it is one of c->inputs). */
+bool script_is_input(const struct step *t);
+void script_inputs_free(struct script_inputs *in);
 
 const struct step *script_step(const struct ceremony *c, const char *id);
 const struct role *script_role(const struct ceremony *c, const char *name);

@@ -163,6 +163,22 @@ int interp_keep_artifact(struct interp *in, const struct step *step, const char 
 	return 0;
 }
 
+static int embed_input(struct step_run *r, const struct made_artifact *m, struct err *e)
+{
+	static const struct {
+		const char *kind, *type;
+	} types[] = {{"certificate", "application/pkix-cert"}, {"csr", "application/pkcs10"},
+		     {"crl", "application/pkix-crl"}, {"public_key", "application/pkix-spki"}};
+	const char *type = "application/octet-stream";
+	for (size_t i = 0; i < r->res.n_artifacts; i++)
+		if (!strcmp(r->res.artifacts[i].name, m->step_id))
+			return 0;
+	for (size_t i = 0; i < sizeof types / sizeof types[0]; i++)
+		if (!strcmp(types[i].kind, m->name))
+			type = types[i].type;
+	return rec_artifact(&r->res, m->step_id, type, m->data, m->len, e);
+}
+
 int step_find_artifact(struct step_run *r, const char *step_id, const char *name, const uint8_t **data,
 		       size_t *len, struct err *e)
 {
@@ -172,7 +188,9 @@ int step_find_artifact(struct step_run *r, const char *step_id, const char *name
 		if (!strcmp(m->step_id, step_id) && (!name || !strcmp(m->name, name))) {
 			*data = m->data;
 			*len = m->len;
-			return 0;
+			/* A file from outside the script is embedded in the step that uses it, so the
+			 * transcript holds it as it holds what its steps made (genesis has its hash). */
+			return strncmp(m->step_id, "file:", 5) ? 0 : embed_input(r, m, e);
 		}
 	}
 	return err_set(e, ERR_MISSING_ARTIFACT, "step '%s' has not produced artifact '%s' in this run", step_id,

@@ -619,6 +619,11 @@ int ts_writer_open(const char *path, struct cose_signer *signer, const struct ts
 		if (dcbor_put_u(body, 8, g->host, e) != 0)
 			goto out;
 	}
+	if (g->inputs) {
+		cbor_incref(g->inputs);
+		if (dcbor_put_u(body, 9, g->inputs, e) != 0)
+			goto out;
+	}
 	if (g->tokens) {
 		cbor_incref(g->tokens);
 		if (dcbor_put_u(body, 10, g->tokens, e) != 0)

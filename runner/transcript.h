@@ -46,6 +46,7 @@ struct ts_genesis {
 	const char *signer_where;     /* "memory" */
 	cbor_item_t *host;            /* optional tstr=>tstr map, or NULL (borrowed) */
 	cbor_item_t *tokens;          /* optional: token name => {tstr => tstr}, what it was bound to (borrowed) */
+	cbor_item_t *inputs;          /* optional: [{0: name, 1: sha256, 2: size}], files the script reads (borrowed) */
 };
 
 /* Creates path with O_EXCL (fails with code "io" if it exists), draws a random

@@ -68,11 +68,11 @@ static int kind_ref(const struct ceremony *c, const struct step *s, const struct
 	if (script_ref(c, s, n, t, art, e))
 		return -1;
 	snprintf(pem, sizeof pem, "%s_pem", want);
-	if (!strchr(n->str, '.') && in_list((*t)->type->artifacts, want))
+	if ((n->kind != YN_SCALAR || !strchr(n->str, '.')) && in_list((*t)->type->artifacts, want))
 		*art = want;
 	if (strcmp(*art, want) && strcmp(*art, pem))
-		return script_err(c, n, e, "step '%s': '%s' gives artifact '%s' of a %s step, not a %s", s->id, n->str, *art,
-				  (*t)->type->name, want);
+		return script_err(c, n, e, "step '%s': '%s' gives artifact '%s' of a %s step, not a %s", s->id, (*t)->id,
+				  *art, (*t)->type->name, want);
 	return 0;
 }
 

@@ -96,14 +96,27 @@ int step_issuer_parse(const struct ceremony *c, const struct step *s, struct x50
 						 "whose key signs)", s->id);
 	if (script_ref(c, s, n, &t, &art, e))
 		return -1;
-	if (!step_makes_certificate(t))
+	bool file = script_is_input(t) && step_is(t, STEP_MAKES_CERT);
+	if (!step_makes_certificate(t) && !file)
 		return script_err(c, n, e, "step '%s': issuer '%s' is a %s step; expected a cert.self_signed or cert.issue "
-					   "step", s->id, t->id, t->type->name);
+					   "step, or {file: PATH} of a certificate", s->id, t->id, t->type->name);
 	if (strcmp(art, "certificate"))
 		return script_err(c, n, e, "step '%s': the issuer is the DER certificate: write '%s' or '%s.certificate'",
 				  s->id, t->id, t->id);
 	p->issuer_step = t->id;
-	*ip = step_x509_of(t);
+	*ip = file ? NULL : step_x509_of(t);
+	if (file && !kn)
+		return script_err(c, s->node, e, "step '%s': the issuer is the certificate in '%s': name its key with "
+						 "'issuer_key: {token: NAME, label: LABEL}'", s->id, t->id + 5);
+	if (file) {
+		struct step_keyref kr;
+		if (step_keyref_parse(c, s, kn, &kr, e))
+			return -1;
+		p->key_token = kr.token;
+		p->key_label = kr.label;
+		p->key_algorithm = kr.algorithm;
+		return 0;
+	}
 	if (kn) {
 		struct step_keyref kr;
 		if (step_keyref_parse(c, s, kn, &kr, e))

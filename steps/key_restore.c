@@ -55,7 +55,7 @@ static int validate(const struct ceremony *c, struct step *s, struct err *e)
 	if (step_ref_flagged(c, s, from, STEP_BACKS_UP, "key.backup", &p->from, e) || script_ref(c, s, pub, &p->key_step, &p->key_artifact, e) ||
 	    ynode_want_str(c->doc, label, "'label'", &p->label, e) || ynode_want_str(c->doc, data, "'data'", &p->data, e))
 		return -1;
-	if (!strchr(pub->str, '.'))
+	if (pub->kind == YN_SCALAR && !strchr(pub->str, '.'))
 		p->key_artifact = step_is(p->key_step, STEP_MAKES_KEY) ? "public_key" : "certificate";
 	if (!p->label[0] || !p->data[0])
 		return script_err(c, label, e, "step '%s': 'label' and 'data' must not be empty", s->id);

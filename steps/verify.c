@@ -65,7 +65,7 @@ static int validate(const struct ceremony *c, struct step *s, struct err *e)
 		if (script_ref(c, s, pub, &p->key_step, &p->key_artifact, e))
 			return -1;
 		/* "STEP" alone: its public key, else its certificate. */
-		if (!strchr(pub->str, '.')) {
+		if (pub->kind != YN_SCALAR || !strchr(pub->str, '.')) {
 			if (has_artifact(p->key_step, "public_key"))
 				p->key_artifact = "public_key";
 			else if (has_artifact(p->key_step, "certificate"))

@@ -341,11 +341,11 @@ static void test_script_ref_direct(void **state)
 	assert_string_equal(art, "public_key_pem");
 	s = script_step(c, "o");
 	assert_int_equal(script_ref(c, s, s->node, &t, &art, &e), -1);
-	assert_string_equal(e.msg, "s.yaml:20:5: expected a reference to an earlier step ('STEP' or 'STEP.ARTIFACT') in "
-				   "step 'o', found a map");
+	assert_string_equal(e.msg, "s.yaml:20:5: expected a reference to an earlier step ('STEP' or 'STEP.ARTIFACT', or "
+				   "{file: PATH}) in step 'o', found a map without just 'file'");
 	assert_int_equal(script_ref(c, s, NULL, &t, &art, &e), -1);
-	assert_string_equal(e.msg, "s.yaml:20:5: expected a reference to an earlier step ('STEP' or 'STEP.ARTIFACT') in "
-				   "step 'o', found nothing");
+	assert_string_equal(e.msg, "s.yaml:20:5: expected a reference to an earlier step ('STEP' or 'STEP.ARTIFACT', or "
+				   "{file: PATH}) in step 'o', found nothing");
 	/* Only earlier steps: k cannot refer to itself. */
 	s = script_step(c, "k");
 	assert_int_equal(script_ref(c, s, ynode_get(script_step(c, "n")->node, "note"), NULL, NULL, &e), -1);
