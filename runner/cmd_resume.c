@@ -187,7 +187,7 @@ int cmd_resume(int argc, char **argv)
 	struct live_bind lb = {0};
 	uint8_t *data = NULL;
 	size_t len = 0, nb = 0;
-	char dir[PATH_MAX], keep_path[PATH_MAX], side[PATH_MAX + 32], name[PATH_MAX + 32];
+	char dir[PATH_MAX], keep_path[PATH_MAX], name[PATH_MAX + 32];
 	int ret = EXIT_FAILED, opt, status;
 
 	optind = 1;
@@ -265,12 +265,22 @@ int cmd_resume(int argc, char **argv)
 		    snprintf(keep_path, sizeof keep_path, "%s/keepsafe", softhsm_store_dir(store)) >= (int)sizeof keep_path ||
 		    tok_module_load(module ? module : tok_default_module(), &m, &e))
 			goto fail;
+		/* As rehearse: a rehearsal may initialise tokens, never a real HSM's. */
+		struct tok_module_info mi;
+		if (tok_module_info(m, &mi, &e))
+			goto fail;
+		if (!strstr(mi.manufacturer, "SoftHSM")) {
+			err_set(&e, ERR_MODULE, "a rehearsal resumes only on throwaway SoftHSM tokens; '%s' is a module of '%s'",
+				module ? module : tok_default_module(), mi.manufacturer);
+			goto fail;
+		}
 		if (!(b = calloc(c->n_tokens ? c->n_tokens : 1, sizeof *b))) {
 			err_set(&e, ERR_NOMEM, "out of memory");
 			goto fail;
 		}
 		nb = c->n_tokens;
-		if (rehearsal_bind(c, m, keep_path, b, &e) || keepsafe_open(keep_path, &ks, &e))
+		if (rehearsal_bind(c, m, keep_path, b, &e) || keepsafe_cut_torn(keep_path, &e) ||
+		    keepsafe_open(keep_path, &ks, &e))
 			goto fail;
 	} else {
 		if (!bind) {
@@ -282,15 +292,9 @@ int cmd_resume(int argc, char **argv)
 			goto out;
 		ret = EXIT_FAILED;
 	}
-	/* Every check made: now the torn tail goes to its side file and the file is cut
-	 * back to its whole records. */
-	struct interp_resume_in ri = {.path = path, .data = data, .len = rep.whole_len, .report = &rep,
+	/* The interpreter cuts the torn tail once every check is made and the resume is signed off. */
+	struct interp_resume_in ri = {.path = path, .data = data, .len = rep.whole_len, .file_len = len, .report = &rep,
 				      .signer_where = g.signer_where};
-	if (ts_cut_torn(path, rep.whole_len, &ri.torn, ri.torn_sha256, side, sizeof side, &e))
-		goto fail;
-	ri.torn_side = ri.torn ? side : NULL;
-	if (ri.torn)
-		printf("the torn tail (%zu bytes after record %" PRIu64 ") was moved to %s\n", ri.torn, rep.records - 1, side);
 	struct interp_opts io = {
 		.out_dir = dir,
 		.rehearsal = g.rehearsal,

@@ -32,7 +32,7 @@ struct host_radio {
 	char name[HOST_NAME];   /* "phy0", "hci0" */
 	bool soft, hard;        /* blocked by software (rfkill), by a switch */
 };
-/* The rfkill radios of type ("wlan", "bluetooth"): up to max into out; how many there are. */
+/* The rfkill radios of type ("wlan", "bluetooth", "wwan"): up to max into out; how many there are. */
 size_t host_radios(const char *type, struct host_radio *out, size_t max);
 
 /* PRETTY_NAME of /etc/os-release, else "unknown" (cap bytes into buf). */

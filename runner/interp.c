@@ -73,6 +73,10 @@ static cbor_item_t *step_params(struct interp *in, const struct step *s, struct 
 		if (t && dcbor_put(p, "token_label", dcbor_text(t->decl->label), e))
 			goto oom;
 	}
+	/* An activation run again after a resume, out of the script's order: said in its
+	 * record, so that a later resume does not take it for where the ceremony stood. */
+	if (in->reactivating && dcbor_put(p, "again_after_resume", dcbor_bool(true), e))
+		goto oom;
 	return p;
 oom:
 	if (p)

@@ -56,16 +56,14 @@ enum { INTERP_UNSEALED = -1 };
  * not be started or the transcript could not be written (fail closed). */
 int interp_run(const struct ceremony *c, const struct interp_opts *o, int *status, struct err *e) CER_MUST_CHECK;
 
-/* What `ceremony resume` hands the interpreter: the transcript, verified and cut back
- * to its whole records. */
+/* What `ceremony resume` hands the interpreter: the transcript, verified. The
+ * interpreter moves a torn tail aside only once the resume is signed off. */
 struct interp_resume_in {
 	const char *path;
 	const uint8_t *data;          /* the file's whole records */
 	size_t len;
+	size_t file_len;              /* the file's size: more than len when a tail is torn */
 	const struct ts_report *report;
-	size_t torn;                  /* bytes moved to the side file, 0: none */
-	uint8_t torn_sha256[32];
-	const char *torn_side;        /* the side file, or NULL */
 	const char *signer_where;     /* genesis 4/3: "memory" or the audit key's PKCS#11 URI */
 };
 

@@ -74,6 +74,7 @@ struct interp {
 	bool unsealed;                   /* stopped with the transcript unsealed (resumable) */
 	bool rebuilding;                 /* a resume reading the records back: say nothing */
 	bool audit_named;                /* the audit key is one a transcript names already (a resume) */
+	bool reactivating;               /* a resume runs an activation again (its step-begin says so) */
 	const struct interp_opts *o;
 	struct ts_writer *w;
 	struct audit_key *audit;   /* signs every record */

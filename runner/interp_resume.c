@@ -7,10 +7,12 @@
  * token sessions, a value kept in memory; a rehearsal's keepsafe (keepsafe.h)
  * brings back what its room would still hold. The step left open (begun, no
  * result) may have acted: its type's `interrupted` hook settles what it left with
- * the administrator, or the administrator decides whether it runs again. Only then
- * is anything written: the resume record, signed by the audit key that lives in a
- * token or by a new one shown for the paper log, and signed off by the
- * administrator and the witness. The ceremony then goes on to its seal. */
+ * the administrator, or the administrator decides whether it runs again. Nothing
+ * is written before the administrator and the witness have signed the resume off:
+ * then the torn tail is moved to its side file, and the resume record is written,
+ * signed by the audit key that lives in a token or by a new one shown for the paper
+ * log. Tokens an activation had logged in are activated again, the open step is
+ * settled, and the ceremony goes on to its seal. */
 #include <inttypes.h>
 #include <limits.h>
 #include <stdio.h>
@@ -19,6 +21,8 @@
 #include "interp_int.h"
 #include "audit.h"
 #include "dcbor.h"
+#include "files.h"
+#include "hash.h"
 #include "keepsafe.h"
 #include "records.h"
 #include "signals.h"
@@ -34,6 +38,7 @@ struct rebuild {
 	const struct step *open;     /* begun with no result */
 	uint64_t open_seq;
 	unsigned open_attempt;
+	const struct step *again;    /* an activation an earlier resume ran again, begun */
 };
 
 static int take_artifacts(struct interp *in, const struct step *s, const cbor_item_t *arts, struct err *e)
@@ -85,6 +90,25 @@ static int take_entry(void *ctx, uint64_t seq, enum ts_kind kind, const cbor_ite
 		return -1;
 	}
 	free(id);
+	const cbor_item_t *params = kind == TS_STEP_BEGIN ? dcbor_get_u(body, 3) : NULL;
+	const cbor_item_t *again = params ? dcbor_get(params, "again_after_resume") : NULL;
+	if (kind == TS_STEP_BEGIN && again && cbor_is_bool(again) && cbor_get_bool(again)) {
+		/* Out of the script's order: it logs a token in, and changes nothing of where
+		 * the ceremony stood (the open step stays open). */
+		in->step_runs[s->index]++;
+		rb->again = s;
+		return 0;
+	}
+	if (kind == TS_STEP_RESULT && rb->again == s) {
+		uint64_t o = 1;
+		(void)dcbor_as_u64(dcbor_get_u(body, 2), &o);
+		struct tokstate *tt = s->token ? interp_tokstate(in, s->token) : NULL;
+		if (tt && (o == TS_PASSED || o == TS_DEVIATION))
+			tt->activated_by = s;
+		rb->again = NULL;
+		return 0;
+	}
+	rb->again = NULL;
 	if (kind == TS_STEP_BEGIN) {
 		in->step_runs[s->index]++;
 		in->runs++;
@@ -232,8 +256,8 @@ int step_leftovers(struct step_run *r, const char *token, const char *const *lab
 		return 0;
 	}
 	step_warn(r, "on token '%s': %s, left by the interrupted attempt of step '%s'", token, list, r->step->id);
-	snprintf(q, sizeof q, "destroy %s on token '%s' so that step '%s' runs again on a clean token, or stop the "
-			      "resume (nothing is written)?", list, token, r->step->id);
+	snprintf(q, sizeof q, "destroy %s on token '%s' so that step '%s' runs again on a clean token, or stop (the "
+			      "transcript stays unsealed, to be resumed again)?", list, token, r->step->id);
 	if (step_choose(r, step_resume_role(r), "open_objects", q, choices, &k, e))
 		return -1;
 	if (k == 1)
@@ -300,8 +324,25 @@ static int write_resume(struct interp *in, const struct interp_resume_in *ri, co
 		snprintf(open, sizeof open, "; step '%s' (%s) was open since record %" PRIu64 ": what it may have left is "
 					    "settled next, and its result says how", rb->open->id, rb->open->type->name,
 			 rb->open_seq);
-	snprintf(reason, sizeof reason, "resumed after an interruption: %" PRIu64 " whole records%s%s%s", rep->records,
-		 ri->torn ? ", a torn tail moved to " : "", ri->torn ? ri->torn_side : "", open);
+	/* What the cut will move aside: the tail now, or what an earlier resume that
+	 * stopped after its cut moved to the side file then. */
+	size_t torn = ri->file_len - rep->whole_len, moved = 0;
+	uint8_t torn_sha[32];
+	char side[PATH_MAX + 32], earlier[PATH_MAX + 32];
+	snprintf(earlier, sizeof earlier, "%s.torn-%zu", ri->path, rep->whole_len);
+	uint8_t *old = NULL;
+	size_t old_len = 0;
+	struct err ignored;
+	bool before_cut = !torn && files_read(earlier, SIZE_MAX / 2, &old, &old_len, &ignored) == 0;
+	if (before_cut) {
+		torn = old_len;
+		hash_sha256(old, old_len, torn_sha);
+		free(old);
+	}
+	snprintf(reason, sizeof reason, "resumed after an interruption: %" PRIu64 " whole records%s%zu%s%s", rep->records,
+		 torn ? ", a torn tail of " : "", torn, torn ? " bytes moved to the side file" : "", open);
+	if (!torn)
+		snprintf(reason, sizeof reason, "resumed after an interruption: %" PRIu64 " whole records%s", rep->records, open);
 	/* The administrator and the witness vouch for the interruption and what was
 	 * settled (TRANSCRIPT.md resume); a script without those roles: its first role. */
 	roles[n_roles++] = step_resume_role(&r);
@@ -318,15 +359,30 @@ static int write_resume(struct interp *in, const struct interp_resume_in *ri, co
 			f->name, f->role, f->reason);
 		goto out;
 	}
-	ts_writer_head(in->w, before);
+	/* Every check made and the resume signed off: only now is the file touched, its
+	 * torn tail moved to the side file and the chain taken on. */
+	if (!before_cut && ts_cut_torn(ri->path, rep->whole_len, &moved, torn_sha, side, sizeof side, e))
+		goto out;
+	if (moved)
+		prompt_show(in->o->prompt, PROMPT_PLAIN, "the torn tail (%zu bytes after record %" PRIu64 ") was moved to %s",
+			    moved, rep->records - 1, side);
+	else if (before_cut)
+		prompt_show(in->o->prompt, PROMPT_PLAIN, "the torn tail an earlier resume moved to %s (%zu bytes) is recorded",
+			    earlier, torn);
+	else
+		hash_sha256(NULL, 0, torn_sha);
 	struct cose_signer *sg = audit_signer(in->audit);
-	struct rec_resume rr = {.last_good = rep->records - 1, .discarded = ri->torn, .reason = reason,
+	if (ts_writer_reopen(ri->path, sg, rep, &in->w, e))
+		goto out;
+	ts_writer_head(in->w, before);
+	struct rec_resume rr = {.last_good = rep->records - 1, .discarded = torn, .reason = reason,
 				.new_signer = new_signer ? sg : NULL, .new_signer_where = audit_where(in->audit),
 				.signoffs = r.res.signoffs, .n_signoffs = r.res.n_signoffs};
-	memcpy(rr.discarded_sha256, ri->torn_sha256, 32);
-	if (rec_append_resume(in->w, &rr, &seq, e))
-		goto out;
-	prompt_show(in->o->prompt, PROMPT_HEADING, "Resumed at record %" PRIu64, seq);
+	memcpy(rr.discarded_sha256, torn_sha, 32);
+	/* Shown before the record is written: a crash right after it must not leave the
+	 * paper log without what vouches for the new signer. */
+	seq = ts_writer_next_seq(in->w);
+	prompt_show(in->o->prompt, PROMPT_HEADING, "Resuming at record %" PRIu64, seq);
 	if (new_signer) {
 		/* Nothing in the file can vouch for a new key: the paper log must (TRANSCRIPT.md). */
 		prompt_show(in->o->prompt, PROMPT_WARN,
@@ -335,6 +391,9 @@ static int write_resume(struct interp *in, const struct interp_resume_in *ri, co
 		interp_show_kid(in, "new audit key id", sg->kid);
 	}
 	interp_show_anchor(in, "resume for the paper log", seq, before);
+	if (rec_append_resume(in->w, &rr, &seq, e))
+		goto out;
+	prompt_show(in->o->prompt, PROMPT_PLAIN, "resume record %" PRIu64 " written", seq);
 	ret = 0;
 out:
 	rec_result_free(&r.res);
@@ -356,7 +415,10 @@ static int activate_again(struct interp *in, struct run_end *end, bool *stop, st
 		prompt_show(in->o->prompt, PROMPT_WARN, "token '%s' was activated by step '%s' before the interruption: "
 			    "its custodians activate it again", in->toks[i].decl->name, s->id);
 		end->last_step = s->id;
-		if (interp_run_step(in, s, &outcome, e))
+		in->reactivating = true;
+		int rc = interp_run_step(in, s, &outcome, e);
+		in->reactivating = false;
+		if (rc)
 			return -1;
 		if (outcome != TS_PASSED && outcome != TS_DEVIATION) {
 			snprintf(end->reason, sizeof end->reason, "token '%s' was not activated again after the resume (step '%s')",
@@ -393,14 +455,13 @@ int interp_resume(const struct ceremony *c, const struct interp_opts *o, const s
 	/* Signals do what they do in a run: before the resume record they leave the file as it is. */
 	/* A token audit key named by the transcript is never removed by a failed resume. */
 	in.audit_named = true;
-	if (interp_open_audit(&in, in_token ? ri->signer_where : NULL, e) ||
-	    ts_writer_reopen(ri->path, audit_signer(in.audit), ri->report, &in.w, e))
+	if (interp_open_audit(&in, in_token ? ri->signer_where : NULL, e))
 		goto out;
 	prompt_show(o->prompt, PROMPT_HEADING, "%s%s: resuming", c->title, o->rehearsal ? " (REHEARSAL)" : "");
 	prompt_show(o->prompt, PROMPT_PLAIN, "transcript: %s (%" PRIu64 " whole records)", ri->path, ri->report->records);
-	if (ri->torn)
-		prompt_show(o->prompt, PROMPT_PLAIN, "a torn tail of %zu bytes was moved to %s (kept, never deleted)", ri->torn,
-			    ri->torn_side);
+	if (ri->file_len > ri->report->whole_len)
+		prompt_show(o->prompt, PROMPT_PLAIN, "a torn tail of %zu bytes follows them: it is moved to a side file (kept, "
+			    "never deleted) once the resume is signed off", ri->file_len - ri->report->whole_len);
 	/* The resume record first (a new signer signs nothing before it); then the
 	 * tokens an activation had logged in are activated again; then the open step's
 	 * leftovers are settled, which may need those tokens. */

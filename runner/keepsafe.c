@@ -85,7 +85,33 @@ static char *field(uint8_t *p, size_t end, size_t *at, char stop)
 	return f;
 }
 
+static int load(const char *path, keepsafe_each each, void *ctx, size_t *whole, struct err *e);
+
 int keepsafe_load(const char *path, keepsafe_each each, void *ctx, struct err *e)
+{
+	size_t whole;
+	return load(path, each, ctx, &whole, e);
+}
+
+static int skip(void *ctx, const char *kind, const char *step, const char *name, const struct secret *data,
+		struct err *e)
+{
+	(void)ctx, (void)kind, (void)step, (void)name, (void)data, (void)e;
+	return 0;
+}
+
+int keepsafe_cut_torn(const char *path, struct err *e)
+{
+	size_t whole;
+	struct stat st;
+	if (load(path, skip, NULL, &whole, e) || stat(path, &st) != 0)
+		return e->kind != ERR_NONE ? -1 : err_errno(e, "reading the rehearsal's keepsafe '%s'", path);
+	if ((size_t)st.st_size > whole && truncate(path, (off_t)whole) != 0)
+		return err_errno(e, "cutting the torn end of the rehearsal's keepsafe '%s'", path);
+	return 0;
+}
+
+static int load(const char *path, keepsafe_each each, void *ctx, size_t *whole, struct err *e)
 {
 	struct secret *all = NULL, *data = NULL;
 	struct stat st;
@@ -104,6 +130,7 @@ int keepsafe_load(const char *path, keepsafe_each each, void *ctx, struct err *e
 		goto out;
 	}
 	all->len = (size_t)got;
+	*whole = 0;
 	for (size_t at = 0; at < all->len;) {
 		char *kind = field(all->p, all->len, &at, '\t'), *step = kind ? field(all->p, all->len, &at, '\t') : NULL;
 		char *name = step ? field(all->p, all->len, &at, '\t') : NULL, *lens = name ? field(all->p, all->len, &at, '\n') : NULL;
@@ -119,6 +146,7 @@ int keepsafe_load(const char *path, keepsafe_each each, void *ctx, struct err *e
 		memcpy(data->p, all->p + at, (size_t)len);
 		data->len = (size_t)len;
 		at += (size_t)len + 1;
+		*whole = at;
 		if (each(ctx, kind, step, name, data, e))
 			goto out;
 		secret_free(data);

@@ -43,4 +43,8 @@ typedef int (*keepsafe_each)(void *ctx, const char *kind, const char *step, cons
 			     const struct secret *data, struct err *e);
 int keepsafe_load(const char *path, keepsafe_each each, void *ctx, struct err *e) CER_MUST_CHECK;
 
+/* Cuts an entry a crash tore off the end of the file, so that entries appended
+ * after it are read back (a resume, before it appends). */
+int keepsafe_cut_torn(const char *path, struct err *e) CER_MUST_CHECK;
+
 #endif

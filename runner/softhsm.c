@@ -161,9 +161,9 @@ int softhsm_store_find(const char *parent, struct softhsm_store **out, struct er
 				    "tokens are gone, so it cannot be resumed; rehearse again", parent);
 		goto out;
 	}
-	if (!(s = calloc(1, sizeof *s)) || asprintf(&s->dir, "%s/%s", parent, found) < 0 ||
-	    asprintf(&conf, "%s/softhsm2.conf", s->dir) < 0) {
-		conf = NULL;
+	/* asprintf leaves its pointer undefined when it fails: each is reset. */
+	if (!(s = calloc(1, sizeof *s)) || (asprintf(&s->dir, "%s/%s", parent, found) < 0 && !(s->dir = NULL)) ||
+	    (asprintf(&conf, "%s/softhsm2.conf", s->dir) < 0 && !(conf = NULL))) {
 		err_set(e, ERR_NOMEM, "out of memory");
 		goto out;
 	}

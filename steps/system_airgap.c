@@ -1,6 +1,6 @@
 /* system.airgap: the workstation is air-gapped (seed 004 §3.2 "Air-gapped
  * workstation"; seed 002 "offline laptop"): no network interface up but loopback, no
- * default route, every wireless and Bluetooth radio blocked (rfkill), no resolver
+ * default route, every wireless, Bluetooth and cellular radio blocked (rfkill), no resolver
  * but a local one. Each is a recorded check, Expected "none" against what was found;
  * a finding fails the step (code "airgap") and the script's on_fail decides (a
  * decision to disconnect and check again, or halt).
@@ -56,7 +56,8 @@ static int check(struct step_run *r, const char *what, const char *found, char *
 static int execute(struct step_run *r, struct err *e)
 {
 	struct host_net n;
-	char up[1024], lo[256], route[32], res[1024], wifi[512], wifi_all[1024], bt[512], bt_all[1024];
+	char up[1024], lo[256], route[32], res[1024], wifi[512], wifi_all[1024], bt[512], bt_all[1024], ww[512],
+		ww_all[1024];
 	char remote[HOST_MAX][HOST_NAME], findings[ERR_MSG_MAX - 64] = "";
 	size_t k = 0;
 	if (host_net(&n, e))
@@ -73,15 +74,18 @@ static int execute(struct step_run *r, struct err *e)
 	join(remote, k, res, sizeof res);
 	radios("wlan", wifi, sizeof wifi, wifi_all, sizeof wifi_all);
 	radios("bluetooth", bt, sizeof bt, bt_all, sizeof bt_all);
+	radios("wwan", ww, sizeof ww, ww_all, sizeof ww_all);
 	if (check(r, "network interfaces up besides loopback", up, findings, sizeof findings, e) ||
 	    check(r, "default route", route, findings, sizeof findings, e) ||
 	    check(r, "wireless radios not blocked", wifi, findings, sizeof findings, e) ||
 	    check(r, "Bluetooth radios not blocked", bt, findings, sizeof findings, e) ||
+	    check(r, "cellular (WWAN) radios not blocked", ww, findings, sizeof findings, e) ||
 	    check(r, "DNS resolvers besides a local one", res, findings, sizeof findings, e))
 		return -1;
 	if (step_output(r, "interfaces_up", dcbor_text(up), e) || step_output(r, "loopback", dcbor_text(lo), e) ||
 	    step_output(r, "default_route", dcbor_text(route), e) || step_output(r, "wireless", dcbor_text(wifi_all), e) ||
-	    step_output(r, "bluetooth", dcbor_text(bt_all), e) || step_output(r, "dns_resolvers", dcbor_text(res), e) ||
+	    step_output(r, "bluetooth", dcbor_text(bt_all), e) || step_output(r, "cellular", dcbor_text(ww_all), e) ||
+	    step_output(r, "dns_resolvers", dcbor_text(res), e) ||
 	    step_output(r, "airgapped", dcbor_bool(!findings[0]), e))
 		return -1;
 	if (findings[0])
@@ -90,8 +94,8 @@ static int execute(struct step_run *r, struct err *e)
 	return 0;
 }
 
-static const char *const outputs[] = {"interfaces_up", "loopback",      "default_route", "wireless",
-				      "bluetooth",     "dns_resolvers", "airgapped",     NULL};
+static const char *const outputs[] = {"interfaces_up", "loopback", "default_route", "wireless", "bluetooth",
+				      "cellular",      "dns_resolvers", "airgapped", NULL};
 
 const struct step_type step_system_airgap = {
 	.name = "system.airgap",

@@ -11,6 +11,7 @@
  * An object found fails the step (code "token"): a key on a partition said to be
  * new is evidence of tampering, and the script's on_fail decides (seed 004 §5). */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include "steps.h"
 
@@ -51,51 +52,90 @@ static const char *class_name(CK_ULONG c)
 	}
 }
 
+/* A label as text that is always safe to record and to cut: printable ASCII as it is,
+ * every other byte as \xNN (a label is bytes; whoever planted an object chose them). */
+static void label_text(const uint8_t *p, size_t n, char *out, size_t cap)
+{
+	size_t k = 0;
+	for (size_t i = 0; i < n && k + 5 < cap; i++) {
+		if (p[i] >= 0x20 && p[i] < 0x7f && p[i] != '\\')
+			out[k++] = (char)p[i];
+		else
+			k += (size_t)snprintf(out + k, cap - k, "\\x%02x", p[i]);
+	}
+	out[k] = 0;
+}
+
+struct found {
+	char what[200];
+	bool allowed;
+};
+
+static int by_text(const void *a, const void *b)
+{
+	return strcmp(((const struct found *)a)->what, ((const struct found *)b)->what);
+}
+
 static int execute(struct step_run *r, struct err *e)
 {
 	struct tok_session *s;
 	CK_OBJECT_HANDLE h[MAX_OBJECTS];
 	size_t n = 0, extra = 0, used = 0;
 	char found[ERR_MSG_MAX - 128] = "";
-	cbor_item_t *list = dcbor_array();
-	if (!list)
-		return err_set(e, ERR_NOMEM, "out of memory");
-	if (step_session(r, &s, e) || tok_find(s, (CK_OBJECT_CLASS)-1, NULL, h, MAX_OBJECTS, &n, e)) {
-		cbor_decref(&list);
+	struct found *f = NULL;
+	cbor_item_t *list = NULL;
+	int ret = -1;
+	if (step_session(r, &s, e) || tok_find(s, (CK_OBJECT_CLASS)-1, NULL, h, MAX_OBJECTS, &n, e))
 		return -1;
+	if (n == MAX_OBJECTS)
+		return err_set(e, ERR_TOKEN, "token '%s' holds %d objects or more: not a new partition", r->step->token,
+			       MAX_OBJECTS);
+	if (!(f = calloc(n ? n : 1, sizeof *f)) || !(list = dcbor_array())) {
+		free(f);
+		return err_set(e, ERR_NOMEM, "out of memory");
 	}
 	for (size_t i = 0; i < n; i++) {
 		struct buf label = {0};
 		CK_ULONG cls = (CK_ULONG)-1;
-		char what[200];
 		struct err ignored;
-		if (tok_attr(s, h[i], CKA_LABEL, &label, &ignored) != 0 || buf_terminate(&label, &ignored) != 0)
+		char l[128];
+		if (tok_attr(s, h[i], CKA_LABEL, &label, &ignored) != 0)
 			label.len = 0;
+		label_text(label.p, label.len, l, sizeof l);
+		buf_free(&label);
 		if (tok_attr_ulong(s, h[i], CKA_CLASS, &cls, &ignored) != 0)
 			cls = (CK_ULONG)-1;
-		const char *l = label.len ? (const char *)label.p : "";
-		snprintf(what, sizeof what, "%s '%.120s'", class_name(cls), l);
-		bool ok = allowed(r->step, l);
-		if (!ok) {
+		snprintf(f[i].what, sizeof f[i].what, "%s '%s'", class_name(cls), l);
+		f[i].allowed = allowed(r->step, l);
+	}
+	/* In a stable order: the token's handle order is its own. */
+	qsort(f, n, sizeof *f, by_text);
+	for (size_t i = 0; i < n; i++) {
+		if (!f[i].allowed) {
 			extra++;
 			if (used < sizeof found)
-				used += (size_t)snprintf(found + used, sizeof found - used, "%s%s", used ? ", " : "", what);
+				used += (size_t)snprintf(found + used, sizeof found - used, "%s%s", used ? ", " : "", f[i].what);
 		}
-		buf_free(&label);
-		if (dcbor_push(list, dcbor_text(what), e)) {
-			cbor_decref(&list);   /* dcbor_push took the item */
-			return -1;
-		}
+		if (dcbor_push(list, dcbor_text(f[i].what), e))
+			goto out;
 	}
-	if (step_output(r, "objects", list, e) || step_output(r, "count", dcbor_uint(n), e) ||
-	    step_output(r, "empty", dcbor_bool(extra == 0), e) ||
+	int rc = step_output(r, "objects", list, e);
+	list = NULL;   /* taken, failing or not */
+	if (rc || step_output(r, "count", dcbor_uint(n), e) || step_output(r, "empty", dcbor_bool(extra == 0), e) ||
 	    step_check(r, "objects on the token besides those allowed", dcbor_uint(0), dcbor_uint(extra), extra == 0, e))
-		return -1;
-	if (extra)
-		return err_set(e, ERR_TOKEN, "token '%s' is not empty: %zu object%s found (%s)", r->step->token, extra,
-			       extra == 1 ? "" : "s", found);
+		goto out;
+	if (extra) {
+		err_set(e, ERR_TOKEN, "token '%s' is not empty: %zu object%s found (%s)", r->step->token, extra,
+			extra == 1 ? "" : "s", found);
+		goto out;
+	}
 	step_show(r, "token '%s' holds no object%s", r->step->token, n ? " but those allowed" : "");
-	return 0;
+	ret = 0;
+out:
+	if (list)
+		cbor_decref(&list);
+	free(f);
+	return ret;
 }
 
 static const char *const keys[] = {"allow", NULL};

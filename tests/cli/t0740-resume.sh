@@ -101,6 +101,26 @@ expect_exit 0 "with both it is VALID" "$CEREMONY" verify "$T/twice/transcript.ct
 expect_out "three signers, the last from the resume at seq 20" "from the resume at seq 20; vouched for by --kid"
 expect_exit 0 "verify_cts.py agrees" "$PYTHON" "$TOP/tests/tools/verify_cts.py" "$T/twice/transcript.cts" --kid "$k1" --kid "$k2"
 
+# Nothing is touched before the resume is signed off: a witness who refuses leaves
+# the file exactly as the crash left it (torn tail and all); the next resume moves the
+# tail and its record says how many bytes and their SHA-256.
+CEREMONY_TEST_CRASH=inside:9 "$CEREMONY" rehearse "$S" --answers "$A" --out "$T/ref" >/dev/null 2>&1 </dev/null
+cp "$T/ref/transcript.cts" "$T/ref.crashed"
+sed 's/^    witness: {name: Wanda Weiss, signoff: "yes"}$/    witness: {name: Wanda Weiss, signoff: refuse, refusal_reason: "the seal on the HSM bag is broken"}/' \
+	"$A" >"$T/refuse.yaml"
+grep -q 'signoff: refuse' "$T/refuse.yaml" && ok "an answers file where the witness refuses the resume" ||
+	not_ok "an answers file where the witness refuses the resume"
+expect_exit 1 "the witness refuses the resume: it stops" "$CEREMONY" resume "$T/ref/transcript.cts" --answers "$T/refuse.yaml"
+expect_out "saying who refused and why" "Wanda Weiss \\(witness\\) refused to sign the resume off: the seal on the HSM bag is broken"
+cmp -s "$T/ref/transcript.cts" "$T/ref.crashed" && [ -z "$(ls "$T"/ref/transcript.cts.torn-* 2>/dev/null)" ] &&
+	ok "and the file is as the crash left it, torn tail included" || not_ok "and the file is as the crash left it, torn tail included"
+expect_exit 0 "the next resume completes" "$CEREMONY" resume "$T/ref/transcript.cts" --answers "$A"
+off=$(ls "$T"/ref/transcript.cts.torn-* | sed 's/.*\.torn-//')
+tsha=$(tail -c +$((off + 1)) "$T/ref.crashed" | sha256sum | cut -d' ' -f1) tlen=$(($(wc -c <"$T/ref.crashed") - off))
+dump "$T/ref/transcript.cts" >"$T/ref.dump"
+grep '"kind": "resume"' "$T/ref.dump" >"$T/ref.resume"
+has "its resume record counts the bytes moved aside and their SHA-256" "$T/ref.resume" "\"1\": $tlen, \"2\": \"$tsha\""
+
 # Zero fill after the last whole record (a power cut) is a torn tail too.
 CEREMONY_TEST_CRASH=after:12 "$CEREMONY" rehearse "$S" --answers "$A" --out "$T/z" >/dev/null 2>&1 </dev/null
 head -c 4096 /dev/zero >>"$T/z/transcript.cts"

@@ -35,4 +35,27 @@ for name in course-exercise company-root-intermediate custodian-activation quoru
 	[ -z "$fails" ] && ok "$name: killed at each of its $N records, every rehearsal resumed VALID" ||
 		not_ok "$name: killed at each of its $N records, every rehearsal resumed VALID" "$fails"
 done
+
+# A resume that activates a token again and is itself killed, at each of its records:
+# the next resume takes that activation for what it was (said in its step-begin) and
+# runs no step that had passed again; both new kids, as shown, make it VALID.
+name=custodian-activation S=$TOP/ceremonies/$name.yaml A=$TOP/examples/answers/$name.yaml
+fails=""
+for second in after:11 after:12 inside:12 after:13 inside:14; do
+	d=$T/twice-$second
+	CEREMONY_TEST_CRASH=after:10 "$CEREMONY" rehearse "$S" --answers "$A" --out "$d" >/dev/null 2>&1 </dev/null
+	CEREMONY_TEST_CRASH=$second "$CEREMONY" resume "$d/transcript.cts" --answers "$A" >"$T/r1" 2>&1 </dev/null
+	"$CEREMONY" resume "$d/transcript.cts" --answers "$A" >"$T/r2" 2>&1 </dev/null
+	rc=$?
+	k1=$(sed -n 's/.*new audit key id (write this on the paper log): //p' "$T/r1" | tr -d ' ')
+	k2=$(sed -n 's/.*new audit key id (write this on the paper log): //p' "$T/r2" | tr -d ' ')
+	"$CEREMONY" verify "$d/transcript.cts" --kid "${k1:-none}" --kid "${k2:-none}" >"$T/v" 2>&1
+	v=$?
+	keys=$(dump "$d/transcript.cts" | grep '"kind": "step-begin"' | grep -c '"0": "root-key"')
+	again=$(dump "$d/transcript.cts" | grep '"kind": "step-begin"' | grep -c '"again_after_resume": true')
+	[ $rc -eq 0 ] && [ $v -eq 0 ] && [ "$keys" = 1 ] && [ "$again" -ge 1 ] ||
+		fails="$fails $second(resume $rc, verify $v, root-key begun $keys times, $again activations again)"
+done
+[ -z "$fails" ] && ok "$name: a resume killed while activating again resumes VALID, the key made once" ||
+	not_ok "$name: a resume killed while activating again resumes VALID, the key made once" "$fails"
 echo "1..$n"

@@ -75,6 +75,14 @@ static void round_trip_and_torn(void **state)
 	assert_int_equal(keepsafe_load(path, each, &s, &e), 0);
 	assert_true(s.n <= 2);
 	assert_non_null(strstr(s.all, "pin|root|user|1234\n5678;"));
+	/* Cut back to its whole entries, what is appended after is read back. */
+	assert_int_equal(keepsafe_cut_torn(path, &e), 0);
+	assert_int_equal(keepsafe_open(path, &k, &e), 0);
+	assert_int_equal(keepsafe_put(k, KEEPSAFE_SECRET, "wrap", "wrap_key", (const uint8_t *)"KEY", 3, &e), 0);
+	keepsafe_close(k);
+	memset(&s, 0, sizeof s);
+	assert_int_equal(keepsafe_load(path, each, &s, &e), 0);
+	assert_non_null(strstr(s.all, "secret|wrap|wrap_key|KEY;"));
 }
 
 int main(void)
