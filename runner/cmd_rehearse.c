@@ -99,18 +99,8 @@ int cmd_rehearse(int argc, char **argv)
 	clear_stale_store(out);
 	if (softhsm_store_new(out, &store, &e) ||
 	    snprintf(keep_path, sizeof keep_path, "%s/keepsafe", softhsm_store_dir(store)) >= (int)sizeof keep_path ||
-	    keepsafe_open(keep_path, &ks, &e) || tok_module_load(module ? module : tok_default_module(), &m, &e))
+	    keepsafe_open(keep_path, &ks, &e) || softhsm_module_load(module, &m, &e))
 		goto fail;
-	/* A rehearsal initialises tokens: never let --module point that at a real HSM. */
-	struct tok_module_info mi;
-	if (tok_module_info(m, &mi, &e))
-		goto fail;
-	if (!strstr(mi.manufacturer, "SoftHSM")) {
-		err_set(&e, ERR_MODULE, "rehearse only initialises throwaway SoftHSM tokens; '%s' is a module of '%s' "
-				      "(use `ceremony run --bind` for real tokens)",
-			module ? module : tok_default_module(), mi.manufacturer);
-		goto fail;
-	}
 	b = calloc(c->n_tokens ? c->n_tokens : 1, sizeof *b);
 	if (!b) {
 		err_set(&e, ERR_NOMEM, "out of memory");

@@ -263,17 +263,8 @@ int cmd_resume(int argc, char **argv)
 		}
 		if (softhsm_store_find(dir, &store, &e) ||
 		    snprintf(keep_path, sizeof keep_path, "%s/keepsafe", softhsm_store_dir(store)) >= (int)sizeof keep_path ||
-		    tok_module_load(module ? module : tok_default_module(), &m, &e))
+		    softhsm_module_load(module, &m, &e))
 			goto fail;
-		/* As rehearse: a rehearsal may initialise tokens, never a real HSM's. */
-		struct tok_module_info mi;
-		if (tok_module_info(m, &mi, &e))
-			goto fail;
-		if (!strstr(mi.manufacturer, "SoftHSM")) {
-			err_set(&e, ERR_MODULE, "a rehearsal resumes only on throwaway SoftHSM tokens; '%s' is a module of '%s'",
-				module ? module : tok_default_module(), mi.manufacturer);
-			goto fail;
-		}
 		if (!(b = calloc(c->n_tokens ? c->n_tokens : 1, sizeof *b))) {
 			err_set(&e, ERR_NOMEM, "out of memory");
 			goto fail;

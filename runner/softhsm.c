@@ -14,6 +14,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 #include "softhsm.h"
+#include "token.h"
 
 struct softhsm_store {
 	char *dir;
@@ -224,4 +225,25 @@ void softhsm_store_free(struct softhsm_store *s, bool keep)
 	free(s->old_conf);
 	free(s->dir);
 	free(s);
+}
+
+int softhsm_module_load(const char *path, struct tok_module **out, struct err *e)
+{
+	struct tok_module_info mi;
+	const char *p = path ? path : tok_default_module();
+	*out = NULL;
+	if (tok_module_load(p, out, e))
+		return -1;
+	if (tok_module_info(*out, &mi, e))
+		goto fail;
+	if (!strstr(mi.manufacturer, "SoftHSM")) {
+		err_set(e, ERR_MODULE, "a rehearsal only initialises throwaway SoftHSM tokens; '%s' is a module of '%s' "
+				     "(use `ceremony run --bind` for real tokens)", p, mi.manufacturer);
+		goto fail;
+	}
+	return 0;
+fail:
+	tok_module_free(*out);
+	*out = NULL;
+	return -1;
 }

@@ -12,6 +12,12 @@
 
 struct softhsm_store;
 
+struct tok_module;
+/* Loads the PKCS#11 module at path (NULL: the default) for a rehearsal, which
+ * initialises tokens: refused (code "module") unless its manufacturer is SoftHSM, so
+ * --module can never point a rehearsal at a real HSM. */
+int softhsm_module_load(const char *path, struct tok_module **out, struct err *e) CER_MUST_CHECK;
+
 /* Creates the store under parent (NULL: $TMPDIR or /tmp) and sets SOFTHSM2_CONF. */
 int softhsm_store_new(const char *parent, struct softhsm_store **out, struct err *e) CER_MUST_CHECK;
 /* The store `rehearse` left in parent (one "ceremony-tokens.*" folder there) after

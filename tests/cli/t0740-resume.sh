@@ -148,6 +148,15 @@ expect_exit 1 "a damaged transcript is not resumed" "$CEREMONY" resume "$T/inv/t
 expect_out "it says INVALID and why" "is INVALID at record [0-9]+"
 cmp -s "$T/inv/transcript.cts" "$T/inv.flipped" && [ -z "$(ls "$T"/inv/transcript.cts.torn-* 2>/dev/null)" ] &&
 	ok "and the file is left exactly as it was" || not_ok "and the file is left exactly as it was"
+# A rehearsal initialises tokens: neither rehearse nor its resume takes a module that is
+# not SoftHSM (OpenSC's, which a real smart card would use).
+OPENSC=$(for m in /usr/lib/*/opensc-pkcs11.so /usr/lib/opensc-pkcs11.so; do [ -e "$m" ] && echo "$m" && break; done)
+expect_exit 1 "rehearse refuses a module that is not SoftHSM" "$CEREMONY" rehearse "$S" --answers "$A" --out "$T/osc" \
+	--module "$OPENSC"
+expect_out "saying whose module it is" "only initialises throwaway SoftHSM tokens; '$OPENSC' is a module of 'OpenSC"
+CEREMONY_TEST_CRASH=after:7 "$CEREMONY" rehearse "$S" --answers "$A" --out "$T/osc2" >/dev/null 2>&1 </dev/null
+expect_exit 1 "so does a rehearsal's resume" "$CEREMONY" resume "$T/osc2/transcript.cts" --answers "$A" --module "$OPENSC"
+expect_out "the same way" "only initialises throwaway SoftHSM tokens; '$OPENSC' is a module of 'OpenSC"
 expect_exit 2 "a rehearsal is never resumed with --bind" "$CEREMONY" resume "$T/inv.orig" --bind /dev/null
 : >"$T/empty.cts"
 expect_exit 2 "an empty transcript (killed before genesis): nothing to resume" "$CEREMONY" resume "$T/empty.cts"
