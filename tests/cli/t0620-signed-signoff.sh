@@ -33,9 +33,9 @@ if grep -q 135790 "$T/out" "$T/live/transcript.cts" "$T/live/artifacts/"*; then 
 	ok "her PIN is in no output"; fi
 expect_exit 0 "the transcript is VALID" "$CEREMONY" verify "$T/live/transcript.cts" --script "$S"
 KID=$($PYTHON -c 'import hashlib,sys; print(hashlib.sha256(open(sys.argv[1],"rb").read()).hexdigest())' "$T/wendy.der")
-expect_out "verify counts her four signed sign-offs by her key's kid" "signed sign-offs: 4, by kid $KID"
+expect_out "verify counts her six signed sign-offs by her key's kid" "signed sign-offs: 6, by kid $KID"
 expect_exit 0 "the independent verifier says VALID" "$PYTHON" "$TOP/tests/tools/verify_cts.py" "$T/live/transcript.cts"
-expect_out "it counts the same" "signed sign-offs: 4, by kid $KID"
+expect_out "it counts the same" "signed sign-offs: 6, by kid $KID"
 
 # Without our code: each COSE_Sign1 at key 5 verifies with python cryptography
 # against the SPKI at key 6, which is the public key on her token.
@@ -67,7 +67,7 @@ while f.tell() < len(data):
 print("checked", n)
 EOF
 expect_exit 0 "python cryptography verifies every signed sign-off against her token's key" "$PYTHON" "$T/check.py" "$T/live/transcript.cts" "$T/wendy.der"
-expect_out "all four" "checked 4"
+expect_out "all six" "checked 6"
 
 # The binding refuses a signer URI without the key's label, and a key on a ceremony token.
 sed 's/;object=wendy//' "$T/bind.yaml" >"$T/nolabel.yaml"
