@@ -155,6 +155,8 @@ int script_input_ref(const struct ceremony *c, const struct step *from, const st
 		     const struct step **target, const char **artifact, struct err *e) CER_MUST_CHECK;
 /* Whether step t stands for an input file (then it is one of c->inputs). */
 bool script_is_input(const struct step *t);
+/* The input step t stands for, or NULL when t is a step of the script. */
+const struct script_input *script_input_of(const struct step *t);
 void script_inputs_free(struct script_inputs *in);
 
 const struct step *script_step(const struct ceremony *c, const char *id);

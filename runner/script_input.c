@@ -2,6 +2,7 @@
  * see script.h). Read and parsed once, while the script loads, so that a missing or
  * unreadable file stops `check` (FILE:LINE:COL), not the room; the steps then take
  * them as they take an earlier step's artifact. */
+#include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -29,6 +30,12 @@ static const struct step_type input_key = {.name = "file (public key)", .artifac
 bool script_is_input(const struct step *t)
 {
 	return t && (t->type == &input_cert || t->type == &input_csr || t->type == &input_crl || t->type == &input_key);
+}
+
+const struct script_input *script_input_of(const struct step *t)
+{
+	return script_is_input(t) ? (const struct script_input *)((const char *)t - offsetof(struct script_input, step))
+				  : NULL;
 }
 
 void script_inputs_free(struct script_inputs *in)

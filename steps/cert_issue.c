@@ -13,53 +13,18 @@
 #include <string.h>
 #include <time.h>
 #include "steps.h"
-#include "../runner/files.h"
 #include "../runner/words.h"
 #include "x509_params.h"
 #include "../runner/x509_read.h"
 #include "../runner/hash.h"
 
-enum { MAX_CSR_FILE = 64 * 1024 };
-
-/* A request file named in the script: absolute, or relative to the script's folder
- * (so a reviewed script and its inputs travel together). */
-static void csr_path(const struct ceremony *c, const char *file, char *out, size_t len)
-{
-	const char *slash = strrchr(c->doc->name, '/');
-	if (file[0] == '/' || !slash)
-		snprintf(out, len, "%s", file);
-	else
-		snprintf(out, len, "%.*s/%s", (int)(slash - c->doc->name), c->doc->name, file);
-}
-
 static int parse_csr(const struct ceremony *c, const struct step *s, const struct ynode *n, struct x509_step *p,
 		     struct err *e)
 {
-	static const char *const keys[] = {"file", NULL};
 	const struct step *t;
 	const char *art;
 	if (!n)
 		return script_err(c, s->node, e, "step '%s': missing 'csr' (a csr.create step, or {file: PATH})", s->id);
-	if (n->kind == YN_MAP) {
-		const struct ynode *f = ynode_get(n, "file");
-		char path[4096];
-		uint8_t *data = NULL;
-		size_t len = 0;
-		if (ynode_only_keys(c->doc, n, keys, "'csr'", e))
-			return -1;
-		if (!f)
-			return script_err(c, n, e, "step '%s': expected {file: PATH} in 'csr'", s->id);
-		if (ynode_want_str(c->doc, f, "'file'", &p->csr_file, e))
-			return -1;
-		/* Read and verified now so that a bad request stops `check`, not the room; it is
-		 * read and verified again when the step runs. */
-		csr_path(c, p->csr_file, path, sizeof path);
-		int rc = files_read(path, MAX_CSR_FILE, &data, &len, e) || x509_csr_verify(data, len, e);
-		free(data);
-		if (rc)
-			return script_err(c, f, e, "step '%s': request '%s': %s", s->id, p->csr_file, e->msg);
-		return 0;
-	}
 	if (script_ref(c, s, n, &t, &art, e))
 		return -1;
 	if (strcmp(art, "csr")) {
@@ -71,6 +36,15 @@ static int parse_csr(const struct ceremony *c, const struct step *s, const struc
 					   "step (or {file: PATH})", s->id, t->id, t->type->name);
 	}
 	p->csr_step = t->id;
+	/* A request from a file ({file: PATH}, read when the script loads): its signature
+	 * is verified now, so that a bad request stops `check`, not the room. */
+	const struct script_input *in = script_input_of(t);
+	if (in) {
+		p->csr_file = in->name;
+		if (x509_csr_verify(in->data, in->len, e))
+			return script_err(c, n, e, "step '%s': request '%s': %s", s->id, in->name, e->msg);
+		return 0;
+	}
 	if (step_is(t, STEP_MAKES_CSR) && step_x509_of(t)) {
 		const struct x509_step *cp = step_x509_of(t);
 		p->subject_token = cp->subject_token;
@@ -161,22 +135,15 @@ static int execute(struct step_run *r, struct err *e)
 	struct tok_session *s;
 	struct buf der = {0};
 	const uint8_t *issuer, *csr;
-	uint8_t *file_data = NULL, sha[32];
+	uint8_t sha[32];
 	size_t issuer_len, csr_len;
-	char file[128], path[4096], hex[65];
+	char file[128], hex[65];
 	int ret = -1;
 
 	if (step_find_artifact(r, p->issuer_step, "certificate", &issuer, &issuer_len, e))
 		goto out;
-	if (p->csr_step) {
-		if (step_find_artifact(r, p->csr_step, "csr", &csr, &csr_len, e))
-			goto out;
-	} else {
-		csr_path(r->cer, p->csr_file, path, sizeof path);
-		if (files_read(path, MAX_CSR_FILE, &file_data, &csr_len, e))
-			goto out;
-		csr = file_data;
-	}
+	if (step_find_artifact(r, p->csr_step, "csr", &csr, &csr_len, e))
+		goto out;
 	/* Which request was presented is recorded even when it is refused. */
 	hash_sha256(csr, csr_len, sha);
 	if (step_output(r, "csr_sha256", dcbor_text(words_hex(sha, sizeof sha, hex, sizeof hex)), e))
@@ -188,14 +155,13 @@ static int execute(struct step_run *r, struct err *e)
 	step_show(r, "certificate for '%s' signed in the token by '%s' and verified", in.subject, in.issuer);
 	if (step_certificate_result(r, p, k.algorithm, &sa, &der, e))
 		goto out;
-	if (file_data) {
+	if (p->csr_file) {
 		snprintf(file, sizeof file, "%s.request", r->step->id);
-		if (step_artifact(r, "csr_input", file, "application/pkcs10", file_data, csr_len, e))
+		if (step_artifact(r, "csr_input", file, "application/pkcs10", csr, csr_len, e))
 			goto out;
 	}
 	ret = 0;
 out:
-	free(file_data);
 	x509_key_free(&k);
 	buf_free(&der);
 	return ret;

@@ -48,7 +48,7 @@ struct x509_step {
 	const char *issuer_step;       /* the step whose `certificate` is the issuer's */
 	/* cert.issue */
 	const char *csr_step;          /* the step whose `csr` is the request, or NULL */
-	const char *csr_file;          /* or a request file (absolute, or relative to the script) */
+	const char *csr_file;          /* the request came from this file ({file: PATH}, script.h), or NULL */
 	struct x509_cert_spec cert;    /* cert.self_signed, cert.issue; csr.create uses the subject */
 	struct x509_crl_spec crl;      /* crl.create */
 	/* crl.create: revoked[i] names a certificate made in this run (its serial is read then) */
