@@ -291,7 +291,7 @@ void step_resume_said(struct step_run *r, const char *fmt, ...)
 int step_choose(struct step_run *r, const char *role, const char *key, const char *question,
 		const char *const *choices, size_t *choice, struct err *e)
 {
-	char prompt[1024], list[512];
+	char prompt[1024], list[768];
 	size_t used = 0;
 	list[0] = 0;
 	for (size_t i = 0; choices[i] && used < sizeof list; i++)
@@ -307,9 +307,11 @@ int step_choose(struct step_run *r, const char *role, const char *key, const cha
 				free(answer);
 				return 0;
 			}
-		bool again = step_slip(r, role, key, attempt, "'%s' is not one of: %s", answer, list);
+		if (!step_slip(r, role, key, attempt, "'%s' is not one of the choices: %s", answer, list)) {
+			err_set(e, ERR_DECISION, "'%s' is not one of the choices of step '%s'", answer, r->step->id);
+			free(answer);
+			return -1;
+		}
 		free(answer);
-		if (!again)
-			return err_set(e, ERR_DECISION, "no choice of %s was made for '%s'", list, question);
 	}
 }

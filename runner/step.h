@@ -204,8 +204,9 @@ const char *step_resume_role(const struct step_run *r);
  * destroy, so the step can run again from a clean token) or stops the resume. */
 int step_leftovers(struct step_run *r, const char *token, const char *const *labels, size_t n,
 		   struct err *e) CER_MUST_CHECK;
-/* Ask role to choose one of choices (NULL-terminated) under key; a slip is asked
- * again. *choice gets the index. */
+/* Ask role to choose one of choices (NULL-terminated) under key: "QUESTION [a / b]";
+ * another case or spacing is that choice (fold.h); anything else is a slip, asked
+ * again (step_slip), then ERR_DECISION. *choice gets the index. */
 int step_choose(struct step_run *r, const char *role, const char *key, const char *question,
 		const char *const *choices, size_t *choice, struct err *e) CER_MUST_CHECK;
 /* Ask role to type the exact word "yes". */

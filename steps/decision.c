@@ -63,35 +63,20 @@ static bool warn(const struct ceremony *c, const struct step *s, char *buf, size
 static int execute(struct step_run *r, struct err *e)
 {
 	const struct ynode *q = ynode_get(r->step->node, "question"), *ch = ynode_get(r->step->node, "choices");
-	char prompt[1024], choices[768], *answer = NULL;
-	size_t used = 0;
-	choices[0] = 0;
-	for (size_t i = 0; i < ch->n && used < sizeof choices; i++)
-		used += (size_t)snprintf(choices + used, sizeof choices - used, "%s%s", i ? " / " : "", ch->keys[i]->str);
-	snprintf(prompt, sizeof prompt, "%s [%s]", q->str, choices);
+	const char **names = calloc(ch->n + 1, sizeof *names);
+	size_t k = 0;
+	if (!names)
+		return err_set(e, ERR_NOMEM, "out of memory");
+	for (size_t i = 0; i < ch->n; i++)
+		names[i] = ch->keys[i]->str;
 	/* A choice typed with another case or spacing is that choice ("Again" for
 	 * "again"), recorded as the script spells it; anything else is asked again. */
-	const char *choice = NULL;
-	const struct ynode *to = NULL;
-	for (unsigned attempt = 1;; attempt++) {
-		if (step_ask(r, step_role(r), "choice", prompt, &answer, e))
-			return -1;
-		for (size_t i = 0; i < ch->n && !to; i++)
-			if (fold_same(answer, ch->keys[i]->str)) {
-				choice = ch->keys[i]->str;
-				to = ch->vals[i];
-			}
-		if (to)
-			break;
-		if (!step_slip(r, step_role(r), "choice", attempt, "'%s' is not one of the choices: %s", answer, choices)) {
-			err_set(e, ERR_DECISION, "'%s' is not one of the choices of step '%s'", answer, r->step->id);
-			free(answer);
-			return -1;
-		}
-		free(answer);
-		answer = NULL;
-	}
-	free(answer);
+	int rc = step_choose(r, step_role(r), "choice", q->str, names, &k, e);
+	free(names);
+	if (rc)
+		return -1;
+	const char *choice = ch->keys[k]->str;
+	const struct ynode *to = ch->vals[k];
 	/* Who decided is recorded by name when the role has someone present. */
 	const char *role = step_role(r), *who = NULL;
 	char by[256];
