@@ -117,6 +117,12 @@ static int run_attempt(struct interp *in, struct step_run *r, enum ts_outcome *o
 		if (rec_note(&r->res, note, e))
 			return -1;
 	}
+	for (size_t k = 0; in->settled == s && k < in->n_settle_attempts; k++) {
+		const struct settle_attempt *a = &in->settle_attempts[k];
+		if (rec_attempt(&r->res, a->role, a->question, a->wrong, a->time_ms, e))
+			return -1;
+	}
+	in->n_settle_attempts = 0;
 	in->settled = NULL;
 	in->step_runs[s->index]++;
 	if (begin_record(in, s, &begin_seq, e))
@@ -522,7 +528,6 @@ int interp_run_steps(struct interp *in, size_t i, unsigned attempt, struct run_e
 
 void interp_say_resumable(struct interp *in, const char *path)
 {
-	in->unsealed = true;
 	prompt_show(in->o->prompt, PROMPT_WARN,
 		    "the ceremony stopped with its transcript unsealed: every record written is durable, and no step "
 		    "acted without its step-begin record. Once the cause is fixed (a full disk, a dead medium), "

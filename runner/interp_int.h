@@ -25,6 +25,8 @@
 
 /* A step can be re-entered by decisions; this bounds a script that loops forever. */
 enum { MAX_STEP_RUNS = 10000 };
+/* Slips a resume records for the step it settled (each question is asked 3 times at most). */
+enum { MAX_SETTLE_ATTEMPTS = 16 };
 
 struct participant {
 	char *name;
@@ -71,7 +73,11 @@ struct interp {
 	const struct step *adopt;
 	char resume_note[ERR_MSG_MAX];   /* what reconciling the open step did (step_resume_said) */
 	const struct step *settled;      /* that step: its next attempt's result carries the note */
-	bool unsealed;                   /* stopped with the transcript unsealed (resumable) */
+	struct settle_attempt {          /* and the slips made while settling it */
+		char role[64], question[64], wrong[ERR_MSG_MAX];
+		uint64_t time_ms;
+	} settle_attempts[MAX_SETTLE_ATTEMPTS];
+	size_t n_settle_attempts;
 	bool rebuilding;                 /* a resume reading the records back: say nothing */
 	bool audit_named;                /* the audit key is one a transcript names already (a resume) */
 	bool reactivating;               /* a resume runs an activation again (its step-begin says so) */

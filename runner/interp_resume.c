@@ -299,6 +299,16 @@ static int settle_open(struct interp *in, const struct rebuild *rb, bool *abort_
 			step_resume_said(&r, "the interrupted step '%s' runs again", s->id);
 		}
 	}
+	/* What was mistyped while settling goes into the rerun step's result (key 11),
+	 * with the note of what was done (interp.c run_attempt). */
+	for (size_t k = 0; !rc && k < r.res.n_attempts && in->n_settle_attempts < MAX_SETTLE_ATTEMPTS; k++) {
+		const struct rec_attempt *a = &r.res.attempts[k];
+		struct settle_attempt *sa = &in->settle_attempts[in->n_settle_attempts++];
+		snprintf(sa->role, sizeof sa->role, "%s", a->role);
+		snprintf(sa->question, sizeof sa->question, "%s", a->question);
+		snprintf(sa->wrong, sizeof sa->wrong, "%s", a->wrong);
+		sa->time_ms = a->time_ms;
+	}
 	rec_result_free(&r.res);
 	return rc;
 }

@@ -12,7 +12,8 @@
 . "$(dirname "$0")/lib.sh"
 command -v tmux >/dev/null 2>&1 || { not_ok "tmux is installed" "make deps installs it"; echo "1..$n"; exit 0; }
 S=$TOP/ceremonies/generic-root.yaml
-sed 's/open_key: destroy/open_key: keep/' "$TOP/examples/answers/generic-root.yaml" >"$T/a.yaml"
+# The administrator first mistypes the choice ("kep"): a slip, asked again.
+sed 's/open_key: destroy/open_key: [kep, keep]/' "$TOP/examples/answers/generic-root.yaml" >"$T/a.yaml"
 MOD=$SOFTHSM_MODULE
 USER_PIN=52917364 SO_PIN=83617294
 
@@ -64,6 +65,9 @@ else
 	not_ok "the live resume asks what the rehearsed resume asked, in order, and completes" "$(cat "$T/room2.txt")"
 fi
 # The kid as the screen showed it (an 80-column terminal wraps its groups).
+grep -q "'kep' is not one of the choices: keep / destroy (attempt 1 of 3)" "$T/room2/stream.txt" &&
+	ok "in the room, a mistyped choice is said to be wrong and asked again" ||
+	not_ok "in the room, a mistyped choice is said to be wrong and asked again" "$(grep -n 'kep' "$T/room2/stream.txt")"
 kid=$("$PYTHON" - "$T/room2/stream.txt" <<'PY'
 import re, sys
 text = open(sys.argv[1], encoding="utf-8", errors="replace").read()
@@ -82,16 +86,17 @@ expect_exit 0 "verify_cts.py agrees" "$PYTHON" "$TOP/tests/tools/verify_cts.py" 
 point=$(pkcs11-tool --module "$MOD" --token-label Root-CA --list-objects --type pubkey 2>/dev/null |
 	sed -n 's/^ *EC_POINT: *04[0-9a-f][0-9a-f]//p' | head -n 1)
 result "$T/live/transcript.cts" root-key >"$T/res"
-"$PYTHON" - "$T/res" "$point" <<'PY' && ok "the transcript records that key, kept at the resume" ||
+"$PYTHON" - "$T/res" "$point" <<'PY' && ok "the transcript records that key, kept at the resume, its note and the slip" ||
 import json, sys
 r = json.loads(open(sys.argv[1]).read())["body"]
 spki = [a["4"] for a in r["6"] if a["0"] == "public_key"][0]
 note = r.get("8", "")
+slips = [a for a in r.get("11", []) if a["1"] == "open_key" and "'kep' is not one of the choices" in a["2"]]
 sys.exit(0 if sys.argv[2] and spki.endswith(sys.argv[2]) and r["3"]["kept_at_resume"] is True and r["2"] == 0 and
          "after the resume: the key pair 'Root-CA-2026' on token 'root' that the interrupted attempt made was kept" in note
-         else 1)
+         and len(slips) == 1 else 1)
 PY
-	not_ok "the transcript records that key, kept at the resume" "point $point" "$(head -c 600 "$T/res")"
+	not_ok "the transcript records that key, kept at the resume, its note and the slip" "point $point" "$(head -c 600 "$T/res")"
 leaks=$(grep -l -e "$USER_PIN" -e "$SO_PIN" "$T/room1/pane.txt" "$T/room2/pane.txt" "$T/live/transcript.cts" 2>/dev/null)
 [ -z "$leaks" ] && ok "no PIN on the screens or in the transcript" || not_ok "no PIN on the screens or in the transcript" "$leaks"
 echo "1..$n"
