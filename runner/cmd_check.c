@@ -89,7 +89,10 @@ int cmd_check(int argc, char **argv)
 			printf("      say: %.*s\n", (int)n, s->say);
 		}
 		for (size_t k = 0; s->expect && k < s->expect->n; k++)
-			printf("      %s %s: %s\n", k ? "       " : "expect:", s->expect->keys[k]->str, s->expect->vals[k]->str);
+			printf("      %s %s: %s%s\n", k ? "       " : "expect:", s->expect->keys[k]->str,
+			       script_expect_ref(s->expect->vals[k]) ? "same as " : "",
+			       script_expect_ref(s->expect->vals[k]) ? script_expect_ref(s->expect->vals[k])
+								    : s->expect->vals[k]->str);
 		print_roles(stdout, "confirmed by", s->confirm, s->n_confirm);
 		print_roles(stdout, "signed off by", s->signoff, s->n_signoff);
 		if (s->on_fail == ON_FAIL_RETRY)

@@ -91,10 +91,12 @@ static int take_genesis(void *ctx, uint64_t seq, enum ts_kind kind, const cbor_i
 
 /* The files the script reads, for its embedded copy: where the resume is run, or
  * beside the transcript, and only with the bytes genesis recorded (name, SHA-256). */
-static int read_input(void *ctx, const char *name, uint8_t **data, size_t *len, struct err *e)
+static int read_input(void *ctx, const char *name, const char *script_path, size_t max, uint8_t **data, size_t *len,
+		      struct err *e)
 {
 	const struct genesis_facts *g = ctx;
 	const uint8_t *want = NULL;
+	(void)script_path;   /* the embedded script has no folder: where the resume runs, or the transcript's */
 	char path[2][PATH_MAX + 64], hex[65];
 	for (size_t i = 0; g->inputs && i < cbor_array_size(g->inputs); i++) {
 		const cbor_item_t *in = cbor_array_handle(g->inputs)[i], *n = dcbor_get_u(in, 0);
@@ -108,7 +110,7 @@ static int read_input(void *ctx, const char *name, uint8_t **data, size_t *len, 
 	for (int k = 0; k < 2; k++) {
 		struct err ignored;
 		uint8_t h[32];
-		if (files_read(path[k], 1 << 20, data, len, &ignored))
+		if (files_read(path[k], max, data, len, &ignored))
 			continue;
 		hash_sha256(*data, *len, h);
 		if (!memcmp(h, want, 32))

@@ -85,24 +85,6 @@ static int usage_error(const char *fmt, ...)
 	return EXIT_USAGE;
 }
 
-/* "SEQ:HEAD", HEAD as the paper log has it: 64 hex digits with any spaces between
- * them, or 32 PGP words (words_parse). */
-static bool parse_anchor(const char *s, struct ts_anchor *a)
-{
-	const char *colon = strchr(s, ':');
-	char *end;
-	unsigned long long seq;
-
-	if (!colon || colon == s || !isdigit((unsigned char)s[0]))
-		return false;
-	errno = 0;
-	seq = strtoull(s, &end, 10);
-	if (errno || end != colon)
-		return false;
-	a->seq = seq;
-	return words_parse(colon + 1, a->head, sizeof a->head) == 0;
-}
-
 /* ISO 8601 UTC with milliseconds. */
 static void iso_time(uint64_t ms, char *out, size_t cap)
 {
@@ -114,25 +96,6 @@ static void iso_time(uint64_t ms, char *out, size_t cap)
 		return;
 	}
 	snprintf(out, cap, "%s.%03uZ", base, (unsigned)(ms % 1000));
-}
-
-static const char *verdict_word(enum ts_verdict v)
-{
-	switch (v) {
-	case TS_VALID:
-		return "VALID";
-	case TS_VALID_ABORTED:
-		return "ABORTED";
-	case TS_INCOMPLETE:
-		return "INCOMPLETE";
-	case TS_INVALID:
-		return "INVALID";
-	case TS_UNANCHORED:
-		return "UNANCHORED";
-	case TS_UNREADABLE:
-		break;
-	}
-	return "UNREADABLE";
 }
 
 static const char *seal_text(int status)
@@ -226,7 +189,7 @@ static void print_json(FILE *f, const struct ts_report *r)
 	char hex[65], t0[40], t1[40];
 
 	fputs("{\"verdict\":", f);
-	json_string(f, verdict_word(r->verdict));
+	json_string(f, ts_verdict_word(r->verdict));
 	fprintf(f, ",\"records\":%" PRIu64, r->records);
 	fputs(",\"head\":", f);
 	if (r->records)
@@ -432,7 +395,7 @@ int cmd_verify(int argc, char **argv)
 			script_path = v;
 		} else if (is_opt(a, "--anchor")) {
 			const char *v = opt_arg(a, "--anchor", argc, argv, &i);
-			if (!v || n_anchors == MAX_ANCHORS || !parse_anchor(v, &anchors[n_anchors])) {
+			if (!v || n_anchors == MAX_ANCHORS || !ts_anchor_parse(v, &anchors[n_anchors])) {
 				ret = usage_error("%s wants SEQ:HEAD, HEAD 64 hex digits or 32 PGP words (at most %d anchors)%s%s",
 						  "--anchor", MAX_ANCHORS, v ? "; found " : "", v ? v : "");
 				goto out;

@@ -42,6 +42,7 @@
 	X(ERR_SHAPE, "shape", "a transcript record without the keys and types its kind requires")       \
 	X(ERR_ARTIFACT, "artifact", "an embedded artifact that does not match its size or hash")         \
 	X(ERR_TRANSCRIPT, "transcript", "the transcript cannot take this record (sealed, stopped)")      \
+	X(ERR_IMPORT, "import", "an earlier ceremony's transcript that does not verify or cannot be built on") \
 	X(ERR_MODULE, "module", "a PKCS#11 module that cannot be loaded or is not allowed here")         \
 	X(ERR_TOKEN, "token", "a token that is not bound, not found or not as the script says")         \
 	X(ERR_MECHANISM, "mechanism", "a token that lacks a mechanism a step needs")                    \

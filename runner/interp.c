@@ -353,34 +353,56 @@ int interp_open(struct interp *in, const struct ceremony *c, const struct interp
 	/* The files the script names were read when it loaded: steps take them as artifacts. */
 	for (size_t i = 0; i < c->inputs->n; i++) {
 		const struct script_input *f = c->inputs->v[i];
+		if (!f->data)
+			continue;   /* an import that did not verify: the run halts before any step uses it */
 		if (interp_keep_artifact(in, &f->step, f->kind, f->data, f->len, NULL, e))
 			return -1;
+		in->arts[in->n_arts - 1].outside = true;
 	}
 	return interp_preflight(in, e) || files_mkdirs(o->out_dir, e) || files_mkdirs(in->art_dir, e) ? -1 : 0;
 }
 
-/* genesis 9: each file the script names, as read (name as written, SHA-256, size). */
+static int input_fact(cbor_item_t *a, const char *name, const uint8_t sha256[32], size_t len, struct err *e)
+{
+	cbor_item_t *m = dcbor_map();
+	if (!m)
+		return err_set(e, ERR_NOMEM, "out of memory");
+	return dcbor_put_u(m, 0, dcbor_text(name), e) || dcbor_put_u(m, 1, dcbor_bytes(sha256, 32), e) ||
+			       dcbor_put_u(m, 2, dcbor_uint(len), e) || dcbor_push(a, m, e)
+		       ? -1
+		       : 0;
+}
+
+/* genesis 9: each file the script names, as read (name as written, SHA-256, size):
+ * the certificates and requests, then the transcripts it imports. What an imported
+ * transcript recorded is in that file, not an input of its own. */
 static int input_facts(const struct ceremony *c, cbor_item_t **out, struct err *e)
 {
 	cbor_item_t *a = NULL;
 	*out = NULL;
-	if (!c->inputs->n)
+	if (!c->inputs->n && !c->imports->n)
 		return 0;
 	if (!(a = dcbor_array()))
 		return err_set(e, ERR_NOMEM, "out of memory");
 	for (size_t i = 0; i < c->inputs->n; i++) {
 		const struct script_input *f = c->inputs->v[i];
-		cbor_item_t *m = dcbor_map();
-		if (!m || dcbor_put_u(m, 0, dcbor_text(f->name), e) || dcbor_put_u(m, 1, dcbor_bytes(f->sha256, 32), e) ||
-		    dcbor_put_u(m, 2, dcbor_uint(f->file_len), e) || dcbor_push(a, m, e)) {
-			if (!m)
-				err_set(e, ERR_NOMEM, "out of memory");
-			cbor_decref(&a);
-			return -1;
-		}
+		if (!f->imported && input_fact(a, f->name, f->sha256, f->file_len, e))
+			goto fail;
+	}
+	for (size_t i = 0; i < c->imports->n; i++) {
+		const struct script_import *m = c->imports->v[i];
+		if (input_fact(a, m->name, m->sha256, m->len, e))
+			goto fail;
+	}
+	if (cbor_array_size(a) == 0) {
+		cbor_decref(&a);
+		return 0;
 	}
 	*out = a;
 	return 0;
+fail:
+	cbor_decref(&a);
+	return -1;
 }
 
 /* Where the ceremony goes after step s ended with outcome (attempt of attempts):
@@ -559,6 +581,8 @@ int interp_run(const struct ceremony *c, const struct interp_opts *o, int *statu
 	if (interp_open_audit(&in, NULL, e) || host_facts(o, &host, e) || interp_token_facts(&in, &tokens, e) ||
 	    input_facts(c, &inputs, e))
 		goto out;
+	/* The earlier ceremony this one builds on: the head of its last import, verified. */
+	const struct script_import *continued = script_import_continued(c);
 	struct ts_genesis g = {
 		.title = c->title,
 		.script = c->doc->bytes,
@@ -569,6 +593,7 @@ int interp_run(const struct ceremony *c, const struct interp_opts *o, int *statu
 		.host = host,
 		.tokens = tokens,
 		.inputs = inputs,
+		.continues = continued && continued->usable ? continued->report->head : NULL,
 	};
 	/* A transcript killed before its genesis was written is empty: nothing of a
 	 * ceremony happened, and it is moved aside (never deleted) for this one. */

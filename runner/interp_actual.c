@@ -48,6 +48,25 @@ static void value_text(const cbor_item_t *v, char *out, size_t cap)
 	}
 }
 
+/* What expectation i of step s wants, as text: the script's value, or for
+ * {same_as: IMPORT.STEP.OUTPUT} what the imported transcript recorded (false when
+ * it recorded nothing usable: the check cannot hold). */
+static bool expected_text(const struct ceremony *c, const struct ynode *ex, size_t i, char *out, size_t cap)
+{
+	const char *ref = script_expect_ref(ex->vals[i]);
+	if (!ref) {
+		snprintf(out, cap, "%s", ex->vals[i]->str);
+		return true;
+	}
+	const cbor_item_t *v = script_import_value(c, ref);
+	if (!v) {
+		snprintf(out, cap, "(nothing recorded as %s)", ref);
+		return false;
+	}
+	value_text(v, out, cap);
+	return true;
+}
+
 /* Evaluates `expect` against the outputs: each is a recorded check. */
 int interp_evaluate_expect(struct step_run *r, bool *all_held, struct err *e)
 {
@@ -56,13 +75,15 @@ int interp_evaluate_expect(struct step_run *r, bool *all_held, struct err *e)
 	if (!ex)
 		return 0;
 	for (size_t i = 0; i < ex->n; i++) {
-		const char *key = ex->keys[i]->str, *want = ex->vals[i]->str;
-		char got[1024];
+		const char *key = ex->keys[i]->str, *ref = script_expect_ref(ex->vals[i]);
+		char got[1024], want[1024], what[300];
+		bool known = expected_text(r->cer, ex, i, want, sizeof want);
 		value_text(dcbor_get(r->res.outputs, key), got, sizeof got);
-		bool held = dcbor_get(r->res.outputs, key) && !strcmp(got, want);
+		bool held = known && dcbor_get(r->res.outputs, key) && !strcmp(got, want);
 		if (!held)
 			*all_held = false;
-		if (step_check(r, key, dcbor_text(want), dcbor_text(got), held, e))
+		snprintf(what, sizeof what, ref ? "%s (same as %s)" : "%s", key, ref);
+		if (step_check(r, what, dcbor_text(want), dcbor_text(got), held, e))
 			return -1;
 	}
 	return 0;
@@ -75,11 +96,15 @@ void interp_show_actual(struct interp *in, struct step_run *r)
 	struct cbor_pair *pairs = cbor_map_handle(r->res.outputs);
 	const struct ynode *ex = r->step->expect;
 	for (size_t i = 0; ex && i < ex->n; i++) {
-		char got[1024];
+		char got[1024], want[1024];
+		bool known = expected_text(in->c, ex, i, want, sizeof want);
 		value_text(dcbor_get(r->res.outputs, ex->keys[i]->str), got, sizeof got);
-		bool held = dcbor_get(r->res.outputs, ex->keys[i]->str) && !strcmp(got, ex->vals[i]->str);
+		bool held = known && dcbor_get(r->res.outputs, ex->keys[i]->str) && !strcmp(got, want);
 		prompt_show(p, held ? PROMPT_PLAIN : PROMPT_WARN, "%-22s Expected: %-20s Actual: %s  %s",
-			    ex->keys[i]->str, ex->vals[i]->str, got, held ? "[matches]" : "[MISMATCH]");
+			    ex->keys[i]->str, want, got, held ? "[matches]" : "[MISMATCH]");
+		if (script_expect_ref(ex->vals[i]))
+			prompt_show(p, PROMPT_PLAIN, "%-22s (Expected: as recorded by %s)", "",
+				    script_expect_ref(ex->vals[i]));
 	}
 	for (size_t i = 0; i < n; i++) {
 		char key[128], val[8192];   /* shown whole: a token's 70 mechanisms too */

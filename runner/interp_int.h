@@ -39,6 +39,7 @@ struct made_artifact {
 	char *name;
 	uint8_t *data;
 	size_t len;
+	bool outside;   /* from outside the run (a file, an imported transcript): embedded where used */
 };
 
 struct tokstate {

@@ -613,6 +613,12 @@ static int load_expect(struct ceremony *c, struct step *s, struct err *e)
 			return script_err(c, map->keys[i], e, "unknown output %s in %s; a '%s' step has: %s", q, what,
 					  s->type->name, list);
 		}
+		/* {same_as: IMPORT.STEP.OUTPUT}: what an earlier ceremony recorded. */
+		if (v->kind == YN_MAP) {
+			if (script_import_check_value(c, s, v, e))
+				return -1;
+			continue;
+		}
 		if (v->kind != YN_SCALAR || (v->plain && v->len == 0))
 			return script_err(c, v, e, "expected a value for '%s' in %s, found %s", name, what,
 					  ynode_what(v, found, sizeof found));
@@ -963,7 +969,9 @@ static int script_build(struct ydoc *doc, const struct step_table *types, const 
 	struct ceremony *c = calloc(1, sizeof *c);
 	int ret = -1;
 
-	if (!c || !(c->inputs = calloc(1, sizeof *c->inputs))) {
+	if (!c || !(c->inputs = calloc(1, sizeof *c->inputs)) || !(c->imports = calloc(1, sizeof *c->imports))) {
+		if (c)
+			free(c->inputs);
 		free(c);
 		ydoc_free(doc);
 		return err_set(e, ERR_NOMEM, "out of memory");
@@ -984,11 +992,17 @@ out:
 
 int script_load(const char *path, const struct step_table *types, struct ceremony **out, struct err *e)
 {
+	return script_load_from(path, types, NULL, out, e);
+}
+
+int script_load_from(const char *path, const struct step_table *types, const struct script_input_source *source,
+		     struct ceremony **out, struct err *e)
+{
 	struct ydoc *doc = NULL;
 	*out = NULL;
 	if (ydoc_load(path, &script_limits, ERR_SCRIPT, &doc, e))
 		return -1;
-	return script_build(doc, types, NULL, out, e);
+	return script_build(doc, types, source, out, e);
 }
 
 int script_parse(const char *name, const uint8_t *data, size_t len, const struct step_table *types,
@@ -1023,6 +1037,7 @@ void script_free(struct ceremony *c)
 	free(c->roles);
 	free(c->tokens);
 	script_inputs_free(c->inputs);
+	script_imports_free(c->imports);
 	ydoc_free(c->doc);
 	free(c);
 }
@@ -1072,6 +1087,9 @@ int script_ref(const struct ceremony *c, const struct step *from, const struct y
 	if (t->index > from->index)
 		return script_err(c, n, e, "reference %s of step '%s' names step '%s', which comes later (step %zu of %zu); "
 					   "expected an earlier step", q, from->id, t->id, t->index + 1, c->n_steps);
+	/* "IMPORT.STEP[.ARTIFACT]": what an earlier ceremony's transcript recorded. */
+	if (dot && step_is(t, STEP_IMPORTS))
+		return script_import_ref(c, from, n, t, dot + 1, target, artifact, e);
 	arts = t->type->artifacts;
 	if (!arts || !arts[0])
 		return script_err(c, n, e, "reference %s of step '%s': step '%s' (type '%s') produces no artifact; "

@@ -25,9 +25,12 @@
 #include <stdbool.h>
 #include "err.h"
 #include "ynode.h"
+#include <cbor.h>
 
 struct step_type;
 struct step_table;
+struct ts_report;
+struct ts_anchor;
 
 #define SCRIPT_VERSION 1
 /* The step id of the questions asked before the first step (answers files use it). */
@@ -103,22 +106,69 @@ struct script_input {
 	size_t file_len;
 	struct step step;          /* stands for it in references (index: SIZE_MAX) */
 	char id[8 + 4096];
+	/* An artifact an imported transcript recorded (id "IMPORT.STEP"): not a file of
+	 * its own (genesis has the transcript's hash), data NULL when the import did
+	 * not verify (the run halts at the import before any step could use it). */
+	const struct script_import *imported;
 };
 struct script_inputs {
 	struct script_input **v;
 	size_t n;
 };
-/* Where a script's input files come from when the script was not loaded from a file
- * of its own (a resume loads the transcript's embedded script): read(ctx, name, ...)
- * gives the bytes recorded for name, or fails saying why. */
+/* Where a script's input files come from when they are not simply read from the
+ * script's folder (a resume loads the transcript's embedded script and takes the
+ * bytes genesis recorded; a rehearsal `--after DIR` looks in DIR first):
+ * read(ctx, name, path, max, ...) gives the bytes for name (path: where the script's
+ * folder has it), at most max, or fails saying why. */
 struct script_input_source {
-	int (*read)(void *ctx, const char *name, uint8_t **data, size_t *len, struct err *e);
+	int (*read)(void *ctx, const char *name, const char *path, size_t max, uint8_t **data, size_t *len,
+		    struct err *e);
 	void *ctx;
+};
+
+/* An earlier ceremony's transcript a transcript.import step names (`transcript:
+ * {file: PATH}`), read once when the script loads and verified then with the
+ * step's `anchor`s and `kid`s (TRANSCRIPT.md): genesis records it in `inputs` and,
+ * for the last import of the script, its head under `continues`. Its recorded
+ * values are references: "IMPORT.STEP[.ARTIFACT]" an artifact of step STEP of that
+ * transcript, "IMPORT.STEP.OUTPUT" (expect: {NAME: {same_as: ...}}) an output. Only
+ * a transcript that verified VALID and completed gives values; any other halts the
+ * ceremony at its import step (the references are then checked by form only). */
+struct script_import {
+	const struct step *step;   /* the transcript.import step */
+	const char *name;          /* PATH as the script writes it */
+	char *path;
+	uint8_t *data;             /* the file's bytes */
+	size_t len;
+	uint8_t sha256[32];
+	struct ts_anchor *anchors; /* the step's `anchor`s (transcript.h) */
+	size_t n_anchors;
+	uint8_t (*kids)[32];       /* its `kid`s */
+	size_t n_kids;
+	struct ts_report *report;  /* ts_verify's verdict with those anchors and kids */
+	bool usable;               /* VALID and completed */
+	bool has_continues;        /* its genesis 7 */
+	uint8_t continues[32];
+	bool rehearsal;            /* its genesis mode */
+	char *title;
+	/* Its step-results, the last that passed (or was accepted as a deviation) of each
+	 * step id, and its genesis: borrowed CBOR bodies (owned here). */
+	struct script_import_result {
+		char *id;
+		cbor_item_t *body;
+	} *results;
+	size_t n_results;
+	cbor_item_t *genesis;
+};
+struct script_imports {
+	struct script_import **v;
+	size_t n;
 };
 
 struct ceremony {
 	struct ydoc *doc;          /* owns every string above */
 	struct script_inputs *inputs;   /* the files it names, in the order first named */
+	struct script_imports *imports; /* the transcripts its transcript.import steps name */
 	const struct script_input_source *source;   /* borrowed while loading; NULL: the files */
 	const struct step_table *types;   /* what the steps were validated against (borrowed) */
 	const char *title;
@@ -148,16 +198,55 @@ int script_parse(const char *name, const uint8_t *data, size_t len, const struct
 /* script_parse whose input files come from source (borrowed for the call). */
 int script_parse_from(const char *name, const uint8_t *data, size_t len, const struct step_table *types,
 		      const struct script_input_source *source, struct ceremony **out, struct err *e) CER_MUST_CHECK;
+/* script_load whose input files come from source (borrowed for the call; NULL: the files). */
+int script_load_from(const char *path, const struct step_table *types, const struct script_input_source *source,
+		     struct ceremony **out, struct err *e) CER_MUST_CHECK;
 void script_free(struct ceremony *c);   /* NULL is a no-op */
 /* A reference written {file: PATH} (script_ref calls it for a map): the input, read,
  * parsed and kept once however often it is named. runner/script_input.c. */
 int script_input_ref(const struct ceremony *c, const struct step *from, const struct ynode *n,
 		     const struct step **target, const char **artifact, struct err *e) CER_MUST_CHECK;
+/* Where a relative input file name is, for the script's reader: its folder. */
+char *script_path_of(const struct ceremony *c, const char *name);
+/* An input standing for what import imp recorded (id "IMPORT.STEP", kind one of
+ * "certificate", "csr", "crl", "public_key"; der NULL when imp did not verify),
+ * made once for each id and kind. */
+int script_input_imported(const struct ceremony *c, const struct script_import *imp, const char *id, const char *kind,
+			  const uint8_t *der, size_t len, const struct ynode *n, const struct step **target,
+			  struct err *e) CER_MUST_CHECK;
 /* Whether step t stands for an input file (then it is one of c->inputs). */
 bool script_is_input(const struct step *t);
 /* The input step t stands for, or NULL when t is a step of the script. */
 const struct script_input *script_input_of(const struct step *t);
 void script_inputs_free(struct script_inputs *in);
+
+/* --- transcript imports (runner/script_import.c) --- */
+/* For a transcript.import step's validate: reads and verifies the file at fnode
+ * ({file: PATH}) with the anchors ("SEQ:HEAD", hex or PGP words) and kids (hex or
+ * PGP words) at anchors and kids (a string or a list; either may be NULL). A file
+ * that cannot be read is an error here; one that does not verify is not (the run
+ * halts at the step, and the transcript says why). */
+int script_import_load(const struct ceremony *c, const struct step *s, const struct ynode *fnode,
+		       const struct ynode *anchors, const struct ynode *kids, struct err *e) CER_MUST_CHECK;
+/* The import step s read, or NULL. */
+const struct script_import *script_import_of(const struct ceremony *c, const struct step *s);
+/* The import genesis names under `continues` (the script's last), or NULL. */
+const struct script_import *script_import_continued(const struct ceremony *c);
+/* A reference "IMPORT.REST" (text, at n, in step from) to what import step imp
+ * recorded: REST "STEP" or "STEP.ARTIFACT" (a certificate, CSR, CRL or public
+ * key, DER). *target is an input standing for it (script_input_of). */
+int script_import_ref(const struct ceremony *c, const struct step *from, const struct ynode *n,
+		      const struct step *imp, const char *rest, const struct step **target, const char **artifact,
+		      struct err *e) CER_MUST_CHECK;
+/* Checks `{same_as: "IMPORT.STEP.OUTPUT"}` at n (an `expect` value of step from). */
+int script_import_check_value(const struct ceremony *c, const struct step *from, const struct ynode *n,
+			      struct err *e) CER_MUST_CHECK;
+/* The value "IMPORT.STEP.OUTPUT" names (borrowed), or NULL: unknown, or the
+ * import did not verify. */
+const cbor_item_t *script_import_value(const struct ceremony *c, const char *ref);
+/* The reference an expect value n holds (`{same_as: REF}`), or NULL for a literal. */
+const char *script_expect_ref(const struct ynode *n);
+void script_imports_free(struct script_imports *im);
 
 const struct step *script_step(const struct ceremony *c, const char *id);
 const struct role *script_role(const struct ceremony *c, const char *name);

@@ -52,7 +52,7 @@ void script_inputs_free(struct script_inputs *in)
 }
 
 /* Relative to the script's folder, as a reviewer reads the script. */
-static char *resolve(const struct ceremony *c, const char *name)
+char *script_path_of(const struct ceremony *c, const char *name)
 {
 	const char *slash = strrchr(c->doc->name, '/');
 	char *p = NULL;
@@ -77,13 +77,13 @@ int script_input_ref(const struct ceremony *c, const struct step *from, const st
 	if (!name[0])
 		return script_err(c, f, e, "step '%s': an empty file name", from->id);
 	for (size_t i = 0; i < all->n; i++)
-		if (!strcmp(all->v[i]->name, name)) {
+		if (!all->v[i]->imported && !strcmp(all->v[i]->name, name)) {
 			*target = &all->v[i]->step;
 			*artifact = all->v[i]->kind;
 			return 0;
 		}
 	struct script_input **nv = realloc(all->v, (all->n + 1) * sizeof *nv);
-	if (!nv || !(in = calloc(1, sizeof *in)) || !(in->path = resolve(c, name))) {
+	if (!nv || !(in = calloc(1, sizeof *in)) || !(in->path = script_path_of(c, name))) {
 		if (nv)
 			all->v = nv;
 		free(in);
@@ -91,7 +91,7 @@ int script_input_ref(const struct ceremony *c, const struct step *from, const st
 	}
 	all->v = nv;
 	in->name = name;
-	int rc = c->source ? c->source->read(c->source->ctx, name, &in->data, &in->len, e)
+	int rc = c->source ? c->source->read(c->source->ctx, name, in->path, INPUT_MAX_BYTES, &in->data, &in->len, e)
 			   : files_read(in->path, INPUT_MAX_BYTES, &in->data, &in->len, e);
 	if (rc || x509_obj_parse(in->data, in->len, &o, e)) {
 		script_err(c, f, e, "step '%s': '%s': %s", from->id, name, e->msg);
@@ -136,4 +136,47 @@ fail:
 	free(in->data);
 	free(in);
 	return -1;
+}
+
+static const struct step_type *type_of_kind(const char *kind)
+{
+	return !strcmp(kind, "certificate") ? &input_cert
+	       : !strcmp(kind, "csr")       ? &input_csr
+	       : !strcmp(kind, "crl")       ? &input_crl
+	       : !strcmp(kind, "public_key") ? &input_key
+					     : NULL;
+}
+
+int script_input_imported(const struct ceremony *c, const struct script_import *imp, const char *id, const char *kind,
+			  const uint8_t *der, size_t len, const struct ynode *n, const struct step **target, struct err *e)
+{
+	struct script_inputs *all = c->inputs;
+	struct script_input *in = NULL;
+	for (size_t i = 0; i < all->n; i++)
+		if (all->v[i]->imported == imp && !strcmp(all->v[i]->id, id) && !strcmp(all->v[i]->kind, kind)) {
+			*target = &all->v[i]->step;
+			return 0;
+		}
+	struct script_input **nv = realloc(all->v, (all->n + 1) * sizeof *nv);
+	if (nv)
+		all->v = nv;
+	if (!nv || !(in = calloc(1, sizeof *in)) || (der && !(in->data = malloc(len ? len : 1)))) {
+		free(in);
+		return err_set(e, ERR_NOMEM, "out of memory");
+	}
+	if (der)
+		memcpy(in->data, der, len);
+	in->len = len;
+	in->imported = imp;
+	in->step.type = type_of_kind(kind);
+	in->kind = in->step.type->artifacts[0];
+	snprintf(in->id, sizeof in->id, "%s", id);
+	in->name = in->id;
+	in->step.id = in->id;
+	in->step.title = in->id;
+	in->step.index = SIZE_MAX;
+	in->step.node = n;
+	all->v[all->n++] = in;
+	*target = &in->step;
+	return 0;
 }

@@ -157,6 +157,7 @@ int interp_keep_artifact(struct interp *in, const struct step *step, const char 
 	}
 	memcpy(m->data, data, len);
 	m->len = len;
+	m->outside = false;
 	in->n_arts++;
 	if (kept)
 		*kept = m->data;
@@ -179,6 +180,11 @@ static int embed_input(struct step_run *r, const struct made_artifact *m, struct
 	return rec_artifact(&r->res, m->step_id, type, m->data, m->len, e);
 }
 
+bool step_is_rehearsal(const struct step_run *r)
+{
+	return r->in->o->rehearsal;
+}
+
 int step_find_artifact(struct step_run *r, const char *step_id, const char *name, const uint8_t **data,
 		       size_t *len, struct err *e)
 {
@@ -190,7 +196,7 @@ int step_find_artifact(struct step_run *r, const char *step_id, const char *name
 			*len = m->len;
 			/* A file from outside the script is embedded in the step that uses it, so the
 			 * transcript holds it as it holds what its steps made (genesis has its hash). */
-			return strncmp(m->step_id, "file:", 5) ? 0 : embed_input(r, m, e);
+			return m->outside ? embed_input(r, m, e) : 0;
 		}
 	}
 	return err_set(e, ERR_MISSING_ARTIFACT, "step '%s' has not produced artifact '%s' in this run", step_id,

@@ -63,6 +63,8 @@ enum step_flags {
 	STEP_MAKES_WRAP_KEY = 1 << 11,     /* makes a wrap key (key.backup may name it) */
 	STEP_BACKS_UP = 1 << 12,           /* backs a key up under a wrap key (key.restore may name it) */
 	STEP_ACTIVATES_TOKEN = 1 << 13,    /* logs in to its quorum token with the custodians' shares */
+	STEP_IMPORTS = 1 << 15,            /* imports an earlier transcript (script_import_of): references
+					    * "STEP.X.Y" name what that transcript recorded */
 	STEP_LOGS_IN_SO = 1 << 14,         /* logs in as security officer on its token, which ends the
 					    * user's session there (PKCS#11: one user type at a time) */
 };
@@ -182,6 +184,8 @@ bool step_slip(struct step_run *r, const char *role, const char *key, unsigned a
 /* How many attempts of step step_id have begun in this run (0: none yet); a retried
  * step's files carry the attempt's number, since none is ever overwritten. */
 unsigned step_attempts(const struct step_run *r, const char *step_id);
+/* Whether the run is a rehearsal (throwaway tokens; its transcript says so). */
+bool step_is_rehearsal(const struct step_run *r);
 /* The run's output folder (DIR of --out): artifact.export resolves relative media
  * folders under it. */
 const char *step_out_dir(const struct step_run *r);

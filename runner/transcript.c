@@ -4,6 +4,7 @@
  * so the runner can never write a record its own verifier would reject for its
  * shape: a bug in a step type stops the ceremony before the record is written.
  */
+#include <ctype.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
@@ -613,6 +614,8 @@ int ts_writer_open(const char *path, struct cose_signer *signer, const struct ts
 	    dcbor_put_u(body, 4, ts_signer_map(signer, g->signer_where, e), e) != 0 ||
 	    dcbor_put_u(body, 5, dcbor_uint(g->rehearsal ? 1 : 0), e) != 0 ||
 	    dcbor_put_u(body, 6, dcbor_text(g->runner), e) != 0)
+		goto out;
+	if (g->continues && dcbor_put_u(body, 7, dcbor_bytes(g->continues, 32), e) != 0)
 		goto out;
 	if (g->host) {
 		cbor_incref(g->host);   /* borrowed from the caller; dcbor_put_u consumes a reference */
@@ -1531,4 +1534,41 @@ int ts_each_entry(const uint8_t *data, size_t len, ts_entry_each each, void *ctx
 		off += used;
 	}
 	return 0;
+}
+
+/* "SEQ:HEAD", HEAD as the paper log has it: 64 hex digits with any spaces between
+ * them, or 32 PGP words (words_parse). */
+bool ts_anchor_parse(const char *s, struct ts_anchor *a)
+{
+	const char *colon = strchr(s, ':');
+	char *end;
+	unsigned long long seq;
+
+	if (!colon || colon == s || !isdigit((unsigned char)s[0]))
+		return false;
+	errno = 0;
+	seq = strtoull(s, &end, 10);
+	if (errno || end != colon)
+		return false;
+	a->seq = seq;
+	return words_parse(colon + 1, a->head, sizeof a->head) == 0;
+}
+
+const char *ts_verdict_word(enum ts_verdict v)
+{
+	switch (v) {
+	case TS_VALID:
+		return "VALID";
+	case TS_VALID_ABORTED:
+		return "ABORTED";
+	case TS_INCOMPLETE:
+		return "INCOMPLETE";
+	case TS_INVALID:
+		return "INVALID";
+	case TS_UNANCHORED:
+		return "UNANCHORED";
+	case TS_UNREADABLE:
+		break;
+	}
+	return "UNREADABLE";
 }

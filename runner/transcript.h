@@ -47,6 +47,7 @@ struct ts_genesis {
 	cbor_item_t *host;            /* optional tstr=>tstr map, or NULL (borrowed) */
 	cbor_item_t *tokens;          /* optional: token name => {tstr => tstr}, what it was bound to (borrowed) */
 	cbor_item_t *inputs;          /* optional: [{0: name, 1: sha256, 2: size}], files the script reads (borrowed) */
+	const uint8_t *continues;     /* optional: 32 bytes, the head of the transcript this one builds on */
 };
 
 /* Creates path with O_EXCL (fails with code "io" if it exists), draws a random
@@ -110,11 +111,16 @@ enum ts_verdict {
 	TS_UNREADABLE = 2,    /* exit 2 */
 };
 
+/* "VALID", "ABORTED", "INCOMPLETE", "INVALID", "UNANCHORED" or "UNREADABLE". */
+const char *ts_verdict_word(enum ts_verdict v);
 struct ts_anchor {
 	uint64_t seq;
 	uint8_t head[32];     /* prev of record seq (the head before it), as shown at a checkpoint */
 };
 
+/* "SEQ:HEAD", HEAD as the paper log has it: 64 hex digits with any spaces between
+ * them, or 32 PGP words. */
+bool ts_anchor_parse(const char *s, struct ts_anchor *a);
 struct ts_verify_opts {
 	const uint8_t *script;        /* optional: bytes to match against script-sha256 */
 	size_t script_len;

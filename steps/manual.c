@@ -17,11 +17,23 @@ static int execute(struct step_run *r, struct err *e)
 }
 
 static const char *const outputs[] = {"done", NULL};
+static const char *const asks[] = {"done", NULL};
+
+/* Nobody confirms it: the acting role types "yes" when it is done. */
+static size_t questions(const struct ceremony *c, const struct step *s, struct step_question *out, size_t max)
+{
+	if (s->n_confirm || max < 1)
+		return 0;
+	out[0] = (struct step_question){script_acting_role(c, s), "done", 1, "yes"};
+	return 1;
+}
 
 const struct step_type step_manual = {
 	.name = "manual",
 	.summary = "a human action read aloud, confirmed as done; typed values recorded",
 	.keys = (const char *const[]){NULL},
 	.outputs = outputs,
+	.asks = asks,
+	.questions = questions,
 	.execute = execute,
 };
