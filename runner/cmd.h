@@ -43,11 +43,17 @@ enum {
 
 struct ceremony;
 struct prompt;
+struct err;
 /* Shared start of run and rehearse: loads and validates the script, opens the
  * prompt backend (answers file or terminal) and checks the answers against the
  * script. Returns EXIT_OK, or EXIT_USAGE after printing why ("ceremony WHO: ..."). */
-int cmd_prepare(const char *who, const char *script, const char *answers, struct ceremony **c,
+int cmd_prepare(const char *who, const char *script, const char *answers, const char *after, struct ceremony **c,
 		struct prompt **p);
+/* Loads script; with after (an earlier rehearsal's output folder, `--after DIR`), a
+ * file the script names by a relative path is read from DIR when DIR holds it (what
+ * the earlier ceremony exported, its transcript.cts), else from the script's
+ * folder. 0, or -1 with e set. */
+int cmd_load_script(const char *script, const char *after, struct ceremony **c, struct err *e);
 /* The output folder: `given`, or PREFIX-YYYYMMDDTHHMMSS (UTC) written into buf; checked
  * (interp_check_out) before any token is touched. EXIT_OK or EXIT_USAGE after saying why. */
 int cmd_out_dir(const char *who, const char *given, const char *prefix, char *buf, size_t cap, const char **out);

@@ -13,11 +13,12 @@
 
 void cmd_answers_usage(FILE *f)
 {
-	fprintf(f, "usage: ceremony answers SCRIPT\n\n"
+	fprintf(f, "usage: ceremony answers SCRIPT [--after DIR]\n\n"
 		   "Prints an answers file (schemas/answers.schema.json) for an unattended rehearsal of\n"
 		   "SCRIPT, with every question it asks: confirmations, sign-offs, names, read-backs,\n"
 		   "shares, choices and record fields. Record fields are left empty to be filled in.\n"
-		   "Touches nothing.\n\n"
+		   "Touches nothing. --after DIR: as `rehearse --after DIR` reads the files the\n"
+		   "script names.\n\n"
 		   "EXIT STATUS\n"
 		   "  0 printed; 2 bad usage or an invalid script (FILE:LINE:COL).\n");
 }
@@ -107,11 +108,13 @@ int cmd_answers(int argc, char **argv)
 		cmd_answers_usage(stdout);
 		return EXIT_OK;
 	}
-	if (argc != 2 || argv[1][0] == '-') {
+	/* SCRIPT [--after DIR]: the files of an earlier rehearsal the script names. */
+	const char *after = argc == 4 && !strcmp(argv[2], "--after") ? argv[3] : NULL;
+	if ((argc != 2 && !after) || argv[1][0] == '-') {
 		cmd_answers_usage(stderr);
 		return EXIT_USAGE;
 	}
-	if (script_load(argv[1], &step_registry, &c, &e)) {
+	if (cmd_load_script(argv[1], after, &c, &e)) {
 		fprintf(stderr, "ceremony answers: %s\n", e.msg);
 		return EXIT_USAGE;
 	}

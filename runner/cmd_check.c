@@ -5,13 +5,17 @@
 #include "cmd.h"
 #include "script.h"
 #include "step.h"
+#include "transcript.h"
 
 void cmd_check_usage(FILE *f)
 {
-	fprintf(f, "usage: ceremony check SCRIPT\n\n"
+	fprintf(f, "usage: ceremony check SCRIPT [--after DIR]\n\n"
 		   "Validates a ceremony script (syntax, keys, types, references, roles, tokens)\n"
 		   "and prints its plan: roles, tokens and every step. Touches no token and\n"
-		   "writes no file.\n\n"
+		   "writes no file. The files the script names (certificates, requests, earlier\n"
+		   "transcripts) are read and checked; an earlier transcript is verified and its\n"
+		   "verdict shown (one that is not VALID would halt the ceremony at its import).\n"
+		   "--after DIR: as `rehearse --after DIR` reads them.\n\n"
 		   "EXIT STATUS\n"
 		   "  0 the script is valid (warnings, e.g. a quorum with no margin over the roster,\n"
 		   "  go to standard error); 2 bad usage or an invalid script (the message names\n"
@@ -37,11 +41,13 @@ int cmd_check(int argc, char **argv)
 		cmd_check_usage(stdout);
 		return EXIT_OK;
 	}
-	if (argc != 2 || argv[1][0] == '-') {
+	/* SCRIPT [--after DIR]: the files of an earlier rehearsal the script names. */
+	const char *after = argc == 4 && !strcmp(argv[2], "--after") ? argv[3] : NULL;
+	if ((argc != 2 && !after) || argv[1][0] == '-') {
 		cmd_check_usage(stderr);
 		return EXIT_USAGE;
 	}
-	if (script_load(argv[1], &step_registry, &c, &e)) {
+	if (cmd_load_script(argv[1], after, &c, &e)) {
 		fprintf(stderr, "ceremony check: %s\n", e.msg);
 		return EXIT_USAGE;
 	}
@@ -82,6 +88,16 @@ int cmd_check(int argc, char **argv)
 			printf("      performed by: %s\n", s->performed_by);
 		if (s->token)
 			printf("      token: %s\n", s->token);
+		const struct script_import *im = script_import_of(c, s);
+		if (im) {
+			printf("      imports: %s: %s, %llu records, \"%s\"%s\n", im->name, ts_verdict_word(im->report->verdict),
+			       (unsigned long long)im->report->records, im->report->title,
+			       im->report->rehearsal ? " (a rehearsal)" : "");
+			if (!im->usable)
+				fprintf(stderr, "ceremony check: warning: step '%s': %s is %s%s%s: the ceremony halts at this "
+						"step\n", s->id, im->name, ts_verdict_word(im->report->verdict),
+					im->report->reason[0] ? ": " : "", im->report->reason);
+		}
 		if (s->say) {
 			size_t n = strlen(s->say);
 			while (n && isspace((unsigned char)s->say[n - 1]))

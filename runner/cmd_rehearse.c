@@ -6,6 +6,7 @@
 #include <string.h>
 #include <time.h>
 #include "cmd.h"
+#include "dcbor.h"
 #include "files.h"
 #include "keepsafe.h"
 #include "interp.h"
@@ -14,10 +15,11 @@
 #include "secret.h"
 #include "softhsm.h"
 #include "token.h"
+#include "transcript.h"
 
 void cmd_rehearse_usage(FILE *f)
 {
-	fprintf(f, "usage: ceremony rehearse SCRIPT [--answers FILE] [--out DIR] [--module PATH] [--keep]\n\n"
+	fprintf(f, "usage: ceremony rehearse SCRIPT [--answers FILE] [--out DIR] [--after DIR] [--module PATH] [--keep]\n\n"
 		   "Runs the whole script against throwaway SoftHSM tokens, one for each token the\n"
 		   "script declares, in a temporary token store removed afterwards. Interactive\n"
 		   "like the real ceremony, or unattended with an answers file. Writes\n"
@@ -25,9 +27,19 @@ void cmd_rehearse_usage(FILE *f)
 		   "  --answers FILE  answer every question from FILE (schemas/answers.schema.json)\n"
 		   "  --out DIR       output folder (default ./rehearsal-YYYYMMDDTHHMMSS); a\n"
 		   "                  transcript already there is never overwritten\n"
+		   "  --after DIR     start from what the rehearsal of an earlier ceremony left in\n"
+		   "                  DIR (run with --keep): a copy of its tokens (a token of this\n"
+		   "                  script whose label one of them has is that token), the\n"
+		   "                  shares it handed out (\"(share K of STEP)\" in the answers,\n"
+		   "                  STEP the earlier step), and its files: a relative path the\n"
+		   "                  script names is read from DIR when DIR has it (transcript.cts,\n"
+		   "                  what it exported). DIR itself is left as it was.\n"
 		   "  --module PATH   the SoftHSM2 PKCS#11 module (default %s)\n"
-		   "  --keep          keep the throwaway token store and say where it is\n\n"
-		   "The tokens' PINs are generated, held in locked memory and never shown.\n\n"
+		   "  --keep          keep the throwaway token store and say where it is (for a\n"
+		   "                  later ceremony's --after)\n\n"
+		   "The tokens' PINs are generated, held in locked memory and never shown.\n"
+		   "A live run (`ceremony run`) has no --after: it never reads a rehearsal's PINs or\n"
+		   "shares, which live only in a rehearsal's token store.\n\n"
 		   "EXIT STATUS\n"
 		   "  0 the ceremony completed; 1 it failed, was aborted or halted, or a token\n"
 		   "  failed; 2 bad usage, a bad script or a bad answers file.\n",
@@ -49,14 +61,137 @@ static void clear_stale_store(const char *out)
 	softhsm_store_free(old, false);
 }
 
+/* --- --after DIR: what an earlier ceremony's rehearsal hands on ------------- */
+
+struct earlier {
+	const char *dir;
+	char keepsafe[PATH_MAX];
+	cbor_item_t *genesis;            /* of DIR/transcript.cts */
+	const struct ceremony *c;
+	struct interp_binding *b;        /* this rehearsal's, one per token of c */
+	bool *taken;                     /* b[i] is a token of the earlier rehearsal */
+	struct keepsafe *ks;             /* this rehearsal's */
+	struct prompt *p;
+};
+
+static int take_genesis(void *ctx, uint64_t seq, enum ts_kind kind, const cbor_item_t *body, struct err *e)
+{
+	struct earlier *a = ctx;
+	(void)e;
+	if (seq == 0 && kind == TS_GENESIS)
+		a->genesis = cbor_incref((cbor_item_t *)body);
+	return 0;
+}
+
+/* Only a completed rehearsal is built on: its transcript must be VALID. */
+static int earlier_read(struct earlier *a, struct err *e)
+{
+	char path[PATH_MAX + 32];
+	uint8_t *data = NULL;
+	size_t len = 0;
+	struct ts_report r;
+	int rc = -1;
+	snprintf(path, sizeof path, "%s/transcript.cts", a->dir);
+	if (files_read(path, 64 << 20, &data, &len, e) || ts_verify(data, len, NULL, &r, e))
+		goto out;
+	if (r.verdict != TS_VALID) {
+		err_set(e, ERR_INPUT, "--after %s: its transcript is %s%s%s; a ceremony builds only on one that completed",
+			a->dir, ts_verdict_word(r.verdict), r.reason[0] ? ": " : "", r.reason);
+		goto out;
+	}
+	if (!r.rehearsal) {
+		err_set(e, ERR_INPUT, "--after %s: that is a live ceremony's folder; --after takes an earlier rehearsal's",
+			a->dir);
+		goto out;
+	}
+	rc = ts_each_entry(data, r.whole_len, take_genesis, a, e);
+out:
+	free(data);
+	return rc;
+}
+
+/* The label the earlier ceremony's token `name` had (genesis 10), or NULL. */
+static const cbor_item_t *earlier_label(const struct earlier *a, const char *name)
+{
+	const cbor_item_t *toks = a->genesis ? dcbor_get_u(a->genesis, 10) : NULL;
+	if (!toks || !cbor_isa_map(toks))
+		return NULL;
+	for (size_t i = 0; i < cbor_map_size(toks); i++) {
+		const struct cbor_pair *pr = &cbor_map_handle(toks)[i];
+		if (cbor_isa_string(pr->key) && cbor_string_length(pr->key) == strlen(name) &&
+		    !memcmp(cbor_string_handle(pr->key), name, strlen(name)))
+			return dcbor_get(pr->value, "label");
+	}
+	return NULL;
+}
+
+/* Each entry of the earlier keepsafe: a PIN of a token taken on becomes this
+ * rehearsal's (under this script's name for it); shares and kept values are
+ * carried into this keepsafe (a later --after, a resume) and the shares are
+ * remembered for "(share K of STEP)". */
+static int take_earlier(void *ctx, const char *kind, const char *step, const char *name, const struct secret *data,
+			struct err *e)
+{
+	struct earlier *a = ctx;
+	if (!strcmp(kind, KEEPSAFE_PIN)) {
+		const cbor_item_t *label = earlier_label(a, step);
+		for (size_t i = 0; label && i < a->c->n_tokens; i++) {
+			const char *l = a->c->tokens[i].label;
+			if (!a->taken[i] || cbor_string_length(label) != strlen(l) || memcmp(cbor_string_handle(label), l, strlen(l)))
+				continue;
+			struct secret **slot = !strcmp(name, "so") ? &a->b[i].so_pin : &a->b[i].user_pin;
+			secret_free(*slot);
+			if (!(*slot = secret_new(data->len + 1, e)) || secret_set(*slot, data->p, data->len, e) ||
+			    keepsafe_put(a->ks, KEEPSAFE_PIN, a->b[i].name, name, data->p, data->len, e))
+				return -1;
+		}
+		return 0;
+	}
+	if (keepsafe_put(a->ks, kind, step, name, data->p, data->len, e))
+		return -1;
+	if (!strcmp(kind, KEEPSAFE_SHARE) && !script_step(a->c, step))
+		return prompt_remember_share(a->p, step, (unsigned)strtoul(name, NULL, 10), data, e);
+	return 0;
+}
+
+/* After the earlier store's tokens were copied and the module loaded: the tokens of
+ * this script found there by label, and what the earlier keepsafe holds. */
+static int earlier_take_on(struct earlier *a, struct tok_module *m, struct err *e)
+{
+	for (size_t i = 0; i < a->c->n_tokens; i++) {
+		struct err none;
+		const struct token_decl *t = &a->c->tokens[i];
+		if (tok_find_label(m, t->label, &a->b[i].slot, &none))
+			continue;
+		if (script_token_initialised_by_run(a->c, t->name))
+			return err_set(e, ERR_INPUT, "--after %s: this ceremony initialises token '%s' (label %s), but the "
+						     "earlier rehearsal left a token with that label", a->dir, t->name, t->label);
+		a->taken[i] = true;
+	}
+	if (keepsafe_load(a->keepsafe, take_earlier, a, e))
+		return -1;
+	for (size_t i = 0; i < a->c->n_tokens; i++) {
+		if (!a->taken[i])
+			continue;
+		if (!a->b[i].user_pin)
+			return err_set(e, ERR_INPUT, "--after %s: its keepsafe holds no PIN for the token labelled %s",
+				       a->dir, a->c->tokens[i].label);
+		printf("rehearsal token '%s' (label %s) taken on from %s, slot %lu\n", a->c->tokens[i].name,
+		       a->c->tokens[i].label, a->dir, (unsigned long)a->b[i].slot);
+	}
+	return 0;
+}
+
 int cmd_rehearse(int argc, char **argv)
 {
 	static const struct option opts[] = {
 		{"answers", required_argument, NULL, 'a'}, {"out", required_argument, NULL, 'o'},
 		{"module", required_argument, NULL, 'm'},  {"keep", no_argument, NULL, 'k'},
+		{"after", required_argument, NULL, 'A'},
 		{"help", no_argument, NULL, 'h'},          {NULL, 0, NULL, 0},
 	};
-	const char *answers = NULL, *out = NULL, *module = NULL;
+	const char *answers = NULL, *out = NULL, *module = NULL, *after = NULL;
+	struct earlier ea = {0};
 	bool keep = false;
 	char default_out[64];
 	struct err e = {.kind = ERR_NONE};
@@ -78,6 +213,7 @@ int cmd_rehearse(int argc, char **argv)
 		case 'o': out = optarg; break;
 		case 'm': module = optarg; break;
 		case 'k': keep = true; break;
+		case 'A': after = optarg; break;
 		case 'h': cmd_rehearse_usage(stdout); return EXIT_OK;
 		default: cmd_rehearse_usage(stderr); return EXIT_USAGE;
 		}
@@ -86,8 +222,14 @@ int cmd_rehearse(int argc, char **argv)
 		cmd_rehearse_usage(stderr);
 		return EXIT_USAGE;
 	}
-	if ((ret = cmd_prepare("rehearse", argv[optind], answers, &c, &p)) != EXIT_OK)
+	if ((ret = cmd_prepare("rehearse", argv[optind], answers, after, &c, &p)) != EXIT_OK)
 		return ret;
+	ea = (struct earlier){.dir = after, .c = c, .p = p};
+	if (after && earlier_read(&ea, &e)) {
+		fprintf(stderr, "ceremony rehearse: %s\n", e.msg);
+		ret = EXIT_USAGE;
+		goto out;
+	}
 	if ((ret = cmd_out_dir("rehearse", out, "rehearsal", default_out, sizeof default_out, &out)) != EXIT_OK)
 		goto out;
 	ret = EXIT_FAILED;
@@ -99,13 +241,22 @@ int cmd_rehearse(int argc, char **argv)
 	clear_stale_store(out);
 	if (softhsm_store_new(out, &store, &e) ||
 	    snprintf(keep_path, sizeof keep_path, "%s/keepsafe", softhsm_store_dir(store)) >= (int)sizeof keep_path ||
-	    keepsafe_open(keep_path, &ks, &e) || softhsm_module_load(module, &m, &e))
+	    keepsafe_open(keep_path, &ks, &e) ||
+	    (after && softhsm_store_take_on(store, after, ea.keepsafe, sizeof ea.keepsafe, &e)) ||
+	    softhsm_module_load(module, &m, &e))
 		goto fail;
 	b = calloc(c->n_tokens ? c->n_tokens : 1, sizeof *b);
-	if (!b) {
+	ea.taken = calloc(c->n_tokens ? c->n_tokens : 1, sizeof *ea.taken);
+	if (!b || !ea.taken) {
 		err_set(&e, ERR_NOMEM, "out of memory");
 		goto fail;
 	}
+	for (size_t i = 0; i < c->n_tokens; i++)
+		b[i].name = c->tokens[i].name;
+	ea.b = b;
+	ea.ks = ks;
+	if (after && earlier_take_on(&ea, m, &e))
+		goto fail;
 	/* A token the script initialises itself is left blank, as the room's is: token.init
 	 * generates its PINs in the run (live = rehearsal). SoftHSM offers one blank slot
 	 * at a time, the one after every initialised token: so the others are made first,
@@ -117,8 +268,7 @@ int cmd_rehearse(int argc, char **argv)
 			blank = i;
 	nb = c->n_tokens;
 	for (size_t i = 0; i < c->n_tokens; i++) {
-		b[i].name = c->tokens[i].name;
-		if (i == blank)
+		if (i == blank || ea.taken[i])
 			continue;
 		/* The SO PIN stays in locked memory for steps only the security officer may
 		 * do (a trusted wrap key); wiped at the end with the user PIN. */
@@ -172,6 +322,9 @@ out:
 		secret_free(b[i].so_pin);
 	}
 	free(b);
+	free(ea.taken);
+	if (ea.genesis)
+		cbor_decref(&ea.genesis);
 	tok_module_free(m);
 	keepsafe_close(ks);
 	/* Unsealed: the tokens stay for `ceremony resume` (removed once it seals). */

@@ -157,7 +157,7 @@ int cmd_run(int argc, char **argv)
 		cmd_run_usage(stderr);
 		return EXIT_USAGE;
 	}
-	if ((ret = cmd_prepare("run", argv[optind], answers, &c, &p)) != EXIT_OK)
+	if ((ret = cmd_prepare("run", argv[optind], answers, NULL, &c, &p)) != EXIT_OK)
 		return ret;
 	if ((ret = cmd_out_dir("run", out, "ceremony", default_out, sizeof default_out, &out)) != EXIT_OK)
 		goto out;

@@ -194,8 +194,10 @@ static int take_kept(void *ctx, const char *kind, const char *step, const char *
 		if (shares_flush(ts, e))
 			return -1;
 	}
+	if (share && !s)   /* handed out at an earlier ceremony (rehearse --after): typed back from memory */
+		return prompt_remember_share(in->o->prompt, step, (unsigned)strtoul(name, NULL, 10), data, e);
 	if (!strcmp(kind, KEEPSAFE_PIN) || !s)
-		return 0;   /* PINs are the binding's (cmd_resume); an unknown step's: not ours */
+		return 0;   /* PINs are the binding's (cmd_resume) */
 	if (!strcmp(kind, KEEPSAFE_SECRET)) {
 		struct secret *copy = secret_new(data->len + 1, e);
 		if (!copy || secret_set(copy, data->p, data->len, e)) {

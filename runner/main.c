@@ -1,8 +1,11 @@
 /* ceremony: main and the command table. Only main() exits. */
+#include <limits.h>
 #include <stdio.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 #include "cmd.h"
+#include "files.h"
 #include "interp.h"
 #include "prompt.h"
 #include "script.h"
@@ -42,12 +45,31 @@ static int known(const void *ctx, const char *step, const char *role, const char
 	return 0;
 }
 
-int cmd_prepare(const char *who, const char *script, const char *answers, struct ceremony **c, struct prompt **p)
+/* `--after DIR`: the earlier rehearsal's folder first, then the script's. */
+static int read_after(void *ctx, const char *name, const char *path, size_t max, uint8_t **data, size_t *len,
+		      struct err *e)
+{
+	const char *dir = ctx;
+	char there[PATH_MAX];
+	if (name[0] != '/' && snprintf(there, sizeof there, "%s/%s", dir, name) < (int)sizeof there &&
+	    access(there, F_OK) == 0)
+		return files_read(there, max, data, len, e);
+	return files_read(path, max, data, len, e);
+}
+
+int cmd_load_script(const char *script, const char *after, struct ceremony **c, struct err *e)
+{
+	struct script_input_source src = {read_after, (void *)after};
+	return script_load_from(script, &step_registry, after ? &src : NULL, c, e);
+}
+
+int cmd_prepare(const char *who, const char *script, const char *answers, const char *after, struct ceremony **c,
+		struct prompt **p)
 {
 	struct err e = {.kind = ERR_NONE};
 	*p = NULL;
 	/* Everything is validated before any token is touched or any file written. */
-	if (script_load(script, &step_registry, c, &e)) {
+	if (cmd_load_script(script, after, c, &e)) {
 		fprintf(stderr, "ceremony %s: %s\n", who, e.msg);
 		return EXIT_USAGE;
 	}

@@ -135,33 +135,47 @@ out:
 	return ret;
 }
 
-int softhsm_store_find(const char *parent, struct softhsm_store **out, struct err *e)
+/* The one "ceremony-tokens.*" folder in parent (*found malloc'ed: its name). */
+static int store_in(const char *parent, const char *if_none, char **found, struct err *e)
 {
-	struct softhsm_store *s = NULL;
-	char *conf = NULL, *found = NULL;
 	DIR *d = opendir(parent);
 	struct dirent *de;
-	int ret = -1;
-	*out = NULL;
+	*found = NULL;
 	if (!d)
 		return err_errno(e, "cannot read the folder '%s'", parent);
 	while ((de = readdir(d))) {
 		if (strncmp(de->d_name, "ceremony-tokens.", 16))
 			continue;
-		if (found) {
-			err_set(e, ERR_INPUT, "'%s' holds more than one rehearsal token store (%s, %s)", parent, found, de->d_name);
-			goto out;
+		if (*found) {
+			err_set(e, ERR_INPUT, "'%s' holds more than one rehearsal token store (%s, %s)", parent, *found,
+				de->d_name);
+			goto fail;
 		}
-		if (!(found = strdup(de->d_name))) {
+		if (!(*found = strdup(de->d_name))) {
 			err_set(e, ERR_NOMEM, "out of memory");
-			goto out;
+			goto fail;
 		}
 	}
-	if (!found) {
-		err_set(e, ERR_INPUT, "'%s' holds no rehearsal token store (ceremony-tokens.*): the rehearsal's throwaway "
-				    "tokens are gone, so it cannot be resumed; rehearse again", parent);
-		goto out;
-	}
+	closedir(d);
+	if (!*found)
+		return err_set(e, ERR_INPUT, "'%s' holds no rehearsal token store (ceremony-tokens.*): %s", parent, if_none);
+	return 0;
+fail:
+	free(*found);
+	*found = NULL;
+	closedir(d);
+	return -1;
+}
+
+int softhsm_store_find(const char *parent, struct softhsm_store **out, struct err *e)
+{
+	struct softhsm_store *s = NULL;
+	char *conf = NULL, *found = NULL;
+	int ret = -1;
+	*out = NULL;
+	if (store_in(parent, "the rehearsal's throwaway tokens are gone, so it cannot be resumed; rehearse again", &found,
+		     e))
+		return -1;
 	/* asprintf leaves its pointer undefined when it fails: each is reset. */
 	if (!(s = calloc(1, sizeof *s)) || (asprintf(&s->dir, "%s/%s", parent, found) < 0 && !(s->dir = NULL)) ||
 	    (asprintf(&conf, "%s/softhsm2.conf", s->dir) < 0 && !(conf = NULL))) {
@@ -185,8 +199,81 @@ out:
 	}
 	free(found);
 	free(conf);
-	closedir(d);
 	return ret;
+}
+
+/* --- a store taken on from an earlier rehearsal ----------------------------- */
+
+static const char *copy_from, *copy_to;   /* nftw has no context argument */
+
+static int copy_file(const char *from, const char *to, mode_t mode, struct err *e)
+{
+	int in = open(from, O_RDONLY | O_CLOEXEC), out = -1, ret = -1;
+	char buf[65536];
+	ssize_t n;
+	if (in < 0)
+		return err_errno(e, "cannot read '%s'", from);
+	if ((out = open(to, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, mode & 0700)) < 0) {
+		err_errno(e, "cannot create '%s'", to);
+		goto out;
+	}
+	while ((n = read(in, buf, sizeof buf)) > 0)
+		if (write(out, buf, (size_t)n) != n) {
+			err_errno(e, "cannot write '%s'", to);
+			goto out;
+		}
+	if (n < 0 || fsync(out) != 0) {
+		err_errno(e, "cannot copy '%s'", from);
+		goto out;
+	}
+	ret = 0;
+out:
+	if (out >= 0)
+		close(out);
+	close(in);
+	return ret;
+}
+
+static struct err *copy_err;
+
+static int copy_one(const char *path, const struct stat *st, int type, struct FTW *ftw)
+{
+	char to[4096];
+	(void)ftw;
+	if (snprintf(to, sizeof to, "%s%s", copy_to, path + strlen(copy_from)) >= (int)sizeof to)
+		return err_set(copy_err, ERR_INPUT, "a path in the earlier token store is too long: %s", path), 1;
+	if (type == FTW_D)
+		return !strcmp(path, copy_from) ? 0
+		       : mkdir(to, 0700) != 0 ? (err_errno(copy_err, "cannot create '%s'", to), 1)
+					       : 0;
+	if (type == FTW_F)
+		return copy_file(path, to, st->st_mode, copy_err) ? 1 : 0;
+	/* A link or anything else is not what SoftHSM writes: refuse rather than follow. */
+	return err_set(copy_err, ERR_INPUT, "'%s' in the earlier token store is not a file or folder", path), 1;
+}
+
+int softhsm_store_take_on(struct softhsm_store *s, const char *earlier, char *keepsafe, size_t cap, struct err *e)
+{
+	char *found = NULL, from[4096], to[4096];
+	int rc;
+	if (store_in(earlier, "rehearse the earlier ceremony with --keep, so that its tokens stay", &found, e))
+		return -1;
+	snprintf(keepsafe, cap, "%s/%s/keepsafe", earlier, found);
+	if (snprintf(from, sizeof from, "%s/%s/tokens", earlier, found) >= (int)sizeof from ||
+	    snprintf(to, sizeof to, "%s/tokens", s->dir) >= (int)sizeof to) {
+		free(found);
+		return err_set(e, ERR_INPUT, "the token store's path is too long");
+	}
+	free(found);
+	copy_from = from;
+	copy_to = to;
+	copy_err = e;
+	rc = nftw(from, copy_one, 16, FTW_PHYS);
+	copy_from = copy_to = NULL;
+	copy_err = NULL;
+	if (rc < 0)
+		return err_errno(e, "cannot copy the earlier token store '%s'", from);
+	return rc ? -1 : 0;
 }
 
 const char *softhsm_store_dir(const struct softhsm_store *s)

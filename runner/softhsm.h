@@ -24,6 +24,12 @@ int softhsm_store_new(const char *parent, struct softhsm_store **out, struct err
  * an interruption, so `resume` goes on with the same tokens; sets SOFTHSM2_CONF. */
 int softhsm_store_find(const char *parent, struct softhsm_store **out, struct err *e) CER_MUST_CHECK;
 const char *softhsm_store_dir(const struct softhsm_store *s);
+/* Copies the tokens of the store an earlier rehearsal kept in folder earlier
+ * (`rehearse --keep`) into s, before the module is loaded: a later ceremony's
+ * rehearsal starts with the tokens the earlier one left, which stay as they were.
+ * keepsafe (cap bytes) gets the path of the earlier store's keepsafe. */
+int softhsm_store_take_on(struct softhsm_store *s, const char *earlier, char *keepsafe, size_t cap,
+			  struct err *e) CER_MUST_CHECK;
 /* Removes the whole store unless keep (then it says where it is kept). NULL no-op. */
 void softhsm_store_free(struct softhsm_store *s, bool keep);
 
