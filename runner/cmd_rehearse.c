@@ -83,7 +83,10 @@ static int take_genesis(void *ctx, uint64_t seq, enum ts_kind kind, const cbor_i
 	return 0;
 }
 
-/* Only a completed rehearsal is built on: its transcript must be VALID. */
+/* The earlier rehearsal's genesis: which token names it gave which labels. Whether
+ * its transcript can be built on is not decided here but by the ceremony's own
+ * transcript.import step, which records why it halts (a damaged or unanchored
+ * transcript in DIR is what such a step must refuse, in a rehearsal as live). */
 static int earlier_read(struct earlier *a, struct err *e)
 {
 	char path[PATH_MAX + 32];
@@ -94,9 +97,8 @@ static int earlier_read(struct earlier *a, struct err *e)
 	snprintf(path, sizeof path, "%s/transcript.cts", a->dir);
 	if (files_read(path, 64 << 20, &data, &len, e) || ts_verify(data, len, NULL, &r, e))
 		goto out;
-	if (r.verdict != TS_VALID) {
-		err_set(e, ERR_INPUT, "--after %s: its transcript is %s%s%s; a ceremony builds only on one that completed",
-			a->dir, ts_verdict_word(r.verdict), r.reason[0] ? ": " : "", r.reason);
+	if (r.verdict == TS_UNREADABLE || r.bad_seq == 0 || !r.records) {
+		err_set(e, ERR_INPUT, "--after %s: its transcript has no readable genesis (%s)", a->dir, r.reason);
 		goto out;
 	}
 	if (!r.rehearsal) {

@@ -133,6 +133,10 @@ static int take_entry(void *ctx, uint64_t seq, enum ts_kind kind, const cbor_ite
 	}
 	if (good && t && step_is(s, STEP_ACTIVATES_TOKEN))
 		t->activated_by = s;
+	/* The security officer logged in there (PKCS#11: one user type at a time), which
+	 * ended the custodians' session: the script activates the token again itself. */
+	if (t && step_is(s, STEP_LOGS_IN_SO))
+		t->activated_by = NULL;
 	char *next = decision ? dcbor_strdup(dcbor_get_u(decision, 2)) : NULL;
 	const struct step *to = next ? script_step(in->c, next) : NULL;
 	free(next);

@@ -155,10 +155,13 @@ struct script_import {
 	 * step id, and its genesis: borrowed CBOR bodies (owned here). */
 	struct script_import_result {
 		char *id;
-		cbor_item_t *body;
+		cbor_item_t *body;    /* the step-result */
+		cbor_item_t *begin;   /* its step-begin (type at 2, params at 3) */
 	} *results;
 	size_t n_results;
 	cbor_item_t *genesis;
+	cbor_item_t *last_begin;   /* while reading: the step-begin a result will name */
+	uint64_t last_begin_seq;
 };
 struct script_imports {
 	struct script_import **v;

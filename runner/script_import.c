@@ -3,6 +3,7 @@
  * that every reference to what it recorded is checked before anything touches a
  * token; a file that does not verify does not stop the load: the ceremony halts at
  * the import step, and its transcript says why. */
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -29,9 +30,13 @@ void script_imports_free(struct script_imports *im)
 		for (size_t k = 0; k < m->n_results; k++) {
 			free(m->results[k].id);
 			cbor_decref(&m->results[k].body);
+			if (m->results[k].begin)
+				cbor_decref(&m->results[k].begin);
 		}
 		if (m->genesis)
 			cbor_decref(&m->genesis);
+		if (m->last_begin)
+			cbor_decref(&m->last_begin);
 		free(m->results);
 		free(m->anchors);
 		free(m->kids);
@@ -103,12 +108,23 @@ static struct script_import_result *result_of(const struct script_import *m, con
 static int take_record(void *ctx, uint64_t seq, enum ts_kind kind, const cbor_item_t *body, struct err *e)
 {
 	struct script_import *m = ctx;
-	uint64_t outcome = 1;
-	(void)seq;
+	uint64_t outcome = 1, begin = UINT64_MAX;
 	if (kind == TS_GENESIS) {
 		m->genesis = cbor_incref((cbor_item_t *)body);
 		return 0;
 	}
+	if (kind == TS_STEP_BEGIN) {
+		if (m->last_begin)
+			cbor_decref(&m->last_begin);
+		m->last_begin = cbor_incref((cbor_item_t *)body);
+		m->last_begin_seq = seq;
+		return 0;
+	}
+	/* A verified transcript's result names the step-begin just before it. */
+	cbor_item_t *b = kind == TS_STEP_RESULT && dcbor_as_u64(dcbor_get_u(body, 1), &begin) &&
+				 begin == m->last_begin_seq
+			       ? m->last_begin
+			       : NULL;
 	if (kind != TS_STEP_RESULT || !dcbor_as_u64(dcbor_get_u(body, 2), &outcome) ||
 	    (outcome != TS_PASSED && outcome != TS_DEVIATION))
 		return 0;
@@ -119,7 +135,10 @@ static int take_record(void *ctx, uint64_t seq, enum ts_kind kind, const cbor_it
 	if (r) {
 		free(id);
 		cbor_decref(&r->body);
+		if (r->begin)
+			cbor_decref(&r->begin);
 		r->body = cbor_incref((cbor_item_t *)body);
+		r->begin = b ? cbor_incref(b) : NULL;
 		return 0;
 	}
 	struct script_import_result *nv = realloc(m->results, (m->n_results + 1) * sizeof *nv);
@@ -128,7 +147,8 @@ static int take_record(void *ctx, uint64_t seq, enum ts_kind kind, const cbor_it
 		return err_set(e, ERR_NOMEM, "out of memory");
 	}
 	m->results = nv;
-	m->results[m->n_results++] = (struct script_import_result){id, cbor_incref((cbor_item_t *)body)};
+	m->results[m->n_results++] = (struct script_import_result){id, cbor_incref((cbor_item_t *)body),
+								   b ? cbor_incref(b) : NULL};
 	return 0;
 }
 

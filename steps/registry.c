@@ -10,7 +10,8 @@ extern const struct step_type step_verify;
 extern const struct step_type step_cert_self_signed, step_csr_create, step_cert_issue, step_crl_create;
 extern const struct step_type step_shares_split, step_shares_verify, step_token_init, step_token_activate;
 extern const struct step_type step_wrapkey_create, step_key_backup, step_key_restore;
-extern const struct step_type step_system_airgap, step_system_info, step_token_empty, step_transcript_import;
+extern const struct step_type step_system_airgap, step_system_info, step_token_empty, step_transcript_import,
+	step_token_inventory;
 
 static const struct step_type *const types[] = {
 	&step_manual,
@@ -40,5 +41,6 @@ static const struct step_type *const types[] = {
 	&step_system_info,
 	&step_token_empty,
 	&step_transcript_import,
+	&step_token_inventory,
 };
 const struct step_table step_registry = {types, sizeof types / sizeof types[0]};

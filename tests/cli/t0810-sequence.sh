@@ -1,0 +1,135 @@
+#!/bin/sh
+# Ceremonies that build on earlier ones (issue 12, items 2, 4, 6): the company root
+# ceremony rehearses (kept), the intermediate ceremony rehearses after it
+# (`rehearse --after`), importing its transcript: genesis `continues` is the root
+# transcript's head and `inputs` holds its hash; the root HSM's inventory matches;
+# the chain verifies with openssl and certtool. Then the intermediate ceremony
+# refuses — halts, its transcript sealed, nothing signed by the root key — a seal
+# number that differs from the recorded one, a root certificate on the drive that is
+# not the recorded one, a root HSM holding an extra key (put there with pkcs11-tool),
+# a tampered root transcript, and an UNANCHORED one (a signer change at a resume),
+# which the root ceremony's paper-log kid then vouches for. Each rehearsal runs in a
+# network namespace of its own (tools/offline), as the air-gapped room's would.
+. "$(dirname "$0")/lib.sh"
+OFF="$TOP/tools/offline"
+ROOT_S="$TOP/ceremonies/company-root.yaml" ROOT_A="$TOP/examples/answers/company-root.yaml"
+INT_S="$TOP/ceremonies/company-intermediate.yaml" INT_A="$TOP/examples/answers/company-intermediate.yaml"
+R="$T/root"
+
+expect_exit 0 "the root ceremony rehearses offline, its tokens kept" "$OFF" "$CEREMONY" rehearse "$ROOT_S" \
+	--answers "$ROOT_A" --out "$R" --keep
+expect_exit 0 "the root transcript is VALID" "$CEREMONY" verify "$R/transcript.cts"
+root_head=$(sed -n 's/^head: *//p' "$T/out" | tr -d ' ' | tr 'A-F' 'a-f')
+[ ${#root_head} -eq 64 ] && ok "the root head is read ($root_head)" || not_ok "the root head is read" "$(cat "$T/out")"
+
+expect_exit 2 "the intermediate script does not check without the root ceremony's files" "$CEREMONY" check "$INT_S"
+expect_out "it names the missing transcript" "transcript.cts"
+expect_exit 0 "with --after the intermediate script checks" "$CEREMONY" check "$INT_S" --after "$R"
+expect_out "check shows the import's verdict" "imports: transcript.cts: VALID, [0-9]+ records"
+
+I="$T/int"
+expect_exit 0 "the intermediate ceremony rehearses after the root" "$OFF" "$CEREMONY" rehearse "$INT_S" \
+	--answers "$INT_A" --after "$R" --out "$I" --keep
+expect_out "the root token is taken on from the root rehearsal" "rehearsal token 'root' \(label DYBER-ROOT-CA\) taken on"
+expect_exit 0 "the intermediate transcript is VALID" "$CEREMONY" verify "$I/transcript.cts"
+dump "$I/transcript.cts" | head -1 >"$T/g"
+has "its genesis continues the root transcript's head" "$T/g" "\"7\": \"$root_head\""
+has "its genesis inputs hold the root transcript and the drive's certificate" "$T/g" \
+	"\"0\": \"transcript.cts\", \"1\": \"$(sha256sum "$R/transcript.cts" | cut -c1-64)\"" \
+	"\"0\": \"usb-1/dyber-root-ca.pem\", \"1\": \"$(sha256sum "$R/usb-1/dyber-root-ca.pem" | cut -c1-64)\""
+result "$I/transcript.cts" root-inventory >"$T/r"
+has "the root HSM holds exactly the root ceremony's key pair" "$T/r" '"missing": 0' '"not_recorded": 0' \
+	"private key 'DYBER-ROOT-CA'" "public key 'DYBER-ROOT-CA' id [0-9a-f]+ spki-sha256 [0-9a-f]{64}"
+result "$I/transcript.cts" root-seal-check >"$T/r"
+has "the seal number typed is checked against the recorded one" "$T/r" \
+	'"0": "root_hsm_seal_number \(same as root-ceremony.seal.root_hsm_seal_number\)", "1": "TEB-1180422", "2": "TEB-1180422", "3": true'
+expect_exit 0 "openssl verifies the intermediate against the root ceremony's root" openssl verify -x509_strict \
+	-CAfile "$R/usb-1/dyber-root-ca.pem" "$I/usb-1/dyber-intermediate-ca.pem"
+cmp -s "$R/usb-1/dyber-root-ca.der" "$I/usb-2/dyber-root-ca.der" &&
+	ok "the root the intermediate ceremony exports is the root ceremony's, byte for byte" ||
+	not_ok "the root the intermediate ceremony exports is the root ceremony's, byte for byte"
+expect_exit 0 "certtool verifies the intermediate against the root" certtool --verify --verify-profile=high \
+	--load-ca-certificate "$R/usb-1/dyber-root-ca.pem" --infile "$I/usb-1/dyber-intermediate-ca.pem"
+expect_out "certtool says Verified" "Chain verification output: Verified"
+expect_exit 0 "verify_cts.py agrees" "$PYTHON" "$TOP/tests/tools/verify_cts.py" "$I/transcript.cts"
+
+# refused: halted, sealed, nothing signed by the root key (no certificate, no CRL of it)
+refused() { # what DIR OUT [answers] [script]: the intermediate after DIR halts at its step
+	rw=$1 dir=$2 out=$3 ans=${4:-$INT_A} script=${5:-$INT_S}
+	expect_exit 1 "$rw: the intermediate ceremony halts" "$OFF" "$CEREMONY" rehearse "$script" --answers "$ans" \
+		--after "$dir" --out "$out"
+	cp "$T/out" "$T/refused.log"
+	expect_exit 3 "$rw: its transcript is sealed, aborted" "$CEREMONY" verify "$out/transcript.cts"
+	dump "$out/transcript.cts" | grep '"kind": "step-begin"' >"$T/begun"
+	if grep -Eq '"0": "(intermediate-cert|root-crl)"' "$T/begun" || [ -e "$out/usb-1/dyber-intermediate-ca.pem" ]; then
+		not_ok "$rw: nothing was signed by the root key"
+	else ok "$rw: nothing was signed by the root key"; fi
+}
+copy_root() { cp -a "$R" "$1"; }
+
+sed 's/root_hsm_seal_number: "TEB-1180422"/root_hsm_seal_number: "TEB-1180499"/' "$INT_A" >"$T/seal.yaml"
+refused "another seal number" "$R" "$T/o-seal" "$T/seal.yaml"
+result "$T/o-seal/transcript.cts" root-seal-check >"$T/r"
+has "another seal number: the check failed with both numbers" "$T/r" '"1": "TEB-1180422", "2": "TEB-1180499", "3": false'
+
+copy_root "$T/r-cert"
+openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-384 -nodes -keyout /dev/null -subj "/C=US/O=Dyber, Inc./CN=Dyber Root CA" \
+	-days 7305 -out "$T/r-cert/usb-1/dyber-root-ca.pem" 2>/dev/null
+refused "another root certificate on the drive" "$T/r-cert" "$T/o-cert"
+result "$T/o-cert/transcript.cts" root-cert-drive >"$T/r"
+has "another root certificate: its fingerprint is not the recorded one" "$T/r" \
+	"\"0\": \"sha256 \(same as root-ceremony.root-fingerprint.sha256\)\", \"1\": \"[0-9a-f]{64}\", \"2\": \"[0-9a-f]{64}\", \"3\": false"
+
+copy_root "$T/r-extra"
+store=$(ls -d "$T/r-extra"/ceremony-tokens.*)
+pin=$("$PYTHON" - "$store/keepsafe" <<'P'
+import sys
+d = open(sys.argv[1], 'rb').read()
+pin, i = None, 0
+while i < len(d):
+	j = d.index(b'\n', i); kind, step, name, n = d[i:j].split(b'\t'); n = int(n)
+	if kind == b'pin' and step == b'root' and name == b'user': pin = d[j + 1:j + 1 + n].decode()
+	i = j + 1 + n + 1
+print(pin)
+P
+)
+# The copy's own configuration (the store's names the earlier folder), and the slot by
+# its exact label (pkcs11-tool's --token-label also takes DYBER-ROOT-CA-BACKUP).
+printf 'directories.tokendir = %s/tokens\nobjectstore.backend = file\n' "$store" >"$T/extra.conf"
+export SOFTHSM2_CONF="$T/extra.conf"
+slot=$(pkcs11-tool --module "$SOFTHSM_MODULE" -L | awk '/^Slot/ { s = $3 } /token label *: DYBER-ROOT-CA *$/ { print s }' |
+	tr -d '():')
+pkcs11-tool --module "$SOFTHSM_MODULE" --slot "$slot" --login --pin "$pin" --keypairgen --key-type EC:prime256v1 \
+	--label PLANTED --id 99 >"$T/p11" 2>&1 &&
+	ok "pkcs11-tool plants a key pair on the root HSM" || not_ok "pkcs11-tool plants a key pair on the root HSM" "$(cat "$T/p11")"
+unset SOFTHSM2_CONF
+refused "a root HSM holding an extra key" "$T/r-extra" "$T/o-extra"
+grep -q "token 'root' is not as the earlier ceremony left it: not recorded: private key 'PLANTED' id 99" "$T/refused.log" &&
+	ok "an extra key: the inventory names the planted key" || not_ok "an extra key: the inventory names the planted key" \
+	"$(grep -i planted "$T/refused.log" | head -3)"
+
+copy_root "$T/r-tamper"
+"$PYTHON" - "$T/r-tamper/transcript.cts" <<'P'
+import sys
+p = sys.argv[1]; d = bytearray(open(p, 'rb').read()); d[-40] ^= 1; open(p, 'wb').write(bytes(d))
+P
+refused "a tampered root transcript" "$T/r-tamper" "$T/o-tamper"
+result "$T/o-tamper/transcript.cts" root-ceremony >"$T/r"
+has "a tampered transcript: the import failed INVALID, code import" "$T/r" '"verdict": "INVALID"' '"0": "import"'
+
+# A root rehearsal killed after record 20 and resumed: the new audit key signs the rest.
+U="$T/r-unanchored"
+CEREMONY_TEST_CRASH=after:20 "$OFF" "$CEREMONY" rehearse "$ROOT_S" --answers "$ROOT_A" --out "$U" --keep >"$T/crash" 2>&1
+expect_exit 0 "a root rehearsal killed after record 20 resumes" "$OFF" "$CEREMONY" resume "$U/transcript.cts" \
+	--answers "$ROOT_A" --keep
+expect_exit 5 "that root transcript is UNANCHORED" "$CEREMONY" verify "$U/transcript.cts"
+refused "an UNANCHORED root transcript" "$U" "$T/o-unanchored"
+result "$T/o-unanchored/transcript.cts" root-ceremony >"$T/r"
+has "an UNANCHORED transcript: the import failed so" "$T/r" '"verdict": "UNANCHORED"' '"0": "import"'
+kid=$(dump "$U/transcript.cts" | grep '"kind": "resume"' | sed 's/.*"4": {"0": "\([0-9a-f]*\)".*/\1/')
+sed "s|    transcript: {file: transcript.cts}|&\n    kid: \"$kid\"|" "$INT_S" >"$U/intermediate-kid.yaml"
+expect_exit 0 "with the new signer's kid from the paper log, the intermediate builds on it" "$OFF" "$CEREMONY" \
+	rehearse "$U/intermediate-kid.yaml" --answers "$INT_A" --after "$U" --out "$T/o-kid"
+result "$T/o-kid/transcript.cts" root-ceremony >"$T/r"
+has "the import records the kid it checked" "$T/r" '"verdict": "VALID"' '"kids_checked": 1'
+
