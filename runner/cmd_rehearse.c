@@ -66,7 +66,13 @@ static void clear_stale_store(const char *out)
 struct earlier {
 	const char *dir;
 	char keepsafe[PATH_MAX];
-	cbor_item_t *genesis;            /* of DIR/transcript.cts */
+	/* Which token name of the earlier script had which label: genesis 10 for the
+	 * tokens initialised before it, the step-begins (token, token_label) for those
+	 * its own token.init initialised. */
+	struct earlier_token {
+		char name[64], label[64];
+	} toks[32];
+	size_t n_toks;
 	const struct ceremony *c;
 	struct interp_binding *b;        /* this rehearsal's, one per token of c */
 	bool *taken;                     /* b[i] is a token of the earlier rehearsal */
@@ -74,12 +80,30 @@ struct earlier {
 	struct prompt *p;
 };
 
-static int take_genesis(void *ctx, uint64_t seq, enum ts_kind kind, const cbor_item_t *body, struct err *e)
+static void take_token(struct earlier *a, const cbor_item_t *name, const cbor_item_t *label)
+{
+	if (!name || !label || !cbor_isa_string(name) || !cbor_isa_string(label) || !cbor_string_length(label) ||
+	    a->n_toks == sizeof a->toks / sizeof a->toks[0])
+		return;
+	struct earlier_token t;
+	snprintf(t.name, sizeof t.name, "%.*s", (int)cbor_string_length(name), (const char *)cbor_string_handle(name));
+	snprintf(t.label, sizeof t.label, "%.*s", (int)cbor_string_length(label), (const char *)cbor_string_handle(label));
+	for (size_t i = 0; i < a->n_toks; i++)
+		if (!strcmp(a->toks[i].name, t.name))
+			return;
+	a->toks[a->n_toks++] = t;
+}
+
+static int take_tokens(void *ctx, uint64_t seq, enum ts_kind kind, const cbor_item_t *body, struct err *e)
 {
 	struct earlier *a = ctx;
+	const cbor_item_t *toks = kind == TS_GENESIS ? dcbor_get_u(body, 10) : NULL;
+	(void)seq;
 	(void)e;
-	if (seq == 0 && kind == TS_GENESIS)
-		a->genesis = cbor_incref((cbor_item_t *)body);
+	for (size_t i = 0; toks && cbor_isa_map(toks) && i < cbor_map_size(toks); i++)
+		take_token(a, cbor_map_handle(toks)[i].key, dcbor_get(cbor_map_handle(toks)[i].value, "label"));
+	if (kind == TS_STEP_BEGIN)
+		take_token(a, dcbor_get(dcbor_get_u(body, 3), "token"), dcbor_get(dcbor_get_u(body, 3), "token_label"));
 	return 0;
 }
 
@@ -106,24 +130,18 @@ static int earlier_read(struct earlier *a, struct err *e)
 			a->dir);
 		goto out;
 	}
-	rc = ts_each_entry(data, r.whole_len, take_genesis, a, e);
+	rc = ts_each_entry(data, r.whole_len, take_tokens, a, e);
 out:
 	free(data);
 	return rc;
 }
 
-/* The label the earlier ceremony's token `name` had (genesis 10), or NULL. */
-static const cbor_item_t *earlier_label(const struct earlier *a, const char *name)
+/* The label the earlier ceremony's token `name` had, or NULL. */
+static const char *earlier_label(const struct earlier *a, const char *name)
 {
-	const cbor_item_t *toks = a->genesis ? dcbor_get_u(a->genesis, 10) : NULL;
-	if (!toks || !cbor_isa_map(toks))
-		return NULL;
-	for (size_t i = 0; i < cbor_map_size(toks); i++) {
-		const struct cbor_pair *pr = &cbor_map_handle(toks)[i];
-		if (cbor_isa_string(pr->key) && cbor_string_length(pr->key) == strlen(name) &&
-		    !memcmp(cbor_string_handle(pr->key), name, strlen(name)))
-			return dcbor_get(pr->value, "label");
-	}
+	for (size_t i = 0; i < a->n_toks; i++)
+		if (!strcmp(a->toks[i].name, name))
+			return a->toks[i].label;
 	return NULL;
 }
 
@@ -136,10 +154,9 @@ static int take_earlier(void *ctx, const char *kind, const char *step, const cha
 {
 	struct earlier *a = ctx;
 	if (!strcmp(kind, KEEPSAFE_PIN)) {
-		const cbor_item_t *label = earlier_label(a, step);
+		const char *label = earlier_label(a, step);
 		for (size_t i = 0; label && i < a->c->n_tokens; i++) {
-			const char *l = a->c->tokens[i].label;
-			if (!a->taken[i] || cbor_string_length(label) != strlen(l) || memcmp(cbor_string_handle(label), l, strlen(l)))
+			if (!a->taken[i] || strcmp(label, a->c->tokens[i].label))
 				continue;
 			struct secret **slot = !strcmp(name, "so") ? &a->b[i].so_pin : &a->b[i].user_pin;
 			secret_free(*slot);
@@ -244,7 +261,8 @@ int cmd_rehearse(int argc, char **argv)
 	if (softhsm_store_new(out, &store, &e) ||
 	    snprintf(keep_path, sizeof keep_path, "%s/keepsafe", softhsm_store_dir(store)) >= (int)sizeof keep_path ||
 	    keepsafe_open(keep_path, &ks, &e) ||
-	    (after && softhsm_store_take_on(store, after, ea.keepsafe, sizeof ea.keepsafe, &e)) ||
+	    (after && (softhsm_store_take_on(store, after, ea.keepsafe, sizeof ea.keepsafe, &e) ||
+		       softhsm_store_set_after(store, after, &e))) ||
 	    softhsm_module_load(module, &m, &e))
 		goto fail;
 	b = calloc(c->n_tokens ? c->n_tokens : 1, sizeof *b);
@@ -325,8 +343,6 @@ out:
 	}
 	free(b);
 	free(ea.taken);
-	if (ea.genesis)
-		cbor_decref(&ea.genesis);
 	tok_module_free(m);
 	keepsafe_close(ks);
 	/* Unsealed: the tokens stay for `ceremony resume` (removed once it seals). */

@@ -65,6 +65,7 @@ struct genesis_facts {
 	bool seen;
 	cbor_item_t *inputs;   /* genesis 9, or NULL */
 	char dir[PATH_MAX];    /* the transcript's folder */
+	char after[PATH_MAX];  /* a rehearsal run --after DIR: DIR (its store says), else "" */
 };
 
 static int take_genesis(void *ctx, uint64_t seq, enum ts_kind kind, const cbor_item_t *body, struct err *e)
@@ -97,7 +98,7 @@ static int read_input(void *ctx, const char *name, const char *script_path, size
 	const struct genesis_facts *g = ctx;
 	const uint8_t *want = NULL;
 	(void)script_path;   /* the embedded script has no folder: where the resume runs, or the transcript's */
-	char path[2][PATH_MAX + 64], hex[65];
+	char path[3][PATH_MAX + 64], hex[65];
 	for (size_t i = 0; g->inputs && i < cbor_array_size(g->inputs); i++) {
 		const cbor_item_t *in = cbor_array_handle(g->inputs)[i], *n = dcbor_get_u(in, 0);
 		if (n && cbor_string_length(n) == strlen(name) && !memcmp(cbor_string_handle(n), name, strlen(name)))
@@ -107,7 +108,8 @@ static int read_input(void *ctx, const char *name, const char *script_path, size
 		return err_set(e, ERR_TRANSCRIPT, "genesis records no input file '%s'", name);
 	snprintf(path[0], sizeof path[0], "%s", name);
 	snprintf(path[1], sizeof path[1], "%s/%s", g->dir, name);
-	for (int k = 0; k < 2; k++) {
+	snprintf(path[2], sizeof path[2], "%s/%s", g->after, name);
+	for (int k = 0; k < (g->after[0] ? 3 : 2); k++) {
 		struct err ignored;
 		uint8_t h[32];
 		if (files_read(path[k], max, data, len, &ignored))
@@ -247,6 +249,13 @@ int cmd_resume(int argc, char **argv)
 	}
 	snprintf(name, sizeof name, "%s (its script)", path);
 	snprintf(g.dir, sizeof g.dir, "%s", dir);
+	/* A rehearsal's throwaway tokens, and the earlier rehearsal it ran --after, whose
+	 * files its script read. */
+	if (g.rehearsal && softhsm_store_find(dir, &store, &e) == 0 &&
+	    softhsm_store_after(store, g.after, sizeof g.after, &e)) {
+		fprintf(stderr, "ceremony resume: %s\n", e.msg);
+		goto out;
+	}
 	struct script_input_source src = {read_input, &g};
 	if (script_parse_from(name, g.script, g.script_len, &step_registry, &src, &c, &e)) {
 		fprintf(stderr, "ceremony resume: %s\n", e.msg);
@@ -263,7 +272,7 @@ int cmd_resume(int argc, char **argv)
 			ret = EXIT_USAGE;
 			goto out;
 		}
-		if (softhsm_store_find(dir, &store, &e) ||
+		if ((!store && softhsm_store_find(dir, &store, &e)) ||
 		    snprintf(keep_path, sizeof keep_path, "%s/keepsafe", softhsm_store_dir(store)) >= (int)sizeof keep_path ||
 		    softhsm_module_load(module, &m, &e))
 			goto fail;

@@ -5,6 +5,7 @@
  * touching the machine's /var/lib/softhsm.
  */
 #include <errno.h>
+#include <limits.h>
 #include <fcntl.h>
 #include <dirent.h>
 #include <ftw.h>
@@ -13,6 +14,7 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
+#include "files.h"
 #include "softhsm.h"
 #include "token.h"
 
@@ -333,4 +335,29 @@ fail:
 	tok_module_free(*out);
 	*out = NULL;
 	return -1;
+}
+
+int softhsm_store_set_after(struct softhsm_store *s, const char *earlier, struct err *e)
+{
+	char path[4096], abs[PATH_MAX];
+	if (!realpath(earlier, abs))
+		return err_errno(e, "cannot resolve '%s'", earlier);
+	snprintf(path, sizeof path, "%s/after", s->dir);
+	return files_write_new(path, abs, strlen(abs), e);
+}
+
+int softhsm_store_after(const struct softhsm_store *s, char *out, size_t cap, struct err *e)
+{
+	char path[4096];
+	uint8_t *data = NULL;
+	size_t len = 0;
+	out[0] = 0;
+	snprintf(path, sizeof path, "%s/after", s->dir);
+	if (access(path, F_OK) != 0)
+		return 0;
+	if (files_read(path, PATH_MAX, &data, &len, e))
+		return -1;
+	snprintf(out, cap, "%.*s", (int)len, (const char *)data);
+	free(data);
+	return 0;
 }

@@ -8,6 +8,7 @@
 #define CER_SOFTHSM_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include "err.h"
 
 struct softhsm_store;
@@ -28,6 +29,11 @@ const char *softhsm_store_dir(const struct softhsm_store *s);
  * (`rehearse --keep`) into s, before the module is loaded: a later ceremony's
  * rehearsal starts with the tokens the earlier one left, which stay as they were.
  * keepsafe (cap bytes) gets the path of the earlier store's keepsafe. */
+/* Records in s that the rehearsal it holds runs after the one in folder earlier
+ * (`rehearse --after`), for a resume: softhsm_store_after gives it back (into out,
+ * cap bytes; "" when it ran after none). */
+int softhsm_store_set_after(struct softhsm_store *s, const char *earlier, struct err *e) CER_MUST_CHECK;
+int softhsm_store_after(const struct softhsm_store *s, char *out, size_t cap, struct err *e) CER_MUST_CHECK;
 int softhsm_store_take_on(struct softhsm_store *s, const char *earlier, char *keepsafe, size_t cap,
 			  struct err *e) CER_MUST_CHECK;
 /* Removes the whole store unless keep (then it says where it is kept). NULL no-op. */

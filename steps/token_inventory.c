@@ -77,9 +77,17 @@ static int add(struct list *l, struct err *e, const char *fmt, ...)
 	return 0;
 }
 
-/* The earlier ceremony's name for the token labelled label (its genesis 10). */
+/* The earlier ceremony's name for the token labelled label: what its steps' begins
+ * say (token, token_label: a token its own token.init labelled), else its genesis 10. */
 static bool earlier_name(const struct script_import *m, const char *label, char *out, size_t cap)
 {
+	for (size_t i = 0; i < m->n_results; i++) {
+		const cbor_item_t *par = m->results[i].begin ? dcbor_get_u(m->results[i].begin, 3) : NULL;
+		if (par && text_is(dcbor_get(par, "token_label"), label) && dcbor_get(par, "token")) {
+			text_of(dcbor_get(par, "token"), out, cap);
+			return true;
+		}
+	}
 	const cbor_item_t *toks = m->genesis ? dcbor_get_u(m->genesis, 10) : NULL;
 	for (size_t i = 0; toks && cbor_isa_map(toks) && i < cbor_map_size(toks); i++) {
 		const struct cbor_pair *p = &cbor_map_handle(toks)[i];

@@ -42,3 +42,23 @@ has() {
 	done
 	ok "$what"
 }
+
+# runner_for SCRIPT: how to start the runner for SCRIPT: in a network namespace of
+# its own (tools/offline) when the script checks the air gap, as the room's
+# workstation would pass it. Unquoted where used ($TOP has no spaces).
+runner_for() {
+	if grep -q 'type: system.airgap' "$1"; then echo "$TOP/tools/offline $CEREMONY"; else echo "$CEREMONY"; fi
+}
+# after_args SCRIPT: "--after DIR" for a ceremony that builds on an earlier one
+# (examples/sequence), DIR that earlier ceremony's rehearsal (kept), made once per
+# test file under $T; nothing for any other ceremony.
+after_args() {
+	aa_name=$(basename "$1" .yaml)
+	aa_e=$(awk -v n="$aa_name" '$1 == n && NF > 1 { print $2 }' "$TOP/examples/sequence")
+	[ -n "$aa_e" ] || return 0
+	aa_d="$T/earlier-$aa_e"
+	aa_s="$TOP/ceremonies/$aa_e.yaml"
+	[ -d "$aa_d" ] || $(runner_for "$aa_s") rehearse "$aa_s" --answers "$TOP/examples/answers/$aa_e.yaml" \
+		$(after_args "$aa_s") --out "$aa_d" --keep >/dev/null 2>&1 </dev/null
+	echo "--after $aa_d"
+}

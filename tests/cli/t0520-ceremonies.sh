@@ -23,8 +23,10 @@ for script in "$TOP"/ceremonies/*.yaml; do
 	[ -f "$answers" ] || continue
 	count=$((count + 1))
 	out="$T/r-$name"
-	expect_exit 0 "$name: check" "$CEREMONY" check "$script"
-	expect_exit 0 "$name: rehearse with its answers" "$CEREMONY" rehearse "$script" --answers "$answers" --out "$out"
+	after=$(after_args "$script")
+	expect_exit 0 "$name: check" "$CEREMONY" check "$script" $after
+	expect_exit 0 "$name: rehearse with its answers" $(runner_for "$script") rehearse "$script" --answers "$answers" \
+		$after --out "$out"
 	expect_out "$name: sealed completed" "Transcript sealed: completed"
 	expect_exit 0 "$name: ceremony verify" "$CEREMONY" verify "$out/transcript.cts"
 	expect_out "$name: ceremony verify says VALID" "^VALID"

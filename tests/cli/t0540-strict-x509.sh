@@ -66,7 +66,8 @@ for script in "$TOP"/ceremonies/*.yaml; do
 	answers="$TOP/examples/answers/$name.yaml"
 	[ -f "$answers" ] || { not_ok "$name: has answers" "no $answers"; continue; }
 	out="$T/$name"
-	"$CEREMONY" rehearse "$script" --answers "$answers" --out "$out" >"$T/out" 2>&1 </dev/null ||
+	$(runner_for "$script") rehearse "$script" --answers "$answers" $(after_args "$script") --out "$out" \
+		>"$T/out" 2>&1 </dev/null ||
 		{ not_ok "$name: rehearses" "$(tail -5 "$T/out")"; continue; }
 	x509_in "$out" >"$T/$name.list"
 	if [ -s "$T/$name.list" ]; then strict "$name" "$T/$name.list"

@@ -46,7 +46,8 @@ for script in "$TOP"/ceremonies/*.yaml; do
 	answers="$TOP/examples/answers/$name.yaml"
 	[ -f "$answers" ] || continue
 	out="$T/r-$name"; sec="$T/secrets-$name"
-	CEREMONY_SHIM_SECRETS="$sec" "$CEREMONY" rehearse "$script" --answers "$answers" --out "$out" \
+	after=$(after_args "$script")
+	CEREMONY_SHIM_SECRETS="$sec" $(runner_for "$script") rehearse "$script" --answers "$answers" $after --out "$out" \
 		--module "$SHIM" >"$T/stdout-$name" 2>&1 </dev/null; rc=$?
 	[ $rc -eq 0 ] && ok "$name: rehearses through the shim" ||
 		not_ok "$name: rehearses through the shim" "exit $rc" "$(tail -c 2000 "$T/stdout-$name")"

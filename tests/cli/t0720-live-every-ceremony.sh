@@ -8,20 +8,31 @@
 # typed from what was shown to their holder. Then: the live run's records equal the
 # rehearsal's (tests/tools/records_diff.py: apart from what differs in any two runs),
 # both verifiers say VALID, and no PIN or share is left on the screen, in its
-# scrollback or in the transcript.
+# scrollback or in the transcript. A ceremony that builds on an earlier one
+# (examples/sequence) comes after it: its rehearsal runs --after the earlier
+# rehearsal, its live run builds on the earlier live run as the room would — the
+# earlier transcript and USB drive beside the script, the earlier HSMs (their token
+# files) brought in, the custodians typing the shares on the cards the earlier room
+# showed them. A script that checks the air gap runs in a network namespace of its
+# own (tools/offline), rehearsal and live alike.
 . "$(dirname "$0")/lib.sh"
 command -v tmux >/dev/null 2>&1 || { not_ok "tmux is installed" "make deps installs it"; echo "1..$n"; exit 0; }
 MOD=$SOFTHSM_MODULE
 # Test-only PINs on softhsm2-util's command line; ceremony itself never takes one there.
 USER_PIN=61823047 SO_PIN=40293817
 
-for S in "$TOP"/ceremonies/*.yaml; do
-	name=$(basename "$S" .yaml)
+earlier_of() { awk -v n="$1" '$1 == n && NF > 1 { print $2 }' "$TOP/examples/sequence"; }
+# Those that build on none first, then the others in the order they are held.
+order=$(for S in "$TOP"/ceremonies/*.yaml; do n=$(basename "$S" .yaml); [ -z "$(earlier_of "$n")" ] && echo "$n"; done
+	awk '!/^#/ && NF > 1 { print $1 }' "$TOP/examples/sequence")
+for name in $order; do
+	S=$TOP/ceremonies/$name.yaml
 	A=$TOP/examples/answers/$name.yaml
 	[ -e "$A" ] || continue
-	D=$T/$name
+	D=$T/$name E=$(earlier_of "$name") C=$(runner_for "$S")
 	mkdir -p "$D/tokens"
-	if ! "$CEREMONY" rehearse "$S" --answers "$A" --out "$D/rehearsal" >"$D/rehearsal.txt" 2>&1 </dev/null; then
+	after=${E:+--after $T/$E/rehearsal}
+	if ! $C rehearse "$S" --answers "$A" $after --out "$D/rehearsal" --keep >"$D/rehearsal.txt" 2>&1 </dev/null; then
 		not_ok "$name: the rehearsal completes" "$(tail -n 20 "$D/rehearsal.txt")"
 		continue
 	fi
@@ -30,12 +41,21 @@ for S in "$TOP"/ceremonies/*.yaml; do
 	# The tokens as the room finds them: initialised by hand, or blank for token.init.
 	printf 'directories.tokendir = %s/tokens\nobjectstore.backend = file\nlog.level = ERROR\n' "$D" >"$D/softhsm2.conf"
 	export SOFTHSM2_CONF=$D/softhsm2.conf
-	"$PYTHON" - "$S" >"$D/tokens.txt" <<'PY'
+	live_script=$S
+	if [ -n "$E" ]; then
+		# The earlier ceremony's HSMs, its transcript and its USB drive 1, in the room.
+		cp -a "$T/$E/tokens/." "$D/tokens/"
+		mkdir -p "$D/script"
+		cp "$S" "$D/script/" && cp "$T/$E/live/transcript.cts" "$D/script/" && cp -a "$T/$E/live/usb-1" "$D/script/"
+		live_script=$D/script/$name.yaml
+	fi
+	"$PYTHON" - "$S" ${E:+"$TOP/ceremonies/$E.yaml"} >"$D/tokens.txt" <<'PY'
 import sys, yaml
 doc = yaml.safe_load(open(sys.argv[1]))
+earlier = {d["label"] for d in yaml.safe_load(open(sys.argv[2]))["tokens"].values()} if len(sys.argv) > 2 else set()
 for tok, decl in doc["tokens"].items():
     first = next((s["type"] for s in doc["steps"] if s.get("token") == tok), None)
-    print(tok, decl["label"], "blank" if first == "token.init" else "made")
+    print(tok, decl["label"], "earlier" if decl["label"] in earlier else "blank" if first == "token.init" else "made")
 PY
 	printf 'binding: 1\nmodule: %s\ntokens:\n' "$MOD" >"$D/bind.yaml"
 	: >"$D/pins"
@@ -46,13 +66,17 @@ PY
 		printf '%s user %s\n%s so %s\n' "$tok" "$USER_PIN" "$tok" "$SO_PIN" >>"$D/pins"
 	done <"$D/tokens.txt"
 	while read -r tok label state; do
+		[ "$state" = earlier ] || continue
+		printf '  %s: "pkcs11:token=%s"\n' "$tok" "$label" >>"$D/bind.yaml"
+	done <"$D/tokens.txt"
+	while read -r tok label state; do
 		[ "$state" = blank ] || continue
 		uri=$("$CEREMONY" tokens --module "$MOD" | sed -n 's/^  uri: *\(pkcs11:slot-id=.*\)$/\1/p' | head -n 1)
 		printf '  %s: "%s"\n' "$tok" "$uri" >>"$D/bind.yaml"
 	done <"$D/tokens.txt"
 
-	if "$PYTHON" "$TOP/tests/tools/room.py" "$D/rehearsal.txt" "$D/pins" "$D/room" -- \
-		"$CEREMONY" run "$S" --bind "$D/bind.yaml" --out "$D/live" >"$D/room.txt" 2>&1; then
+	if ROOM_CARDS=${E:+$T/$E/room/stream.txt} "$PYTHON" "$TOP/tests/tools/room.py" "$D/rehearsal.txt" "$D/pins" \
+		"$D/room" -- $C run "$live_script" --bind "$D/bind.yaml" --out "$D/live" >"$D/room.txt" 2>&1; then
 		ok "$name: the live run asks what the rehearsal asked, in order, and completes ($(head -n 1 "$D/room.txt"))"
 	else
 		not_ok "$name: the live run asks what the rehearsal asked, in order, and completes" "$(cat "$D/room.txt")"

@@ -43,6 +43,11 @@ def norm(v, key=None):
     return v
 
 
+# --live: what the mode decides, in the records of a step that builds on an earlier
+# ceremony (a rehearsal imports a rehearsal's transcript, a live run a live one's).
+MODE_WORDS = re.compile(r"^(live|rehearsal|live or rehearsal)$")
+
+
 def records(path, mode=None):
     data = open(path, "rb").read()
     s = io.BytesIO(data)
@@ -57,7 +62,11 @@ def records(path, mode=None):
                     sys.exit("%s: genesis mode is %s, not %s" % (path, body.get(5), mode))
                 body = {k: v for k, v in body.items() if k != 5}
             body = {k: body[k] for k in (0, 1, 2, 5) if k in body}
-        out.append(json.dumps({"kind": kind, "body": norm(body)}, sort_keys=True, indent=1))
+        body = norm(body)
+        if mode is not None:
+            body = json.loads(json.dumps(body), object_hook=lambda d: {
+                k: ("<mode>" if isinstance(v, str) and MODE_WORDS.match(v) else v) for k, v in d.items()})
+        out.append(json.dumps({"kind": kind, "body": body}, sort_keys=True, indent=1))
     return "\n".join(out).splitlines()
 
 

@@ -39,6 +39,8 @@ MEMORY = re.compile(r"^ {2}\[([^\]\s]+)\] (.*): \(share from the rehearsal's mem
 FILE_SECRET = "(secret from the answers file)"
 SHARE_SHOWN = re.compile(r"share #(\d+) of (\S+) for (.+?) only:\n\s*\n((?:[ \t]*\S.*\n)+)")
 SHARE_ASKED = re.compile(r"type share #(\d+) of (\S+), its groups")
+# A share of an earlier ceremony (no split of this run): the holder types their card whole.
+CARD_ASKED = re.compile(r"^(.+): type your share, from 'cs1' to its last group")
 HEX_LINE = re.compile(r"^\s*[0-9A-F]{4}( [0-9A-F]{4})*\s*$")
 
 
@@ -121,6 +123,12 @@ def main(argv):
             "sh -c 'sleep 0.3; %s; echo CEREMONY-EXIT=$?; sleep 120'" % cmd.replace("'", "'\\''"))
     room.tm("pipe-pane", "-t", "room", "-o", "cat >>'%s'" % log)
     asked, problems, shares = [], [], {}
+    # ROOM_CARDS: the stream.txt of the earlier ceremony's room, whose shares the
+    # custodians took home on their cards: (holder) -> [(purpose, rows)].
+    cards = {}
+    if os.environ.get("ROOM_CARDS"):
+        for sm in SHARE_SHOWN.finditer(open(os.environ["ROOM_CARDS"], encoding="utf-8").read()):
+            cards.setdefault(sm.group(3), []).append((sm.group(2), sm.group(4)))
     i, seen, code, pins_typed = 0, 0, None, 0
     deadline = time.time() + 300
     try:
@@ -174,6 +182,10 @@ def main(argv):
             elif kind == "shown" and (g := re.search(r"last (\d+) groups", text)):
                 groups = last_groups(s, int(g.group(1)))
                 typed = " ".join(groups) if groups else None
+            elif kind == "share" and (a := CARD_ASKED.match(text)):
+                # the activation card (a PIN's share) the custodian holds, header line too
+                held = [rows for purpose, rows in cards.get(a.group(1), []) if purpose.startswith("pin:")]
+                typed = " ".join(held[-1].split("\n")).strip() if held else None
             elif kind == "share" and (a := SHARE_ASKED.search(text)):
                 rows = shares.get((a.group(2), int(a.group(1))))
                 # its rows as shown, row numbers too, without the header line
