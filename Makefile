@@ -2,6 +2,8 @@
 #   make            build build/ceremony
 #   make check      deps, build, unit + CLI tests + vectors; ends with "N passed, N failed, N skipped"
 #   make rehearse   deps, build, rehearse the example ceremony on throwaway SoftHSM tokens
+#   make rehearse-sequence   the company's root then intermediate ceremony, each after
+#                   the one it builds on, air-gapped (tools/offline)
 #   make deps       install the Debian packages the build and tests need (as root)
 #   make install PREFIX=/usr/local DESTDIR=
 #   make asan | memcheck | bench
@@ -45,7 +47,7 @@ LIB_OBJ    := $(filter-out $(BUILD)/runner/main.o $(BUILD)/runner/cmd_%.o,$(OBJ)
 UNIT_SRC   := $(wildcard tests/unit/test_*.c)
 UNIT_BIN   := $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(UNIT_SRC))
 
-.PHONY: all check unit cli rehearse deps install asan memcheck bench failalloc mutate clean
+.PHONY: all check unit cli rehearse rehearse-sequence deps install asan memcheck bench failalloc mutate clean
 all: $(BUILD)/ceremony
 
 $(BUILD)/gen/pgpwords.c: data/pgp-words.txt tools/pgpwords.awk
@@ -136,6 +138,21 @@ rehearse: deps
 	$(BUILD)/ceremony rehearse ceremonies/course-exercise.yaml \
 	  --answers examples/answers/course-exercise.yaml --out $$out && \
 	echo && $(BUILD)/ceremony verify $$out/transcript.cts --script ceremonies/course-exercise.yaml
+
+# rehearse-sequence: the ceremonies of examples/sequence in their order, each after the
+# one it builds on (rehearse --after), on a workstation without network (tools/offline),
+# into build/sequence-YYYYMMDDTHHMMSS/NAME, each transcript verified.
+rehearse-sequence: deps
+	$(MAKE) --no-print-directory all
+	@set -e; dir=$(BUILD)/sequence-$$(date +%Y%m%dT%H%M%S); mkdir -p $$dir; \
+	grep -v '^#' examples/sequence | while read -r name after; do \
+	  [ -n "$$name" ] || continue; \
+	  echo "== $$name$${after:+ (after $$after)}"; \
+	  tools/offline $(BUILD)/ceremony rehearse ceremonies/$$name.yaml --answers examples/answers/$$name.yaml \
+	    $${after:+--after $$dir/$$after} --out $$dir/$$name --keep >$$dir/$$name.log 2>&1 || \
+	    { tail -n 20 $$dir/$$name.log; exit 1; }; \
+	  $(BUILD)/ceremony verify $$dir/$$name/transcript.cts --script ceremonies/$$name.yaml | head -n 1; \
+	done; echo "rehearsals and logs in $$dir"
 
 install: $(BUILD)/ceremony
 	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/share/ceremony/schemas \

@@ -60,10 +60,15 @@ static int parse_revoked_one(const struct ceremony *c, const struct step *s, con
 		const char *art;
 		if (script_ref(c, s, cert, &t, &art, e))
 			return -1;
-		if (!step_makes_certificate(t) || strcmp(art, "certificate"))
-			return script_err(c, cert, e, "%s: expected the certificate of a cert.issue step", what);
-		const struct x509_step *tp = step_x509_of(t);
-		if (!tp || !tp->issuer_step || strcmp(tp->issuer_step, p->issuer_step))
+		/* A certificate from outside the run (a file, or one an imported transcript
+		 * recorded: an emergency re-key revokes an earlier ceremony's intermediate)
+		 * is checked against the issuer when the CRL is made (fill_serials). */
+		bool outside = script_is_input(t) && !strcmp(art, "certificate");
+		if (!outside && (!step_makes_certificate(t) || strcmp(art, "certificate")))
+			return script_err(c, cert, e, "%s: expected the certificate of a cert.issue step, a certificate file or "
+						      "one an imported transcript recorded", what);
+		const struct x509_step *tp = outside ? NULL : step_x509_of(t);
+		if (!outside && (!tp || !tp->issuer_step || strcmp(tp->issuer_step, p->issuer_step)))
 			return script_err(c, cert, e, "%s: certificate '%s' was not issued by '%s', whose CRL this is", what,
 					  t->id, p->issuer_step);
 		p->revoked_cert_step[i] = t->id;

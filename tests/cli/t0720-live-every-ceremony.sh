@@ -75,7 +75,10 @@ PY
 		printf '  %s: "%s"\n' "$tok" "$uri" >>"$D/bind.yaml"
 	done <"$D/tokens.txt"
 
-	if ROOM_CARDS=${E:+$T/$E/room/stream.txt} "$PYTHON" "$TOP/tests/tools/room.py" "$D/rehearsal.txt" "$D/pins" \
+	# The cards the custodians hold: the shares shown in every earlier ceremony's room.
+	cards="" e=$E
+	while [ -n "$e" ]; do cards="$T/$e/room/stream.txt${cards:+:$cards}"; e=$(earlier_of "$e"); done
+	if ROOM_CARDS=$cards "$PYTHON" "$TOP/tests/tools/room.py" "$D/rehearsal.txt" "$D/pins" \
 		"$D/room" -- $C run "$live_script" --bind "$D/bind.yaml" --out "$D/live" >"$D/room.txt" 2>&1; then
 		ok "$name: the live run asks what the rehearsal asked, in order, and completes ($(head -n 1 "$D/room.txt"))"
 	else

@@ -133,3 +133,56 @@ expect_exit 0 "with the new signer's kid from the paper log, the intermediate bu
 result "$T/o-kid/transcript.cts" root-ceremony >"$T/r"
 has "the import records the kid it checked" "$T/r" '"verdict": "VALID"' '"kids_checked": 1'
 
+
+# --- the emergency re-key (seed 004 §9), after the intermediate ------------------
+RK_S="$TOP/ceremonies/emergency-rekey.yaml" RK_A="$TOP/examples/answers/emergency-rekey.yaml"
+expect_exit 0 "the intermediate transcript's head is read" "$CEREMONY" verify "$I/transcript.cts"
+int_head=$(sed -n 's/^head: *//p' "$T/out" | tr -d ' ' | tr 'A-F' 'a-f')
+K="$T/rekey"
+expect_exit 0 "the emergency re-key rehearses after the intermediate" "$OFF" "$CEREMONY" rehearse "$RK_S" \
+	--answers "$RK_A" --after "$I" --out "$K" --keep
+expect_out "the compromised HSM is the intermediate rehearsal's, taken on" \
+	"rehearsal token 'compromised' \(label DYBER-INTERMEDIATE-CA\) taken on"
+expect_exit 0 "the re-key transcript is VALID" "$CEREMONY" verify "$K/transcript.cts"
+dump "$K/transcript.cts" | head -1 >"$T/g"
+has "its genesis continues the intermediate transcript's head" "$T/g" "\"7\": \"$int_head\""
+result "$K/transcript.cts" preserve >"$T/r"
+has "the compromised HSM is recorded as the intermediate ceremony left it" "$T/r" '"missing": 0' '"not_recorded": 0' \
+	"private key 'DYBER-INTERMEDIATE-CA'"
+old_serial=$(openssl x509 -in "$I/usb-1/dyber-intermediate-ca.pem" -noout -serial | cut -d= -f2)
+openssl crl -in "$K/usb-1/dyber-root-ca-crl.pem" -noout -text >"$T/crl"
+has "the root's CRL revokes the compromised intermediate, keyCompromise" "$T/crl" "Serial Number: $old_serial" \
+	"Key Compromise"
+expect_exit 2 "openssl: the compromised intermediate is revoked" openssl verify -crl_check \
+	-CAfile "$R/usb-1/dyber-root-ca.pem" -CRLfile "$K/usb-1/dyber-root-ca-crl.pem" "$I/usb-1/dyber-intermediate-ca.pem"
+expect_out "openssl says revoked" "certificate revoked"
+expect_exit 0 "openssl: the new intermediate verifies with that CRL" openssl verify -x509_strict -crl_check \
+	-CAfile "$R/usb-1/dyber-root-ca.pem" -CRLfile "$K/usb-1/dyber-root-ca-crl.pem" "$K/usb-1/dyber-intermediate-ca-2.pem"
+
+# A compromised HSM that was wiped is not what the intermediate ceremony left: halted.
+cp -a "$I" "$T/i-wiped"
+store=$(ls -d "$T/i-wiped"/ceremony-tokens.*)
+printf 'directories.tokendir = %s/tokens\nobjectstore.backend = file\n' "$store" >"$T/wiped.conf"
+pin=$("$PYTHON" - "$store/keepsafe" <<'P'
+import sys
+d = open(sys.argv[1], 'rb').read()
+pin, i = None, 0
+while i < len(d):
+	j = d.index(b'\n', i); kind, step, name, n = d[i:j].split(b'\t'); n = int(n)
+	if kind == b'pin' and step == b'intermediate' and name == b'user': pin = d[j + 1:j + 1 + n].decode()
+	i = j + 1 + n + 1
+print(pin)
+P
+)
+export SOFTHSM2_CONF="$T/wiped.conf"
+slot=$(pkcs11-tool --module "$SOFTHSM_MODULE" -L | awk '/^Slot/ { s = $3 } /token label *: DYBER-INTERMEDIATE-CA *$/ { print s }' |
+	tr -d '():')
+pkcs11-tool --module "$SOFTHSM_MODULE" --slot "$slot" --login --pin "$pin" --delete-object --type privkey \
+	--label DYBER-INTERMEDIATE-CA >"$T/p11" 2>&1 &&
+	ok "pkcs11-tool deletes the compromised key (a wiped HSM)" || not_ok "pkcs11-tool deletes the compromised key" "$(cat "$T/p11")"
+unset SOFTHSM2_CONF
+expect_exit 1 "a wiped compromised HSM: the re-key halts" "$OFF" "$CEREMONY" rehearse "$RK_S" --answers "$RK_A" \
+	--after "$T/i-wiped" --out "$T/o-wiped"
+expect_out "it says what is missing" "missing: private key 'DYBER-INTERMEDIATE-CA'"
+dump "$T/o-wiped/transcript.cts" | grep -q '"0": "revoke"' && not_ok "a wiped HSM: nothing was signed by the root key" ||
+	ok "a wiped HSM: nothing was signed by the root key"

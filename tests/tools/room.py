@@ -123,11 +123,12 @@ def main(argv):
             "sh -c 'sleep 0.3; %s; echo CEREMONY-EXIT=$?; sleep 120'" % cmd.replace("'", "'\\''"))
     room.tm("pipe-pane", "-t", "room", "-o", "cat >>'%s'" % log)
     asked, problems, shares = [], [], {}
-    # ROOM_CARDS: the stream.txt of the earlier ceremony's room, whose shares the
-    # custodians took home on their cards: (holder) -> [(purpose, rows)].
+    # ROOM_CARDS: the stream.txt files (colon-separated) of the earlier ceremonies'
+    # rooms, whose shares the custodians took home on their cards:
+    # holder -> [(purpose, rows)], the latest last.
     cards = {}
-    if os.environ.get("ROOM_CARDS"):
-        for sm in SHARE_SHOWN.finditer(open(os.environ["ROOM_CARDS"], encoding="utf-8").read()):
+    for path in filter(None, os.environ.get("ROOM_CARDS", "").split(":")):
+        for sm in SHARE_SHOWN.finditer(open(path, encoding="utf-8").read()):
             cards.setdefault(sm.group(3), []).append((sm.group(2), sm.group(4)))
     i, seen, code, pins_typed = 0, 0, None, 0
     deadline = time.time() + 300
