@@ -217,6 +217,12 @@ char *script_path_of(const struct ceremony *c, const char *name);
 int script_input_imported(const struct ceremony *c, const struct script_import *imp, const char *id, const char *kind,
 			  const uint8_t *der, size_t len, const struct ynode *n, const struct step **target,
 			  struct err *e) CER_MUST_CHECK;
+/* A file a step reads as bytes (a wrapped key an earlier ceremony wrote), named
+ * name relative to the script's folder (rehearse --after: DIR first), read once
+ * when the script loads and recorded in genesis inputs like the others; n is where
+ * the script names it, for errors. */
+int script_input_raw(const struct ceremony *c, const struct step *from, const struct ynode *n, const char *name,
+		     const struct script_input **out, struct err *e) CER_MUST_CHECK;
 /* Whether step t stands for an input file (then it is one of c->inputs). */
 bool script_is_input(const struct step *t);
 /* The input step t stands for, or NULL when t is a step of the script. */
@@ -244,6 +250,11 @@ int script_import_ref(const struct ceremony *c, const struct step *from, const s
 /* Checks `{same_as: "IMPORT.STEP.OUTPUT"}` at n (an `expect` value of step from). */
 int script_import_check_value(const struct ceremony *c, const struct step *from, const struct ynode *n,
 			      struct err *e) CER_MUST_CHECK;
+/* What the import step named by the text before ref's first dot recorded for the
+ * step named after it ("IMPORT.STEP"): its result and step-begin (borrowed), or NULL
+ * (unknown, or the import did not verify). *m gets the import when it is one. */
+const struct script_import_result *script_import_result(const struct ceremony *c, const char *ref,
+							const struct script_import **m);
 /* The value "IMPORT.STEP.OUTPUT" names (borrowed), or NULL: unknown, or the
  * import did not verify. */
 const cbor_item_t *script_import_value(const struct ceremony *c, const char *ref);

@@ -343,6 +343,20 @@ int script_import_check_value(const struct ceremony *c, const struct step *from,
 	return 0;
 }
 
+const struct script_import_result *script_import_result(const struct ceremony *c, const char *ref,
+							const struct script_import **mp)
+{
+	const char *rest = NULL;
+	char id[128];
+	const struct script_import *m = import_named(c, ref, &rest);
+	if (mp)
+		*mp = m;
+	if (!m || !m->usable || !rest)
+		return NULL;
+	split_ref(rest, id, sizeof id);
+	return result_of(m, id);
+}
+
 const cbor_item_t *script_import_value(const struct ceremony *c, const char *ref)
 {
 	const char *rest = NULL, *out;

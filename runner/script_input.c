@@ -26,10 +26,13 @@ static const struct step_type input_csr = {.name = "file (certificate request)",
 					   .flags = STEP_MAKES_CSR};
 static const struct step_type input_crl = {.name = "file (CRL)", .artifacts = crl_arts, .flags = STEP_MAKES_CRL};
 static const struct step_type input_key = {.name = "file (public key)", .artifacts = key_arts};
+static const char *const data_arts[] = {"data", NULL};
+static const struct step_type input_data = {.name = "file (data)", .artifacts = data_arts};
 
 bool script_is_input(const struct step *t)
 {
-	return t && (t->type == &input_cert || t->type == &input_csr || t->type == &input_crl || t->type == &input_key);
+	return t && (t->type == &input_cert || t->type == &input_csr || t->type == &input_crl || t->type == &input_key ||
+		     t->type == &input_data);
 }
 
 const struct script_input *script_input_of(const struct step *t)
@@ -178,5 +181,45 @@ int script_input_imported(const struct ceremony *c, const struct script_import *
 	in->step.node = n;
 	all->v[all->n++] = in;
 	*target = &in->step;
+	return 0;
+}
+
+int script_input_raw(const struct ceremony *c, const struct step *from, const struct ynode *n, const char *name,
+		     const struct script_input **out, struct err *e)
+{
+	struct script_inputs *all = c->inputs;
+	struct script_input *in = NULL;
+	for (size_t i = 0; i < all->n; i++)
+		if (!all->v[i]->imported && all->v[i]->step.type == &input_data && !strcmp(all->v[i]->name, name)) {
+			*out = all->v[i];
+			return 0;
+		}
+	struct script_input **nv = realloc(all->v, (all->n + 1) * sizeof *nv);
+	if (nv)
+		all->v = nv;
+	if (!nv || !(in = calloc(1, sizeof *in)) || !(in->path = script_path_of(c, name))) {
+		free(in);
+		return err_set(e, ERR_NOMEM, "out of memory");
+	}
+	int rc = c->source ? c->source->read(c->source->ctx, name, in->path, INPUT_MAX_BYTES, &in->data, &in->len, e)
+			   : files_read(in->path, INPUT_MAX_BYTES, &in->data, &in->len, e);
+	if (rc) {
+		script_err(c, n, e, "step '%s': '%s': %s", from->id, name, e->msg);
+		free(in->path);
+		free(in);
+		return -1;
+	}
+	hash_sha256(in->data, in->len, in->sha256);
+	in->file_len = in->len;
+	in->step.type = &input_data;
+	in->kind = data_arts[0];
+	snprintf(in->id, sizeof in->id, "file:%s", name);
+	in->name = in->id + 5;   /* name may be borrowed from what an import recorded */
+	in->step.id = in->id;
+	in->step.title = in->id;
+	in->step.index = SIZE_MAX;
+	in->step.node = n;
+	all->v[all->n++] = in;
+	*out = in;
 	return 0;
 }

@@ -11,7 +11,8 @@
  * The earlier ceremony's token is the one its genesis bound to the same label. What
  * it left there, by its records: each key.generate's key pair (label, CKA_ID, and
  * the SHA-256 of the public key's SubjectPublicKeyInfo), each key.backup copy sent
- * to it and each key.restore made on it (private keys, label and CKA_ID). The user
+ * to it and each key.restore made on it and not cleared (private keys, label and
+ * CKA_ID). The user
  * is logged in, so private objects are seen. Every object is described the same
  * way, both lists are recorded, and any difference fails the step (code "token"):
  * a key added or gone is evidence of tampering, and the script's on_fail decides.
@@ -131,7 +132,9 @@ static int expected(const struct script_import *m, const char *name, struct list
 			text_of(k ? dcbor_get(dcbor_get_u(k->body, 3), "id") : NULL, id, sizeof id);
 			if (add(l, e, "private key '%s' id %s", label, id))
 				return -1;
-		} else if (text_is(type, "key.restore") && text_is(dcbor_get(par, "token"), name)) {
+		} else if (text_is(type, "key.restore") && text_is(dcbor_get(par, "token"), name) &&
+			   !(dcbor_get(out, "cleared") && cbor_is_bool(dcbor_get(out, "cleared")) &&
+			     cbor_get_bool(dcbor_get(out, "cleared")))) {   /* clear: true destroyed it */
 			text_of(dcbor_get(out, "label"), label, sizeof label);
 			text_of(dcbor_get(out, "id"), id, sizeof id);
 			if (add(l, e, "private key '%s' id %s", label, id))

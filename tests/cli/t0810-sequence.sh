@@ -186,3 +186,36 @@ expect_exit 1 "a wiped compromised HSM: the re-key halts" "$OFF" "$CEREMONY" reh
 expect_out "it says what is missing" "missing: private key 'DYBER-INTERMEDIATE-CA'"
 dump "$T/o-wiped/transcript.cts" | grep -q '"0": "revoke"' && not_ok "a wiped HSM: nothing was signed by the root key" ||
 	ok "a wiped HSM: nothing was signed by the root key"
+
+# --- the annual recovery test (seed 002), after the root --------------------------
+AR_S="$TOP/ceremonies/annual-recovery-test.yaml" AR_A="$TOP/examples/answers/annual-recovery-test.yaml"
+expect_exit 0 "the annual recovery test rehearses after the root" "$OFF" "$CEREMONY" rehearse "$AR_S" \
+	--answers "$AR_A" --after "$R" --out "$T/recovery"
+expect_exit 0 "its transcript is VALID" "$CEREMONY" verify "$T/recovery/transcript.cts"
+dump "$T/recovery/transcript.cts" | head -1 >"$T/g"
+has "its genesis continues the root transcript's head and records the backup read" "$T/g" "\"7\": \"$root_head\"" \
+	"\"0\": \"backup/root-backup.wrapped\", \"1\": \"$(sha256sum "$R/backup/root-backup.wrapped" | cut -c1-64)\""
+result "$T/recovery/transcript.cts" restore >"$T/r"
+has "the backup restored, its signature checked with the recorded root, the key destroyed" "$T/r" \
+	'"signature_valid": true' '"cleared": true' '"blob_sha256 \(same as root-ceremony.root-backup.blob_sha256\)"' \
+	'"custodians": \["Karin Lund", "Tomas Ruiz"\]'
+result "$T/recovery/transcript.cts" test-cleared >"$T/r"
+has "the test partition is empty afterwards" "$T/r" '"empty": true' '"count": 0'
+
+copy_root "$T/r-blob"
+"$PYTHON" - "$T/r-blob/backup/root-backup.wrapped" <<'P'
+import sys
+p = sys.argv[1]; d = bytearray(open(p, 'rb').read()); d[10] ^= 1; open(p, 'wb').write(bytes(d))
+P
+expect_exit 1 "a backup file that is not the recorded one: the recovery test halts" "$OFF" "$CEREMONY" rehearse "$AR_S" \
+	--answers "$AR_A" --after "$T/r-blob" --out "$T/o-blob"
+expect_out "it says so" "is not the backup the earlier ceremony wrote"
+result "$T/o-blob/transcript.cts" restore >"$T/r"
+has "a swapped backup: the hash check failed before any custodian gave a share" "$T/r" '"shares_given": 0' \
+	'"blob_sha256 \(same as root-ceremony.root-backup.blob_sha256\)", "1": "[0-9a-f]{64}", "2": "[0-9a-f]{64}", "3": false'
+
+
+sed 's/"(share 2 of wrap-split)"/"(share 2 of root-init)"/' "$AR_A" >"$T/card.yaml"
+expect_exit 1 "a card of another split (the root HSM's PIN): the recovery test halts" "$OFF" "$CEREMONY" rehearse "$AR_S" \
+	--answers "$T/card.yaml" --after "$R" --out "$T/o-card"
+expect_out "it names the split" "the share Karin Lund gave is of split [0-9a-f]+, not of the wrap key's split"
