@@ -317,7 +317,9 @@ int step_collect_shares(struct step_run *r, const char *role, unsigned m, const 
 					      "echoed)",
 				 person, known->index, known->purpose);
 		else
-			snprintf(q, sizeof q, "%s: type your share, from 'cs1' to its last group (not echoed)", person);
+			/* A share handed out at an earlier ceremony: which of their cards is named. */
+			snprintf(q, sizeof q, "%s: type your share for %s, from 'cs1' to its last group (not echoed)", person,
+				 for_what);
 		/* A mistyped share is asked again (PROMPT_ATTEMPTS in all); the message names
 		 * the wrong group, never the share. */
 		bool none = false;

@@ -46,7 +46,7 @@ for name in $order; do
 		# The earlier ceremony's HSMs, its transcript and its USB drive 1, in the room.
 		cp -a "$T/$E/tokens/." "$D/tokens/"
 		mkdir -p "$D/script"
-		cp "$S" "$D/script/" && cp "$T/$E/live/transcript.cts" "$D/script/" && cp -a "$T/$E/live/usb-1" "$D/script/"
+		cp -a "$T/$E/live/." "$D/script/" && cp "$S" "$D/script/"
 		live_script=$D/script/$name.yaml
 	fi
 	"$PYTHON" - "$S" ${E:+"$TOP/ceremonies/$E.yaml"} >"$D/tokens.txt" <<'PY'
@@ -68,6 +68,9 @@ PY
 	while read -r tok label state; do
 		[ "$state" = earlier ] || continue
 		printf '  %s: "pkcs11:token=%s"\n' "$tok" "$label" >>"$D/bind.yaml"
+		# made by hand for the earlier ceremony with the same test PINs (or, quorum
+		# tokens, never asked for one)
+		printf '%s user %s\n%s so %s\n' "$tok" "$USER_PIN" "$tok" "$SO_PIN" >>"$D/pins"
 	done <"$D/tokens.txt"
 	while read -r tok label state; do
 		[ "$state" = blank ] || continue

@@ -40,7 +40,7 @@ FILE_SECRET = "(secret from the answers file)"
 SHARE_SHOWN = re.compile(r"share #(\d+) of (\S+) for (.+?) only:\n\s*\n((?:[ \t]*\S.*\n)+)")
 SHARE_ASKED = re.compile(r"type share #(\d+) of (\S+), its groups")
 # A share of an earlier ceremony (no split of this run): the holder types their card whole.
-CARD_ASKED = re.compile(r"^(.+): type your share, from 'cs1' to its last group")
+CARD_ASKED = re.compile(r"^(.+): type your share for (token|the wrap key) '([^']+)', from 'cs1' to its last group")
 HEX_LINE = re.compile(r"^\s*[0-9A-F]{4}( [0-9A-F]{4})*\s*$")
 
 
@@ -184,8 +184,9 @@ def main(argv):
                 groups = last_groups(s, int(g.group(1)))
                 typed = " ".join(groups) if groups else None
             elif kind == "share" and (a := CARD_ASKED.match(text)):
-                # the activation card (a PIN's share) the custodian holds, header line too
-                held = [rows for purpose, rows in cards.get(a.group(1), []) if purpose.startswith("pin:")]
+                # the card the custodian holds for it (a token's PIN, a wrap key), header too
+                want_purpose = ("pin:" + a.group(3)) if a.group(2) == "token" else ("wrap:" + a.group(3).lower())
+                held = [rows for purpose, rows in cards.get(a.group(1), []) if purpose == want_purpose]
                 typed = " ".join(held[-1].split("\n")).strip() if held else None
             elif kind == "share" and (a := SHARE_ASKED.search(text)):
                 rows = shares.get((a.group(2), int(a.group(1))))
