@@ -17,6 +17,7 @@
  * can. The checks then expect extractable true, never_extractable false and
  * wrap_with_trusted true; all three are recorded like the rest. */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include "steps.h"
 #include "../runner/pem.h"
@@ -272,6 +273,19 @@ static int execute(struct step_run *r, struct err *e)
 	hash_sha256(spki.p, spki.len, sha);
 	if (step_output(r, "public_key_sha256", dcbor_text(words_hex(sha, sizeof sha, hex, sizeof hex)), e))
 		goto out;
+	/* The public key in hex as the token holds it (seed 001: "show the public key"):
+	 * CKA_EC_POINT, the DER OCTET STRING of the X9.62 point, for EC and EdDSA keys. */
+	struct buf point = {0};
+	struct err none;
+	if (tok_attr(s, kp.pub, CKA_EC_POINT, &point, &none) == 0) {
+		char *ph = malloc(2 * point.len + 1);
+		int rc = !ph ? err_set(e, ERR_NOMEM, "out of memory")
+			     : step_output(r, "ec_point", dcbor_text(words_hex(point.p, point.len, ph, 2 * point.len + 1)), e);
+		free(ph);
+		buf_free(&point);
+		if (rc)
+			goto out;
+	}
 	snprintf(file, sizeof file, "%s.spki.der", r->step->id);
 	if (step_artifact(r, "public_key", file, "application/pkix-spki", spki.p, spki.len, e))
 		goto out;
@@ -304,7 +318,7 @@ static const char *fixed_output(const struct step *s, const char *name, char *wh
 static const char *const outputs[] = {
 	"key_type", "curve", "modulus_bits", "public_exponent", "parameter_set", "algorithm", "label", "id",
 	"token", "private", "sensitive", "extractable", "sign", "decrypt", "derive", "unwrap", "sign_recover", "local",
-	"always_sensitive", "never_extractable", "wrap_with_trusted", "public_key_sha256", "kept_at_resume", NULL};
+	"always_sensitive", "never_extractable", "wrap_with_trusted", "public_key_sha256", "ec_point", "kept_at_resume", NULL};
 
 const struct step_type step_key_generate = {
 	.name = "key.generate",
