@@ -236,3 +236,25 @@ for mn in company-root company-intermediate emergency-rekey; do
 	[ ! -e "$T/o-mldsa-$mn/transcript.cts" ] && ok "$mn (ML-DSA-65): no transcript was begun, no token touched" ||
 		not_ok "$mn (ML-DSA-65): no transcript was begun, no token touched"
 done
+
+# --- a live run never builds on a rehearsal, and never reads its shares -----------
+# The room's folder holds the root rehearsal's output, its token store and keepsafe
+# (the rehearsal's PINs and shares) included: the live run reads only the files the
+# script names, and the import refuses a rehearsal's transcript.
+L="$T/live-on-rehearsal"
+cp -a "$R/." "$L/" && cp "$INT_S" "$L/"
+mkdir -p "$T/lr-tokens"
+printf 'directories.tokendir = %s/lr-tokens\nobjectstore.backend = file\n' "$T" >"$T/lr.conf"
+printf 'binding: 1\nmodule: %s\ntokens:\n' "$SOFTHSM_MODULE" >"$T/lr-bind.yaml"
+for tl in root:DYBER-ROOT-CA intermediate:DYBER-INTERMEDIATE-CA intermediate-backup:DYBER-INTERMEDIATE-BACKUP \
+	restore-test:DYBER-INT-RESTORE-TEST; do
+	SOFTHSM2_CONF="$T/lr.conf" softhsm2-util --init-token --free --label "${tl#*:}" --so-pin 40293817 --pin 61823047 >/dev/null
+	printf '  %s: "pkcs11:token=%s"\n' "${tl%%:*}" "${tl#*:}" >>"$T/lr-bind.yaml"
+done
+export SOFTHSM2_CONF="$T/lr.conf"
+expect_exit 1 "a live run on a rehearsal's transcript halts at the import" "$OFF" "$CEREMONY" run \
+	"$L/company-intermediate.yaml" --bind "$T/lr-bind.yaml" --answers "$INT_A" --out "$T/o-lr"
+unset SOFTHSM2_CONF
+expect_out "it says a live ceremony builds only on a live one" "is a rehearsal's transcript: a live ceremony builds only on a live one"
+expect_exit 3 "that live transcript is sealed, aborted" "$CEREMONY" verify "$T/o-lr/transcript.cts"
+expect_exit 2 "ceremony run has no --after" "$CEREMONY" run "$INT_S" --bind "$T/lr-bind.yaml" --after "$R"
