@@ -29,6 +29,21 @@ static const struct step_type input_key = {.name = "file (public key)", .artifac
 static const char *const data_arts[] = {"data", NULL};
 static const struct step_type input_data = {.name = "file (data)", .artifacts = data_arts};
 
+/* in stands in references as a step of type t, id prefix + name, placed at no
+ * position of the script (index SIZE_MAX), named at n; appended to c's inputs. */
+static void stand_in(const struct ceremony *c, struct script_input *in, const struct step_type *t, const struct ynode *n,
+		     const char *prefix, const char *name)
+{
+	in->step.type = t;
+	in->kind = t->artifacts[0];
+	snprintf(in->id, sizeof in->id, "%s%s", prefix, name);
+	in->step.id = in->id;
+	in->step.title = in->id;
+	in->step.index = SIZE_MAX;
+	in->step.node = n;
+	c->inputs->v[c->inputs->n++] = in;
+}
+
 bool script_is_input(const struct step *t)
 {
 	return t && (t->type == &input_cert || t->type == &input_csr || t->type == &input_crl || t->type == &input_key ||
@@ -123,13 +138,7 @@ int script_input_ref(const struct ceremony *c, const struct step *from, const st
 	in->data = der;
 	in->len = o.der.len;
 	x509_obj_free(&o);
-	in->kind = in->step.type->artifacts[0];
-	snprintf(in->id, sizeof in->id, "file:%s", name);
-	in->step.id = in->id;
-	in->step.title = in->id;
-	in->step.index = SIZE_MAX;
-	in->step.node = n;
-	all->v[all->n++] = in;
+	stand_in(c, in, in->step.type, n, "file:", name);
 	*target = &in->step;
 	*artifact = in->kind;
 	return 0;
@@ -171,15 +180,8 @@ int script_input_imported(const struct ceremony *c, const struct script_import *
 		memcpy(in->data, der, len);
 	in->len = len;
 	in->imported = imp;
-	in->step.type = type_of_kind(kind);
-	in->kind = in->step.type->artifacts[0];
-	snprintf(in->id, sizeof in->id, "%s", id);
+	stand_in(c, in, type_of_kind(kind), n, "", id);
 	in->name = in->id;
-	in->step.id = in->id;
-	in->step.title = in->id;
-	in->step.index = SIZE_MAX;
-	in->step.node = n;
-	all->v[all->n++] = in;
 	*target = &in->step;
 	return 0;
 }
@@ -211,15 +213,8 @@ int script_input_raw(const struct ceremony *c, const struct step *from, const st
 	}
 	hash_sha256(in->data, in->len, in->sha256);
 	in->file_len = in->len;
-	in->step.type = &input_data;
-	in->kind = data_arts[0];
-	snprintf(in->id, sizeof in->id, "file:%s", name);
+	stand_in(c, in, &input_data, n, "file:", name);
 	in->name = in->id + 5;   /* name may be borrowed from what an import recorded */
-	in->step.id = in->id;
-	in->step.title = in->id;
-	in->step.index = SIZE_MAX;
-	in->step.node = n;
-	all->v[all->n++] = in;
 	*out = in;
 	return 0;
 }

@@ -209,3 +209,30 @@ out:
 	buf_free(&pem);
 	return ret;
 }
+
+const char *step_class_name(CK_ULONG c)
+{
+	switch (c) {
+	case CKO_PRIVATE_KEY: return "private key";
+	case CKO_PUBLIC_KEY: return "public key";
+	case CKO_SECRET_KEY: return "secret key";
+	case CKO_CERTIFICATE: return "certificate";
+	case CKO_DATA: return "data";
+	default: return "object";
+	}
+}
+
+/* Whoever planted an object chose its label's bytes: printable ASCII as it is (but
+ * the backslash and the quote that delimit it), any other byte as \xNN, so it is
+ * always safe to record and to cut. */
+void step_label_text(const uint8_t *p, size_t n, char *out, size_t cap)
+{
+	size_t k = 0;
+	for (size_t i = 0; i < n && k + 5 < cap; i++) {
+		if (p[i] >= 0x20 && p[i] < 0x7f && p[i] != '\\' && p[i] != '\'')
+			out[k++] = (char)p[i];
+		else
+			k += (size_t)snprintf(out + k, cap - k, "\\x%02x", p[i]);
+	}
+	out[k] = 0;
+}

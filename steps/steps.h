@@ -50,4 +50,9 @@ bool step_tier_warning(const struct ceremony *c, const struct step *s, char *buf
 int step_ref_flagged(const struct ceremony *c, const struct step *s, const struct ynode *n, unsigned flags,
 		     const char *what, const struct step **out, struct err *e) CER_MUST_CHECK;
 
+/* An object class as a listing names it ("private key", "secret key"...). */
+const char *step_class_name(CK_ULONG c);
+/* A token object's label (n bytes at p) as text safe to record and show (cap bytes). */
+void step_label_text(const uint8_t *p, size_t n, char *out, size_t cap);
+
 #endif

@@ -40,32 +40,6 @@ static bool allowed(const struct step *s, const char *label)
 	return false;
 }
 
-static const char *class_name(CK_ULONG c)
-{
-	switch (c) {
-	case CKO_PRIVATE_KEY: return "private key";
-	case CKO_PUBLIC_KEY: return "public key";
-	case CKO_SECRET_KEY: return "secret key";
-	case CKO_CERTIFICATE: return "certificate";
-	case CKO_DATA: return "data";
-	default: return "object";
-	}
-}
-
-/* A label as text that is always safe to record and to cut: printable ASCII as it is,
- * every other byte as \xNN (a label is bytes; whoever planted an object chose them). */
-static void label_text(const uint8_t *p, size_t n, char *out, size_t cap)
-{
-	size_t k = 0;
-	for (size_t i = 0; i < n && k + 5 < cap; i++) {
-		if (p[i] >= 0x20 && p[i] < 0x7f && p[i] != '\\')
-			out[k++] = (char)p[i];
-		else
-			k += (size_t)snprintf(out + k, cap - k, "\\x%02x", p[i]);
-	}
-	out[k] = 0;
-}
-
 struct found {
 	char what[200];
 	bool allowed;
@@ -101,11 +75,11 @@ static int execute(struct step_run *r, struct err *e)
 		char l[128];
 		if (tok_attr(s, h[i], CKA_LABEL, &label, &ignored) != 0)
 			label.len = 0;
-		label_text(label.p, label.len, l, sizeof l);
+		step_label_text(label.p, label.len, l, sizeof l);
 		buf_free(&label);
 		if (tok_attr_ulong(s, h[i], CKA_CLASS, &cls, &ignored) != 0)
 			cls = (CK_ULONG)-1;
-		snprintf(f[i].what, sizeof f[i].what, "%s '%s'", class_name(cls), l);
+		snprintf(f[i].what, sizeof f[i].what, "%s '%s'", step_class_name(cls), l);
 		f[i].allowed = allowed(r->step, l);
 	}
 	/* In a stable order: the token's handle order is its own. */

@@ -144,31 +144,6 @@ static int expected(const struct script_import *m, const char *name, struct list
 	return 0;
 }
 
-static const char *class_name(CK_ULONG c)
-{
-	switch (c) {
-	case CKO_PRIVATE_KEY: return "private key";
-	case CKO_PUBLIC_KEY: return "public key";
-	case CKO_SECRET_KEY: return "secret key";
-	case CKO_CERTIFICATE: return "certificate";
-	case CKO_DATA: return "data";
-	default: return "object";
-	}
-}
-
-/* Printable ASCII as it is, any other byte as \xNN: whoever planted an object chose its label. */
-static void safe_text(const uint8_t *p, size_t n, char *out, size_t cap)
-{
-	size_t k = 0;
-	for (size_t i = 0; i < n && k + 5 < cap; i++) {
-		if (p[i] >= 0x20 && p[i] < 0x7f && p[i] != '\\' && p[i] != '\'')
-			out[k++] = (char)p[i];
-		else
-			k += (size_t)snprintf(out + k, cap - k, "\\x%02x", p[i]);
-	}
-	out[k] = 0;
-}
-
 /* Each object on the token, described as expected() describes them. */
 static int found(struct tok_session *s, const struct step *st, struct list *l, struct err *e)
 {
@@ -191,7 +166,7 @@ static int found(struct tok_session *s, const struct step *st, struct list *l, s
 			id.len = 0;
 		if (tok_attr_ulong(s, h[i], CKA_CLASS, &cls, &none))
 			cls = (CK_ULONG)-1;
-		safe_text(label.p, label.len, lt, sizeof lt);
+		step_label_text(label.p, label.len, lt, sizeof lt);
 		words_hex(id.p, id.len, it, sizeof it);
 		for (size_t k = 0; allow && k < allow->n; k++)
 			skip |= !strcmp(allow->vals[k]->str, lt);
@@ -203,9 +178,9 @@ static int found(struct tok_session *s, const struct step *st, struct list *l, s
 			hash_sha256(spki.p, spki.len, sha);
 			rc = add(l, e, "public key '%s' id %s spki-sha256 %s", lt, it, words_hex(sha, 32, sha_hex, sizeof sha_hex));
 		} else if (cls == CKO_PRIVATE_KEY || cls == CKO_PUBLIC_KEY) {
-			rc = add(l, e, "%s '%s' id %s", class_name(cls), lt, it);
+			rc = add(l, e, "%s '%s' id %s", step_class_name(cls), lt, it);
 		} else {
-			rc = add(l, e, "%s '%s'", class_name(cls), lt);
+			rc = add(l, e, "%s '%s'", step_class_name(cls), lt);
 		}
 		buf_free(&label);
 		buf_free(&id);

@@ -66,6 +66,20 @@ refused() { # what DIR OUT [answers] [script]: the intermediate after DIR halts 
 	else ok "$rw: nothing was signed by the root key"; fi
 }
 copy_root() { cp -a "$R" "$1"; }
+# keepsafe_pin STORE TOKEN: the user PIN a rehearsal's keepsafe holds for TOKEN (the
+# latest entry wins), to put a key on that throwaway token by hand with pkcs11-tool.
+keepsafe_pin() {
+	"$PYTHON" - "$1/keepsafe" "$2" <<'P'
+import sys
+d, tok = open(sys.argv[1], 'rb').read(), sys.argv[2].encode()
+pin, i = None, 0
+while i < len(d):
+	j = d.index(b'\n', i); kind, step, name, n = d[i:j].split(b'\t'); n = int(n)
+	if kind == b'pin' and step == tok and name == b'user': pin = d[j + 1:j + 1 + n].decode()
+	i = j + 1 + n + 1
+print(pin)
+P
+}
 
 sed 's/root_hsm_seal_number: "TEB-1180422"/root_hsm_seal_number: "TEB-1180499"/' "$INT_A" >"$T/seal.yaml"
 refused "another seal number" "$R" "$T/o-seal" "$T/seal.yaml"
@@ -82,17 +96,7 @@ has "another root certificate: its fingerprint is not the recorded one" "$T/r" \
 
 copy_root "$T/r-extra"
 store=$(ls -d "$T/r-extra"/ceremony-tokens.*)
-pin=$("$PYTHON" - "$store/keepsafe" <<'P'
-import sys
-d = open(sys.argv[1], 'rb').read()
-pin, i = None, 0
-while i < len(d):
-	j = d.index(b'\n', i); kind, step, name, n = d[i:j].split(b'\t'); n = int(n)
-	if kind == b'pin' and step == b'root' and name == b'user': pin = d[j + 1:j + 1 + n].decode()
-	i = j + 1 + n + 1
-print(pin)
-P
-)
+pin=$(keepsafe_pin "$store" root)
 # The copy's own configuration (the store's names the earlier folder), and the slot by
 # its exact label (pkcs11-tool's --token-label also takes DYBER-ROOT-CA-BACKUP).
 printf 'directories.tokendir = %s/tokens\nobjectstore.backend = file\n' "$store" >"$T/extra.conf"
@@ -163,17 +167,7 @@ expect_exit 0 "openssl: the new intermediate verifies with that CRL" openssl ver
 cp -a "$I" "$T/i-wiped"
 store=$(ls -d "$T/i-wiped"/ceremony-tokens.*)
 printf 'directories.tokendir = %s/tokens\nobjectstore.backend = file\n' "$store" >"$T/wiped.conf"
-pin=$("$PYTHON" - "$store/keepsafe" <<'P'
-import sys
-d = open(sys.argv[1], 'rb').read()
-pin, i = None, 0
-while i < len(d):
-	j = d.index(b'\n', i); kind, step, name, n = d[i:j].split(b'\t'); n = int(n)
-	if kind == b'pin' and step == b'intermediate' and name == b'user': pin = d[j + 1:j + 1 + n].decode()
-	i = j + 1 + n + 1
-print(pin)
-P
-)
+pin=$(keepsafe_pin "$store" intermediate)
 export SOFTHSM2_CONF="$T/wiped.conf"
 slot=$(pkcs11-tool --module "$SOFTHSM_MODULE" -L | awk '/^Slot/ { s = $3 } /token label *: DYBER-INTERMEDIATE-CA *$/ { print s }' |
 	tr -d '():')
