@@ -26,6 +26,8 @@ int cmd_tokens(int argc, char **argv);
 int cmd_run(int argc, char **argv);
 int cmd_answers(int argc, char **argv);
 int cmd_resume(int argc, char **argv);
+int cmd_extract(int argc, char **argv);
+void cmd_extract_usage(FILE *f);
 void cmd_resume_usage(FILE *f);
 void cmd_answers_usage(FILE *f);
 void cmd_run_usage(FILE *f);

@@ -252,3 +252,4 @@ unset SOFTHSM2_CONF
 expect_out "it says a live ceremony builds only on a live one" "is a rehearsal's transcript: a live ceremony builds only on a live one"
 expect_exit 3 "that live transcript is sealed, aborted" "$CEREMONY" verify "$T/o-lr/transcript.cts"
 expect_exit 2 "ceremony run has no --after" "$CEREMONY" run "$INT_S" --bind "$T/lr-bind.yaml" --after "$R"
+echo "1..$n"
