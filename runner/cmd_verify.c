@@ -13,6 +13,7 @@
 #include "cmd.h"
 #include "files.h"
 #include "transcript.h"
+#include "ts_contents.h"
 #include "utf8.h"
 #include "words.h"
 
@@ -20,18 +21,40 @@ enum {
 	MAX_TRANSCRIPT = 256 * 1024 * 1024,   /* far above any ceremony; bounds memory on a hostile file */
 	MAX_SCRIPT = 16 * 1024 * 1024,
 	MAX_ANCHORS = 256,
+	MAX_FILES = 32,
+};
+
+/* What one verification found besides the records' verdict, for both printers. */
+struct found {
+	const struct ts_verify_opts *o;
+	const struct ts_story *story;
+	const char *file, *prev_file;   /* prev_file: the transcript before it in a chain, or NULL */
+	int link;                       /* a chain: 1 continues prev_file's head, 0 not, -1 no chain */
+	uint8_t continues[32];
+	bool has_continues;
 };
 
 void cmd_verify_usage(FILE *f)
 {
 	fputs("usage: ceremony verify FILE [--script S] [--anchor SEQ:HEAD]... [--kid KID]... [--json]\n"
+	      "       ceremony verify EARLIER.cts LATER.cts... [--json]\n"
 	      "\n"
 	      "Checks a transcript (ceremony-transcript/1): each record's COSE signature and\n"
 	      "deterministic encoding, the shape of each entry, the hash chain, the ceremony id,\n"
-	      "the time order, the order of steps, the signer, and the seal and its summary.\n"
-	      "Prints the verdict first, then the title, mode, record count, time span, each\n"
-	      "signer kid with the records it signed, and the head (hex and PGP words, to\n"
-	      "compare with the paper log).\n"
+	      "the time order, the order of steps, the signer, and the seal and its summary;\n"
+	      "then what the records contain: every embedded artifact against its record,\n"
+	      "every certificate, CRL and request against the key that signed it (its own, or\n"
+	      "its issuer's when the issuer is in the transcript), and every SHA-256 a step\n"
+	      "shows against the artifact it names. Prints the verdict first, then the title,\n"
+	      "mode, record count, time span, each signer kid with the records it signed, the\n"
+	      "head (hex and PGP words, to compare with the paper log), what was checked and\n"
+	      "matched, and the steps that failed, deviated or ran again and who refused what.\n"
+	      "\n"
+	      "Several transcripts are a chain, the earliest first (the root ceremony, then the\n"
+	      "intermediate that builds on it...): each must continue the head of the one\n"
+	      "before (its genesis `continues`), and its certificates may be signed by the\n"
+	      "certificates of the ones before. The exit status is the worst verdict; a broken\n"
+	      "link is INVALID.\n"
 	      "\n"
 	      "options:\n"
 	      "  --script S         also check that S is byte for byte the script the ceremony ran\n"
@@ -184,12 +207,16 @@ static const char *vouch_text(const struct ts_signer_range *g, char *buf, size_t
 	return "nothing";
 }
 
-static void print_json(FILE *f, const struct ts_report *r)
+static void print_json(FILE *f, const struct ts_report *r, const struct found *x)
 {
 	char hex[65], t0[40], t1[40];
 
 	fputs("{\"verdict\":", f);
 	json_string(f, ts_verdict_word(r->verdict));
+	if (x && x->file) {
+		fputs(",\"file\":", f);
+		json_string(f, x->file);
+	}
 	fprintf(f, ",\"records\":%" PRIu64, r->records);
 	fputs(",\"head\":", f);
 	if (r->records)
@@ -254,13 +281,55 @@ static void print_json(FILE *f, const struct ts_report *r)
 		fprintf(f, ",\"seal_status\":%d", r->seal_status);
 	else
 		fputs(",\"seal_status\":null", f);
+	if (x && r->records) {
+		bool good = r->verdict != TS_INVALID;
+		fputs(",\"checked\":{\"script\":", f);
+		fputs(!x->o->script ? "null" : good ? "\"matches\"" : "\"see reason\"", f);
+		fputs(",\"anchors\":[", f);
+		for (size_t i = 0; i < x->o->n_anchors; i++)
+			fprintf(f, "%s{\"seq\":%" PRIu64 ",\"matches\":%s}", i ? "," : "", x->o->anchors[i].seq,
+				good ? "true" : "null");
+		fputs("],\"kids\":[", f);
+		for (size_t i = 0; i < x->o->n_kids; i++) {
+			fputs(i ? "," : "", f);
+			json_string(f, words_hex(x->o->kids[i], 32, hex, sizeof hex));
+		}
+		fprintf(f, "],\"artifacts\":%" PRIu64 ",\"x509_verified\":%" PRIu64 ",\"x509_chained\":%" PRIu64
+			   ",\"x509_unchained\":%" PRIu64 ",\"x509_unverifiable\":%" PRIu64 ",\"fingerprints\":%" PRIu64 "}",
+			r->artifacts_checked, r->x509_verified, r->x509_chained, r->x509_unchained, r->x509_unverifiable,
+			r->fingerprints_checked);
+		fputs(",\"continues\":", f);
+		if (x->has_continues)
+			json_string(f, words_hex(x->continues, 32, hex, sizeof hex));
+		else
+			fputs("null", f);
+		if (x->link >= 0)
+			fprintf(f, ",\"continues_previous\":%s", x->link ? "true" : "false");
+		const struct ts_story *st = x->story;
+		fprintf(f, ",\"steps\":{\"failed\":%" PRIu64 ",\"deviations\":%" PRIu64 ",\"run_again\":%" PRIu64
+			   ",\"refusals\":%" PRIu64 ",\"slips\":%" PRIu64 ",\"decisions\":%" PRIu64 ",\"notes\":[",
+			st->failed, st->deviations, st->retried, st->refusals, st->slips, st->decisions);
+		for (size_t i = 0; i < st->n; i++) {
+			fprintf(f, "%s{\"seq\":%" PRIu64 ",\"step\":", i ? "," : "", st->lines[i].seq);
+			json_string(f, st->lines[i].step);
+			fputs(",\"what\":", f);
+			json_string(f, st->lines[i].what);
+			fputc('}', f);
+		}
+		fputs("]}", f);
+	}
 	fputs("}\n", f);
 }
 
-static void print_text(FILE *f, const struct ts_report *r)
+static void print_text(FILE *f, const struct ts_report *r, const struct found *x)
 {
 	char hex[96], words[1024], t0[40], t1[40];
 
+	if (x->file) {
+		fputs("== ", f);
+		put_safe(f, x->file);
+		fputc('\n', f);
+	}
 	switch (r->verdict) {
 	case TS_VALID:
 		fputs("VALID\n", f);
@@ -321,12 +390,58 @@ static void print_text(FILE *f, const struct ts_report *r)
 		fprintf(f, "          ... and %zu more signer changes\n", r->n_signers_total - r->n_signers);
 	fprintf(f, "head:     %s\n", words_hex_groups(r->head, 32, 2, hex, sizeof hex));
 	fprintf(f, "          %s\n", words_pgp_line(r->head, 32, words, sizeof words));
+	if (x->has_continues)
+		fprintf(f, "builds on: the transcript whose head is %s\n", words_hex_groups(x->continues, 32, 2, hex, sizeof hex));
+	if (x->link >= 0) {
+		fputs(x->link ? "          which is " : "          which is NOT ", f);
+		put_safe(f, x->prev_file);
+		fputs(x->link ? "'s: the chain holds\n" : "'s: the chain is broken here\n", f);
+	} else if (x->prev_file) {
+		fputs("builds on: nothing, so it does NOT continue ", f);
+		put_safe(f, x->prev_file);
+		fputs(": the chain is broken here\n", f);
+	}
+	if (r->verdict == TS_INVALID)
+		return;
+	/* What was checked besides the records, and what matched. */
+	fputs("checked:  every record: signature, encoding, shape, chain, order, seal\n", f);
+	if (x->o->script)
+		fputs("          script: matches the file given\n", f);
+	for (size_t i = 0; i < x->o->n_anchors; i++)
+		fprintf(f, "          anchor %" PRIu64 ": matches\n", x->o->anchors[i].seq);
+	for (size_t i = 0; i < x->o->n_kids; i++)
+		fprintf(f, "          kid %s: signed records here\n", words_hex_groups(x->o->kids[i], 32, 2, hex, sizeof hex));
+	fprintf(f, "          artifacts: %" PRIu64 " embedded, each hashes to its record\n", r->artifacts_checked);
+	fprintf(f, "          signatures: %" PRIu64 " on certificates, CRLs and requests, each verifies", r->x509_verified);
+	if (r->x509_chained)
+		fprintf(f, " (%" PRIu64 " with an issuer's key found in the transcript%s)", r->x509_chained,
+			x->prev_file ? "s" : "");
+	fputc('\n', f);
+	if (r->x509_unchained)
+		fprintf(f, "          %" PRIu64 " whose issuer is in no transcript given (give the earlier ones first)\n",
+			r->x509_unchained);
+	if (r->x509_unverifiable)
+		fprintf(f, "          %" PRIu64 " signed with an algorithm this OpenSSL cannot check\n", r->x509_unverifiable);
+	fprintf(f, "          fingerprints: %" PRIu64 " shown by steps, each the artifact's\n", r->fingerprints_checked);
 	if (r->signed_signoffs) {
-		fprintf(f, "signed sign-offs: %" PRIu64 ", by kid", r->signed_signoffs);
+		fprintf(f, "          signed sign-offs: %" PRIu64 " verified, by kid", r->signed_signoffs);
 		for (size_t i = 0; i < r->n_signoff_kids; i++)
 			fprintf(f, "%s %s", i ? "," : "", words_hex(r->signoff_kids[i], 32, hex, sizeof hex));
 		fputc('\n', f);
 	}
+	const struct ts_story *st = x->story;
+	fprintf(f, "steps:    %" PRIu64 " failed or aborted, %" PRIu64 " deviation%s, %" PRIu64 " run again, %" PRIu64
+		   " refusal%s, %" PRIu64 " slip%s asked again, %" PRIu64 " decision%s\n",
+		st->failed, st->deviations, st->deviations == 1 ? "" : "s", st->retried, st->refusals,
+		st->refusals == 1 ? "" : "s", st->slips, st->slips == 1 ? "" : "s", st->decisions,
+		st->decisions == 1 ? "" : "s");
+	for (size_t i = 0; i < st->n; i++) {
+		fprintf(f, "  seq %" PRIu64 " %s: ", st->lines[i].seq, st->lines[i].step);
+		put_safe(f, st->lines[i].what);
+		fputc('\n', f);
+	}
+	if (st->total > st->n)
+		fprintf(f, "  ... and %zu more\n", st->total - st->n);
 }
 
 /* Whether a is option name, as "--name" or "--name=VALUE". */
@@ -353,22 +468,39 @@ static int unreadable(bool json, const struct err *e)
 	if (json) {
 		struct ts_report r = {.verdict = TS_UNREADABLE, .bad_seq = -1, .seal_status = -1, .unanchored_seq = -1};
 		snprintf(r.reason, sizeof r.reason, "%s", e->msg);
-		print_json(stdout, &r);
+		print_json(stdout, &r, NULL);
 	}
 	fprintf(stderr, "ceremony verify: %s\n", e->msg);
 	return EXIT_USAGE;
 }
 
+/* The worse of two verdicts, as the exit status says it for a chain. */
+static int worse(int a, int b)
+{
+	static const int order[] = {TS_VALID, TS_VALID_ABORTED, TS_INCOMPLETE, TS_UNANCHORED, TS_INVALID, TS_UNREADABLE};
+	int ra = 0, rb = 0;
+	for (int i = 0; i < 6; i++) {
+		if (order[i] == a)
+			ra = i;
+		if (order[i] == b)
+			rb = i;
+	}
+	return ra >= rb ? a : b;
+}
+
 int cmd_verify(int argc, char **argv)
 {
-	const char *file = NULL, *script_path = NULL;
+	const char *files[MAX_FILES], *script_path = NULL;
+	size_t n_files = 0;
 	struct ts_anchor *anchors = NULL;
 	uint8_t (*kids)[32] = NULL;
 	struct ts_verify_opts o = {0};
 	struct ts_report r;
+	struct ts_story story;
 	struct err e = {.kind = ERR_NONE};
-	uint8_t *data = NULL, *script = NULL;
-	size_t len = 0, script_len = 0, n_anchors = 0, n_kids = 0;
+	uint8_t *data = NULL, *script = NULL, prev_head[32];
+	struct buf *issuers = NULL;
+	size_t len = 0, script_len = 0, n_anchors = 0, n_kids = 0, n_issuers = 0;
 	bool json = false;
 	int ret = EXIT_USAGE;
 
@@ -412,19 +544,19 @@ int cmd_verify(int argc, char **argv)
 		} else if (a[0] == '-' && a[1]) {
 			ret = usage_error("unknown option '%s'", a);
 			goto out;
-		} else if (file) {
-			ret = usage_error("one transcript at a time (extra '%s')", a);
+		} else if (n_files == MAX_FILES) {
+			ret = usage_error("at most %d transcripts in a chain", MAX_FILES);
 			goto out;
 		} else {
-			file = a;
+			files[n_files++] = a;
 		}
 	}
-	if (!file) {
+	if (!n_files) {
 		ret = usage_error("no transcript given");
 		goto out;
 	}
-	if (files_read(file, MAX_TRANSCRIPT, &data, &len, &e) != 0) {
-		ret = unreadable(json, &e);
+	if (n_files > 1 && (script_path || n_anchors || n_kids)) {
+		ret = usage_error("--script, --anchor and --kid belong to one transcript: verify it alone with them");
 		goto out;
 	}
 	if (script_path) {
@@ -439,17 +571,55 @@ int cmd_verify(int argc, char **argv)
 	o.n_anchors = n_anchors;
 	o.kids = (const uint8_t(*)[32])kids;
 	o.n_kids = n_kids;
-	if (ts_verify(data, len, &o, &r, &e) != 0) {
-		ret = unreadable(json, &e);
-		goto out;
+	/* A chain (root, then the intermediate that builds on it...): each later one must
+	 * continue the head of the one before, and may be signed by its certificates. */
+	int status = TS_VALID;
+	for (size_t k = 0; k < n_files; k++) {
+		struct found x = {.o = &o, .story = &story, .file = n_files > 1 ? files[k] : NULL,
+				  .prev_file = k ? files[k - 1] : NULL, .link = -1};
+		free(data);
+		data = NULL;
+		if (files_read(files[k], MAX_TRANSCRIPT, &data, &len, &e) != 0) {
+			ret = unreadable(json, &e);
+			goto out;
+		}
+		o.issuers = issuers;
+		o.n_issuers = n_issuers;
+		if (ts_verify(data, len, &o, &r, &e) != 0 || ts_story_read(data, r.whole_len, &story, &e) != 0) {
+			ret = unreadable(json, &e);
+			goto out;
+		}
+		int c = r.records ? ts_continues(data, r.whole_len, x.continues, &e) : 0;
+		if (c < 0) {
+			ret = unreadable(json, &e);
+			goto out;
+		}
+		x.has_continues = c == 1;
+		int verdict = (int)r.verdict;
+		if (k) {
+			x.link = x.has_continues && !memcmp(x.continues, prev_head, 32);
+			if (!x.link)
+				verdict = TS_INVALID;   /* a chain that does not hold is not VALID */
+			if (!x.has_continues)
+				x.link = -1;
+		}
+		if (json)
+			print_json(stdout, &r, &x);
+		else
+			print_text(stdout, &r, &x);
+		status = worse(status, verdict);
+		memcpy(prev_head, r.head, 32);
+		if (k + 1 < n_files && ts_certificates(data, r.whole_len, &issuers, &n_issuers, &e)) {
+			ret = unreadable(json, &e);
+			goto out;
+		}
 	}
-	if (json)
-		print_json(stdout, &r);
-	else
-		print_text(stdout, &r);
 	/* The verdict values are the exit statuses (transcript.h). */
-	ret = (int)r.verdict;
+	ret = status;
 out:
+	for (size_t i = 0; i < n_issuers; i++)
+		buf_free(&issuers[i]);
+	free(issuers);
 	free(anchors);
 	free(kids);
 	free(data);

@@ -22,6 +22,7 @@
 #include "files.h"
 #include "hash.h"
 #include "transcript.h"
+#include "ts_contents.h"
 #include "words.h"
 
 enum {
@@ -1504,6 +1505,9 @@ int ts_verify(const uint8_t *data, size_t len, const struct ts_verify_opts *o, s
 		verify_options(&st, o);
 	if (r->verdict != TS_INVALID)
 		vouch(&st, o);
+	/* What the good records contain: artifacts, certificates, fingerprints. */
+	if (r->verdict != TS_INVALID && r->records && ts_contents_check(data, r->whole_len, o, r, e))
+		goto out;
 	ret = 0;
 out:
 	free(st.cur.spki);

@@ -18,6 +18,7 @@
 #include "err.h"
 #include "dcbor.h"
 #include "cose.h"
+#include "buf.h"
 
 #define TS_FORMAT "ceremony-transcript/1"
 
@@ -128,6 +129,10 @@ struct ts_verify_opts {
 	size_t n_anchors;
 	const uint8_t (*kids)[32];    /* signer kids written on the paper log (--kid) */
 	size_t n_kids;
+	/* Certificates (DER) of earlier transcripts of a chain (`verify root.cts int.cts`):
+	 * issuers a certificate or CRL of this one may be signed by (ts_contents.h). */
+	const struct buf *issuers;
+	size_t n_issuers;
 };
 
 /* What vouches for a signer (TRANSCRIPT.md "A new signer is not trusted by the file alone"). */
@@ -168,6 +173,13 @@ struct ts_report {
 	int64_t open_seq;              /* seq of a step-begin with no result yet, else -1 */
 	uint8_t signoff_kids[8][32];   /* their kids, distinct, in order of appearance */
 	size_t n_signoff_kids;
+	/* What the records contain, checked (ts_contents.h), when every record is good. */
+	uint64_t artifacts_checked;    /* embedded artifacts that hash to their record */
+	uint64_t x509_verified;        /* certificates, CRLs and CSRs whose signature verifies */
+	uint64_t x509_chained;         /* of those, certificates and CRLs signed by an issuer found */
+	uint64_t x509_unchained;       /* certificates and CRLs whose issuer is in no transcript given */
+	uint64_t x509_unverifiable;    /* signed with an algorithm this OpenSSL cannot check (ML-DSA on 3.0) */
+	uint64_t fingerprints_checked; /* SHA-256 values steps show, each the artifact's */
 };
 
 /* Verifies the transcript bytes. Returns 0 when a verdict was reached (any

@@ -448,3 +448,46 @@ void x509_time_format(int64_t t, char out[24])
 	if (!gmtime_r(&v, &tm) || !strftime(out, 24, "%Y-%m-%dT%H:%M:%SZ", &tm))
 		snprintf(out, 24, "?");
 }
+
+enum err_answer x509_obj_signed_by(const struct x509_obj *o, EVP_PKEY *key, struct err *e)
+{
+	int rc = -1;
+	switch (o->kind) {
+	case X509_OBJ_CERT:
+		rc = key ? X509_verify(o->cert, key) : -1;
+		break;
+	case X509_OBJ_CRL:
+		rc = key ? X509_CRL_verify(o->crl, key) : -1;
+		break;
+	case X509_OBJ_CSR: {
+		EVP_PKEY *own = X509_REQ_get0_pubkey(o->csr);
+		rc = own ? X509_REQ_verify(o->csr, own) : -1;
+		break;
+	}
+	default:
+		break;
+	}
+	if (rc == 1) {
+		ERR_clear_error();
+		return ERR_ANSWER_YES;
+	}
+	if (rc == 0) {
+		ERR_clear_error();
+		return ERR_ANSWER_NO;
+	}
+	err_openssl(e, "checking the signature");
+	return ERR_ANSWER_ERROR;
+}
+
+void x509_obj_names(const struct x509_obj *o, char *issuer, size_t icap, char *subject, size_t scap)
+{
+	issuer[0] = subject[0] = 0;
+	if (o->kind == X509_OBJ_CERT) {
+		x509_name_text(X509_get_issuer_name(o->cert), issuer, icap);
+		x509_name_text(X509_get_subject_name(o->cert), subject, scap);
+	} else if (o->kind == X509_OBJ_CRL) {
+		x509_name_text(X509_CRL_get_issuer(o->crl), issuer, icap);
+	} else if (o->kind == X509_OBJ_CSR) {
+		x509_name_text(X509_REQ_get_subject_name(o->csr), subject, scap);
+	}
+}

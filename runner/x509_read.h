@@ -77,6 +77,13 @@ const char *x509_obj_kind_name(enum x509_obj_kind k);
 const char *x509_obj_pem_label(enum x509_obj_kind k);
 /* The DER of o as PEM text (pem_write), appended to out. */
 int x509_obj_pem(const struct x509_obj *o, struct buf *out, struct err *e) CER_MUST_CHECK;
+/* Whether o's signature verifies with key: a certificate's or CRL's issuer key; for a
+ * CSR, NULL (its own key). YES, NO, or ERROR (e set: no key, an algorithm this
+ * OpenSSL cannot verify). */
+enum err_answer x509_obj_signed_by(const struct x509_obj *o, EVP_PKEY *key, struct err *e);
+/* o's issuer (a certificate, a CRL) and subject (a certificate, a CSR) as x509_name_text
+ * writes them; "" where o has none. */
+void x509_obj_names(const struct x509_obj *o, char *issuer, size_t icap, char *subject, size_t scap);
 
 /* --- text ------------------------------------------------------------------- */
 

@@ -22,6 +22,7 @@ Exit status: 0 VALID, 3 VALID but aborted or halted, 4 INCOMPLETE,
 5 UNANCHORED, 1 INVALID, 2 unreadable or bad usage.
 """
 
+import base64
 import hashlib
 import os
 import re
@@ -502,6 +503,7 @@ class Result:
         self.signed_signoffs = 0
         self.signoff_kids = []
         self.otherwise = None      # the verdict line an UNANCHORED transcript would have had
+        self.results = []          # (seq, body) of each good step-result, for the content checks
 
     def invalid(self, seq, why):
         self.verdict = "INVALID"
@@ -683,6 +685,7 @@ def verify(data):
             res.segments.append(Segment(signer_kid, pos, pos if change else None))
         res.segments[-1].last = pos
         if kind == STEP_RESULT:
+            res.results.append((pos, body))
             counts[body[2]] += 1
             res.signed_signoffs += len(signed)
             res.signoff_kids += [k for k in signed if k not in res.signoff_kids]
@@ -750,6 +753,136 @@ def optional_checks(res, script, anchors, kids):
         res.bad_seq = first.resume
         res.reason = ("the signer changed there to kid %s, and nothing from the paper log (--kid, or an "
                       "--anchor after seq %d) vouches for records %d onward" % (first.kid.hex(), first.resume, first.resume))
+
+
+# --------------------------------------------------------------------------
+# Check 6, what the records contain: embedded artifacts, certificates, CRLs and
+# CSRs re-verified with pyca/cryptography, and the SHA-256 values steps show.
+# --------------------------------------------------------------------------
+
+def sig_ok(pub, sig, data, hash_alg, padding_hint=None):
+    """True, False, or None (a key or algorithm this cryptography cannot check)."""
+    from cryptography.exceptions import InvalidSignature
+    from cryptography.hazmat.primitives.asymmetric import ed25519, padding, rsa
+    try:
+        if isinstance(pub, ec.EllipticCurvePublicKey):
+            pub.verify(sig, data, ec.ECDSA(hash_alg))
+        elif isinstance(pub, ed25519.Ed25519PublicKey):
+            pub.verify(sig, data)
+        elif isinstance(pub, rsa.RSAPublicKey):
+            if padding_hint == "pss":
+                pub.verify(sig, data, padding.PSS(mgf=padding.MGF1(hash_alg), salt_length=hash_alg.digest_size), hash_alg)
+            else:
+                pub.verify(sig, data, padding.PKCS1v15(), hash_alg)
+        else:
+            return None
+        return True
+    except InvalidSignature:
+        return False
+    except Exception:
+        return None
+
+
+PSS_OID = "1.2.840.113549.1.1.10"
+
+
+def load(der):
+    """(kind, object) for a certificate, CRL or CSR in DER; (None, None) otherwise."""
+    from cryptography import x509 as cx509
+    for kind, fn in (("certificate", cx509.load_der_x509_certificate), ("CRL", cx509.load_der_x509_crl),
+                     ("certificate request", cx509.load_der_x509_csr)):
+        try:
+            return kind, fn(der)
+        except Exception:
+            pass
+    return None, None
+
+
+def signed_by(kind, obj, pub):
+    pss = "pss" if obj.signature_algorithm_oid.dotted_string == PSS_OID else None
+    h = obj.signature_hash_algorithm
+    tbs = obj.tbs_certificate_bytes if kind == "certificate" else obj.tbs_certlist_bytes if kind == "CRL" else obj.tbs_certrequest_bytes
+    return sig_ok(pub, obj.signature, tbs, h, pss)
+
+
+def content_checks(res):
+    arts = []      # (seq, step, name, content)
+    bad = []
+
+    def fail(seq, why):
+        if not bad:
+            bad.append((seq, why))
+
+    def find(step, name):
+        for a in reversed(arts):
+            if (a[1] == step and a[2] == name) or a[2] == step:
+                return a
+        return None
+
+    def claim(seq, step, what, shown, a):
+        if a is None or not isinstance(shown, str) or not shown:
+            return
+        h = hashlib.sha256(a[3]).hexdigest()
+        if h != shown:
+            fail(seq, "step '%s' shows %s %s, but %s.%s hashes to %s" % (step, what, shown, a[1], a[2], h))
+
+    for seq, body in res.results:
+        step, first = body[0], len(arts)
+        for a in body.get(6, []):
+            if 4 in a:
+                arts.append((seq, step, a[0], a[4]))
+        out = body[3]
+        ref = out.get("artifact")
+        if isinstance(ref, str) and "." in ref:
+            st, _, nm = ref.rpartition(".")
+            claim(seq, step, "SHA-256", out.get("sha256"), find(st, nm))
+        elif ref is None:
+            for a in arts[first:]:
+                if a[2] in ("certificate", "crl", "csr"):
+                    claim(seq, step, "SHA-256", out.get("sha256"), a)
+        for a in arts[first:]:
+            if a[2] == "public_key":
+                claim(seq, step, "public_key_sha256", out.get("public_key_sha256"), a)
+    # A PEM twin holds its DER twin's bytes.
+    for a in arts:
+        if not a[2].endswith("_pem"):
+            continue
+        for b in arts:
+            if b[0] == a[0] and b[2] == a[2][:-4]:
+                try:
+                    text = a[3].decode("ascii")
+                    body = "".join(l for l in text.splitlines() if l and not l.startswith("-----"))
+                    same = base64.b64decode(body) == b[3]
+                except Exception:
+                    same = False
+                if not same:
+                    fail(a[0], "artifact %s of step '%s' is not the PEM of its %s" % (a[2], a[1], b[2]))
+    # Certificates, CRLs, CSRs against the key that must have signed them.
+    parsed = []
+    for a in arts:
+        if a[2].endswith("_pem"):
+            continue
+        kind, obj = load(a[3])
+        if kind:
+            parsed.append((a, kind, obj))
+    certs = [(a, o) for a, k, o in parsed if k == "certificate"]
+    for a, kind, obj in parsed:
+        if kind == "certificate request":
+            ok = signed_by(kind, obj, obj.public_key())
+            if ok is False:
+                fail(a[0], "the certificate request %s of step '%s' does not verify with its own key" % (a[2], a[1]))
+            continue
+        if kind == "certificate" and obj.issuer == obj.subject:
+            if signed_by(kind, obj, obj.public_key()) is False:
+                fail(a[0], "the certificate %s of step '%s' does not verify with its own key" % (a[2], a[1]))
+            continue
+        issuers = [o for b, o in certs if o.subject == obj.issuer and b is not a]
+        answers = [signed_by(kind, obj, o.public_key()) for o in issuers]
+        if issuers and True not in answers and None not in answers:
+            fail(a[0], "the %s %s of step '%s' does not verify with the key of its issuer" % (kind, a[2], a[1]))
+    if bad:
+        res.otherwise = None
+        res.invalid(*bad[0])
 
 
 def verdict_line(res):
@@ -847,6 +980,8 @@ def main(argv):
 
     res = verify(data)
     optional_checks(res, script, anchors, kids)
+    if res.verdict != "INVALID" and res.records:
+        content_checks(res)
     print(verdict_line(res))
     if res.otherwise:
         print("otherwise: %s" % res.otherwise)

@@ -246,6 +246,19 @@ def pgp(b):
     return " ".join((even if i % 2 == 0 else odd)[x] for i, x in enumerate(b))
 
 
+def tamper_other_cert():
+    """A self-signed certificate of forge.py's own, PEM: not the ceremony's root."""
+    import datetime
+    from cryptography import x509 as cx509
+    from cryptography.x509.oid import NameOID
+    k = ec.derive_private_key(int.from_bytes(sha(b"forge.py other certificate"), "big") % (2**255), ec.SECP256R1())
+    name = cx509.Name([cx509.NameAttribute(NameOID.COMMON_NAME, "Not The Root")])
+    t = datetime.datetime(2026, 1, 1, tzinfo=datetime.timezone.utc)
+    c = (cx509.CertificateBuilder().subject_name(name).issuer_name(name).public_key(k.public_key())
+         .serial_number(1).not_valid_before(t).not_valid_after(t + datetime.timedelta(days=1)).sign(k, hashes.SHA256()))
+    return c.public_bytes(serialization.Encoding.PEM)
+
+
 def write(name, data):
     with open(os.path.join(HERE, name), "wb") as f:
         f.write(data)
@@ -812,6 +825,63 @@ def main():
             w.add(resigner, r.time, r.kind, body)
         data = w.data()
         # A bad last record ending in 0x00 would read as a torn tail: keep clear.
+        assert data[-1] != 0
+        write(name, data)
+
+    # Content vectors (issue 13): every record re-signed and well formed, each with
+    # one lie about what the records contain, which only the checks of what they
+    # contain (runner/ts_contents.c) can find.
+    #   content-bad-cert-signature: the root certificate's signature altered, its
+    #     record's hash and size, its PEM twin and the SHA-256 the steps show all
+    #     made to match: only the certificate's own signature tells;
+    #   content-fingerprint-lie: the fingerprint step shows another SHA-256;
+    #   content-pem-twin: the PEM twin of the certificate holds another certificate.
+    from cryptography import x509 as cx509
+    def cert_step(body):
+        return body.get(0) == "root-cert" and any(a[0] == "certificate" for a in body.get(6, []))
+
+    def pem_of(der):
+        return cx509.load_der_x509_certificate(der).public_bytes(serialization.Encoding.PEM)
+
+    orig = next(r for r in recs if r.kind == STEP_RESULT and cert_step(r.body))
+    der = next(a[4] for a in orig.body[6] if a[0] == "certificate")
+    bad = bytearray(der)
+    bad[-3] ^= 0x01   # inside the ECDSA signature's last INTEGER: still DER, no longer valid
+    bad = bytes(bad)
+    other = tamper_other_cert()
+    for name in ("content-bad-cert-signature.cts", "content-fingerprint-lie.cts", "content-pem-twin.cts"):
+        w = Writer(cid)
+        for r in recs:
+            body = dict(r.body)
+            if r.kind == GENESIS:
+                body[4] = resigner.signer
+            if r.kind == STEP_RESULT and name == "content-bad-cert-signature.cts":
+                arts = []
+                for a in body.get(6, []):
+                    a = dict(a)
+                    if a[4] == der:
+                        a[4], a[1], a[2] = bad, sha(bad), len(bad)
+                    elif body[0] == "root-cert" and a[0] == "certificate_pem":
+                        a[4] = pem_of(bad)
+                        a[1], a[2] = sha(a[4]), len(a[4])
+                    arts.append(a)
+                if arts:
+                    body[6] = arts
+                if body[3].get("sha256") == sha(der).hex():
+                    body[3] = dict(body[3], sha256=sha(bad).hex())
+            if r.kind == STEP_RESULT and name == "content-fingerprint-lie.cts" and body[0] == "root-fingerprint":
+                body[3] = dict(body[3], sha256=sha(b"another certificate").hex())
+            if r.kind == STEP_RESULT and name == "content-pem-twin.cts" and cert_step(body):
+                arts = []
+                for a in body[6]:
+                    a = dict(a)
+                    if a[0] == "certificate_pem":
+                        a[4] = other
+                        a[1], a[2] = sha(other), len(other)
+                    arts.append(a)
+                body[6] = arts
+            w.add(resigner, r.time, r.kind, body)
+        data = w.data()
         assert data[-1] != 0
         write(name, data)
 
