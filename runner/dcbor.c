@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "dcbor.h"
+#include "words.h"
 #include "utf8.h"
 
 enum {
@@ -634,4 +635,45 @@ bool dcbor_as_u64(const cbor_item_t *item, uint64_t *v)
 const char *dcbor_lib_version(void)
 {
 	return DCBOR_STR(CBOR_MAJOR_VERSION) "." DCBOR_STR(CBOR_MINOR_VERSION) "." DCBOR_STR(CBOR_PATCH_VERSION);
+}
+
+/* See dcbor.h. */
+void dcbor_show(const cbor_item_t *v, char *out, size_t cap)
+{
+	if (!v) {
+		snprintf(out, cap, "(none)");
+	} else if (cbor_isa_string(v)) {
+		snprintf(out, cap, "%.*s", (int)cbor_string_length(v), (const char *)cbor_string_handle(v));
+	} else if (cbor_isa_uint(v)) {
+		snprintf(out, cap, "%llu", (unsigned long long)cbor_get_int(v));
+	} else if (cbor_isa_negint(v)) {
+		snprintf(out, cap, "-%llu", (unsigned long long)cbor_get_int(v) + 1);
+	} else if (cbor_is_bool(v)) {
+		snprintf(out, cap, "%s", cbor_get_bool(v) ? "true" : "false");
+	} else if (cbor_isa_bytestring(v)) {
+		words_hex(cbor_bytestring_handle(v), cbor_bytestring_length(v), out, cap);
+	} else if (cbor_isa_array(v)) {
+		size_t used = 0;
+		out[0] = 0;
+		for (size_t i = 0; i < cbor_array_size(v) && used + 1 < cap; i++) {
+			cbor_item_t *it = cbor_array_get(v, i);
+			char one[256];
+			dcbor_show(it, one, sizeof one);
+			cbor_decref(&it);
+			used += (size_t)snprintf(out + used, cap - used, "%s%s", i ? ", " : "", one);
+		}
+	} else if (cbor_isa_map(v)) {
+		struct cbor_pair *pairs = cbor_map_handle(v);
+		size_t used = (size_t)snprintf(out, cap, "{");
+		for (size_t i = 0; i < cbor_map_size(v) && used + 1 < cap; i++) {
+			char k[128], one[256];
+			dcbor_show(pairs[i].key, k, sizeof k);
+			dcbor_show(pairs[i].value, one, sizeof one);
+			used += (size_t)snprintf(out + used, cap - used, "%s%s: %s", i ? ", " : "", k, one);
+		}
+		if (used + 1 < cap)
+			snprintf(out + used, cap - used, "}");
+	} else {
+		snprintf(out, cap, "(null)");
+	}
 }

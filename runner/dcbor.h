@@ -64,5 +64,9 @@ bool dcbor_as_u64(const cbor_item_t *item, uint64_t *v);
 
 /* The libcbor this program was built against ("0.8.0"; its version is a header macro). */
 const char *dcbor_lib_version(void);
+/* A value as one line of text, as the room and a replay show it (cap bytes into out):
+ * text as it is, integers in decimal, bytes in hex, arrays "a, b", maps "{k: v}";
+ * "(none)" for NULL. */
+void dcbor_show(const cbor_item_t *v, char *out, size_t cap);
 
 #endif

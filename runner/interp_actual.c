@@ -7,47 +7,6 @@
 #include "dcbor.h"
 #include "words.h"
 
-/* Text form of an output value, for Expected vs Actual. */
-static void value_text(const cbor_item_t *v, char *out, size_t cap)
-{
-	if (!v) {
-		snprintf(out, cap, "(none)");
-	} else if (cbor_isa_string(v)) {
-		snprintf(out, cap, "%.*s", (int)cbor_string_length(v), (const char *)cbor_string_handle(v));
-	} else if (cbor_isa_uint(v)) {
-		snprintf(out, cap, "%llu", (unsigned long long)cbor_get_int(v));
-	} else if (cbor_isa_negint(v)) {
-		snprintf(out, cap, "-%llu", (unsigned long long)cbor_get_int(v) + 1);
-	} else if (cbor_is_bool(v)) {
-		snprintf(out, cap, "%s", cbor_get_bool(v) ? "true" : "false");
-	} else if (cbor_isa_bytestring(v)) {
-		words_hex(cbor_bytestring_handle(v), cbor_bytestring_length(v), out, cap);
-	} else if (cbor_isa_array(v)) {
-		size_t used = 0;
-		out[0] = 0;
-		for (size_t i = 0; i < cbor_array_size(v) && used + 1 < cap; i++) {
-			cbor_item_t *it = cbor_array_get(v, i);
-			char one[256];
-			value_text(it, one, sizeof one);
-			cbor_decref(&it);
-			used += (size_t)snprintf(out + used, cap - used, "%s%s", i ? ", " : "", one);
-		}
-	} else if (cbor_isa_map(v)) {
-		struct cbor_pair *pairs = cbor_map_handle(v);
-		size_t used = (size_t)snprintf(out, cap, "{");
-		for (size_t i = 0; i < cbor_map_size(v) && used + 1 < cap; i++) {
-			char k[128], one[256];
-			value_text(pairs[i].key, k, sizeof k);
-			value_text(pairs[i].value, one, sizeof one);
-			used += (size_t)snprintf(out + used, cap - used, "%s%s: %s", i ? ", " : "", k, one);
-		}
-		if (used + 1 < cap)
-			snprintf(out + used, cap - used, "}");
-	} else {
-		snprintf(out, cap, "(null)");
-	}
-}
-
 /* What expectation i of step s wants, as text: the script's value, or for
  * {same_as: IMPORT.STEP.OUTPUT} what the imported transcript recorded (false when
  * it recorded nothing usable: the check cannot hold). */
@@ -63,7 +22,7 @@ static bool expected_text(const struct ceremony *c, const struct ynode *ex, size
 		snprintf(out, cap, "(nothing recorded as %s)", ref);
 		return false;
 	}
-	value_text(v, out, cap);
+	dcbor_show(v, out, cap);
 	return true;
 }
 
@@ -78,7 +37,7 @@ int interp_evaluate_expect(struct step_run *r, bool *all_held, struct err *e)
 		const char *key = ex->keys[i]->str, *ref = script_expect_ref(ex->vals[i]);
 		char got[1024], want[1024], what[300];
 		bool known = expected_text(r->cer, ex, i, want, sizeof want);
-		value_text(dcbor_get(r->res.outputs, key), got, sizeof got);
+		dcbor_show(dcbor_get(r->res.outputs, key), got, sizeof got);
 		bool held = known && dcbor_get(r->res.outputs, key) && !strcmp(got, want);
 		if (!held)
 			*all_held = false;
@@ -98,7 +57,7 @@ void interp_show_actual(struct interp *in, struct step_run *r)
 	for (size_t i = 0; ex && i < ex->n; i++) {
 		char got[1024], want[1024];
 		bool known = expected_text(in->c, ex, i, want, sizeof want);
-		value_text(dcbor_get(r->res.outputs, ex->keys[i]->str), got, sizeof got);
+		dcbor_show(dcbor_get(r->res.outputs, ex->keys[i]->str), got, sizeof got);
 		bool held = known && dcbor_get(r->res.outputs, ex->keys[i]->str) && !strcmp(got, want);
 		prompt_show(p, held ? PROMPT_PLAIN : PROMPT_WARN, "%-22s Expected: %-20s Actual: %s  %s",
 			    ex->keys[i]->str, want, got, held ? "[matches]" : "[MISMATCH]");
@@ -108,10 +67,10 @@ void interp_show_actual(struct interp *in, struct step_run *r)
 	}
 	for (size_t i = 0; i < n; i++) {
 		char key[128], val[8192];   /* shown whole: a token's 70 mechanisms too */
-		value_text(pairs[i].key, key, sizeof key);
+		dcbor_show(pairs[i].key, key, sizeof key);
 		if (ex && ynode_get(ex, key))
 			continue;
-		value_text(pairs[i].value, val, sizeof val);
+		dcbor_show(pairs[i].value, val, sizeof val);
 		prompt_show(p, PROMPT_PLAIN, "%-22s Actual: %s", key, val);
 	}
 }

@@ -1517,7 +1517,26 @@ out:
 	return ret;
 }
 
+struct untimed {
+	ts_entry_each each;
+	void *ctx;
+};
+
+static int drop_time(void *ctx, uint64_t seq, uint64_t time_ms, enum ts_kind kind, const cbor_item_t *body,
+		     struct err *e)
+{
+	const struct untimed *u = ctx;
+	(void)time_ms;
+	return u->each(u->ctx, seq, kind, body, e);
+}
+
 int ts_each_entry(const uint8_t *data, size_t len, ts_entry_each each, void *ctx, struct err *e)
+{
+	struct untimed u = {each, ctx};
+	return ts_each_entry_timed(data, len, drop_time, &u, e);
+}
+
+int ts_each_entry_timed(const uint8_t *data, size_t len, ts_entry_each_timed each, void *ctx, struct err *e)
 {
 	for (size_t off = 0; off < len;) {
 		cbor_item_t *rec = NULL, *entry = NULL;
@@ -1528,7 +1547,7 @@ int ts_each_entry(const uint8_t *data, size_t len, ts_entry_each each, void *ctx
 		if (dcbor_decode_strict(data + off, len - off, true, &rec, &used, e) == 0 &&
 		    record_payload(rec, &pl, &pl_len, e) == 0 &&
 		    dcbor_decode_strict(pl, pl_len, false, &entry, &eused, e) == 0 && check_entry(entry, &v, e) == 0)
-			rc = each(ctx, v.seq, (enum ts_kind)v.kind, v.body, e);
+			rc = each(ctx, v.seq, v.time, (enum ts_kind)v.kind, v.body, e);
 		if (entry)
 			cbor_decref(&entry);
 		if (rec)
