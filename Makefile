@@ -20,7 +20,7 @@ PKGS      := yaml-0.1 libcrypto libcbor p11-kit-1
 DEB_PKGS  := build-essential pkg-config libyaml-dev libssl-dev libcbor-dev libp11-kit-dev \
              libgfshare-dev softhsm2 libcmocka-dev opensc gnutls-bin openssl python3 \
              python3-cbor2 python3-cryptography python3-yaml python3-jsonschema golang-go tmux \
-             iproute2
+             iproute2 chromium poppler-utils fonts-dejavu-core
 
 REVISION  := $(shell git rev-parse --short=12 HEAD 2>/dev/null || echo unknown)
 WARN      := -std=c11 -Wall -Wextra -Wpedantic -Wshadow -Wstrict-prototypes -Wmissing-prototypes \

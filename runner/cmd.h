@@ -28,6 +28,8 @@ int cmd_answers(int argc, char **argv);
 int cmd_resume(int argc, char **argv);
 int cmd_extract(int argc, char **argv);
 int cmd_replay(int argc, char **argv);
+int cmd_print(int argc, char **argv);
+void cmd_print_usage(FILE *f);
 void cmd_replay_usage(FILE *f);
 void cmd_extract_usage(FILE *f);
 void cmd_resume_usage(FILE *f);

@@ -21,6 +21,7 @@ static const struct cmd commands[] = {
 	{"tokens", "list a PKCS#11 module's slots, tokens and mechanisms", cmd_tokens, cmd_tokens_usage, false},
 	{"answers", "print an answers file template with every question a script asks", cmd_answers, cmd_answers_usage,
 	 false},
+	{"print", "print the procedure the administrator reads from (Markdown or HTML)", cmd_print, cmd_print_usage, false},
 	{"replay", "tell a transcript's ceremony step by step, as it happened", cmd_replay, cmd_replay_usage, false},
 	{"extract", "write a transcript's embedded script and artifacts for other tools", cmd_extract, cmd_extract_usage,
 	 false},
