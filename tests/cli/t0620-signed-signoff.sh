@@ -33,7 +33,7 @@ if grep -q 135790 "$T/out" "$T/live/transcript.cts" "$T/live/artifacts/"*; then 
 	ok "her PIN is in no output"; fi
 expect_exit 0 "the transcript is VALID" "$CEREMONY" verify "$T/live/transcript.cts" --script "$S"
 KID=$($PYTHON -c 'import hashlib,sys; print(hashlib.sha256(open(sys.argv[1],"rb").read()).hexdigest())' "$T/wendy.der")
-expect_out "verify counts her six signed sign-offs by her key's kid" "signed sign-offs: 6, by kid $KID"
+expect_out "verify counts her six signed sign-offs by her key's kid" "signed sign-offs: 6 verified, by kid $KID"
 expect_exit 0 "the independent verifier says VALID" "$PYTHON" "$TOP/tests/tools/verify_cts.py" "$T/live/transcript.cts"
 expect_out "it counts the same" "signed sign-offs: 6, by kid $KID"
 
