@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "cmd.h"
+#include "docout.h"
 #include "hash.h"
 #include "script.h"
 #include "step.h"
@@ -36,86 +37,6 @@ void cmd_print_usage(FILE *f)
 	      f);
 }
 
-struct out {
-	FILE *f;
-	bool html;
-};
-
-/* Text into the document: HTML escaped, or Markdown with its table and emphasis
- * characters escaped. Control characters never pass. */
-static void put(const struct out *o, const char *s)
-{
-	for (; *s; s++) {
-		unsigned char c = (unsigned char)*s;
-		if (c == '\n' || c == '\t')
-			fputc(' ', o->f);
-		else if (c < 0x20 || c == 0x7f)
-			fputc('?', o->f);
-		else if (o->html && c == '<')
-			fputs("&lt;", o->f);
-		else if (o->html && c == '>')
-			fputs("&gt;", o->f);
-		else if (o->html && c == '&')
-			fputs("&amp;", o->f);
-		else if (o->html && c == '"')
-			fputs("&quot;", o->f);
-		else if (!o->html && strchr("|*_`[]<>#\\", c))
-			fprintf(o->f, "\\%c", c);
-		else
-			fputc(c, o->f);
-	}
-}
-
-static void putf(const struct out *o, const char *fmt, ...) CER_PRINTF(2, 3);
-static void putf(const struct out *o, const char *fmt, ...)
-{
-	char buf[4096];
-	va_list ap;
-	va_start(ap, fmt);
-	vsnprintf(buf, sizeof buf, fmt, ap);
-	va_end(ap);
-	put(o, buf);
-}
-
-/* Markup as it is (the caller's own, never from the script). */
-static void raw(const struct out *o, const char *md, const char *html)
-{
-	fputs(o->html ? html : md, o->f);
-}
-
-static const char *const css =
-	"body{font-family:'DejaVu Sans',Arial,sans-serif;font-size:10.5pt;line-height:1.35;margin:0 0 2.2em 0;color:#000}"
-	"h1{font-size:17pt;margin:0 0 .3em}h2{font-size:13pt;margin:1.2em 0 .4em;border-bottom:1px solid #000}"
-	"h3{font-size:11.5pt;margin:0 0 .3em}.step{border:1px solid #000;padding:.5em .7em;margin:.7em 0;"
-	"break-inside:avoid;page-break-inside:avoid}.say{border-left:3px solid #444;margin:.3em 0;padding:.2em .6em;"
-	"font-style:italic}table{border-collapse:collapse;width:100%;margin:.3em 0}td,th{border:1px solid #000;"
-	"padding:.25em .4em;text-align:left;vertical-align:top}th{background:#eee}.blank{height:1.6em}"
-	".meta{font-size:9.5pt}.foot{position:fixed;bottom:0;left:0;right:0;font-size:8pt;border-top:1px solid #000;"
-	"background:#fff;padding:.2em 0}code{font-family:'DejaVu Sans Mono',monospace;font-size:9pt}"
-	"ul.box{list-style:none;padding-left:.4em}@page{margin:14mm 14mm 18mm 14mm}";
-
-static void heading(const struct out *o, int level, const char *text)
-{
-	if (o->html) {
-		fprintf(o->f, "<h%d>", level);
-		put(o, text);
-		fprintf(o->f, "</h%d>\n", level);
-	} else {
-		fprintf(o->f, "\n%.*s ", level, "####");
-		put(o, text);
-		fputs("\n\n", o->f);
-	}
-}
-
-/* A line "Label: value" of a step's facts. */
-static void fact(const struct out *o, const char *label, const char *value)
-{
-	raw(o, "**", "<div class=\"meta\"><b>");
-	put(o, label);
-	raw(o, ":** ", ":</b> ");
-	put(o, value);
-	raw(o, "  \n", "</div>\n");
-}
 
 static void join(char *buf, size_t cap, const char *const *v, size_t n)
 {
@@ -152,13 +73,13 @@ static bool common_key(const char *k)
 }
 
 /* The blanks the room fills in: Actual (and each record field), time, initials. */
-static void blanks(const struct out *o, const struct step *s)
+static void blanks(const struct docout *o, const struct step *s)
 {
 	if (o->html) {
 		fputs("<table><tr><th style=\"width:28%\">Actual</th><td class=\"blank\"></td></tr>\n", o->f);
 		for (size_t i = 0; i < s->n_record; i++) {
 			fputs("<tr><th>", o->f);
-			put(o, s->record[i].prompt ? s->record[i].prompt : s->record[i].name);
+			doc_put(o, s->record[i].prompt ? s->record[i].prompt : s->record[i].name);
 			fputs("</th><td class=\"blank\"></td></tr>\n", o->f);
 		}
 		fputs("<tr><th>Time</th><td class=\"blank\"></td></tr><tr><th>Initials (performed / verified)</th>"
@@ -168,31 +89,31 @@ static void blanks(const struct out *o, const struct step *s)
 	fputs("\n| | |\n|---|---|\n| Actual | ____________________ |\n", o->f);
 	for (size_t i = 0; i < s->n_record; i++) {
 		fputs("| ", o->f);
-		put(o, s->record[i].prompt ? s->record[i].prompt : s->record[i].name);
+		doc_put(o, s->record[i].prompt ? s->record[i].prompt : s->record[i].name);
 		fputs(" | ____________________ |\n", o->f);
 	}
 	fputs("| Time | ________ |\n| Initials (performed / verified) | ________ / ________ |\n", o->f);
 }
 
-static void print_step(const struct out *o, const struct ceremony *c, const struct step *s)
+static void print_step(const struct docout *o, const struct ceremony *c, const struct step *s)
 {
 	char buf[4096], title[512];
 	snprintf(title, sizeof title, "Step %zu: %s", s->index + 1, s->title);
-	raw(o, "", "<div class=\"step\">\n");
-	heading(o, 3, title);
+	doc_raw(o, "", "<div class=\"step\">\n");
+	doc_heading(o, 3, title);
 	snprintf(buf, sizeof buf, "%s (%s): %s", s->id, s->type->name, s->type->summary);
-	fact(o, "Step", buf);
-	fact(o, "Performed by", script_acting_role(c, s));
+	doc_fact(o, "Step", buf);
+	doc_fact(o, "Performed by", script_acting_role(c, s));
 	if (s->token) {
 		const struct token_decl *t = script_token(c, s->token);
 		snprintf(buf, sizeof buf, "%s (label %s)", s->token, t ? t->label : "?");
-		fact(o, "Token", buf);
+		doc_fact(o, "Token", buf);
 	}
 	if (s->say) {
-		raw(o, "\n> ", "<div class=\"say\">");
-		raw(o, "*Read aloud:* ", "<b>Read aloud:</b> ");
-		put(o, s->say);
-		raw(o, "\n\n", "</div>\n");
+		doc_raw(o, "\n> ", "<div class=\"say\">");
+		doc_raw(o, "*Read aloud:* ", "<b>Read aloud:</b> ");
+		doc_put(o, s->say);
+		doc_raw(o, "\n\n", "</div>\n");
 	}
 	/* What is done: the type's own parameters, as the reviewed script gives them. */
 	const struct ynode *n = s->node;
@@ -203,33 +124,33 @@ static void print_step(const struct out *o, const struct ceremony *c, const stru
 			continue;
 		if (v->kind == YN_SEQ && v->n && v->vals[0]->kind == YN_SCALAR) {
 			/* A list of items: each one a box to tick. */
-			raw(o, "**", "<div class=\"meta\"><b>");
-			put(o, k);
-			raw(o, ":**\n\n", ":</b><ul class=\"box\">\n");
+			doc_raw(o, "**", "<div class=\"meta\"><b>");
+			doc_put(o, k);
+			doc_raw(o, ":**\n\n", ":</b><ul class=\"box\">\n");
 			for (size_t j = 0; j < v->n; j++) {
-				raw(o, "- [ ] ", "<li>&#9744; ");
-				put(o, v->vals[j]->str);
-				raw(o, "\n", "</li>\n");
+				doc_raw(o, "- [ ] ", "<li>&#9744; ");
+				doc_put(o, v->vals[j]->str);
+				doc_raw(o, "\n", "</li>\n");
 			}
-			raw(o, "\n", "</ul></div>\n");
+			doc_raw(o, "\n", "</ul></div>\n");
 			continue;
 		}
 		value_text(v, buf, sizeof buf);
-		fact(o, k, buf);
+		doc_fact(o, k, buf);
 	}
 	for (size_t i = 0; s->expect && i < s->expect->n; i++) {
 		const char *ref = script_expect_ref(s->expect->vals[i]);
 		snprintf(buf, sizeof buf, "%s = %s%s", s->expect->keys[i]->str, ref ? "as recorded by " : "",
 			 ref ? ref : s->expect->vals[i]->str);
-		fact(o, "Expected", buf);
+		doc_fact(o, "Expected", buf);
 	}
 	if (s->n_confirm) {
 		join(buf, sizeof buf, s->confirm, s->n_confirm);
-		fact(o, "Actual confirmed by", buf);
+		doc_fact(o, "Actual confirmed by", buf);
 	}
 	if (s->n_signoff) {
 		join(buf, sizeof buf, s->signoff, s->n_signoff);
-		fact(o, "Signed off by", buf);
+		doc_fact(o, "Signed off by", buf);
 	}
 	if (s->on_fail == ON_FAIL_RETRY)
 		snprintf(buf, sizeof buf, "try again (%u more attempt%s), then halt", s->retries, s->retries == 1 ? "" : "s");
@@ -238,11 +159,11 @@ static void print_step(const struct out *o, const struct ceremony *c, const stru
 	else
 		snprintf(buf, sizeof buf, "%s", step_is(s, STEP_DECIDES) ? "-" : "halt the ceremony");
 	if (!step_is(s, STEP_DECIDES))
-		fact(o, "On failure", buf);
+		doc_fact(o, "On failure", buf);
 	if (s->refusal_is_deviation)
-		fact(o, "On refusal", "recorded as a deviation; the ceremony goes on");
+		doc_fact(o, "On refusal", "recorded as a deviation; the ceremony goes on");
 	if (s->only_on_fail)
-		fact(o, "Reached", "only when a step's failure or a choice leads here; passed over in order");
+		doc_fact(o, "Reached", "only when a step's failure or a choice leads here; passed over in order");
 	if (!step_is(s, STEP_DECIDES))
 		blanks(o, s);
 	else if (o->html)
@@ -251,7 +172,7 @@ static void print_step(const struct out *o, const struct ceremony *c, const stru
 	else
 		fputs("\n| | |\n|---|---|\n| Choice made, by | ____________________ |\n| Time / initials | ________ |\n",
 		      o->f);
-	raw(o, "\n", "</div>\n");
+	doc_raw(o, "\n", "</div>\n");
 }
 
 int cmd_print(int argc, char **argv)
@@ -289,76 +210,67 @@ int cmd_print(int argc, char **argv)
 	words_hex(h, 32, hex, sizeof hex);
 	words_hex_groups(h, 32, 4, groups, sizeof groups);
 	const char *name = strrchr(script, '/') ? strrchr(script, '/') + 1 : script;
-	struct out o = {stdout, html};
-	if (html) {
-		fputs("<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">\n<title>", stdout);
-		put(&o, c->title);
-		fprintf(stdout, "</title>\n<style>%s</style></head><body>\n<div class=\"foot\">", css);
-		putf(&o, "%s - script SHA-256 %s - compare with the reviewed script and the transcript's genesis", name, groups);
-		fputs("</div>\n", stdout);
-	}
+	struct docout o = {stdout, html};
+	snprintf(buf, sizeof buf, "%s - script SHA-256 %s - compare with the reviewed script and the transcript's genesis",
+		 name, groups);
+	doc_begin(&o, c->title, buf);
 	snprintf(buf, sizeof buf, "%s: printed procedure", c->title);
-	heading(&o, 1, buf);
-	fact(&o, "Script", name);
-	fact(&o, "Script SHA-256", groups);
+	doc_heading(&o, 1, buf);
+	doc_fact(&o, "Script", name);
+	doc_fact(&o, "Script SHA-256", groups);
 	if (c->description)
-		fact(&o, "What it does", c->description);
-	raw(&o, "**Date:** ____________________ **Location:** ____________________  \n",
+		doc_fact(&o, "What it does", c->description);
+	doc_raw(&o, "**Date:** ____________________ **Location:** ____________________  \n",
 	    "<div class=\"meta\"><b>Date:</b> ____________________ <b>Location:</b> ____________________</div>\n");
 
-	heading(&o, 2, "Participants");
+	doc_heading(&o, 2, "Participants");
 	snprintf(buf, sizeof buf, "%s", c->separation_strict ? "strict: nobody holds two roles" : "relaxed");
-	fact(&o, "Separation of duties", buf);
-	raw(&o, "\n| Role | Name | ID checked | Signature |\n|---|---|---|---|\n",
+	doc_fact(&o, "Separation of duties", buf);
+	doc_raw(&o, "\n| Role | Name | ID checked | Signature |\n|---|---|---|---|\n",
 	    "<table><tr><th>Role</th><th>Name</th><th>ID checked</th><th>Signature</th></tr>\n");
 	for (size_t i = 0; i < c->n_roles; i++)
 		for (unsigned k = 0; k < c->roles[i].count; k++) {
-			raw(&o, "| ", "<tr><td>");
-			putf(&o, "%s %u", c->roles[i].name, k + 1);
-			raw(&o, " | | [ ] | |\n", "</td><td class=\"blank\"></td><td>&#9744;</td><td></td></tr>\n");
+			doc_raw(&o, "| ", "<tr><td>");
+			doc_putf(&o, "%s %u", c->roles[i].name, k + 1);
+			doc_raw(&o, " | | [ ] | |\n", "</td><td class=\"blank\"></td><td>&#9744;</td><td></td></tr>\n");
 		}
-	raw(&o, "", "</table>\n");
+	doc_raw(&o, "", "</table>\n");
 	if (c->n_tokens) {
-		heading(&o, 2, "Tokens");
-		raw(&o, "\n| Name | Label | Activation | Serial (read in the room) |\n|---|---|---|---|\n",
+		doc_heading(&o, 2, "Tokens");
+		doc_raw(&o, "\n| Name | Label | Activation | Serial (read in the room) |\n|---|---|---|---|\n",
 		    "<table><tr><th>Name</th><th>Label</th><th>Activation</th><th>Serial (read in the room)</th></tr>\n");
 		for (size_t i = 0; i < c->n_tokens; i++) {
 			const struct token_decl *t = &c->tokens[i];
-			raw(&o, "| ", "<tr><td>");
-			put(&o, t->name);
-			raw(&o, " | ", "</td><td>");
-			put(&o, t->label);
-			raw(&o, " | ", "</td><td>");
+			doc_raw(&o, "| ", "<tr><td>");
+			doc_put(&o, t->name);
+			doc_raw(&o, " | ", "</td><td>");
+			doc_put(&o, t->label);
+			doc_raw(&o, " | ", "</td><td>");
 			if (t->quorum)
-				putf(&o, "%u of %u %s", t->quorum, t->quorum + script_quorum_margin(c, t), t->quorum_role);
+				doc_putf(&o, "%u of %u %s", t->quorum, t->quorum + script_quorum_margin(c, t), t->quorum_role);
 			else
-				put(&o, "PIN");
-			raw(&o, " | |\n", "</td><td class=\"blank\"></td></tr>\n");
+				doc_put(&o, "PIN");
+			doc_raw(&o, " | |\n", "</td><td class=\"blank\"></td></tr>\n");
 		}
-		raw(&o, "", "</table>\n");
+		doc_raw(&o, "", "</table>\n");
 	}
-	heading(&o, 2, "Steps");
+	doc_heading(&o, 2, "Steps");
 	for (size_t i = 0; i < c->n_steps; i++)
 		print_step(&o, c, &c->steps[i]);
-	heading(&o, 2, "Signatures");
-	put(&o, "All participants confirm that this procedure was followed as printed, and that the ceremony log is a "
+	doc_heading(&o, 2, "Signatures");
+	doc_put(&o, "All participants confirm that this procedure was followed as printed, and that the ceremony log is a "
 		"true and accurate record of the ceremony as performed.");
-	raw(&o, "\n\n| Role | Name | Signature | Date |\n|---|---|---|---|\n",
+	doc_raw(&o, "\n\n| Role | Name | Signature | Date |\n|---|---|---|---|\n",
 	    "<table><tr><th>Role</th><th>Name</th><th>Signature</th><th>Date</th></tr>\n");
 	for (size_t i = 0; i < c->n_roles; i++)
 		for (unsigned k = 0; k < c->roles[i].count; k++) {
-			raw(&o, "| ", "<tr><td>");
-			putf(&o, "%s %u", c->roles[i].name, k + 1);
-			raw(&o, " | | | |\n", "</td><td class=\"blank\"></td><td></td><td></td></tr>\n");
+			doc_raw(&o, "| ", "<tr><td>");
+			doc_putf(&o, "%s %u", c->roles[i].name, k + 1);
+			doc_raw(&o, " | | | |\n", "</td><td class=\"blank\"></td><td></td><td></td></tr>\n");
 		}
-	raw(&o, "", "</table>\n");
-	if (html) {
-		fputs("</body></html>\n", stdout);
-	} else {
-		fputs("\n---\n", stdout);
-		putf(&o, "%s - script SHA-256 %s", name, hex);
-		fputc('\n', stdout);
-	}
+	doc_raw(&o, "", "</table>\n");
+	snprintf(buf, sizeof buf, "%s - script SHA-256 %s", name, hex);
+	doc_end(&o, buf);
 	script_free(c);
 	return EXIT_OK;
 }
