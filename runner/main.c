@@ -22,6 +22,7 @@ static const struct cmd commands[] = {
 	{"answers", "print an answers file template with every question a script asks", cmd_answers, cmd_answers_usage,
 	 false},
 	{"print", "print the procedure the administrator reads from (Markdown or HTML)", cmd_print, cmd_print_usage, false},
+	{"report", "write the ceremony log of transcripts (Markdown or HTML)", cmd_report, cmd_report_usage, false},
 	{"replay", "tell a transcript's ceremony step by step, as it happened", cmd_replay, cmd_replay_usage, false},
 	{"extract", "write a transcript's embedded script and artifacts for other tools", cmd_extract, cmd_extract_usage,
 	 false},
