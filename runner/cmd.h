@@ -29,6 +29,8 @@ int cmd_resume(int argc, char **argv);
 int cmd_extract(int argc, char **argv);
 int cmd_replay(int argc, char **argv);
 int cmd_print(int argc, char **argv);
+int cmd_diff(int argc, char **argv);
+void cmd_diff_usage(FILE *f);
 int cmd_report(int argc, char **argv);
 void cmd_report_usage(FILE *f);
 void cmd_print_usage(FILE *f);

@@ -23,6 +23,7 @@ static const struct cmd commands[] = {
 	 false},
 	{"print", "print the procedure the administrator reads from (Markdown or HTML)", cmd_print, cmd_print_usage, false},
 	{"report", "write the ceremony log of transcripts (Markdown or HTML)", cmd_report, cmd_report_usage, false},
+	{"diff", "compare two transcripts of one script (a rehearsal and the live run)", cmd_diff, cmd_diff_usage, false},
 	{"replay", "tell a transcript's ceremony step by step, as it happened", cmd_replay, cmd_replay_usage, false},
 	{"extract", "write a transcript's embedded script and artifacts for other tools", cmd_extract, cmd_extract_usage,
 	 false},
