@@ -161,6 +161,8 @@ install: $(BUILD)/ceremony
 	install -m 0644 schemas/* $(DESTDIR)$(PREFIX)/share/ceremony/schemas/
 	install -m 0644 ceremonies/*.yaml $(DESTDIR)$(PREFIX)/share/ceremony/ceremonies/
 	install -m 0644 doc/ceremony.1 $(DESTDIR)$(PREFIX)/share/man/man1/ceremony.1
+	install -d $(DESTDIR)$(PREFIX)/share/bash-completion/completions
+	install -m 0644 doc/ceremony.bash-completion $(DESTDIR)$(PREFIX)/share/bash-completion/completions/ceremony
 
 # bench: speed and memory of the transcript (medians of one run; compare runs, the
 # machines are shared). Not part of check: no timing is asserted anywhere.
