@@ -122,7 +122,10 @@ static void print_step(const struct docout *o, const struct ceremony *c, const s
 		const struct ynode *v = n->vals[i];
 		if (common_key(k) || !strcmp(k, "token"))
 			continue;
-		if (v->kind == YN_SEQ && v->n && v->vals[0]->kind == YN_SCALAR) {
+		bool items = v->kind == YN_SEQ && v->n;
+		for (size_t j = 0; items && j < v->n; j++)
+			items = v->vals[j]->kind == YN_SCALAR;
+		if (items) {
 			/* A list of items: each one a box to tick. */
 			doc_raw(o, "**", "<div class=\"meta\"><b>");
 			doc_put(o, k);

@@ -11,7 +11,7 @@
  * characters escaped. Control characters never pass. */
 void doc_put(const struct docout *o, const char *s)
 {
-	for (; *s; s++) {
+	for (; s && *s; s++) {
 		unsigned char c = (unsigned char)*s;
 		if (c == '\n' || c == '\t')
 			fputc(' ', o->f);

@@ -33,6 +33,21 @@ for script in "$TOP"/ceremonies/*.yaml; do
 	expect_exit 0 "$name: verify_cts.py" "$PYTHON" "$TOP/tests/tools/verify_cts.py" "$out/transcript.cts"
 	[ "$(head -1 "$T/out")" = VALID ] && ok "$name: verify_cts.py says VALID" ||
 		not_ok "$name: verify_cts.py says VALID" "$(head -1 "$T/out")"
+	# The auditor's and the administrator's documents of each ceremony (issue 13).
+	expect_exit 0 "$name: print" "$CEREMONY" print "$script" $after
+	expect_exit 0 "$name: replay" "$CEREMONY" replay "$out/transcript.cts"
+	expect_out "$name: replay tells it to the seal" "^== SEALED \(record [0-9]+\): completed"
+	expect_exit 0 "$name: report" "$CEREMONY" report "$out/transcript.cts"
+	expect_out "$name: report has its verdict" "^\*\*Verdict:\*\* VALID"
+	expect_exit 0 "$name: extract" "$CEREMONY" extract "$out/transcript.cts" --out "$out/extracted"
+	certs=0 bad=""
+	for crt in "$out"/extracted/*.certificate.der; do
+		[ -e "$crt" ] || continue
+		certs=$((certs + 1))
+		openssl x509 -inform DER -in "$crt" -noout 2>/dev/null || bad="$bad $crt"
+	done
+	[ -z "$bad" ] && ok "$name: openssl reads the $certs certificates extract wrote" ||
+		not_ok "$name: openssl reads the certificates extract wrote" "$bad"
 done
 [ "$count" -ge 3 ] && ok "the course exercise and both PKI ceremonies have answers ($count)" ||
 	not_ok "the course exercise and both PKI ceremonies have answers" "$count"
