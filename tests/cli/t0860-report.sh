@@ -48,6 +48,11 @@ pdftotext -raw "$T/log.pdf" - | tr -d '\n' >"$T/log.txt"
 has "the printed log holds the fingerprints, the serial, the participants and the verdicts" "$T/log.txt" "$rootfp" \
 	"$intfp" "$intser" "Diane Adler" "Kofi Mensah" "Wen Li" "Verdict: VALID" "Historical Ceremony Records" \
 	"Dyber emergency re-key"
+"$OFF" chromium --headless --no-sandbox --disable-gpu --no-first-run --user-data-dir="$T/chromium" \
+	--host-resolver-rules="MAP * 0.0.0.0" --screenshot="$T/log.png" --window-size=1000,1400 "file://$T/log.html" \
+	>"$T/chromium.log" 2>&1
+[ "$(head -c 8 "$T/log.png" | od -An -tx1 | tr -d ' \n')" = 89504e470d0a1a0a ] && ok "and to a PNG" ||
+	not_ok "and to a PNG" "$(tail -3 "$T/chromium.log")"
 expect_exit 0 "the Markdown log of the three" "$CEREMONY" report "$R/transcript.cts" "$I/transcript.cts" "$K/transcript.cts"
 has "its history table has a row a ceremony, the root's and the intermediate's fingerprints" "$T/out" \
 	"^\| [0-9-]+ \| Dyber Root CA key ceremony .*\| $rootfp / " "^\| [0-9-]+ \| Dyber Intermediate CA key ceremony .*\| $intfp / $intser" \
