@@ -376,6 +376,20 @@ static void one_log(const struct docout *o, const struct rlog *l)
 		snprintf(hex, sizeof hex, "Workstation %s", k);
 		doc_fact(o, hex, buf);
 	}
+	/* What a system.info step recorded of the workstation, in full. */
+	for (size_t i = 0; i < l->n; i++) {
+		const cbor_item_t *out = dcbor_get_u(l->v[i].body, 3);
+		if (strcmp(l->v[i].type, "system.info"))
+			continue;
+		for (size_t k = 0; out && cbor_isa_map(out) && k < cbor_map_size(out); k++) {
+			char key[128];
+			text(cbor_map_handle(out)[k].key, key, sizeof key);
+			text(cbor_map_handle(out)[k].value, buf, sizeof buf);
+			char label[256];
+			snprintf(label, sizeof label, "Workstation (%s) %s", l->v[i].id, key);
+			doc_fact(o, label, buf);
+		}
+	}
 	for (size_t i = 0; i < l->n; i++) {
 		const cbor_item_t *out = dcbor_get_u(l->v[i].body, 3);
 		for (size_t k = 0; out && cbor_isa_map(out) && k < cbor_map_size(out); k++) {
