@@ -62,3 +62,14 @@ after_args() {
 		$(after_args "$aa_s") --out "$aa_d" --keep >/dev/null 2>&1 </dev/null
 	echo "--after $aa_d"
 }
+
+# rehearse_sequence DIR: the company's root, intermediate and re-key ceremonies
+# rehearsed in order, air-gapped, into DIR/root, DIR/int (both kept) and DIR/rekey.
+rehearse_sequence() {
+	"$TOP/tools/offline" "$CEREMONY" rehearse "$TOP/ceremonies/company-root.yaml" \
+		--answers "$TOP/examples/answers/company-root.yaml" --out "$1/root" --keep >/dev/null 2>&1 </dev/null
+	"$TOP/tools/offline" "$CEREMONY" rehearse "$TOP/ceremonies/company-intermediate.yaml" --after "$1/root" \
+		--answers "$TOP/examples/answers/company-intermediate.yaml" --out "$1/int" --keep >/dev/null 2>&1 </dev/null
+	"$TOP/tools/offline" "$CEREMONY" rehearse "$TOP/ceremonies/emergency-rekey.yaml" --after "$1/int" \
+		--answers "$TOP/examples/answers/emergency-rekey.yaml" --out "$1/rekey" >/dev/null 2>&1 </dev/null
+}

@@ -25,39 +25,35 @@ assert d["steps"]["failed"] == 0, d["steps"]' "$T/out" && ok "the JSON's checked
 	not_ok "the JSON's checked and steps" "$(cat "$T/out")"
 
 # The test writer breaks the intermediate certificate's signature and re-signs.
-"$PYTHON" - "$TOP/tests/vectors" "$T/ri/transcript.cts" "$T/bad-issuer.cts" <<'P'
+"$PYTHON" - "$TOP/tests/tools" "$T/ri/transcript.cts" "$T/bad-issuer.cts" <<'P'
 import hashlib, sys
 sys.path.insert(0, sys.argv[1])
-import forge
+import resign
 from cryptography import x509
 from cryptography.hazmat.primitives import serialization
-recs = forge.read_records(sys.argv[2])
-der = next(a[4] for r in recs if r.kind == forge.STEP_RESULT and r.body[0] == "intermediate-cert"
+recs = resign.forge.read_records(sys.argv[2])
+der = next(a[4] for r in recs if r.kind == resign.STEP_RESULT and r.body[0] == "intermediate-cert"
            for a in r.body.get(6, []) if a[0] == "certificate")
 bad = bytearray(der); bad[-3] ^= 1; bad = bytes(bad)
 pem = x509.load_der_x509_certificate(bad).public_bytes(serialization.Encoding.PEM)
 old_sha = hashlib.sha256(der).hexdigest()
-key = forge.Key("t0830 test writer")
-w = forge.Writer(recs[0].cid)
-for r in recs:
-    body = dict(r.body)
-    if r.kind == forge.GENESIS:
-        body[4] = key.signer
-    if r.kind == forge.STEP_RESULT:
-        arts = []
-        for a in body.get(6, []):
-            a = dict(a)
-            if a.get(4) == der:
-                a[4], a[1], a[2] = bad, hashlib.sha256(bad).digest(), len(bad)
-            elif body[0] == "intermediate-cert" and a[0] == "certificate_pem":
-                a[4], a[1], a[2] = pem, hashlib.sha256(pem).digest(), len(pem)
-            arts.append(a)
-        if arts:
-            body[6] = arts
-        if body[3].get("sha256") == old_sha:
-            body[3] = dict(body[3], sha256=hashlib.sha256(bad).hexdigest())
-    w.add(key, r.time, r.kind, body)
-open(sys.argv[3], "wb").write(w.data())
+def body(r, b):
+    if r.kind != resign.STEP_RESULT:
+        return b
+    arts = []
+    for a in b.get(6, []):
+        a = dict(a)
+        if a.get(4) == der:
+            a[4], a[1], a[2] = bad, hashlib.sha256(bad).digest(), len(bad)
+        elif b[0] == "intermediate-cert" and a[0] == "certificate_pem":
+            a[4], a[1], a[2] = pem, hashlib.sha256(pem).digest(), len(pem)
+        arts.append(a)
+    if arts:
+        b[6] = arts
+    if b[3].get("sha256") == old_sha:
+        b[3] = dict(b[3], sha256=hashlib.sha256(bad).hexdigest())
+    return b
+resign.resign(sys.argv[2], sys.argv[3], "t0830 test writer", body=body)
 P
 expect_exit 1 "a certificate whose signature is broken, its record signed: INVALID" "$CEREMONY" verify "$T/bad-issuer.cts"
 expect_out "with the reason" "^INVALID at seq [0-9]+: the certificate certificate of step 'intermediate-cert' does not verify with the key of its issuer CN=Dyber Root CA"
@@ -66,12 +62,7 @@ expect_out "verify_cts.py: with the reason" "^INVALID at seq [0-9]+: the certifi
 
 # A chain: root, intermediate, re-key, each building on the one before.
 R="$T/root" I="$T/int" K="$T/rekey"
-"$OFF" "$CEREMONY" rehearse "$TOP/ceremonies/company-root.yaml" --answers "$TOP/examples/answers/company-root.yaml" \
-	--out "$R" --keep >/dev/null 2>&1 </dev/null
-"$OFF" "$CEREMONY" rehearse "$TOP/ceremonies/company-intermediate.yaml" --after "$R" \
-	--answers "$TOP/examples/answers/company-intermediate.yaml" --out "$I" --keep >/dev/null 2>&1 </dev/null
-"$OFF" "$CEREMONY" rehearse "$TOP/ceremonies/emergency-rekey.yaml" --after "$I" \
-	--answers "$TOP/examples/answers/emergency-rekey.yaml" --out "$K" >/dev/null 2>&1 </dev/null
+rehearse_sequence "$T"
 expect_exit 0 "verify root intermediate re-key: the chain is VALID" "$CEREMONY" verify "$R/transcript.cts" \
 	"$I/transcript.cts" "$K/transcript.cts"
 cp "$T/out" "$T/chain"

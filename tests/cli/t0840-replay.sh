@@ -27,21 +27,15 @@ expect_out "saying so" "^\(the ceremony did not reach its seal"
 	ok "no colour into a pipe"
 
 # A hostile transcript: VALID under its own key, an escape sequence in an output.
-"$PYTHON" - "$V" "$V/rehearsal-generic-root.cts" "$T/escape.cts" <<'P'
+"$PYTHON" - "$TOP/tests/tools" "$V/rehearsal-generic-root.cts" "$T/escape.cts" <<'P'
 import sys
 sys.path.insert(0, sys.argv[1])
-import forge
-recs = forge.read_records(sys.argv[2])
-key = forge.Key("t0840 test writer")
-w = forge.Writer(recs[0].cid)
-for r in recs:
-    body = dict(r.body)
-    if r.kind == forge.GENESIS:
-        body[4] = key.signer
-    if r.kind == forge.STEP_RESULT and body[0] == "power-down":
-        body[3] = dict(body[3], safe_location="Safe 1\x1b[2J\x1b]0;pwned\x07")
-    w.add(key, r.time, r.kind, body)
-open(sys.argv[3], "wb").write(w.data())
+import resign
+def body(r, b):
+    if r.kind == resign.STEP_RESULT and b[0] == "power-down":
+        b[3] = dict(b[3], safe_location="Safe 1\x1b[2J\x1b]0;pwned\x07")
+    return b
+resign.resign(sys.argv[2], sys.argv[3], "t0840 test writer", body=body)
 P
 expect_exit 0 "the hostile transcript verifies (under its own key)" "$CEREMONY" verify "$T/escape.cts"
 expect_exit 0 "and is replayed" "$CEREMONY" replay "$T/escape.cts"

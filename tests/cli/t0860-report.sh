@@ -20,12 +20,7 @@ has "it has the log's sections and what was recorded" "$G/report-generic-root.md
 expect_exit 2 "an unreadable file" "$CEREMONY" report "$T/none.cts"
 
 R="$T/root" I="$T/int" K="$T/rekey"
-"$OFF" "$CEREMONY" rehearse "$TOP/ceremonies/company-root.yaml" --answers "$TOP/examples/answers/company-root.yaml" \
-	--out "$R" --keep >/dev/null 2>&1 </dev/null
-"$OFF" "$CEREMONY" rehearse "$TOP/ceremonies/company-intermediate.yaml" --after "$R" \
-	--answers "$TOP/examples/answers/company-intermediate.yaml" --out "$I" --keep >/dev/null 2>&1 </dev/null
-"$OFF" "$CEREMONY" rehearse "$TOP/ceremonies/emergency-rekey.yaml" --after "$I" \
-	--answers "$TOP/examples/answers/emergency-rekey.yaml" --out "$K" >/dev/null 2>&1 </dev/null
+rehearse_sequence "$T"
 expect_exit 0 "one log of the root, intermediate and re-key ceremonies, in HTML" "$CEREMONY" report --html \
 	"$R/transcript.cts" "$I/transcript.cts" "$K/transcript.cts"
 cp "$T/out" "$T/log.html"

@@ -24,19 +24,12 @@ C="$TOP/ceremonies/custodian-activation.yaml"
 expect_exit 1 "two scripts" "$CEREMONY" diff "$T/r1/transcript.cts" "$T/c/transcript.cts"
 expect_out "are said to differ" "^scripts: DIFFERENT"
 expect_out "and a step that ran in one only is listed" "^  root-key: |^  hsm-info: ran in A only"
-"$PYTHON" - "$TOP/tests/vectors" "$T/r1/transcript.cts" "$T/gap.cts" <<'P'
+"$PYTHON" - "$TOP/tests/tools" "$T/r1/transcript.cts" "$T/gap.cts" <<'P'
 import sys
 sys.path.insert(0, sys.argv[1])
-import forge
-recs = forge.read_records(sys.argv[2])
-key = forge.Key("t0870 test writer")
-w = forge.Writer(recs[0].cid)
-for r in recs:
-    body = dict(r.body)
-    if r.kind == forge.GENESIS:
-        body[4] = key.signer
-    w.add(key, r.time + (2 * 3600 * 1000 if r.seq >= 20 else 0), r.kind, body)
-open(sys.argv[3], "wb").write(w.data())
+import resign
+resign.resign(sys.argv[2], sys.argv[3], "t0870 test writer",
+              time=lambda r: r.time + (2 * 3600 * 1000 if r.seq >= 20 else 0))
 P
 expect_exit 0 "the re-timed transcript verifies under its own key" "$CEREMONY" verify "$T/gap.cts"
 expect_exit 0 "a pause is not a difference" "$CEREMONY" diff "$T/r1/transcript.cts" "$T/gap.cts" --gap 600
