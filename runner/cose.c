@@ -499,29 +499,72 @@ out:
 	return ret;
 }
 
+void cose_key_free(struct cose_key *k)
+{
+	if (!k)
+		return;
+	free(k->spki);
+	EVP_PKEY_free(k->key);
+	memset(k, 0, sizeof *k);
+}
+
 int cose_verify1(const cbor_item_t *record, const uint8_t *spki, size_t spki_len, const uint8_t **payload,
 		 size_t *payload_len, int *alg, struct err *e)
+{
+	return cose_verify1_keyed(record, spki, spki_len, NULL, payload, payload_len, alg, e);
+}
+
+int cose_verify1_keyed(const cbor_item_t *record, const uint8_t *spki, size_t spki_len, struct cose_key *cache,
+		       const uint8_t **payload, size_t *payload_len, int *alg, struct err *e)
 {
 	struct sign1 p;
 	struct buf tbs = {0};
 	const struct alg_info *ai;
-	EVP_PKEY *key = NULL;
+	EVP_PKEY *key = NULL, *use;
 	uint8_t kid[32], want[32];
 	int a = 0, ret = -1;
 
 	if (sign1_parts(record, &p, e) != 0 || parse_protected(p.prot, p.prot_len, &a, kid, e) != 0)
 		goto out;
 	ai = alg_find(a);
-	cose_kid(spki, spki_len, want);
+	bool same = cache && cache->spki && cache->spki_len == spki_len && !memcmp(cache->spki, spki, spki_len);
+	if (cache && !same) {
+		cose_key_free(cache);
+		if (!(cache->spki = malloc(spki_len ? spki_len : 1))) {
+			err_set(e, ERR_NOMEM, "out of memory");
+			goto out;
+		}
+		memcpy(cache->spki, spki, spki_len);
+		cache->spki_len = spki_len;
+		cose_kid(spki, spki_len, cache->kid);
+	}
+	if (cache)
+		memcpy(want, cache->kid, 32);
+	else
+		cose_kid(spki, spki_len, want);
 	if (CRYPTO_memcmp(kid, want, 32) != 0) {
 		err_set(e, ERR_KID, "kid does not match the signer's key");
 		goto out;
 	}
-	if (load_key(spki, spki_len, ai, &key, e) != 0)
-		goto out;
+	/* The key as checked for this alg (type, curve, size): kept when it is the same. */
+	if (cache && cache->key && cache->alg == a) {
+		use = cache->key;
+	} else {
+		if (load_key(spki, spki_len, ai, &key, e) != 0)
+			goto out;
+		if (cache) {
+			EVP_PKEY_free(cache->key);
+			cache->key = key;
+			cache->alg = a;
+			key = NULL;
+			use = cache->key;
+		} else {
+			use = key;
+		}
+	}
 	if (cose_sig_structure(p.prot, p.prot_len, p.payload, p.payload_len, &tbs, e) != 0)
 		goto out;
-	if (verify_sig(ai, key, tbs.p, tbs.len, p.sig, p.sig_len, e) != 0)
+	if (verify_sig(ai, use, tbs.p, tbs.len, p.sig, p.sig_len, e) != 0)
 		goto out;
 	if (payload)
 		*payload = p.payload;

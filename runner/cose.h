@@ -67,6 +67,23 @@ int cose_sign1(struct cose_signer *s, const uint8_t *payload, size_t payload_len
 int cose_verify1(const cbor_item_t *record, const uint8_t *spki, size_t spki_len,
 		 const uint8_t **payload, size_t *payload_len, int *alg, struct err *e) CER_MUST_CHECK;
 
+/* The verifier's key of one signer, kept from record to record: a transcript's
+ * records are all signed by one key (or a few, across resumes), and parsing the
+ * SubjectPublicKeyInfo and hashing it for the kid again for each record costs more
+ * than the signature check itself. Zero-initialise; cose_key_free when done. */
+struct cose_key {
+	uint8_t *spki;
+	size_t spki_len;
+	uint8_t kid[32];
+	EVP_PKEY *key;
+	int alg;               /* the alg the key was checked for */
+};
+void cose_key_free(struct cose_key *k);
+/* cose_verify1 with the key kept in *cache (NULL: none kept), which is replaced when
+ * spki or the record's alg is not the one it holds. */
+int cose_verify1_keyed(const cbor_item_t *record, const uint8_t *spki, size_t spki_len, struct cose_key *cache,
+		       const uint8_t **payload, size_t *payload_len, int *alg, struct err *e) CER_MUST_CHECK;
+
 /* Reads alg and kid from a record's protected header without verifying. */
 int cose_peek(const cbor_item_t *record, int *alg, uint8_t kid[32], struct err *e) CER_MUST_CHECK;
 

@@ -820,6 +820,7 @@ struct signer_state {
 struct vstate {
 	struct ts_report *r;
 	struct signer_state cur;
+	struct cose_key key;           /* the current signer's, parsed once (cose.h) */
 	uint8_t (*prevs)[HASH_LEN];   /* prev of each good record, for anchors */
 	size_t prevs_cap;
 	uint8_t script_hash[HASH_LEN];
@@ -1106,7 +1107,7 @@ static int verify_record(struct vstate *st, uint64_t pos, const cbor_item_t *rec
 		goto out;
 	}
 	if (pos > 0 && memcmp(kid, st->cur.kid, HASH_LEN) == 0) {
-		if (cose_verify1(rec, st->cur.spki, st->cur.spki_len, &pl, &pl_len, &alg, &de) != 0) { /* mutate: signature */
+		if (cose_verify1_keyed(rec, st->cur.spki, st->cur.spki_len, &st->key, &pl, &pl_len, &alg, &de) != 0) { /* mutate: signature */
 			invalid(r, pos, "%s", de.msg);
 			goto out;
 		}
@@ -1510,6 +1511,7 @@ int ts_verify(const uint8_t *data, size_t len, const struct ts_verify_opts *o, s
 		goto out;
 	ret = 0;
 out:
+	cose_key_free(&st.key);
 	free(st.cur.spki);
 	free(st.prevs);
 	free(st.pending_id);
