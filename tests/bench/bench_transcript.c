@@ -9,6 +9,7 @@
 #include <sys/resource.h>
 #include <time.h>
 #include <unistd.h>
+#include <openssl/sha.h>
 #include "runner/cose.h"
 #include "runner/dcbor.h"
 #include "runner/files.h"
