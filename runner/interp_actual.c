@@ -75,6 +75,20 @@ void interp_show_actual(struct interp *in, struct step_run *r)
 	}
 }
 
+/* Whether answer is not what {same_as: REF}, the expectation of record field name,
+ * says an earlier ceremony recorded (false when there is no such expectation). */
+static bool differs_from_record(const struct step_run *r, const char *name, const char *answer)
+{
+	const struct ynode *ex = r->step->expect, *v = ex ? ynode_get(ex, name) : NULL;
+	char want[1024];
+	if (!v || !script_expect_ref(v))
+		return false;
+	for (size_t i = 0; i < ex->n; i++)
+		if (ex->vals[i] == v && expected_text(r->cer, ex, i, want, sizeof want))
+			return strcmp(want, answer) != 0;
+	return false;
+}
+
 /* Typed values the script asks to record (a seal number, a safe location). */
 int interp_take_records(struct interp *in, struct step_run *r, struct err *e)
 {
@@ -86,13 +100,23 @@ int interp_take_records(struct interp *in, struct step_run *r, struct err *e)
 		for (unsigned attempt = 1;; attempt++) {
 			if (step_ask(r, role, f->name, f->prompt ? f->prompt : f->name, &answer, e))
 				return -1;
-			if (f->optional || answer[strspn(answer, " \t")])
+			if (!f->optional && !answer[strspn(answer, " \t")]) {
+				free(answer);
+				answer = NULL;
+				if (!step_slip(r, role, f->name, attempt, "an empty answer for '%s' is not recorded: type the value",
+					       f->name))
+					return err_set(e, ERR_INPUT, "step '%s': no value was given for '%s'", r->step->id, f->name);
+				continue;
+			}
+			/* A value an earlier ceremony recorded (a seal number): a typo is asked again,
+			 * never shown the right one; after the last try what was typed is recorded and
+			 * the expectation that fails halts the ceremony as the script says. */
+			if (!differs_from_record(r, f->name, answer) ||
+			    !step_slip(r, role, f->name, attempt, "the %s typed is not the one %s recorded: check it and type it "
+								  "again", f->name, script_expect_ref(ynode_get(r->step->expect, f->name))))
 				break;
 			free(answer);
 			answer = NULL;
-			if (!step_slip(r, role, f->name, attempt, "an empty answer for '%s' is not recorded: type the value",
-				       f->name))
-				return err_set(e, ERR_INPUT, "step '%s': no value was given for '%s'", r->step->id, f->name);
 		}
 		int rc = step_output(r, f->name, dcbor_text(answer), e);
 		free(answer);

@@ -86,6 +86,19 @@ refused "another seal number" "$R" "$T/o-seal" "$T/seal.yaml"
 result "$T/o-seal/transcript.cts" root-seal-check >"$T/r"
 has "another seal number: the check failed with both numbers" "$T/r" '"1": "TEB-1180422", "2": "TEB-1180499", "3": false'
 
+# A typo in the seal number is a slip asked again (never shown the right one); the
+# second, right, number goes on. Three wrong ones: the last is recorded and halts (above).
+sed 's/root_hsm_seal_number: "TEB-1180422"$/root_hsm_seal_number: ["TEB-1180442", "TEB-1180422"]/' "$INT_A" >"$T/slip.yaml"
+expect_exit 0 "a mistyped seal number is asked again, the right one goes on" "$OFF" "$CEREMONY" rehearse "$INT_S" \
+	--answers "$T/slip.yaml" --after "$R" --out "$T/o-slip"
+expect_out "it says what was wrong without the recorded number" \
+	"root_hsm_seal_number typed is not the one root-ceremony.seal.root_hsm_seal_number recorded: check it and type it again \(attempt 1 of 3\)"
+grep -q "TEB-1180422.*attempt\|attempt.*TEB-1180422" "$T/out" && not_ok "the recorded number is not shown" ||
+	ok "the recorded number is not shown"
+result "$T/o-slip/transcript.cts" root-seal-check >"$T/r"
+has "the slip is recorded, the check holds" "$T/r" '"11": \[\{"0": "administrator", "1": "root_hsm_seal_number"' \
+	'"1": "TEB-1180422", "2": "TEB-1180422", "3": true'
+
 copy_root "$T/r-cert"
 openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-384 -nodes -keyout /dev/null -subj "/C=US/O=Dyber, Inc./CN=Dyber Root CA" \
 	-days 7305 -out "$T/r-cert/usb-1/dyber-root-ca.pem" 2>/dev/null
