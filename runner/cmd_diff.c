@@ -52,17 +52,6 @@ struct side {
 	char gap_text[16][160];
 };
 
-static void text(const cbor_item_t *v, char *out, size_t cap)
-{
-	if (v && cbor_isa_string(v))
-		snprintf(out, cap, "%.*s", (int)cbor_string_length(v), (const char *)cbor_string_handle(v));
-	else
-		dcbor_show(v, out, cap);
-	for (char *c = out; *c; c++)
-		if ((unsigned char)*c < 0x20 || *c == 0x7f)
-			*c = '?';
-}
-
 static int take(void *ctx, uint64_t seq, uint64_t ms, enum ts_kind kind, const cbor_item_t *body, struct err *e)
 {
 	struct side *s = ctx;
@@ -85,7 +74,7 @@ static int take(void *ctx, uint64_t seq, uint64_t ms, enum ts_kind kind, const c
 		return err_set(e, ERR_NOMEM, "out of memory");
 	s->v = nv;
 	struct dstep *d = &s->v[s->n++];
-	text(dcbor_get_u(body, 0), d->id, sizeof d->id);
+	dcbor_text_into(dcbor_get_u(body, 0), d->id, sizeof d->id);
 	d->seq = seq;
 	d->body = cbor_incref((cbor_item_t *)body);
 	return 0;
@@ -146,11 +135,11 @@ static unsigned compare_run(const struct dstep *a, const struct dstep *b, unsign
 {
 	char x[1024], y[1024], what[300];
 	unsigned n = 0;
-	text(dcbor_get_u(a->body, 2), x, sizeof x);
-	text(dcbor_get_u(b->body, 2), y, sizeof y);
+	dcbor_text_into(dcbor_get_u(a->body, 2), x, sizeof x);
+	dcbor_text_into(dcbor_get_u(b->body, 2), y, sizeof y);
 	n += differ(a->id, run, "outcome (0 passed, 1 failed, 2 skipped, 3 aborted, 4 deviation)", x, y);
-	text(dcbor_get_u(dcbor_get_u(a->body, 7), 1), x, sizeof x);
-	text(dcbor_get_u(dcbor_get_u(b->body, 7), 1), y, sizeof y);
+	dcbor_text_into(dcbor_get_u(dcbor_get_u(a->body, 7), 1), x, sizeof x);
+	dcbor_text_into(dcbor_get_u(dcbor_get_u(b->body, 7), 1), y, sizeof y);
 	n += differ(a->id, run, "decision", x, y);
 	/* Checks by what they check: one in A only, in B only, or the same with another
 	 * expectation or result. */
@@ -160,9 +149,9 @@ static unsigned compare_run(const struct dstep *a, const struct dstep *b, unsign
 	for (size_t i = 0; i < na; i++) {
 		const cbor_item_t *p = cbor_array_handle(ca)[i], *q = NULL;
 		char wa[256], wb[256], ea[512], eb[512];
-		text(dcbor_get_u(p, 0), wa, sizeof wa);
+		dcbor_text_into(dcbor_get_u(p, 0), wa, sizeof wa);
 		for (size_t j = 0; j < nb && j < 512 && !q; j++) {
-			text(dcbor_get_u(cbor_array_handle(cb)[j], 0), wb, sizeof wb);
+			dcbor_text_into(dcbor_get_u(cbor_array_handle(cb)[j], 0), wb, sizeof wb);
 			if (!used[j] && !strcmp(wa, wb)) {
 				used[j] = true;
 				q = cbor_array_handle(cb)[j];
@@ -173,13 +162,13 @@ static unsigned compare_run(const struct dstep *a, const struct dstep *b, unsign
 			n += differ(a->id, run, what, "made", "(not made)");
 			continue;
 		}
-		text(dcbor_get_u(p, 1), ea, sizeof ea);
-		text(dcbor_get_u(q, 1), eb, sizeof eb);
+		dcbor_text_into(dcbor_get_u(p, 1), ea, sizeof ea);
+		dcbor_text_into(dcbor_get_u(q, 1), eb, sizeof eb);
 		snprintf(what, sizeof what, "check %s: expected", wa);
 		if (comparable(wa, ea) && comparable(wa, eb))
 			n += differ(a->id, run, what, ea, eb);
-		text(dcbor_get_u(p, 3), ea, sizeof ea);
-		text(dcbor_get_u(q, 3), eb, sizeof eb);
+		dcbor_text_into(dcbor_get_u(p, 3), ea, sizeof ea);
+		dcbor_text_into(dcbor_get_u(q, 3), eb, sizeof eb);
 		snprintf(what, sizeof what, "check %s: held", wa);
 		n += differ(a->id, run, what, ea, eb);
 	}
@@ -187,29 +176,29 @@ static unsigned compare_run(const struct dstep *a, const struct dstep *b, unsign
 		char wb[256];
 		if (used[j])
 			continue;
-		text(dcbor_get_u(cbor_array_handle(cb)[j], 0), wb, sizeof wb);
+		dcbor_text_into(dcbor_get_u(cbor_array_handle(cb)[j], 0), wb, sizeof wb);
 		snprintf(what, sizeof what, "check %s", wb);
 		n += differ(a->id, run, what, "(not made)", "made");
 	}
 	const cbor_item_t *oa = dcbor_get_u(a->body, 3), *ob = dcbor_get_u(b->body, 3);
 	for (size_t i = 0; oa && cbor_isa_map(oa) && i < cbor_map_size(oa); i++) {
 		char key[128];
-		text(cbor_map_handle(oa)[i].key, key, sizeof key);
-		text(cbor_map_handle(oa)[i].value, x, sizeof x);
+		dcbor_text_into(cbor_map_handle(oa)[i].key, key, sizeof key);
+		dcbor_text_into(cbor_map_handle(oa)[i].value, x, sizeof x);
 		const cbor_item_t *w = dcbor_get(ob, key);
 		if (!w) {
 			n += differ(a->id, run, key, x, "(not recorded)");
 			continue;
 		}
-		text(w, y, sizeof y);
+		dcbor_text_into(w, y, sizeof y);
 		if (comparable(key, x) && comparable(key, y))
 			n += differ(a->id, run, key, x, y);
 	}
 	for (size_t i = 0; ob && cbor_isa_map(ob) && i < cbor_map_size(ob); i++) {
 		char key[128];
-		text(cbor_map_handle(ob)[i].key, key, sizeof key);
+		dcbor_text_into(cbor_map_handle(ob)[i].key, key, sizeof key);
 		if (!dcbor_get(oa, key)) {
-			text(cbor_map_handle(ob)[i].value, y, sizeof y);
+			dcbor_text_into(cbor_map_handle(ob)[i].value, y, sizeof y);
 			n += differ(a->id, run, key, "(not recorded)", y);
 		}
 	}

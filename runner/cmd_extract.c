@@ -75,12 +75,6 @@ static int add(struct extract *x, const char *name, const uint8_t *p, size_t len
 	return 0;
 }
 
-static bool text_is(const cbor_item_t *v, const char *s)
-{
-	return v && cbor_isa_string(v) && cbor_string_length(v) == strlen(s) &&
-	       !memcmp(cbor_string_handle(v), s, strlen(s));
-}
-
 static int take(void *ctx, uint64_t seq, enum ts_kind kind, const cbor_item_t *body, struct err *e)
 {
 	struct extract *x = ctx;
@@ -113,7 +107,7 @@ static int take(void *ctx, uint64_t seq, enum ts_kind kind, const cbor_item_t *b
 			continue;
 		}
 		size_t nl = cbor_string_length(nm);
-		if (nl > 4 && !memcmp(cbor_string_handle(nm) + nl - 4, "_pem", 4) && text_is(dcbor_get_u(a, 3), "application/x-pem-file"))
+		if (nl > 4 && !memcmp(cbor_string_handle(nm) + nl - 4, "_pem", 4) && dcbor_text_is(dcbor_get_u(a, 3), "application/x-pem-file"))
 			continue;   /* the DER twin is written, as DER and PEM */
 		struct x509_obj o = {0};
 		struct err none;

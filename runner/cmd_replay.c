@@ -75,21 +75,6 @@ static void tame(char *s)
 			*s = '?';
 }
 
-static void show(const cbor_item_t *v, char *out, size_t cap)
-{
-	dcbor_show(v, out, cap);
-	tame(out);
-}
-
-static void text(const cbor_item_t *v, char *out, size_t cap)
-{
-	if (v && cbor_isa_string(v))
-		snprintf(out, cap, "%.*s", (int)cbor_string_length(v), (const char *)cbor_string_handle(v));
-	else
-		dcbor_show(v, out, cap);
-	tame(out);
-}
-
 /* The script's step of that id: its say and title. */
 static const struct ynode *script_step_of(const struct replay *p, const char *id)
 {
@@ -139,9 +124,9 @@ static void signoffs(struct replay *p, const cbor_item_t *list, const char *what
 	for (size_t i = 0; list && i < cbor_array_size(list); i++) {
 		const cbor_item_t *so = cbor_array_handle(list)[i];
 		uint64_t ms = 0, method = 0;
-		text(dcbor_get_u(so, 0), role, sizeof role);
-		text(dcbor_get_u(so, 1), name, sizeof name);
-		text(dcbor_get_u(so, 2), stmt, sizeof stmt);
+		dcbor_text_into(dcbor_get_u(so, 0), role, sizeof role);
+		dcbor_text_into(dcbor_get_u(so, 1), name, sizeof name);
+		dcbor_text_into(dcbor_get_u(so, 2), stmt, sizeof stmt);
 		(void)dcbor_as_u64(dcbor_get_u(so, 3), &ms);
 		(void)dcbor_as_u64(dcbor_get_u(so, 4), &method);
 		stamp(ms, t, sizeof t);
@@ -162,8 +147,8 @@ static int each(void *ctx, uint64_t seq, uint64_t ms, enum ts_kind kind, const c
 	char id[64], buf[2048], t[32];
 	(void)e;
 	if (kind == TS_STEP_BEGIN) {
-		text(dcbor_get_u(body, 0), id, sizeof id);
-		text(dcbor_get_u(body, 2), p->begun_type, sizeof p->begun_type);
+		dcbor_text_into(dcbor_get_u(body, 0), id, sizeof id);
+		dcbor_text_into(dcbor_get_u(body, 2), p->begun_type, sizeof p->begun_type);
 		p->begun_seq = seq;
 		p->begun_ms = ms;
 		return 0;
@@ -172,7 +157,7 @@ static int each(void *ctx, uint64_t seq, uint64_t ms, enum ts_kind kind, const c
 		if (p->only)
 			return 0;
 		if (kind == TS_CHECKPOINT) {
-			text(dcbor_get_u(body, 0), buf, sizeof buf);
+			dcbor_text_into(dcbor_get_u(body, 0), buf, sizeof buf);
 			stamp(ms, t, sizeof t);
 			fprintf(f, "\n%s-- %s  checkpoint (record %" PRIu64 "): %s%s\n", on(p, "\033[1m"), t, seq, buf,
 				on(p, "\033[0m"));
@@ -181,7 +166,7 @@ static int each(void *ctx, uint64_t seq, uint64_t ms, enum ts_kind kind, const c
 			uint64_t last = 0, cut = 0;
 			(void)dcbor_as_u64(dcbor_get_u(body, 0), &last);
 			(void)dcbor_as_u64(dcbor_get_u(body, 1), &cut);
-			text(dcbor_get_u(body, 3), buf, sizeof buf);
+			dcbor_text_into(dcbor_get_u(body, 3), buf, sizeof buf);
 			fprintf(f, "\n%s!! RESUMED (record %" PRIu64 ") after record %" PRIu64 ", %" PRIu64 " torn bytes set aside%s\n",
 				on(p, "\033[1;33m"), seq, last, cut, on(p, "\033[0m"));
 			wrapped(f, "   ", buf);
@@ -193,7 +178,7 @@ static int each(void *ctx, uint64_t seq, uint64_t ms, enum ts_kind kind, const c
 			(void)dcbor_as_u64(dcbor_get_u(body, 0), &status);
 			fprintf(f, "\n%s== SEALED (record %" PRIu64 "): %s%s\n", on(p, "\033[1m"), seq,
 				status == 0 ? "completed" : status == 1 ? "aborted" : "halted at a decision", on(p, "\033[0m"));
-			show(dcbor_get_u(body, 1), buf, sizeof buf);
+			dcbor_text_into(dcbor_get_u(body, 1), buf, sizeof buf);
 			fprintf(f, "   summary: %s\n", buf);
 			signoffs(p, dcbor_get_u(body, 2), "signed off by");
 		}
@@ -201,7 +186,7 @@ static int each(void *ctx, uint64_t seq, uint64_t ms, enum ts_kind kind, const c
 	}
 	if (kind != TS_STEP_RESULT)
 		return 0;
-	text(dcbor_get_u(body, 0), id, sizeof id);
+	dcbor_text_into(dcbor_get_u(body, 0), id, sizeof id);
 	if (p->only && strcmp(p->only, id))
 		return 0;
 	size_t k = 0;
@@ -238,17 +223,17 @@ static int each(void *ctx, uint64_t seq, uint64_t ms, enum ts_kind kind, const c
 	for (size_t i = 0; checks && i < cbor_array_size(checks); i++) {
 		const cbor_item_t *c = cbor_array_handle(checks)[i], *held = dcbor_get_u(c, 3);
 		char what[256], want[512], got[512];
-		text(dcbor_get_u(c, 0), what, sizeof what);
-		show(dcbor_get_u(c, 1), want, sizeof want);
-		show(dcbor_get_u(c, 2), got, sizeof got);
+		dcbor_text_into(dcbor_get_u(c, 0), what, sizeof what);
+		dcbor_text_into(dcbor_get_u(c, 1), want, sizeof want);
+		dcbor_text_into(dcbor_get_u(c, 2), got, sizeof got);
 		bool ok = held && cbor_is_bool(held) && cbor_get_bool(held);
 		fprintf(f, "   %scheck %s: Expected %s, Actual %s %s%s\n", on(p, ok ? "" : "\033[31m"), what, want, got,
 			ok ? "[holds]" : "[DOES NOT HOLD]", on(p, ok ? "" : "\033[0m"));
 	}
 	for (size_t i = 0; out && cbor_isa_map(out) && i < cbor_map_size(out); i++) {
 		char key[128];
-		text(cbor_map_handle(out)[i].key, key, sizeof key);
-		show(cbor_map_handle(out)[i].value, buf, sizeof buf);
+		dcbor_text_into(cbor_map_handle(out)[i].key, key, sizeof key);
+		dcbor_text_into(cbor_map_handle(out)[i].value, buf, sizeof buf);
 		fprintf(f, "   Actual %s: %s\n", key, buf);
 	}
 	const cbor_item_t *arts = dcbor_get_u(body, 6);
@@ -256,7 +241,7 @@ static int each(void *ctx, uint64_t seq, uint64_t ms, enum ts_kind kind, const c
 		const cbor_item_t *a = cbor_array_handle(arts)[i];
 		char name[256], hex[65];
 		uint64_t size = 0;
-		text(dcbor_get_u(a, 0), name, sizeof name);
+		dcbor_text_into(dcbor_get_u(a, 0), name, sizeof name);
 		(void)dcbor_as_u64(dcbor_get_u(a, 2), &size);
 		fprintf(f, "   artifact %s: %" PRIu64 " bytes, SHA-256 %s%s\n", name, size,
 			words_hex(cbor_bytestring_handle(dcbor_get_u(a, 1)), 32, hex, sizeof hex),
@@ -266,37 +251,37 @@ static int each(void *ctx, uint64_t seq, uint64_t ms, enum ts_kind kind, const c
 	for (size_t i = 0; att && i < cbor_array_size(att); i++) {
 		const cbor_item_t *a = cbor_array_handle(att)[i];
 		char role[64], q[128], wrong[512];
-		text(dcbor_get_u(a, 0), role, sizeof role);
-		text(dcbor_get_u(a, 1), q, sizeof q);
-		text(dcbor_get_u(a, 2), wrong, sizeof wrong);
+		dcbor_text_into(dcbor_get_u(a, 0), role, sizeof role);
+		dcbor_text_into(dcbor_get_u(a, 1), q, sizeof q);
+		dcbor_text_into(dcbor_get_u(a, 2), wrong, sizeof wrong);
 		fprintf(f, "   %sslip%s (%s, %s): %s, asked again\n", on(p, "\033[33m"), on(p, "\033[0m"), role, q, wrong);
 	}
 	signoffs(p, dcbor_get_u(body, 10), "confirmed by");
 	if (dec) {
 		char q[512], choice[128], next[64];
-		text(dcbor_get_u(dec, 0), q, sizeof q);
-		text(dcbor_get_u(dec, 1), choice, sizeof choice);
-		text(dcbor_get_u(dec, 2), next, sizeof next);
+		dcbor_text_into(dcbor_get_u(dec, 0), q, sizeof q);
+		dcbor_text_into(dcbor_get_u(dec, 1), choice, sizeof choice);
+		dcbor_text_into(dcbor_get_u(dec, 2), next, sizeof next);
 		fprintf(f, "   decision: %s -> %s%s%s\n", q, choice, dcbor_get_u(dec, 2) ? ", next " : ", the ceremony halts",
 			dcbor_get_u(dec, 2) ? next : "");
 	}
 	for (size_t i = 0; ref && i < cbor_array_size(ref); i++) {
 		const cbor_item_t *r = cbor_array_handle(ref)[i];
 		char role[64], name[128], why[512];
-		text(dcbor_get_u(r, 0), role, sizeof role);
-		text(dcbor_get_u(r, 1), name, sizeof name);
-		text(dcbor_get_u(r, 2), why, sizeof why);
+		dcbor_text_into(dcbor_get_u(r, 0), role, sizeof role);
+		dcbor_text_into(dcbor_get_u(r, 1), name, sizeof name);
+		dcbor_text_into(dcbor_get_u(r, 2), why, sizeof why);
 		fprintf(f, "   %sREFUSED by %s (%s): %s%s\n", on(p, "\033[1;31m"), name, role, why, on(p, "\033[0m"));
 	}
 	signoffs(p, dcbor_get_u(body, 5), "signed off by");
 	if (dcbor_get_u(body, 8)) {
-		text(dcbor_get_u(body, 8), buf, sizeof buf);
+		dcbor_text_into(dcbor_get_u(body, 8), buf, sizeof buf);
 		wrapped(f, "   note: ", buf);
 	}
 	if (dcbor_get_u(body, 9)) {
 		char code[64];
-		text(dcbor_get_u(dcbor_get_u(body, 9), 0), code, sizeof code);
-		text(dcbor_get_u(dcbor_get_u(body, 9), 1), buf, sizeof buf);
+		dcbor_text_into(dcbor_get_u(dcbor_get_u(body, 9), 0), code, sizeof code);
+		dcbor_text_into(dcbor_get_u(dcbor_get_u(body, 9), 1), buf, sizeof buf);
 		fprintf(f, "   %serror %s: %s%s\n", on(p, "\033[31m"), code, buf, on(p, "\033[0m"));
 	}
 	stamp(ms, t, sizeof t);

@@ -59,20 +59,6 @@ struct rlog {
 	int seal;
 };
 
-static void text(const cbor_item_t *v, char *out, size_t cap)
-{
-	if (v && cbor_isa_string(v))
-		snprintf(out, cap, "%.*s", (int)cbor_string_length(v), (const char *)cbor_string_handle(v));
-	else
-		dcbor_show(v, out, cap);
-}
-
-static bool text_is(const cbor_item_t *v, const char *s)
-{
-	return v && cbor_isa_string(v) && cbor_string_length(v) == strlen(s) &&
-	       !memcmp(cbor_string_handle(v), s, strlen(s));
-}
-
 enum stamp_form { DAY, CLOCK };
 
 static void stamp(uint64_t ms, char *out, size_t cap, enum stamp_form form)
@@ -90,7 +76,7 @@ static int take(void *ctx, uint64_t seq, uint64_t ms, enum ts_kind kind, const c
 	if (kind == TS_GENESIS) {
 		l->genesis = cbor_incref((cbor_item_t *)body);
 	} else if (kind == TS_STEP_BEGIN) {
-		text(dcbor_get_u(body, 2), l->type, sizeof l->type);
+		dcbor_text_into(dcbor_get_u(body, 2), l->type, sizeof l->type);
 		l->begin_ms = ms;
 	} else if (kind == TS_STEP_RESULT) {
 		if (l->n == MAX_STEPS)
@@ -101,7 +87,7 @@ static int take(void *ctx, uint64_t seq, uint64_t ms, enum ts_kind kind, const c
 		l->v = nv;
 		struct rstep *s = &l->v[l->n++];
 		memset(s, 0, sizeof *s);
-		text(dcbor_get_u(body, 0), s->id, sizeof s->id);
+		dcbor_text_into(dcbor_get_u(body, 0), s->id, sizeof s->id);
 		snprintf(s->type, sizeof s->type, "%s", l->type);
 		s->begin_ms = l->begin_ms;
 		s->ms = ms;
@@ -157,8 +143,8 @@ static void names(const cbor_item_t *list, char *out, size_t cap)
 	out[0] = 0;
 	for (size_t i = 0; list && i < cbor_array_size(list); i++) {
 		char role[64], name[128];
-		text(dcbor_get_u(cbor_array_handle(list)[i], 0), role, sizeof role);
-		text(dcbor_get_u(cbor_array_handle(list)[i], 1), name, sizeof name);
+		dcbor_text_into(dcbor_get_u(cbor_array_handle(list)[i], 0), role, sizeof role);
+		dcbor_text_into(dcbor_get_u(cbor_array_handle(list)[i], 1), name, sizeof name);
 		snprintf(out + strlen(out), cap - strlen(out), "%s%s (%s)", i ? ", " : "", name, role);
 	}
 }
@@ -189,7 +175,7 @@ static size_t certificates(const struct rlog *l, struct cert *out, size_t max, b
 			const cbor_item_t *a = cbor_array_handle(arts)[k], *content = dcbor_get_u(a, 4);
 			struct x509_obj o = {0};
 			struct err none;
-			bool made = text_is(dcbor_get_u(a, 0), "certificate");
+			bool made = dcbor_text_is(dcbor_get_u(a, 0), "certificate");
 			if (!content || (!made && !context) || (made && l->v[i].outcome != TS_PASSED) ||
 			    x509_cert_info(cbor_bytestring_handle(content), cbor_bytestring_length(content), &out[n].info, &none))
 				continue;
@@ -298,7 +284,7 @@ static void one_log(const struct docout *o, const struct rlog *l)
 {
 	char buf[4096], t[40], hex[96];
 	const cbor_item_t *g = l->genesis;
-	text(g ? dcbor_get_u(g, 1) : NULL, buf, sizeof buf);
+	dcbor_text_into(g ? dcbor_get_u(g, 1) : NULL, buf, sizeof buf);
 	doc_heading(o, 1, "Key ceremony log");
 	doc_fact(o, "Ceremony type", buf);
 	stamp(l->r.first_ms, t, sizeof t, DAY);
@@ -313,7 +299,7 @@ static void one_log(const struct docout *o, const struct rlog *l)
 	for (size_t i = 0; i < l->n && !loc; i++) {
 		const cbor_item_t *v = dcbor_get(dcbor_get_u(l->v[i].body, 3), "location");
 		if (v) {
-			text(v, buf, sizeof buf);
+			dcbor_text_into(v, buf, sizeof buf);
 			loc = buf;
 		}
 	}
@@ -334,8 +320,8 @@ static void one_log(const struct docout *o, const struct rlog *l)
 		for (size_t k = 0; ps && cbor_isa_array(ps) && k < cbor_array_size(ps); k++) {
 			const cbor_item_t *p = cbor_array_handle(ps)[k], *idc = dcbor_get(p, "id_checked");
 			char role[64], name[128];
-			text(dcbor_get(p, "role"), role, sizeof role);
-			text(dcbor_get(p, "name"), name, sizeof name);
+			dcbor_text_into(dcbor_get(p, "role"), role, sizeof role);
+			dcbor_text_into(dcbor_get(p, "name"), name, sizeof name);
 			row_start(o);
 			cell(o, role);
 			cell(o, name);
@@ -354,25 +340,25 @@ static void one_log(const struct docout *o, const struct rlog *l)
 		const cbor_item_t *v = cbor_map_handle(toks)[i].value;
 		char a[128], b[128];
 		row_start(o);
-		text(cbor_map_handle(toks)[i].key, buf, sizeof buf);
+		dcbor_text_into(cbor_map_handle(toks)[i].key, buf, sizeof buf);
 		cell(o, buf);
-		text(dcbor_get(v, "label"), buf, sizeof buf);
+		dcbor_text_into(dcbor_get(v, "label"), buf, sizeof buf);
 		cell(o, buf);
-		text(dcbor_get(v, "manufacturer"), a, sizeof a);
-		text(dcbor_get(v, "model"), b, sizeof b);
+		dcbor_text_into(dcbor_get(v, "manufacturer"), a, sizeof a);
+		dcbor_text_into(dcbor_get(v, "model"), b, sizeof b);
 		snprintf(buf, sizeof buf, "%s / %s", a, b);
 		cell(o, buf);
-		text(dcbor_get(v, "serial"), buf, sizeof buf);
+		dcbor_text_into(dcbor_get(v, "serial"), buf, sizeof buf);
 		cell(o, buf);
-		text(dcbor_get(v, "firmware"), buf, sizeof buf);
+		dcbor_text_into(dcbor_get(v, "firmware"), buf, sizeof buf);
 		cell(o, buf);
 		row_end(o);
 	}
 	table_end(o);
 	for (size_t i = 0; host && cbor_isa_map(host) && i < cbor_map_size(host); i++) {
 		char k[64];
-		text(cbor_map_handle(host)[i].key, k, sizeof k);
-		text(cbor_map_handle(host)[i].value, buf, sizeof buf);
+		dcbor_text_into(cbor_map_handle(host)[i].key, k, sizeof k);
+		dcbor_text_into(cbor_map_handle(host)[i].value, buf, sizeof buf);
 		snprintf(hex, sizeof hex, "Workstation %s", k);
 		doc_fact(o, hex, buf);
 	}
@@ -383,8 +369,8 @@ static void one_log(const struct docout *o, const struct rlog *l)
 			continue;
 		for (size_t k = 0; out && cbor_isa_map(out) && k < cbor_map_size(out); k++) {
 			char key[128];
-			text(cbor_map_handle(out)[k].key, key, sizeof key);
-			text(cbor_map_handle(out)[k].value, buf, sizeof buf);
+			dcbor_text_into(cbor_map_handle(out)[k].key, key, sizeof key);
+			dcbor_text_into(cbor_map_handle(out)[k].value, buf, sizeof buf);
 			char label[256];
 			snprintf(label, sizeof label, "Workstation (%s) %s", l->v[i].id, key);
 			doc_fact(o, label, buf);
@@ -394,10 +380,10 @@ static void one_log(const struct docout *o, const struct rlog *l)
 		const cbor_item_t *out = dcbor_get_u(l->v[i].body, 3);
 		for (size_t k = 0; out && cbor_isa_map(out) && k < cbor_map_size(out); k++) {
 			char key[128];
-			text(cbor_map_handle(out)[k].key, key, sizeof key);
+			dcbor_text_into(cbor_map_handle(out)[k].key, key, sizeof key);
 			if (!strstr(key, "usb") || !strstr(key, "serial"))
 				continue;
-			text(cbor_map_handle(out)[k].value, buf, sizeof buf);
+			dcbor_text_into(cbor_map_handle(out)[k].value, buf, sizeof buf);
 			doc_fact(o, key, buf);
 		}
 	}
@@ -411,13 +397,13 @@ static void one_log(const struct docout *o, const struct rlog *l)
 		static const char *const word[] = {"passed", "FAILED", "skipped", "ABORTED", "DEVIATION"};
 		names(dcbor_get_u(s->body, 10), perf, sizeof perf);
 		names(dcbor_get_u(s->body, 5), ver, sizeof ver);
-		text(dcbor_get_u(s->body, 8), buf, sizeof buf);
+		dcbor_text_into(dcbor_get_u(s->body, 8), buf, sizeof buf);
 		const cbor_item_t *err = dcbor_get_u(s->body, 9);
 		char em[512] = "";
 		if (err)
-			text(dcbor_get_u(err, 1), em, sizeof em);
+			dcbor_text_into(dcbor_get_u(err, 1), em, sizeof em);
 		snprintf(note, sizeof note, "%s%s%.400s%s%.500s", s->outcome < 5 ? word[s->outcome] : "?", em[0] ? ": " : "", em,
-			 buf[0] && strcmp(buf, "(none)") ? "; " : "", buf[0] && strcmp(buf, "(none)") ? buf : "");
+			 buf[0] ? "; " : "", buf);
 		stamp(s->begin_ms, t, sizeof t, CLOCK);
 		snprintf(buf, sizeof buf, "%s (%s)", s->id, s->type);
 		row_start(o);
@@ -467,10 +453,10 @@ static void one_log(const struct docout *o, const struct rlog *l)
 		const cbor_item_t *out = dcbor_get_u(l->v[i].body, 3);
 		for (size_t k = 0; out && cbor_isa_map(out) && k < cbor_map_size(out); k++) {
 			char key[128];
-			text(cbor_map_handle(out)[k].key, key, sizeof key);
+			dcbor_text_into(cbor_map_handle(out)[k].key, key, sizeof key);
 			if (!strstr(key, "seal_number"))
 				continue;
-			text(cbor_map_handle(out)[k].value, buf, sizeof buf);
+			dcbor_text_into(cbor_map_handle(out)[k].value, buf, sizeof buf);
 			doc_fact(o, key, buf);
 			any = true;
 		}
@@ -503,7 +489,7 @@ static void one_log(const struct docout *o, const struct rlog *l)
 		snprintf(buf, sizeof buf, "step %s", l->v[i].id);
 		doc_heading(o, 3, buf);
 		for (size_t k = 0; items && cbor_isa_array(items) && k < cbor_array_size(items); k++) {
-			text(cbor_array_handle(items)[k], buf, sizeof buf);
+			dcbor_text_into(cbor_array_handle(items)[k], buf, sizeof buf);
 			box(o, done ? 1 : -1, buf, "confirmed");
 			any = true;
 		}
@@ -519,8 +505,8 @@ static void one_log(const struct docout *o, const struct rlog *l)
 		const cbor_item_t *ps = dcbor_get(dcbor_get_u(l->v[i].body, 3), "participants");
 		for (size_t k = 0; ps && cbor_isa_array(ps) && k < cbor_array_size(ps); k++) {
 			char role[64], name[128];
-			text(dcbor_get(cbor_array_handle(ps)[k], "role"), role, sizeof role);
-			text(dcbor_get(cbor_array_handle(ps)[k], "name"), name, sizeof name);
+			dcbor_text_into(dcbor_get(cbor_array_handle(ps)[k], "role"), role, sizeof role);
+			dcbor_text_into(dcbor_get(cbor_array_handle(ps)[k], "name"), name, sizeof name);
 			row_start(o);
 			cell(o, role);
 			cell(o, name);
@@ -543,7 +529,7 @@ static void history(const struct docout *o, struct rlog *logs, size_t n)
 		size_t nc = certificates(&logs[i], c, 32, false);
 		char t[40], type[512], root[256] = "-", inter[256] = "-", alg[64] = "-";
 		stamp(logs[i].r.first_ms, t, sizeof t, DAY);
-		text(logs[i].genesis ? dcbor_get_u(logs[i].genesis, 1) : NULL, type, sizeof type);
+		dcbor_text_into(logs[i].genesis ? dcbor_get_u(logs[i].genesis, 1) : NULL, type, sizeof type);
 		for (size_t k = 0; k < nc; k++) {
 			snprintf(c[k].root ? root : inter, 256, "%s / %s", c[k].info.sha256, c[k].info.serial);
 			snprintf(alg, sizeof alg, "%s", c[k].alg);

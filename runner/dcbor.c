@@ -677,3 +677,23 @@ void dcbor_show(const cbor_item_t *v, char *out, size_t cap)
 		snprintf(out, cap, "(null)");
 	}
 }
+
+void dcbor_text_into(const cbor_item_t *v, char *out, size_t cap)
+{
+	if (!cap)
+		return;
+	out[0] = 0;
+	if (v && cbor_isa_string(v) && cbor_string_is_definite(v))
+		snprintf(out, cap, "%.*s", (int)cbor_string_length(v), (const char *)cbor_string_handle(v));
+	else if (v)
+		dcbor_show(v, out, cap);
+	for (char *c = out; *c; c++)
+		if ((unsigned char)*c < 0x20 || *c == 0x7f)
+			*c = '?';
+}
+
+bool dcbor_text_is(const cbor_item_t *v, const char *s)
+{
+	return v && cbor_isa_string(v) && cbor_string_is_definite(v) && cbor_string_length(v) == strlen(s) &&
+	       !memcmp(cbor_string_handle(v), s, strlen(s));
+}

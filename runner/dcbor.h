@@ -68,5 +68,11 @@ const char *dcbor_lib_version(void);
  * text as it is, integers in decimal, bytes in hex, arrays "a, b", maps "{k: v}";
  * "(none)" for NULL. */
 void dcbor_show(const cbor_item_t *v, char *out, size_t cap);
+/* A value as text safe to show (cap bytes into out): a text item as it is, another
+ * value as dcbor_show writes it, "" for NULL; a control character (an escape sequence
+ * a hostile file carries) becomes '?'. */
+void dcbor_text_into(const cbor_item_t *v, char *out, size_t cap);
+/* Whether v is the text item s. */
+bool dcbor_text_is(const cbor_item_t *v, const char *s);
 
 #endif

@@ -27,14 +27,6 @@ struct walk {
 	bool bad;
 };
 
-static void text_of(const cbor_item_t *v, char *out, size_t cap)
-{
-	if (v && cbor_isa_string(v))
-		snprintf(out, cap, "%.*s", (int)cbor_string_length(v), (const char *)cbor_string_handle(v));
-	else
-		out[0] = 0;
-}
-
 static void fail(struct walk *w, uint64_t seq, const char *fmt, ...) CER_PRINTF(3, 4);
 static void fail(struct walk *w, uint64_t seq, const char *fmt, ...)
 {
@@ -80,7 +72,7 @@ static int take(void *ctx, uint64_t seq, enum ts_kind kind, const cbor_item_t *b
 	char step[NAME_MAX_TEXT];
 	if (kind != TS_STEP_RESULT)
 		return 0;
-	text_of(dcbor_get_u(body, 0), step, sizeof step);
+	dcbor_text_into(dcbor_get_u(body, 0), step, sizeof step);
 	size_t first = w->n;
 	for (size_t i = 0; arts && i < cbor_array_size(arts); i++) {
 		const cbor_item_t *a = cbor_array_handle(arts)[i], *content = dcbor_get_u(a, 4), *sha = dcbor_get_u(a, 1);
@@ -88,7 +80,7 @@ static int take(void *ctx, uint64_t seq, enum ts_kind kind, const cbor_item_t *b
 		char name[NAME_MAX_TEXT], hex[65];
 		if (!content)
 			continue;   /* recorded by its hash only (a backup blob): nothing to check it with */
-		text_of(dcbor_get_u(a, 0), name, sizeof name);
+		dcbor_text_into(dcbor_get_u(a, 0), name, sizeof name);
 		if (w->n == MAX_ARTS)
 			return err_set(e, ERR_INPUT, "more than %d embedded artifacts", MAX_ARTS);
 		struct art *nv = realloc(w->v, (w->n + 1) * sizeof *nv);
@@ -115,8 +107,8 @@ static int take(void *ctx, uint64_t seq, enum ts_kind kind, const cbor_item_t *b
 	/* The SHA-256 values the step shows, against what they name. */
 	const cbor_item_t *out = dcbor_get_u(body, 3);
 	char ref[2 * NAME_MAX_TEXT], shown[80];
-	text_of(dcbor_get(out, "sha256"), shown, sizeof shown);
-	text_of(dcbor_get(out, "artifact"), ref, sizeof ref);
+	dcbor_text_into(dcbor_get(out, "sha256"), shown, sizeof shown);
+	dcbor_text_into(dcbor_get(out, "artifact"), ref, sizeof ref);
 	if (ref[0]) {
 		char *dot = strrchr(ref, '.');
 		if (dot) {
@@ -128,7 +120,7 @@ static int take(void *ctx, uint64_t seq, enum ts_kind kind, const cbor_item_t *b
 			if (!strcmp(w->v[i].name, "certificate") || !strcmp(w->v[i].name, "crl") || !strcmp(w->v[i].name, "csr"))
 				claim(w, seq, step, "SHA-256", shown, &w->v[i]);
 	}
-	text_of(dcbor_get(out, "public_key_sha256"), shown, sizeof shown);
+	dcbor_text_into(dcbor_get(out, "public_key_sha256"), shown, sizeof shown);
 	for (size_t i = first; i < w->n; i++)
 		if (!strcmp(w->v[i].name, "public_key"))
 			claim(w, seq, step, "public_key_sha256", shown, &w->v[i]);
@@ -291,7 +283,7 @@ static int tell(void *ctx, uint64_t seq, enum ts_kind kind, const cbor_item_t *b
 	uint64_t outcome = 0;
 	if (kind != TS_STEP_RESULT)
 		return 0;
-	text_of(dcbor_get_u(body, 0), step, sizeof step);
+	dcbor_text_into(dcbor_get_u(body, 0), step, sizeof step);
 	(void)dcbor_as_u64(dcbor_get_u(body, 2), &outcome);
 	size_t k = 0;
 	while (k < sw->n_seen && strcmp(sw->seen[k].step, step))
@@ -310,8 +302,8 @@ static int tell(void *ctx, uint64_t seq, enum ts_kind kind, const cbor_item_t *b
 		line(s, seq, step, "run again (a retry, a decision going back, or a resume)");
 	}
 	const cbor_item_t *err = dcbor_get_u(body, 9), *note = dcbor_get_u(body, 8), *dec = dcbor_get_u(body, 7);
-	text_of(err ? dcbor_get_u(err, 1) : NULL, a, sizeof a);
-	text_of(note, b, sizeof b);
+	dcbor_text_into(err ? dcbor_get_u(err, 1) : NULL, a, sizeof a);
+	dcbor_text_into(note, b, sizeof b);
 	if (outcome == TS_FAILED || outcome == TS_ABORTED) {
 		s->failed++;
 		line(s, seq, step, "%s%s%s%s%s", outcome == TS_FAILED ? "FAILED" : "ABORTED", a[0] ? ": " : "", a,
@@ -322,16 +314,16 @@ static int tell(void *ctx, uint64_t seq, enum ts_kind kind, const cbor_item_t *b
 	}
 	if (dec) {
 		s->decisions++;
-		text_of(dcbor_get_u(dec, 1), a, sizeof a);
-		text_of(dcbor_get_u(dec, 2), b, sizeof b);
+		dcbor_text_into(dcbor_get_u(dec, 1), a, sizeof a);
+		dcbor_text_into(dcbor_get_u(dec, 2), b, sizeof b);
 		line(s, seq, step, "decision: %s%s%s", a, b[0] ? " -> " : " -> halt", b);
 	}
 	const cbor_item_t *ref = dcbor_get_u(body, 12), *att = dcbor_get_u(body, 11);
 	for (size_t i = 0; ref && i < cbor_array_size(ref); i++) {
 		const cbor_item_t *x = cbor_array_handle(ref)[i];
-		text_of(dcbor_get_u(x, 1), a, sizeof a);
-		text_of(dcbor_get_u(x, 0), b, sizeof b);
-		text_of(dcbor_get_u(x, 2), c, sizeof c);
+		dcbor_text_into(dcbor_get_u(x, 1), a, sizeof a);
+		dcbor_text_into(dcbor_get_u(x, 0), b, sizeof b);
+		dcbor_text_into(dcbor_get_u(x, 2), c, sizeof c);
 		s->refusals++;
 		line(s, seq, step, "%s (%s) refused: %s", a, b, c);
 	}

@@ -49,19 +49,9 @@ struct restore_priv {
 	char blob_sha[80], wrap_label[128], split_id[80], wrap_ref[200];
 };
 
-static void text_into(const cbor_item_t *v, char *out, size_t cap)
-{
-	if (v && cbor_isa_string(v))
-		snprintf(out, cap, "%.*s", (int)cbor_string_length(v), (const char *)cbor_string_handle(v));
-	else
-		out[0] = 0;
-}
-
 static bool type_is(const struct script_import_result *r, const char *type)
 {
-	const cbor_item_t *t = r && r->begin ? dcbor_get_u(r->begin, 2) : NULL;
-	return t && cbor_isa_string(t) && cbor_string_length(t) == strlen(type) &&
-	       !memcmp(cbor_string_handle(t), type, strlen(type));
+	return r && r->begin && dcbor_text_is(dcbor_get_u(r->begin, 2), type);
 }
 
 /* `from: IMPORT.STEP`: a key.backup an imported transcript recorded. */
@@ -82,13 +72,13 @@ static int validate_imported(const struct ceremony *c, struct step *s, struct re
 		return script_err(c, from, e, "step '%s': '%s' is not a key.backup step the imported transcript recorded",
 				  s->id, from->str);
 	const cbor_item_t *out = dcbor_get_u(b->body, 3), *par = dcbor_get_u(b->begin, 3);
-	text_into(dcbor_get(out, "blob_file"), file, sizeof file);
-	text_into(dcbor_get(out, "blob_sha256"), p->blob_sha, sizeof p->blob_sha);
+	dcbor_text_into(dcbor_get(out, "blob_file"), file, sizeof file);
+	dcbor_text_into(dcbor_get(out, "blob_sha256"), p->blob_sha, sizeof p->blob_sha);
 	char wid[128];
-	text_into(dcbor_get(par, "wrap_key"), wid, sizeof wid);
+	dcbor_text_into(dcbor_get(par, "wrap_key"), wid, sizeof wid);
 	snprintf(p->wrap_ref, sizeof p->wrap_ref, "%s.%s", p->imp->step->id, wid);
 	w = script_import_result(c, p->wrap_ref, NULL);
-	text_into(w ? dcbor_get(dcbor_get_u(w->body, 3), "label") : NULL, p->wrap_label, sizeof p->wrap_label);
+	dcbor_text_into(w ? dcbor_get(dcbor_get_u(w->body, 3), "label") : NULL, p->wrap_label, sizeof p->wrap_label);
 	if (!file[0] || !p->blob_sha[0] || !p->wrap_label[0])
 		return script_err(c, from, e, "step '%s': the imported transcript does not record the backup file, its "
 						"SHA-256 and its wrap key for '%s'", s->id, from->str);
@@ -96,8 +86,8 @@ static int validate_imported(const struct ceremony *c, struct step *s, struct re
 	const cbor_item_t *spar = sp && sp->begin ? dcbor_get_u(sp->begin, 3) : NULL, *sec = dcbor_get(spar, "secret");
 	char secstep[128], role[64];
 	uint64_t th = 0;
-	text_into(dcbor_get(sec, "step"), secstep, sizeof secstep);
-	text_into(dcbor_get(spar, "custodian"), role, sizeof role);
+	dcbor_text_into(dcbor_get(sec, "step"), secstep, sizeof secstep);
+	dcbor_text_into(dcbor_get(spar, "custodian"), role, sizeof role);
 	if (!sp || !type_is(sp, "shares.split") || strcmp(secstep, wid) ||
 	    !dcbor_as_u64(dcbor_get(dcbor_get_u(sp->body, 3), "threshold"), &th) || !th)
 		return script_err(c, sh, e, "step '%s': '%s' is not the imported ceremony's split of the wrap key '%s'",
@@ -108,7 +98,7 @@ static int validate_imported(const struct ceremony *c, struct step *s, struct re
 					    "ceremony, which this script does not declare", s->id, role);
 	p->role = ro->name;
 	p->threshold = (unsigned)th;
-	text_into(dcbor_get(dcbor_get_u(sp->body, 3), "split_id"), p->split_id, sizeof p->split_id);
+	dcbor_text_into(dcbor_get(dcbor_get_u(sp->body, 3), "split_id"), p->split_id, sizeof p->split_id);
 	return script_input_raw(c, s, from, file, &p->blob_in, e);
 }
 

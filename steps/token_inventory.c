@@ -47,20 +47,6 @@ static int validate(const struct ceremony *c, struct step *s, struct err *e)
 	return 0;
 }
 
-static bool text_is(const cbor_item_t *v, const char *s)
-{
-	return v && cbor_isa_string(v) && cbor_string_length(v) == strlen(s) &&
-	       !memcmp(cbor_string_handle(v), s, strlen(s));
-}
-
-static void text_of(const cbor_item_t *v, char *out, size_t cap)
-{
-	if (v && cbor_isa_string(v))
-		snprintf(out, cap, "%.*s", (int)cbor_string_length(v), (const char *)cbor_string_handle(v));
-	else
-		snprintf(out, cap, "?");
-}
-
 struct list {
 	char (*v)[WHAT];
 	size_t n;
@@ -84,16 +70,16 @@ static bool earlier_name(const struct script_import *m, const char *label, char 
 {
 	for (size_t i = 0; i < m->n_results; i++) {
 		const cbor_item_t *par = m->results[i].begin ? dcbor_get_u(m->results[i].begin, 3) : NULL;
-		if (par && text_is(dcbor_get(par, "token_label"), label) && dcbor_get(par, "token")) {
-			text_of(dcbor_get(par, "token"), out, cap);
+		if (par && dcbor_text_is(dcbor_get(par, "token_label"), label) && dcbor_get(par, "token")) {
+			dcbor_text_into(dcbor_get(par, "token"), out, cap);
 			return true;
 		}
 	}
 	const cbor_item_t *toks = m->genesis ? dcbor_get_u(m->genesis, 10) : NULL;
 	for (size_t i = 0; toks && cbor_isa_map(toks) && i < cbor_map_size(toks); i++) {
 		const struct cbor_pair *p = &cbor_map_handle(toks)[i];
-		if (text_is(dcbor_get(p->value, "label"), label)) {
-			text_of(p->key, out, cap);
+		if (dcbor_text_is(dcbor_get(p->value, "label"), label)) {
+			dcbor_text_into(p->key, out, cap);
 			return true;
 		}
 	}
@@ -104,7 +90,7 @@ static bool earlier_name(const struct script_import *m, const char *label, char 
 static const struct script_import_result *result(const struct script_import *m, const cbor_item_t *id)
 {
 	for (size_t i = 0; id && i < m->n_results; i++)
-		if (text_is(id, m->results[i].id))
+		if (dcbor_text_is(id, m->results[i].id))
 			return &m->results[i];
 	return NULL;
 }
@@ -119,24 +105,24 @@ static int expected(const struct script_import *m, const char *name, struct list
 		const cbor_item_t *out = dcbor_get_u(r->body, 3);
 		if (!type || !par)
 			continue;
-		if (text_is(type, "key.generate") && text_is(dcbor_get(par, "token"), name)) {
-			text_of(dcbor_get(out, "label"), label, sizeof label);
-			text_of(dcbor_get(out, "id"), id, sizeof id);
-			text_of(dcbor_get(out, "public_key_sha256"), sha, sizeof sha);
+		if (dcbor_text_is(type, "key.generate") && dcbor_text_is(dcbor_get(par, "token"), name)) {
+			dcbor_text_into(dcbor_get(out, "label"), label, sizeof label);
+			dcbor_text_into(dcbor_get(out, "id"), id, sizeof id);
+			dcbor_text_into(dcbor_get(out, "public_key_sha256"), sha, sizeof sha);
 			if (add(l, e, "private key '%s' id %s", label, id) ||
 			    add(l, e, "public key '%s' id %s spki-sha256 %s", label, id, sha))
 				return -1;
-		} else if (text_is(type, "key.backup") && text_is(dcbor_get(par, "to"), name)) {
+		} else if (dcbor_text_is(type, "key.backup") && dcbor_text_is(dcbor_get(par, "to"), name)) {
 			const struct script_import_result *k = result(m, dcbor_get(par, "key"));
-			text_of(dcbor_get(out, "key_label"), label, sizeof label);
-			text_of(k ? dcbor_get(dcbor_get_u(k->body, 3), "id") : NULL, id, sizeof id);
+			dcbor_text_into(dcbor_get(out, "key_label"), label, sizeof label);
+			dcbor_text_into(k ? dcbor_get(dcbor_get_u(k->body, 3), "id") : NULL, id, sizeof id);
 			if (add(l, e, "private key '%s' id %s", label, id))
 				return -1;
-		} else if (text_is(type, "key.restore") && text_is(dcbor_get(par, "token"), name) &&
+		} else if (dcbor_text_is(type, "key.restore") && dcbor_text_is(dcbor_get(par, "token"), name) &&
 			   !(dcbor_get(out, "cleared") && cbor_is_bool(dcbor_get(out, "cleared")) &&
 			     cbor_get_bool(dcbor_get(out, "cleared")))) {   /* clear: true destroyed it */
-			text_of(dcbor_get(out, "label"), label, sizeof label);
-			text_of(dcbor_get(out, "id"), id, sizeof id);
+			dcbor_text_into(dcbor_get(out, "label"), label, sizeof label);
+			dcbor_text_into(dcbor_get(out, "id"), id, sizeof id);
 			if (add(l, e, "private key '%s' id %s", label, id))
 				return -1;
 		}
