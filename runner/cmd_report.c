@@ -56,7 +56,6 @@ struct rlog {
 	size_t n;
 	char type[64];       /* of the step-begin awaiting its result */
 	uint64_t begin_ms;
-	int seal;
 };
 
 enum stamp_form { DAY, CLOCK };
@@ -93,10 +92,6 @@ static int take(void *ctx, uint64_t seq, uint64_t ms, enum ts_kind kind, const c
 		s->ms = ms;
 		(void)dcbor_as_u64(dcbor_get_u(body, 2), &s->outcome);
 		s->body = cbor_incref((cbor_item_t *)body);
-	} else if (kind == TS_SEAL) {
-		uint64_t st = 0;
-		(void)dcbor_as_u64(dcbor_get_u(body, 0), &st);
-		l->seal = (int)st;
 	}
 	return 0;
 }
@@ -578,7 +573,6 @@ int cmd_report(int argc, char **argv)
 		size_t len = 0;
 		/* Named by the file's own name: the head says which one it is. */
 		logs[i].file = strrchr(files[i], '/') ? strrchr(files[i], '/') + 1 : files[i];
-		logs[i].seal = -1;
 		int rc = files_read(files[i], MAX_TRANSCRIPT, &data, &len, &e) || ts_verify(data, len, NULL, &logs[i].r, &e) ||
 			 ts_each_entry_timed(data, logs[i].r.whole_len, take, &logs[i], &e);
 		free(data);

@@ -149,8 +149,6 @@ struct script_import {
 	bool usable;               /* VALID and completed */
 	bool has_continues;        /* its genesis 7 */
 	uint8_t continues[32];
-	bool rehearsal;            /* its genesis mode */
-	char *title;
 	/* Its step-results, the last that passed (or was accepted as a deviation) of each
 	 * step id, and its genesis: borrowed CBOR bodies (owned here). */
 	struct script_import_result {

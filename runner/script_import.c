@@ -41,7 +41,6 @@ void script_imports_free(struct script_imports *im)
 		free(m->anchors);
 		free(m->kids);
 		free(m->report);
-		free(m->title);
 		free(m->path);
 		free(m->data);
 		free(m);
@@ -201,14 +200,10 @@ int script_import_load(const struct ceremony *c, const struct step *s, const str
 	if (ts_each_entry(m->data, m->report->whole_len, take_record, m, e))
 		return -1;
 	const cbor_item_t *cont = m->genesis ? dcbor_get_u(m->genesis, 7) : NULL;
-	uint64_t mode = 0;
 	if (cont && cbor_isa_bytestring(cont) && cbor_bytestring_length(cont) == 32) {
 		memcpy(m->continues, cbor_bytestring_handle(cont), 32);
 		m->has_continues = true;
 	}
-	(void)dcbor_as_u64(m->genesis ? dcbor_get_u(m->genesis, 5) : NULL, &mode);
-	m->rehearsal = mode == 1;
-	m->title = dcbor_strdup(m->genesis ? dcbor_get_u(m->genesis, 1) : NULL);
 	return 0;
 fail:
 	if (m) {

@@ -75,9 +75,8 @@ static int take(void *ctx, uint64_t seq, enum ts_kind kind, const cbor_item_t *b
 	dcbor_text_into(dcbor_get_u(body, 0), step, sizeof step);
 	size_t first = w->n;
 	for (size_t i = 0; arts && i < cbor_array_size(arts); i++) {
-		const cbor_item_t *a = cbor_array_handle(arts)[i], *content = dcbor_get_u(a, 4), *sha = dcbor_get_u(a, 1);
-		uint64_t size = 0;
-		char name[NAME_MAX_TEXT], hex[65];
+		const cbor_item_t *a = cbor_array_handle(arts)[i], *content = dcbor_get_u(a, 4);
+		char name[NAME_MAX_TEXT];
 		if (!content)
 			continue;   /* recorded by its hash only (a backup blob): nothing to check it with */
 		dcbor_text_into(dcbor_get_u(a, 0), name, sizeof name);
@@ -96,13 +95,10 @@ static int take(void *ctx, uint64_t seq, enum ts_kind kind, const cbor_item_t *b
 			return err_set(e, ERR_NOMEM, "out of memory");
 		memcpy(x->data, cbor_bytestring_handle(content), x->len);
 		w->n++;
+		/* Its size and hash are its record's: the record checks (transcript.c, an
+		 * artifact's shape) refused the file otherwise, and only good records come here. */
 		hash_sha256(x->data, x->len, x->sha);
-		if (!dcbor_as_u64(dcbor_get_u(a, 2), &size) || size != x->len ||
-		    memcmp(x->sha, cbor_bytestring_handle(sha), 32))
-			fail(w, seq, "artifact %s of step '%s' holds %zu bytes with SHA-256 %s, not what its record says", name,
-			     step, x->len, words_hex(x->sha, 32, hex, sizeof hex));
-		else
-			w->r->artifacts_checked++;
+		w->r->artifacts_checked++;
 	}
 	/* The SHA-256 values the step shows, against what they name. */
 	const cbor_item_t *out = dcbor_get_u(body, 3);
