@@ -58,14 +58,6 @@ static const char *on(const struct replay *p, const char *code)
 	return p->colour ? code : "";
 }
 
-static void stamp(uint64_t ms, char *out, size_t cap)
-{
-	time_t t = (time_t)(ms / 1000);
-	struct tm tm;
-	if (!gmtime_r(&t, &tm) || !strftime(out, cap, "%Y-%m-%d %H:%M:%SZ", &tm))
-		snprintf(out, cap, "?");
-}
-
 /* Whoever wrote the file chose these bytes: no control character reaches the
  * terminal (an escape sequence could rewrite what the auditor sees). */
 static void tame(char *s)
@@ -129,7 +121,7 @@ static void signoffs(struct replay *p, const cbor_item_t *list, const char *what
 		dcbor_text_into(dcbor_get_u(so, 2), stmt, sizeof stmt);
 		(void)dcbor_as_u64(dcbor_get_u(so, 3), &ms);
 		(void)dcbor_as_u64(dcbor_get_u(so, 4), &method);
-		stamp(ms, t, sizeof t);
+		ts_time_text(ms, TS_TIME_LOG, t, sizeof t);
 		fprintf(p->f, "   %s %s (%s), %s, %s\n", what, name, role, t, method == 1 ? "signed with their own key" : "attested");
 	}
 }
@@ -158,7 +150,7 @@ static int each(void *ctx, uint64_t seq, uint64_t ms, enum ts_kind kind, const c
 			return 0;
 		if (kind == TS_CHECKPOINT) {
 			dcbor_text_into(dcbor_get_u(body, 0), buf, sizeof buf);
-			stamp(ms, t, sizeof t);
+			ts_time_text(ms, TS_TIME_LOG, t, sizeof t);
 			fprintf(f, "\n%s-- %s  checkpoint (record %" PRIu64 "): %s%s\n", on(p, "\033[1m"), t, seq, buf,
 				on(p, "\033[0m"));
 			signoffs(p, dcbor_get_u(body, 1), "signed off by");
@@ -209,7 +201,7 @@ static int each(void *ctx, uint64_t seq, uint64_t ms, enum ts_kind kind, const c
 		snprintf(tt, sizeof tt, ": %s", title->str);
 	tame(tt);
 	tame(p->begun_type);
-	stamp(p->begun_ms, t, sizeof t);
+	ts_time_text(p->begun_ms, TS_TIME_LOG, t, sizeof t);
 	fprintf(f, "\n%s== %s  %s (%s)%s - record %" PRIu64 "%s\n",
 		on(p, bad ? "\033[1;31m" : outcome == 4 ? "\033[1;33m" : "\033[1m"), t, id, p->begun_type, tt, p->begun_seq,
 		on(p, "\033[0m"));
@@ -284,7 +276,7 @@ static int each(void *ctx, uint64_t seq, uint64_t ms, enum ts_kind kind, const c
 		dcbor_text_into(dcbor_get_u(dcbor_get_u(body, 9), 1), buf, sizeof buf);
 		fprintf(f, "   %serror %s: %s%s\n", on(p, "\033[31m"), code, buf, on(p, "\033[0m"));
 	}
-	stamp(ms, t, sizeof t);
+	ts_time_text(ms, TS_TIME_LOG, t, sizeof t);
 	fprintf(f, "   %s%s%s at %s (record %" PRIu64 ")\n", on(p, bad ? "\033[1;31m" : outcome == 4 ? "\033[1;33m" : ""),
 		outcome_word(outcome), on(p, bad || outcome == 4 ? "\033[0m" : ""), t, seq);
 	return 0;
@@ -343,8 +335,8 @@ int cmd_replay(int argc, char **argv)
 	}
 	struct replay p = {.f = stdout, .colour = isatty(STDOUT_FILENO) != 0, .only = only};
 	char t0[32], t1[32];
-	stamp(r.first_ms, t0, sizeof t0);
-	stamp(r.last_ms, t1, sizeof t1);
+	ts_time_text(r.first_ms, TS_TIME_LOG, t0, sizeof t0);
+	ts_time_text(r.last_ms, TS_TIME_LOG, t1, sizeof t1);
 	tame(r.reason);
 	tame(r.title);
 	printf("%s%s%s%s%s\n", p.colour ? "\033[1m" : "", ts_verdict_word(r.verdict), r.reason[0] ? ": " : "", r.reason,

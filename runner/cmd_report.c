@@ -58,16 +58,6 @@ struct rlog {
 	uint64_t begin_ms;
 };
 
-enum stamp_form { DAY, CLOCK };
-
-static void stamp(uint64_t ms, char *out, size_t cap, enum stamp_form form)
-{
-	time_t t = (time_t)(ms / 1000);
-	struct tm tm;
-	if (!gmtime_r(&t, &tm) || !(form == DAY ? strftime(out, cap, "%Y-%m-%d", &tm) : strftime(out, cap, "%H:%M:%SZ", &tm)))
-		snprintf(out, cap, "?");
-}
-
 static int take(void *ctx, uint64_t seq, uint64_t ms, enum ts_kind kind, const cbor_item_t *body, struct err *e)
 {
 	struct rlog *l = ctx;
@@ -282,11 +272,11 @@ static void one_log(const struct docout *o, const struct rlog *l)
 	dcbor_text_into(g ? dcbor_get_u(g, 1) : NULL, buf, sizeof buf);
 	doc_heading(o, 1, "Key ceremony log");
 	doc_fact(o, "Ceremony type", buf);
-	stamp(l->r.first_ms, t, sizeof t, DAY);
+	ts_time_text(l->r.first_ms, TS_TIME_DAY, t, sizeof t);
 	doc_fact(o, "Date", t);
-	stamp(l->r.first_ms, t, sizeof t, CLOCK);
+	ts_time_text(l->r.first_ms, TS_TIME_CLOCK, t, sizeof t);
 	char t2[40];
-	stamp(l->r.last_ms, t2, sizeof t2, CLOCK);
+	ts_time_text(l->r.last_ms, TS_TIME_CLOCK, t2, sizeof t2);
 	snprintf(buf, sizeof buf, "%s to %s (UTC, the workstation's clock)", t, t2);
 	doc_fact(o, "Time", buf);
 	/* A location the room typed (a record field named location), else a blank. */
@@ -399,7 +389,7 @@ static void one_log(const struct docout *o, const struct rlog *l)
 			dcbor_text_into(dcbor_get_u(err, 1), em, sizeof em);
 		snprintf(note, sizeof note, "%s%s%.400s%s%.500s", s->outcome < 5 ? word[s->outcome] : "?", em[0] ? ": " : "", em,
 			 buf[0] ? "; " : "", buf);
-		stamp(s->begin_ms, t, sizeof t, CLOCK);
+		ts_time_text(s->begin_ms, TS_TIME_CLOCK, t, sizeof t);
 		snprintf(buf, sizeof buf, "%s (%s)", s->id, s->type);
 		row_start(o);
 		cell(o, buf);
@@ -523,7 +513,7 @@ static void history(const struct docout *o, struct rlog *logs, size_t n)
 		struct cert c[32];
 		size_t nc = certificates(&logs[i], c, 32, false);
 		char t[40], type[512], root[256] = "-", inter[256] = "-", alg[64] = "-";
-		stamp(logs[i].r.first_ms, t, sizeof t, DAY);
+		ts_time_text(logs[i].r.first_ms, TS_TIME_DAY, t, sizeof t);
 		dcbor_text_into(logs[i].genesis ? dcbor_get_u(logs[i].genesis, 1) : NULL, type, sizeof type);
 		for (size_t k = 0; k < nc; k++) {
 			snprintf(c[k].root ? root : inter, 256, "%s / %s", c[k].info.sha256, c[k].info.serial);

@@ -108,19 +108,6 @@ static int usage_error(const char *fmt, ...)
 	return EXIT_USAGE;
 }
 
-/* ISO 8601 UTC with milliseconds. */
-static void iso_time(uint64_t ms, char *out, size_t cap)
-{
-	time_t t = (time_t)(ms / 1000);
-	struct tm tm;
-	char base[32];
-	if (!gmtime_r(&t, &tm) || strftime(base, sizeof base, "%Y-%m-%dT%H:%M:%S", &tm) == 0) {
-		snprintf(out, cap, "?");
-		return;
-	}
-	snprintf(out, cap, "%s.%03uZ", base, (unsigned)(ms % 1000));
-}
-
 static const char *seal_text(int status)
 {
 	switch (status) {
@@ -263,8 +250,8 @@ static void print_json(FILE *f, const struct ts_report *r, const struct found *x
 		json_string(f, r->rehearsal ? "rehearsal" : "live");
 		fputs(",\"cid\":", f);
 		json_string(f, words_hex(r->cid, 16, hex, sizeof hex));
-		iso_time(r->first_ms, t0, sizeof t0);
-		iso_time(r->last_ms, t1, sizeof t1);
+		ts_time_text(r->first_ms, TS_TIME_ISO_MS, t0, sizeof t0);
+		ts_time_text(r->last_ms, TS_TIME_ISO_MS, t1, sizeof t1);
 		fputs(",\"first_time\":", f);
 		json_string(f, t0);
 		fputs(",\"last_time\":", f);
@@ -367,8 +354,8 @@ static void print_text(FILE *f, const struct ts_report *r, const struct found *x
 	if (r->seal_status >= 0)
 		fprintf(f, "seal:     %s\n", seal_text(r->seal_status));
 	fprintf(f, "records:  %" PRIu64 "%s\n", r->records, r->verdict == TS_INVALID ? " good before the bad one" : "");
-	iso_time(r->first_ms, t0, sizeof t0);
-	iso_time(r->last_ms, t1, sizeof t1);
+	ts_time_text(r->first_ms, TS_TIME_ISO_MS, t0, sizeof t0);
+	ts_time_text(r->last_ms, TS_TIME_ISO_MS, t1, sizeof t1);
 	fprintf(f, "time:     %s .. %s\n", t0, t1);
 	fprintf(f, "ceremony: %s\n", words_hex(r->cid, 16, hex, sizeof hex));
 	for (size_t i = 0; i < r->n_signers; i++) {

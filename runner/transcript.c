@@ -1597,3 +1597,27 @@ const char *ts_verdict_word(enum ts_verdict v)
 	}
 	return "UNREADABLE";
 }
+
+void ts_time_text(uint64_t ms, enum ts_time_form form, char *out, size_t cap)
+{
+	time_t t = (time_t)(ms / 1000);
+	struct tm tm;
+	size_t n = 0;
+	if (gmtime_r(&t, &tm)) {
+		switch (form) {
+		case TS_TIME_ISO_MS:
+		case TS_TIME_ISO: n = strftime(out, cap, "%Y-%m-%dT%H:%M:%S", &tm); break;
+		case TS_TIME_LOG: n = strftime(out, cap, "%Y-%m-%d %H:%M:%S", &tm); break;
+		case TS_TIME_DAY: n = strftime(out, cap, "%Y-%m-%d", &tm); break;
+		case TS_TIME_CLOCK: n = strftime(out, cap, "%H:%M:%S", &tm); break;
+		}
+	}
+	if (!n) {
+		snprintf(out, cap, "?");
+		return;
+	}
+	if (form == TS_TIME_ISO_MS)
+		snprintf(out + n, cap - n, ".%03uZ", (unsigned)(ms % 1000));
+	else if (form != TS_TIME_DAY)
+		snprintf(out + n, cap - n, "Z");
+}

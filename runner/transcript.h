@@ -63,6 +63,12 @@ int ts_append(struct ts_writer *w, enum ts_kind kind, const cbor_item_t *body, u
 /* The workstation clock in ms since 1970 (0 when it cannot be read): the one clock
  * of record times, sign-off, confirmation, attempt and refusal times. */
 uint64_t ts_now_ms(void);
+/* A record time (ms since 1970) as people read it, UTC, into out (cap bytes; "?" when
+ * it cannot be shown): TS_TIME_ISO_MS "2026-12-02T10:21:40.123Z", TS_TIME_ISO
+ * "2026-12-02T10:21:40Z", TS_TIME_LOG "2026-12-02 10:21:40Z", TS_TIME_DAY "2026-12-02",
+ * TS_TIME_CLOCK "10:21:40Z". */
+enum ts_time_form { TS_TIME_ISO_MS, TS_TIME_ISO, TS_TIME_LOG, TS_TIME_DAY, TS_TIME_CLOCK };
+void ts_time_text(uint64_t ms, enum ts_time_form form, char *out, size_t cap);
 /* A signer as genesis 4 and resume 4 record it: { 0: kid, 1: SPKI DER, 2: alg, ? 3: where }. */
 cbor_item_t *ts_signer_map(const struct cose_signer *s, const char *where, struct err *e);
 /* Head = SHA-256 of the last record written. */

@@ -35,14 +35,6 @@ static int validate(const struct ceremony *c, struct step *s, struct err *e)
 				  ynode_get(s->node, "kid"), e);
 }
 
-static void iso_time(uint64_t ms, char *out, size_t cap)
-{
-	time_t t = (time_t)(ms / 1000);
-	struct tm tm;
-	if (!gmtime_r(&t, &tm) || !strftime(out, cap, "%Y-%m-%dT%H:%M:%SZ", &tm))
-		snprintf(out, cap, "?");
-}
-
 static int put_hex(struct step_run *r, const char *name, const uint8_t *p, size_t n, struct err *e)
 {
 	char hex[2 * 64 + 1];
@@ -65,8 +57,8 @@ static int execute(struct step_run *r, struct err *e)
 			return -1;
 		}
 	}
-	iso_time(rep->first_ms, first, sizeof first);
-	iso_time(rep->last_ms, last, sizeof last);
+	ts_time_text(rep->first_ms, TS_TIME_ISO, first, sizeof first);
+	ts_time_text(rep->last_ms, TS_TIME_ISO, last, sizeof last);
 	if (step_output(r, "file", dcbor_text(m->name), e) || put_hex(r, "file_sha256", m->sha256, 32, e) ||
 	    step_output(r, "verdict", dcbor_text(verdict), e) || step_output(r, "title", dcbor_text(rep->title), e) ||
 	    step_output(r, "mode", dcbor_text(rep->rehearsal ? "rehearsal" : "live"), e) ||
