@@ -282,25 +282,6 @@ static int each(void *ctx, uint64_t seq, uint64_t ms, enum ts_kind kind, const c
 	return 0;
 }
 
-struct script_text {
-	uint8_t *p;
-	size_t n;
-};
-
-static int walk_script(void *ctx, uint64_t seq, enum ts_kind kind, const cbor_item_t *body, struct err *e)
-{
-	struct script_text *sc = ctx;
-	const cbor_item_t *s = kind == TS_GENESIS ? dcbor_get_u(body, 3) : NULL;
-	(void)seq;
-	if (!s || sc->p)
-		return 0;
-	if (!(sc->p = malloc(cbor_bytestring_length(s) + 1)))
-		return err_set(e, ERR_NOMEM, "out of memory");
-	memcpy(sc->p, cbor_bytestring_handle(s), cbor_bytestring_length(s));
-	sc->n = cbor_bytestring_length(s);
-	return 0;
-}
-
 int cmd_replay(int argc, char **argv)
 {
 	const char *file = NULL, *only = NULL;
@@ -351,12 +332,14 @@ int cmd_replay(int argc, char **argv)
 	printf("%s, %s\n%s .. %s, %" PRIu64 " records\n", r.title, r.rehearsal ? "a rehearsal" : "live", t0, t1,
 	       r.records);
 	/* The embedded script: what was read aloud. */
-	struct script_text sc = {0};
-	if (ts_each_entry(data, r.whole_len, walk_script, &sc, &e))
-		goto fail;
-	if (sc.p && ydoc_parse("(the transcript's script)", sc.p, sc.n, NULL, ERR_SCRIPT, &doc, &e) == 0)
+	cbor_item_t *g = r.records ? ts_genesis_body(data, r.whole_len, &e) : NULL;
+	const cbor_item_t *sc = g ? dcbor_get_u(g, 3) : NULL;
+	struct err ignored;   /* a script that does not parse is replayed without its texts */
+	if (sc && ydoc_parse("(the transcript's script)", cbor_bytestring_handle(sc), cbor_bytestring_length(sc), NULL,
+			     ERR_SCRIPT, &doc, &ignored) == 0)
 		p.steps = ynode_get(doc->root, "steps");
-	free(sc.p);
+	if (g)
+		cbor_decref(&g);
 	if (ts_each_entry_timed(data, r.whole_len, each, &p, &e))
 		goto fail;
 	if (only && !p.shown) {

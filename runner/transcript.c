@@ -1621,3 +1621,27 @@ void ts_time_text(uint64_t ms, enum ts_time_form form, char *out, size_t cap)
 	else if (form != TS_TIME_DAY)
 		snprintf(out + n, cap - n, "Z");
 }
+
+static int keep_genesis(void *ctx, uint64_t seq, enum ts_kind kind, const cbor_item_t *body, struct err *e)
+{
+	cbor_item_t **g = ctx;
+	(void)e;
+	if (seq == 0 && kind == TS_GENESIS && !*g)
+		*g = cbor_incref((cbor_item_t *)body);
+	return 0;
+}
+
+cbor_item_t *ts_genesis_body(const uint8_t *data, size_t len, struct err *e)
+{
+	cbor_item_t *g = NULL;
+	/* Genesis is record 0: only the first whole record is read. */
+	size_t first = 0;
+	cbor_item_t *rec = NULL;
+	if (len && dcbor_decode_strict(data, len, true, &rec, &first, e) == 0)
+		cbor_decref(&rec);
+	if (!first || ts_each_entry(data, first, keep_genesis, &g, e))
+		return NULL;
+	if (!g)
+		err_set(e, ERR_TRANSCRIPT, "no genesis record");
+	return g;
+}

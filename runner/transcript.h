@@ -201,6 +201,9 @@ int ts_verify(const uint8_t *data, size_t len, const struct ts_verify_opts *o, s
  * interrupted ceremony's state back from its records (`ceremony resume`). */
 typedef int (*ts_entry_each)(void *ctx, uint64_t seq, enum ts_kind kind, const cbor_item_t *body, struct err *e);
 int ts_each_entry(const uint8_t *data, size_t len, ts_entry_each each, void *ctx, struct err *e) CER_MUST_CHECK;
+/* The genesis body of the good records at data (a new reference: cbor_decref it), or
+ * NULL (e set) when there is none. */
+cbor_item_t *ts_genesis_body(const uint8_t *data, size_t len, struct err *e);
 /* The same with each record's time (ms since 1970), for a replay or a report. */
 typedef int (*ts_entry_each_timed)(void *ctx, uint64_t seq, uint64_t time_ms, enum ts_kind kind,
 				   const cbor_item_t *body, struct err *e);

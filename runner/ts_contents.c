@@ -379,26 +379,15 @@ int ts_certificates(const uint8_t *data, size_t len, struct buf **out, size_t *n
 	return rc;
 }
 
-struct cont {
-	uint8_t *head;
-	int found;
-};
-
-static int take_continues(void *ctx, uint64_t seq, enum ts_kind kind, const cbor_item_t *body, struct err *e)
-{
-	struct cont *c = ctx;
-	const cbor_item_t *h = kind == TS_GENESIS ? dcbor_get_u(body, 7) : NULL;
-	(void)seq;
-	(void)e;
-	if (h && cbor_isa_bytestring(h) && cbor_bytestring_length(h) == 32) {
-		memcpy(c->head, cbor_bytestring_handle(h), 32);
-		c->found = 1;
-	}
-	return 0;
-}
-
 int ts_continues(const uint8_t *data, size_t len, uint8_t head[32], struct err *e)
 {
-	struct cont c = {head, 0};
-	return ts_each_entry(data, len, take_continues, &c, e) ? -1 : c.found;
+	cbor_item_t *g = ts_genesis_body(data, len, e);
+	if (!g)
+		return -1;
+	const cbor_item_t *h = dcbor_get_u(g, 7);
+	int found = h && cbor_isa_bytestring(h) && cbor_bytestring_length(h) == 32;
+	if (found)
+		memcpy(head, cbor_bytestring_handle(h), 32);
+	cbor_decref(&g);
+	return found;
 }
