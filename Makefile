@@ -7,6 +7,7 @@
 #   make deps       install the Debian packages the build and tests need (as root)
 #   make install PREFIX=/usr/local DESTDIR=
 #   make asan | memcheck | bench
+#   make fuzz FUZZ_SECONDS=60   every fuzz target under libFuzzer for that long (tests/fuzz)
 #   make mutate     deps; each check of the transcript verifier disabled in turn in a scratch
 #                   copy: the tests must fail every time (tests/mutate.sh, a few minutes)
 
@@ -47,7 +48,7 @@ LIB_OBJ    := $(filter-out $(BUILD)/runner/main.o $(BUILD)/runner/cmd_%.o,$(OBJ)
 UNIT_SRC   := $(wildcard tests/unit/test_*.c)
 UNIT_BIN   := $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(UNIT_SRC))
 
-.PHONY: all check unit cli rehearse rehearse-sequence deps install asan memcheck bench failalloc mutate clean
+.PHONY: all check unit cli fuzz fuzz-bin rehearse rehearse-sequence deps install asan memcheck bench failalloc mutate clean
 all: $(BUILD)/ceremony
 
 $(BUILD)/gen/pgpwords.c: data/pgp-words.txt tools/pgpwords.awk
@@ -98,6 +99,29 @@ $(BUILD)/tests/gen: tests/vectors/gen.c $(LIB_OBJ)
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CFLAGS) $(ALL_LDFLAGS) -o $@ $< $(LIB_OBJ) $(LIBS)
 
+# Fuzz targets (tests/fuzz): built here with replay.c's main, so make check replays
+# their corpora under any compiler; `make fuzz` builds them again with libFuzzer.
+FUZZ_TARGETS := script answers binding transcript resign share
+FUZZ_BIN     := $(patsubst %,$(BUILD)/fuzz/%,$(FUZZ_TARGETS))
+FUZZ_MAIN    ?= tests/fuzz/replay.c
+FUZZ_LDFLAGS ?=
+$(BUILD)/fuzz/%: tests/fuzz/fuzz_%.c tests/fuzz/fuzz_file.c tests/fuzz/fuzz.h $(FUZZ_MAIN) $(LIB_OBJ)
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) $(ALL_LDFLAGS) $(FUZZ_LDFLAGS) -o $@ $< tests/fuzz/fuzz_file.c $(FUZZ_MAIN) $(LIB_OBJ) $(LIBS)
+
+fuzz-bin: $(FUZZ_BIN)
+
+# fuzz: every target under libFuzzer (clang-14, ASan + UBSan) for FUZZ_SECONDS each,
+# from its corpus in tests/fuzz/corpus; what it finds new is kept in
+# build-fuzz/corpus, a crash in build-fuzz/crashes (tests/fuzz/run.sh).
+FUZZ_SECONDS ?= 60
+FUZZ_CC      ?= clang-14
+fuzz: deps
+	$(MAKE) --no-print-directory BUILD=build-fuzz CC=$(FUZZ_CC) FUZZ_MAIN= \
+	  OPT="-O1 -g -fsanitize=fuzzer-no-link,address,undefined -fno-omit-frame-pointer" \
+	  FUZZ_LDFLAGS="-fsanitize=fuzzer,address,undefined" fuzz-bin
+	FUZZ_SECONDS=$(FUZZ_SECONDS) sh tests/fuzz/run.sh build-fuzz $(FUZZ_TARGETS)
+
 # A test-only PKCS#11 shim in front of SoftHSM (tests/tools/p11shim.c); never installed.
 $(BUILD)/tests/p11shim.so: tests/tools/p11shim.c
 	@mkdir -p $(dir $@)
@@ -125,7 +149,7 @@ deps:
 
 check: deps
 	$(MAKE) --no-print-directory all $(UNIT_BIN) $(BUILD)/tests/p11shim.so $(BUILD)/tests/x509check \
-	  $(BUILD)/tests/gen
+	  $(BUILD)/tests/gen $(FUZZ_BIN)
 	@CEREMONY=$(abspath $(BUILD)/ceremony) BUILD=$(abspath $(BUILD)) sh tests/run.sh $(UNIT_BIN)
 
 # mutate: the tests must notice each check of the verifier going (tests/mutate.sh).
@@ -184,4 +208,4 @@ memcheck: all $(UNIT_BIN)
 	@for t in $(UNIT_BIN); do valgrind -q --error-exitcode=9 --leak-check=full --suppressions=tests/valgrind.supp $$t || exit 1; done
 
 clean:
-	rm -rf build build-asan
+	rm -rf build build-asan build-fuzz
