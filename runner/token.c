@@ -1460,20 +1460,23 @@ int tok_sign_ex(struct tok_session *s, CK_OBJECT_HANDLE key, const CK_MECHANISM 
 	CK_MECHANISM mm = *mech;   /* C_SignInit takes a non-const pointer */
 	CK_ULONG sig_len = 0;
 	uint8_t *sig = NULL;
-	char what[80];
+	char mname[40], what[80];
 	const char *name = tok_mech_name(mech->mechanism);
 	CK_RV rv;
 	int ret = -1;
 
+	/* The message names the call that failed, as the other token operations' do. */
 	if (name)
-		snprintf(what, sizeof what, "signing with %s", name);
+		snprintf(mname, sizeof mname, "%s", name);
 	else
-		snprintf(what, sizeof what, "signing with mechanism 0x%lX", (unsigned long)mech->mechanism);
+		snprintf(mname, sizeof mname, "mechanism 0x%lX", (unsigned long)mech->mechanism);
 	rv = s->m->f->C_SignInit(s->h, &mm, key);
 	if (rv != CKR_OK) {
+		snprintf(what, sizeof what, "signing: C_SignInit(%s)", mname);
 		err_p11(e, rv, what);
 		goto out;
 	}
+	snprintf(what, sizeof what, "signing: C_Sign(%s)", mname);
 	/* §5.2: a NULL output asks for the length and leaves the operation active;
 	 * any other failure ends it. */
 	rv = s->m->f->C_Sign(s->h, (CK_BYTE_PTR)data, len, NULL, &sig_len);
