@@ -431,12 +431,13 @@ static void a_refusal_is_recorded_and_fails_or_deviates(void **state)
  * allocation failing in turn: interp_run fails cleanly or seals; never a crash,
  * never a leak; a sealed transcript is VALID. This is what found the split's
  * holder list freed after the array that took it (a use after free). */
+#if !defined(__SANITIZE_ADDRESS__)
 static void every_allocation_failure_is_clean(void **state)
 {
 	(void)state;
-#if defined(__SANITIZE_ADDRESS__)
-	skip();
-#endif
+	/* make memcheck: valgrind's allocator owns the heap, not the failing one */
+	if (getenv("CER_UNDER_VALGRIND"))
+		skip();
 	const char *script = HEAD STEP("one", "t.ok")
 				  "    signoff: [witness]\n"
 				  STEP("split", "t.split")
@@ -474,6 +475,7 @@ static void every_allocation_failure_is_clean(void **state)
 			break;
 	}
 }
+#endif
 
 int main(void)
 {
@@ -488,7 +490,10 @@ int main(void)
 		cmocka_unit_test(a_decision_to_halt_is_recorded_and_halts),
 		cmocka_unit_test(a_refusal_is_recorded_and_fails_or_deviates),
 		cmocka_unit_test(an_only_on_fail_decision_runs_only_after_a_failure),
+#if !defined(__SANITIZE_ADDRESS__)
+		/* the failing allocator and ASan's cannot both own the heap: make check runs it */
 		cmocka_unit_test(every_allocation_failure_is_clean),
+#endif
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
