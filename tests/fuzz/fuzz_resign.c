@@ -27,10 +27,10 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
 	return 0;
 }
 
-/* Replaces the value of uint key k in map m (when present) by v (borrowed). */
+/* Replaces the value of uint key k in map m (when m is a map holding k) by v (borrowed). */
 static void replace(cbor_item_t *m, uint64_t k, cbor_item_t *v)
 {
-	if (!cbor_isa_map(m))
+	if (!m || !cbor_isa_map(m))
 		return;
 	struct cbor_pair *p = cbor_map_handle(m);
 	for (size_t i = 0; i < cbor_map_size(m); i++) {
@@ -43,7 +43,7 @@ static void replace(cbor_item_t *m, uint64_t k, cbor_item_t *v)
 
 static cbor_item_t *get(const cbor_item_t *m, uint64_t k)
 {
-	if (!cbor_isa_map(m))
+	if (!m || !cbor_isa_map(m))
 		return NULL;
 	struct cbor_pair *p = cbor_map_handle(m);
 	for (size_t i = 0; i < cbor_map_size(m); i++)
