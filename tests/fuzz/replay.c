@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include "runner/files.h"
 #include "tests/fuzz/fuzz.h"
 
 /* A target without an initialiser gets this one (weak: theirs wins). */
@@ -17,34 +18,14 @@ __attribute__((weak)) int LLVMFuzzerInitialize(int *argc, char ***argv)
 	return 0;
 }
 
+/* A file of the corpus, read by the runner's own reader (runner/files.c). */
 static int run_file(const char *path)
 {
-	FILE *f = fopen(path, "rb");
-	if (!f) {
-		perror(path);
-		return -1;
-	}
-	size_t cap = 1 << 16, len = 0;
-	uint8_t *data = malloc(cap);
-	size_t got;
-	while (data && (got = fread(data + len, 1, cap - len, f)) > 0) {
-		len += got;
-		if (len == cap) {
-			uint8_t *bigger = realloc(data, cap * 2);
-			if (!bigger) {
-				free(data);
-				data = NULL;
-				break;
-			}
-			data = bigger;
-			cap *= 2;
-		}
-	}
-	int bad = ferror(f) || !data;
-	fclose(f);
-	if (bad) {
-		fprintf(stderr, "%s: cannot read\n", path);
-		free(data);
+	uint8_t *data = NULL;
+	size_t len = 0;
+	struct err e = {0};
+	if (files_read(path, 64u << 20, &data, &len, &e) != 0) {
+		fprintf(stderr, "%s\n", e.msg);
 		return -1;
 	}
 	LLVMFuzzerTestOneInput(data, len);

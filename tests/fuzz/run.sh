@@ -11,13 +11,11 @@ top=$(cd "$(dirname "$0")/../.." && pwd)
 found=0
 for t in "$@"; do
 	mkdir -p "$build/corpus/$t" "$build/crashes"
-	dict=""
-	[ -f "$top/tests/fuzz/$t.dict" ] && dict="-dict=$top/tests/fuzz/$t.dict"
 	log="$build/fuzz-$t.log"
 	echo "== $t: $secs s"
 	ASAN_OPTIONS=detect_leaks=1:allocator_may_return_null=1 UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 \
 	"$build/fuzz/$t" -max_total_time="$secs" -max_len=65536 -timeout=10 -rss_limit_mb=2048 \
-		-print_final_stats=1 -artifact_prefix="$build/crashes/$t-" $dict \
+		-print_final_stats=1 -artifact_prefix="$build/crashes/$t-" \
 		"$build/corpus/$t" "$top/tests/fuzz/corpus/$t" >"$log" 2>&1
 	rc=$?
 	execs=$(sed -n 's/^stat::number_of_executed_units: *//p' "$log" | tail -n 1)
