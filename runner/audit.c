@@ -136,6 +136,7 @@ void audit_key_free(struct audit_key *k)
 	if (!k)
 		return;
 	cose_signer_free(k->mem);   /* wipes the in-memory key */
+	cose_key_free(&k->tok.check);
 	x509_key_free(&k->key);
 	tok_close(k->sess);
 	free(k);

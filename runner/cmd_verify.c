@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 #include "cmd.h"
 #include "files.h"
 #include "transcript.h"
@@ -18,7 +19,7 @@
 #include "words.h"
 
 enum {
-	MAX_TRANSCRIPT = 256 * 1024 * 1024,   /* far above any ceremony; bounds memory on a hostile file */
+	MAX_RECORD = 256 * 1024 * 1024,   /* far above any record; bounds memory on a hostile file */
 	MAX_SCRIPT = 16 * 1024 * 1024,
 	MAX_ANCHORS = 256,
 	MAX_FILES = 32,
@@ -450,6 +451,27 @@ static const char *opt_arg(const char *a, const char *name, int argc, char **arg
 
 /* An unreadable input still gets a verdict object in --json mode, so a caller
  * parsing stdout always finds one. */
+/* What the printers need besides the verdict, gathered as the records are verified
+ * (one pass over the file): the story, the genesis `continues`, and the
+ * certificates a later transcript of the chain may be signed by. */
+struct walk {
+	struct ts_story *story;
+	struct found *x;
+	struct ts_certs *certs;   /* NULL: no later transcript */
+};
+
+static int observe(void *ctx, uint64_t seq, uint64_t time_ms, enum ts_kind kind, const cbor_item_t *body,
+		   struct err *e)
+{
+	struct walk *w = ctx;
+	(void)time_ms;
+	if (kind == TS_GENESIS)
+		w->x->has_continues = ts_continues_of(body, w->x->continues) == 1;
+	if (ts_story_take(w->story, seq, kind, body, e))
+		return -1;
+	return w->certs ? ts_certs_take(w->certs, seq, kind, body, e) : 0;
+}
+
 static int unreadable(bool json, const struct err *e)
 {
 	if (json) {
@@ -485,9 +507,10 @@ int cmd_verify(int argc, char **argv)
 	struct ts_report r;
 	struct ts_story story;
 	struct err e = {.kind = ERR_NONE};
-	uint8_t *data = NULL, *script = NULL, prev_head[32];
-	struct buf *issuers = NULL;
-	size_t len = 0, script_len = 0, n_anchors = 0, n_kids = 0, n_issuers = 0;
+	uint8_t *script = NULL, prev_head[32];
+	struct ts_certs issuers = {0};
+	size_t script_len = 0, n_anchors = 0, n_kids = 0;
+	int fd = -1;
 	bool json = false;
 	int ret = EXIT_USAGE;
 
@@ -564,24 +587,21 @@ int cmd_verify(int argc, char **argv)
 	for (size_t k = 0; k < n_files; k++) {
 		struct found x = {.o = &o, .story = &story, .file = n_files > 1 ? files[k] : NULL,
 				  .prev_file = k ? files[k - 1] : NULL, .link = -1};
-		free(data);
-		data = NULL;
-		if (files_read(files[k], MAX_TRANSCRIPT, &data, &len, &e) != 0) {
+		struct walk w = {.story = &story, .x = &x, .certs = k + 1 < n_files ? &issuers : NULL};
+		memset(&story, 0, sizeof story);
+		/* The issuers the transcripts before this one embed (gathered as they were verified). */
+		o.issuers = issuers.v;
+		o.n_issuers = issuers.n;
+		o.each = observe;
+		o.each_ctx = &w;
+		if ((fd = files_open_read(files[k], &e)) < 0 || ts_verify_fd(fd, MAX_RECORD, &o, &r, &e) != 0) {
+			ts_story_free(&story);
 			ret = unreadable(json, &e);
 			goto out;
 		}
-		o.issuers = issuers;
-		o.n_issuers = n_issuers;
-		if (ts_verify(data, len, &o, &r, &e) != 0 || ts_story_read(data, r.whole_len, &story, &e) != 0) {
-			ret = unreadable(json, &e);
-			goto out;
-		}
-		int c = r.records ? ts_continues(data, r.whole_len, x.continues, &e) : 0;
-		if (c < 0) {
-			ret = unreadable(json, &e);
-			goto out;
-		}
-		x.has_continues = c == 1;
+		ts_story_free(&story);
+		close(fd);
+		fd = -1;
 		int verdict = (int)r.verdict;
 		if (k) {
 			x.link = x.has_continues && !memcmp(x.continues, prev_head, 32);
@@ -596,20 +616,17 @@ int cmd_verify(int argc, char **argv)
 			print_text(stdout, &r, &x);
 		status = worse(status, verdict);
 		memcpy(prev_head, r.head, 32);
-		if (k + 1 < n_files && ts_certificates(data, r.whole_len, &issuers, &n_issuers, &e)) {
-			ret = unreadable(json, &e);
-			goto out;
-		}
 	}
 	/* The verdict values are the exit statuses (transcript.h). */
 	ret = status;
 out:
-	for (size_t i = 0; i < n_issuers; i++)
-		buf_free(&issuers[i]);
-	free(issuers);
+	for (size_t i = 0; i < issuers.n; i++)
+		buf_free(&issuers.v[i]);
+	free(issuers.v);
+	if (fd >= 0)
+		close(fd);
 	free(anchors);
 	free(kids);
-	free(data);
 	free(script);
 	return ret;
 }

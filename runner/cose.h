@@ -26,6 +26,19 @@ enum {
 
 /* A signer: something that turns Sig_structure bytes into a COSE signature.
  * The in-memory audit key is one; a token key can be another later. */
+/* The verifier's key of one signer, kept from record to record: a transcript's
+ * records are all signed by one key (or a few, across resumes), and parsing the
+ * SubjectPublicKeyInfo and hashing it for the kid again for each record costs more
+ * than the signature check itself. Zero-initialise; cose_key_free when done. */
+struct cose_key {
+	uint8_t *spki;
+	size_t spki_len;
+	uint8_t kid[32];
+	EVP_PKEY *key;
+	int alg;               /* the alg the key was checked for */
+	EVP_PKEY_CTX *vctx;    /* made at the first verification with it (prehashed algs) */
+	EVP_MD *md;
+};
 struct cose_signer {
 	int alg;
 	uint8_t kid[32];          /* SHA-256 of spki */
@@ -37,6 +50,7 @@ struct cose_signer {
 	 * calls it, then frees spki and the struct itself (both malloc'ed). */
 	void (*free)(struct cose_signer *s);
 	void *impl;
+	struct cose_key check;    /* spki parsed once, for cose_sign1's check of each signature */
 };
 
 /* Generates a fresh in-memory ES256 key (P-256). Its private scalar is held by
@@ -67,17 +81,6 @@ int cose_sign1(struct cose_signer *s, const uint8_t *payload, size_t payload_len
 int cose_verify1(const cbor_item_t *record, const uint8_t *spki, size_t spki_len,
 		 const uint8_t **payload, size_t *payload_len, int *alg, struct err *e) CER_MUST_CHECK;
 
-/* The verifier's key of one signer, kept from record to record: a transcript's
- * records are all signed by one key (or a few, across resumes), and parsing the
- * SubjectPublicKeyInfo and hashing it for the kid again for each record costs more
- * than the signature check itself. Zero-initialise; cose_key_free when done. */
-struct cose_key {
-	uint8_t *spki;
-	size_t spki_len;
-	uint8_t kid[32];
-	EVP_PKEY *key;
-	int alg;               /* the alg the key was checked for */
-};
 void cose_key_free(struct cose_key *k);
 /* cose_verify1 with the key kept in *cache (NULL: none kept), which is replaced when
  * spki or the record's alg is not the one it holds. */

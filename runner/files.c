@@ -102,23 +102,38 @@ int files_mkdirs(const char *path, struct err *e)
 	return 0;
 }
 
+int files_open_read(const char *path, struct err *e)
+{
+	struct stat st;
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return err_errno(e, "cannot open '%s'", path);
+	if (fstat(fd, &st) != 0) {
+		err_errno(e, "cannot read '%s'", path);
+		close(fd);
+		return -1;
+	}
+	if (!S_ISREG(st.st_mode)) {
+		err_set(e, ERR_IO, "'%s' is not a regular file", path);
+		close(fd);
+		return -1;
+	}
+	return fd;
+}
+
 int files_read(const char *path, size_t max, uint8_t **data, size_t *len, struct err *e)
 {
 	struct stat st;
 	uint8_t *p = NULL;
 	size_t n = 0;
 	int ret = -1;
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	int fd = files_open_read(path, e);
 	*data = NULL;
 	*len = 0;
 	if (fd < 0)
-		return err_errno(e, "cannot open '%s'", path);
+		return -1;
 	if (fstat(fd, &st) != 0) {
 		err_errno(e, "cannot read '%s'", path);
-		goto out;
-	}
-	if (!S_ISREG(st.st_mode)) {
-		err_set(e, ERR_IO, "'%s' is not a regular file", path);
 		goto out;
 	}
 	if ((size_t)st.st_size > max) {

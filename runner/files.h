@@ -22,6 +22,8 @@ int files_mkdirs(const char *path, struct err *e) CER_MUST_CHECK;
  * write leaves), renames it to PATH.empty-N (N from 1, never one that exists) so
  * the name is free again; nothing is deleted. 0 when path is missing, too. */
 int files_set_aside_empty(const char *path, struct err *e) CER_MUST_CHECK;
+/* Opens a regular file to read (O_CLOEXEC): the fd, or -1 with e set. */
+int files_open_read(const char *path, struct err *e) CER_MUST_CHECK;
 int files_read(const char *path, size_t max, uint8_t **data, size_t *len, struct err *e) CER_MUST_CHECK;
 
 #endif

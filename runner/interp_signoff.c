@@ -61,6 +61,7 @@ static int sign_signoff(struct interp *in, struct step_run *r, const struct inte
 	struct secret *pin = NULL;
 	struct tok_session *sess = NULL;
 	struct x509_key k = {0};
+	struct cose_signer cs = {0};
 	struct buf payload = {0};
 	cbor_item_t *check = NULL, *role = NULL, *name = NULL, *statement = NULL;
 	char q[512];
@@ -80,7 +81,6 @@ static int sign_signoff(struct interp *in, struct step_run *r, const struct inte
 	pin = NULL;
 	if (lrc || x509_key_load(sess, sg->label, &k, e))
 		goto out;
-	struct cose_signer cs;
 	if (cose_token_signer(&k, &cs, e)) {
 		err_set(e, ERR_SIGNOFF, "%s's key '%s' is %s; a signed sign-off takes an EC P-256 or P-384 key (ES256, ES384)",
 			sg->name, sg->label, k.algorithm);
@@ -118,6 +118,7 @@ out:
 	if (statement)
 		cbor_decref(&statement);
 	secret_free(pin);
+	cose_key_free(&cs.check);
 	x509_key_free(&k);
 	tok_close(sess);
 	buf_free(&payload);

@@ -23,6 +23,7 @@
 #include "hash.h"
 #include "transcript.h"
 #include "ts_contents.h"
+#include "ts_source.h"
 #include "words.h"
 
 enum {
@@ -821,8 +822,9 @@ struct vstate {
 	struct ts_report *r;
 	struct signer_state cur;
 	struct cose_key key;           /* the current signer's, parsed once (cose.h) */
-	uint8_t (*prevs)[HASH_LEN];   /* prev of each good record, for anchors */
-	size_t prevs_cap;
+	const struct ts_verify_opts *o;
+	uint8_t *anchor_met;          /* per anchor: 1 its record's prev is its head, 2 it is not */
+	struct ts_contents *contents; /* what the good records contain (ts_contents.h) */
 	uint8_t script_hash[HASH_LEN];
 	bool have_genesis;
 	bool sealed;
@@ -1216,7 +1218,6 @@ static int verify_record(struct vstate *st, uint64_t pos, const cbor_item_t *rec
 			goto out;
 		}
 		st->pending = (int64_t)pos;
-		hash_sha256(raw, n, st->pending_hash);
 		st->resumed = false;
 		open_step_what(v.body, pos, st->pending_what, sizeof st->pending_what);
 	} else if (v.kind == TS_STEP_RESULT) {
@@ -1274,19 +1275,18 @@ static int verify_record(struct vstate *st, uint64_t pos, const cbor_item_t *rec
 	if (v.kind == TS_STEP_RESULT)
 		st->outcomes[cbor_get_int(G(v.body, 2))]++;   /* the shape check bounded it */
 	signer_range(r, pos, st->cur.kid);
-	if (r->records >= st->prevs_cap) {
-		size_t cap = st->prevs_cap ? st->prevs_cap * 2 : 64;
-		void *p = realloc(st->prevs, cap * HASH_LEN);
-		if (!p) {
-			ret = err_set(e, ERR_NOMEM, "out of memory");
-			goto out;
-		}
-		st->prevs = p;
-		st->prevs_cap = cap;
+	for (size_t i = 0; st->o && i < st->o->n_anchors; i++)
+		if (st->o->anchors[i].seq == pos)
+			st->anchor_met[i] = memcmp(v.prev, st->o->anchors[i].head, HASH_LEN) == 0 ? 1 : 2;
+	if (ts_contents_take(st->contents, pos, (enum ts_kind)v.kind, v.body, e) ||
+	    (st->o && st->o->each && st->o->each(st->o->each_ctx, pos, v.time, (enum ts_kind)v.kind, v.body, e))) {
+		ret = -1;
+		goto out;
 	}
-	memcpy(st->prevs[r->records], v.prev, HASH_LEN);
 	hash_sha256(raw, n, h);
 	memcpy(r->head, h, HASH_LEN);
+	if (v.kind == TS_STEP_BEGIN)
+		memcpy(st->pending_hash, h, HASH_LEN);   /* what its sign-offs will sign over */
 	r->last_ms = v.time;
 	r->records++;
 	ret = 1;
@@ -1319,7 +1319,7 @@ static void verify_options(struct vstate *st, const struct ts_verify_opts *o)
 		if (a->seq >= good) /* mutate: anchor-beyond */
 			invalid(r, a->seq, "anchor %" PRIu64 " lies beyond the last good record (%" PRIu64 " records)",
 				a->seq, good);
-		else if (memcmp(st->prevs[a->seq], a->head, HASH_LEN) != 0) /* mutate: anchor-match */
+		else if (st->anchor_met[i] != 1) /* mutate: anchor-match */
 			invalid(r, a->seq, "anchor %" PRIu64 " does not match the head before that record", a->seq);
 	}
 }
@@ -1411,54 +1411,76 @@ static bool later_record(const uint8_t *data, size_t end, size_t from, uint64_t 
 
 /* TRANSCRIPT.md: bytes after the last whole record that do not decode as a record —
  * a torn write, the zero fill a power cut can leave, or a record's prefix followed
- * by zero fill — are a torn tail. Everything from off on (the record at pos) is that
- * when, without the trailing zero bytes, it is empty or a strict prefix of a CBOR
- * item, and no later record of the ceremony is found inside it. */
-static bool torn_tail(const uint8_t *data, size_t len, size_t off, uint64_t pos, const uint8_t cid[CID_LEN])
+ * by zero fill — are a torn tail. The tail (every byte from the record at pos on) is
+ * that when, without the trailing zero bytes, it is empty or a strict prefix of a
+ * CBOR item, and no later record of the ceremony is found inside it. */
+static bool torn_tail(const uint8_t *tail, size_t len, uint64_t pos, const uint8_t cid[CID_LEN])
 {
 	size_t nz = len;
 	cbor_item_t *it = NULL;
 	size_t used = 0;
 	struct err de;
-	while (nz > off && data[nz - 1] == 0) /* mutate: zero-fill */
+	while (nz > 0 && tail[nz - 1] == 0) /* mutate: zero-fill */
 		nz--;
-	if (nz == off)
+	if (nz == 0)
 		return true;
-	if (dcbor_decode_strict(data + off, nz - off, true, &it, &used, &de) == 0) {
+	if (dcbor_decode_strict(tail, nz, true, &it, &used, &de) == 0) {
 		cbor_decref(&it);
 		return false;
 	}
-	return de.kind == ERR_TRUNCATED && (pos == 0 || !later_record(data, nz, off + 1, pos, cid)); /* mutate: torn-truncated torn-later-record */
+	return de.kind == ERR_TRUNCATED && (pos == 0 || !later_record(tail, nz, 1, pos, cid)); /* mutate: torn-truncated torn-later-record */
 }
 
-int ts_verify(const uint8_t *data, size_t len, const struct ts_verify_opts *o, struct ts_report *r, struct err *e)
+static void report_init(struct ts_report *r)
 {
-	struct vstate st = {0};
-	size_t off = 0;
-	uint64_t pos = 0;
-	int ret = -1;
-
 	memset(r, 0, sizeof *r);
 	r->verdict = TS_INCOMPLETE;
 	r->bad_seq = -1;
 	r->open_seq = -1;
 	r->seal_status = -1;
 	r->unanchored_seq = -1;
+}
+
+/* The checks of TRANSCRIPT.md "What a verifier checks", over the records of src in
+ * order, each read, checked and let go before the next: the memory needed is the
+ * largest record's and what the checks keep (signers, open step, contents), never
+ * the file's. */
+static int verify_source(struct ts_source *src, const struct ts_verify_opts *o, struct ts_report *r, struct err *e)
+{
+	struct vstate st = {0};
+	uint64_t pos = 0;
+	int ret = -1;
+
+	report_init(r);
 	st.r = r;
+	st.o = o;
 	st.pending = -1;
+	if (o && o->n_anchors && !(st.anchor_met = calloc(o->n_anchors, 1))) {
+		err_set(e, ERR_NOMEM, "out of memory");
+		goto out;
+	}
+	if (!(st.contents = ts_contents_new(o, e)))
+		goto out;
 
-	while (off < len) {
+	for (;;) {
 		cbor_item_t *rec = NULL;
-		struct err de;
+		const uint8_t *raw = NULL;
+		struct err de = {.kind = ERR_NONE};
 		size_t used = 0;
-		int rc;
+		int rc, k = ts_source_next(src, &rec, &raw, &used, &de, e);
 
+		if (k == -2)
+			goto out;
+		if (k == 0)
+			break;
 		if (st.sealed) { /* mutate: after-seal */
+			if (rec)
+				cbor_decref(&rec);
 			invalid(r, pos, "data after the seal");
 			break;
 		}
 		st.signed_ok = false;
-		if (dcbor_decode_strict(data + off, len - off, true, &rec, &used, &de) != 0) { /* mutate: record-cbor */
+		if (k < 0) { /* mutate: record-cbor */
 			if (de.kind == ERR_NOMEM) {
 				err_set(e, ERR_NOMEM, "%s", de.msg);
 				goto out;
@@ -1466,7 +1488,7 @@ int ts_verify(const uint8_t *data, size_t len, const struct ts_verify_opts *o, s
 			invalid(r, pos, "record: %s", de.msg);
 			rc = 0;
 		} else {
-			rc = verify_record(&st, pos, rec, data + off, used, e);
+			rc = verify_record(&st, pos, rec, raw, used, e);
 			cbor_decref(&rec);
 			if (rc < 0)
 				goto out;
@@ -1475,19 +1497,25 @@ int ts_verify(const uint8_t *data, size_t len, const struct ts_verify_opts *o, s
 			/* Every record before it is good: a crash mid-write, not a forgery. A record
 			 * whose signature verifies is whole (its last byte may be a zero of its
 			 * signature), so what is wrong with it is never a torn tail. */
-			if (!st.signed_ok && torn_tail(data, len, off, pos, r->cid)) { /* mutate: torn-tail */
-				r->verdict = TS_INCOMPLETE;
-				r->bad_seq = -1;
-				snprintf(r->reason, sizeof r->reason,
-					 "torn tail at byte offset %zu (%zu bytes after the last whole record)", off,
-					 len - off);
+			const uint8_t *tail;
+			size_t tail_len;
+			if (!st.signed_ok) {
+				if (ts_source_rest(src, &tail, &tail_len, e))
+					goto out;
+				if (torn_tail(tail, tail_len, pos, r->cid)) { /* mutate: torn-tail */
+					r->verdict = TS_INCOMPLETE;
+					r->bad_seq = -1;
+					snprintf(r->reason, sizeof r->reason,
+						 "torn tail at byte offset %zu (%zu bytes after the last whole record)", src->off,
+						 tail_len);
+				}
 			}
 			break;
 		}
-		off += used;
+		ts_source_take(src, used);
 		pos++;
 	}
-	r->whole_len = off;
+	r->whole_len = src->off;
 	memcpy(r->outcomes, st.outcomes, sizeof r->outcomes);
 	r->open_seq = st.pending;
 	if (r->verdict != TS_INVALID && !r->reason[0]) {
@@ -1506,17 +1534,35 @@ int ts_verify(const uint8_t *data, size_t len, const struct ts_verify_opts *o, s
 		verify_options(&st, o);
 	if (r->verdict != TS_INVALID)
 		vouch(&st, o);
-	/* What the good records contain: artifacts, certificates, fingerprints. */
-	if (r->verdict != TS_INVALID && r->records && ts_contents_check(data, r->whole_len, o, r, e))
+	/* What the good records contain (artifacts, certificates, fingerprints): a file is
+	 * INVALID for its contents only when all its records are good. */
+	if (r->verdict != TS_INVALID && r->records && ts_contents_finish(st.contents, r, e))
 		goto out;
 	ret = 0;
 out:
+	ts_contents_free(st.contents);
 	cose_key_free(&st.key);
 	free(st.cur.spki);
-	free(st.prevs);
+	free(st.anchor_met);
 	free(st.pending_id);
 	free(st.changes);
 	return ret;
+}
+
+int ts_verify(const uint8_t *data, size_t len, const struct ts_verify_opts *o, struct ts_report *r, struct err *e)
+{
+	struct ts_source src;
+	ts_source_memory(&src, data, len);
+	return verify_source(&src, o, r, e);
+}
+
+int ts_verify_fd(int fd, size_t max_record, const struct ts_verify_opts *o, struct ts_report *r, struct err *e)
+{
+	struct ts_source src;
+	ts_source_file(&src, fd, max_record);
+	int rc = verify_source(&src, o, r, e);
+	ts_source_free(&src);
+	return rc;
 }
 
 struct untimed {

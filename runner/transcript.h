@@ -139,6 +139,12 @@ struct ts_verify_opts {
 	 * issuers a certificate or CRL of this one may be signed by (ts_contents.h). */
 	const struct buf *issuers;
 	size_t n_issuers;
+	/* Optional: called with every good record, in order, as it is verified (a
+	 * reader's walk in the same pass, without a second read of the file). Its
+	 * failure (-1, e set) fails the verification. */
+	int (*each)(void *ctx, uint64_t seq, uint64_t time_ms, enum ts_kind kind, const cbor_item_t *body,
+		    struct err *e);
+	void *each_ctx;
 };
 
 /* What vouches for a signer (TRANSCRIPT.md "A new signer is not trusted by the file alone"). */
@@ -195,6 +201,11 @@ struct ts_report {
  * or a record prefix followed by zero fill — are a torn tail: INCOMPLETE. */
 int ts_verify(const uint8_t *data, size_t len, const struct ts_verify_opts *o, struct ts_report *r,
 	      struct err *e) CER_MUST_CHECK;
+/* The same, reading the records from fd one at a time (ts_source.h): the memory is
+ * the largest record's, whatever the length of the file; a record longer than
+ * max_record makes it fail (-1). */
+int ts_verify_fd(int fd, size_t max_record, const struct ts_verify_opts *o, struct ts_report *r,
+		 struct err *e) CER_MUST_CHECK;
 
 /* For bytes ts_verify found good (its whole records): calls each with every
  * record's seq, kind and body (borrowed for the call), in order. Used to take an

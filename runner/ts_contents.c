@@ -10,250 +10,351 @@
 #include "words.h"
 #include "x509_read.h"
 
-enum { MAX_ARTS = 4096, NAME_MAX_TEXT = 256 };
+enum { NAME_MAX_TEXT = 256 };
 
-struct art {
+/* The latest artifact of a (step, name), for the SHA-256 values later steps show:
+ * kept by name, not by record, so the memory grows with the script's artifacts, not
+ * with the transcript's length (a retried step replaces its own). */
+struct named {
+	char step[NAME_MAX_TEXT], name[NAME_MAX_TEXT];
+	uint8_t sha[32];
+	uint64_t order;           /* when it came: the latest wins */
+};
+
+/* A certificate, CRL or CSR, parsed. */
+struct parsed {
+	struct x509_obj o;
+	char issuer[512], subject[512];
 	uint64_t seq;
 	char step[NAME_MAX_TEXT], name[NAME_MAX_TEXT];
-	uint8_t *data;
-	size_t len;
-	uint8_t sha[32];
+	bool earlier;             /* an earlier transcript's certificate (opts->issuers) */
 };
 
-struct walk {
-	struct ts_report *r;
-	struct art *v;
-	size_t n;
+struct ts_contents {
+	struct named *names;
+	size_t n_names, cap_names;
+	uint64_t order;
+	struct parsed **certs;    /* every certificate: the issuers */
+	size_t n_certs;
+	struct parsed **waiting;  /* signed by an issuer not seen yet: checked at the end */
+	size_t n_waiting;
+	/* What the report gets once every record is good (ts_contents_finish). */
+	uint64_t artifacts, verified, chained, unchained, unverifiable, fingerprints;
 	bool bad;
+	uint64_t bad_seq;
+	char reason[ERR_MSG_MAX];
 };
 
-static void fail(struct walk *w, uint64_t seq, const char *fmt, ...) CER_PRINTF(3, 4);
-static void fail(struct walk *w, uint64_t seq, const char *fmt, ...)
+static void fail(struct ts_contents *c, uint64_t seq, const char *fmt, ...) CER_PRINTF(3, 4);
+static void fail(struct ts_contents *c, uint64_t seq, const char *fmt, ...)
 {
 	va_list ap;
-	if (w->bad)
-		return;   /* the first is the one reported */
-	w->bad = true;
-	w->r->verdict = TS_INVALID;
-	w->r->bad_seq = (int64_t)seq;
+	if (c->bad && c->bad_seq <= seq)
+		return;   /* the first bad record is the one reported */
+	c->bad = true;
+	c->bad_seq = seq;
 	va_start(ap, fmt);
-	vsnprintf(w->r->reason, sizeof w->r->reason, fmt, ap);
+	vsnprintf(c->reason, sizeof c->reason, fmt, ap);
 	va_end(ap);
 }
 
-/* The latest artifact called name of step (or, an input a step embedded under the
- * reference's name, "file:PATH" or "IMPORT.STEP", called step), at or before seq. */
-static const struct art *find(const struct walk *w, const char *step, const char *name)
+static bool ends_pem(const char *name)
 {
-	for (size_t i = w->n; i-- > 0;)
-		if ((!strcmp(w->v[i].step, step) && !strcmp(w->v[i].name, name)) || !strcmp(w->v[i].name, step))
-			return &w->v[i];
+	size_t n = strlen(name);
+	return n > 4 && !strcmp(name + n - 4, "_pem");
+}
+
+static struct named *named_find(const struct ts_contents *c, const char *step, const char *name)
+{
+	for (size_t i = 0; i < c->n_names; i++)
+		if (!strcmp(c->names[i].step, step) && !strcmp(c->names[i].name, name))
+			return &c->names[i];
 	return NULL;
 }
 
+/* The latest artifact called name of step or (an input a step embedded under the
+ * reference's name, "file:PATH" or "IMPORT.STEP") called step. */
+static const struct named *named_ref(const struct ts_contents *c, const char *step, const char *name)
+{
+	const struct named *best = NULL;
+	for (size_t i = 0; i < c->n_names; i++) {
+		const struct named *x = &c->names[i];
+		if (((!strcmp(x->step, step) && !strcmp(x->name, name)) || !strcmp(x->name, step)) &&
+		    (!best || x->order > best->order))
+			best = x;
+	}
+	return best;
+}
+
+static int named_put(struct ts_contents *c, const char *step, const char *name, const uint8_t sha[32], struct err *e)
+{
+	struct named *x = named_find(c, step, name);
+	if (!x) {
+		if (c->n_names == c->cap_names) {
+			size_t cap = c->cap_names ? c->cap_names * 2 : 16;
+			struct named *nv = realloc(c->names, cap * sizeof *nv);
+			if (!nv)
+				return err_set(e, ERR_NOMEM, "out of memory");
+			c->names = nv;
+			c->cap_names = cap;
+		}
+		x = &c->names[c->n_names++];
+		snprintf(x->step, sizeof x->step, "%s", step);
+		snprintf(x->name, sizeof x->name, "%s", name);
+	}
+	memcpy(x->sha, sha, 32);
+	x->order = ++c->order;
+	return 0;
+}
+
 /* A SHA-256 a step shows (hex) against the artifact it names. */
-static void claim(struct walk *w, uint64_t seq, const char *step, const char *what, const char *shown, const struct art *a)
+static void claim(struct ts_contents *c, uint64_t seq, const char *step, const char *what, const char *shown,
+		  const struct named *a)
 {
 	char hex[65];
 	if (!a || !shown[0])
 		return;
 	words_hex(a->sha, 32, hex, sizeof hex);
 	if (strcmp(hex, shown)) {
-		fail(w, seq, "step '%s' shows %s %s, but %s.%s hashes to %s", step, what, shown, a->step, a->name, hex);
+		fail(c, seq, "step '%s' shows %s %s, but %s.%s hashes to %s", step, what, shown, a->step, a->name, hex);
 		return;
 	}
-	w->r->fingerprints_checked++;
+	c->fingerprints++;
 }
 
-static int take(void *ctx, uint64_t seq, enum ts_kind kind, const cbor_item_t *body, struct err *e)
+static void parsed_free(struct parsed *p)
 {
-	struct walk *w = ctx;
+	if (p) {
+		x509_obj_free(&p->o);
+		free(p);
+	}
+}
+
+static int push(struct parsed ***v, size_t *n, struct parsed *p, struct err *e)
+{
+	struct parsed **nv = realloc(*v, (*n + 1) * sizeof *nv);
+	if (!nv)
+		return err_set(e, ERR_NOMEM, "out of memory");
+	*v = nv;
+	nv[(*n)++] = p;
+	return 0;
+}
+
+/* Signed by an issuer: a certificate of that subject whose key verifies it. At the
+ * end (last) an object none verifies is judged; before, it waits for a later one. */
+static int check_issued(struct ts_contents *c, struct parsed *x, bool last, struct err *e)
+{
+	struct err why = {.kind = ERR_NONE};
+	bool any = false, cannot = false;
+	for (size_t j = 0; j < c->n_certs; j++) {
+		const struct parsed *is = c->certs[j];
+		if (is == x || strcmp(is->subject, x->issuer))
+			continue;
+		any = true;
+		enum err_answer a = x509_obj_signed_by(&x->o, is->o.pub, &why);
+		if (a == ERR_ANSWER_YES) {
+			c->verified++;
+			c->chained++;
+			return 1;
+		}
+		cannot |= a == ERR_ANSWER_ERROR;
+	}
+	if (!last)
+		return push(&c->waiting, &c->n_waiting, x, e) ? -1 : 0;
+	if (cannot)
+		c->unverifiable++;
+	else if (any)
+		fail(c, x->seq, "the %s %s of step '%s' does not verify with the key of its issuer %s",
+		     x509_obj_kind_name(x->o.kind), x->name, x->step, x->issuer);
+	else
+		c->unchained++;
+	return 1;
+}
+
+/* A certificate, CRL or CSR the record embeds, against the key that must have
+ * signed it: a request or a self-issued certificate its own, another its issuer's.
+ * Takes p (kept as an issuer, waiting, or freed). */
+static int check_signed(struct ts_contents *c, struct parsed *p, struct err *e)
+{
+	x509_obj_names(&p->o, p->issuer, sizeof p->issuer, p->subject, sizeof p->subject);
+	if (p->o.kind == X509_OBJ_CERT && push(&c->certs, &c->n_certs, p, e)) {
+		parsed_free(p);
+		return -1;
+	}
+	bool kept = p->o.kind == X509_OBJ_CERT;
+	if (p->o.kind == X509_OBJ_CSR || (p->o.kind == X509_OBJ_CERT && !strcmp(p->issuer, p->subject))) {
+		struct err why = {.kind = ERR_NONE};
+		enum err_answer a = x509_obj_signed_by(&p->o, p->o.kind == X509_OBJ_CSR ? NULL : p->o.pub, &why);
+		if (a == ERR_ANSWER_NO)
+			fail(c, p->seq, "the %s %s of step '%s' does not verify with its own key",
+			     x509_obj_kind_name(p->o.kind), p->name, p->step);
+		else if (a == ERR_ANSWER_YES)
+			c->verified++;
+		else
+			c->unverifiable++;
+		if (!kept)
+			parsed_free(p);
+		return 0;
+	}
+	int rc = check_issued(c, p, false, e);
+	if (rc != 0 && !kept)
+		parsed_free(p);   /* judged (1) or failed (-1); 0: it waits */
+	return rc < 0 ? -1 : 0;
+}
+
+/* A PEM twin (NAME_pem beside NAME in one step) holds its DER twin's bytes. */
+static void check_twin(struct ts_contents *c, uint64_t seq, const char *step, const char *name,
+		       const cbor_item_t *pem, const cbor_item_t *arts)
+{
+	size_t nl = strlen(name);
+	for (size_t j = 0; j < cbor_array_size(arts); j++) {
+		const cbor_item_t *a = cbor_array_handle(arts)[j], *n = dcbor_get_u(a, 0), *der = dcbor_get_u(a, 4);
+		if (!der || cbor_string_length(n) != nl - 4 || memcmp(cbor_string_handle(n), name, nl - 4))
+			continue;
+		struct x509_obj o = {0};
+		struct err none;
+		bool same = x509_obj_parse(cbor_bytestring_handle(pem), cbor_bytestring_length(pem), &o, &none) == 0 &&
+			    o.kind != X509_OBJ_UNKNOWN && o.der.len == cbor_bytestring_length(der) &&
+			    !memcmp(o.der.p, cbor_bytestring_handle(der), o.der.len);
+		x509_obj_free(&o);
+		if (!same)
+			fail(c, seq, "artifact %s of step '%s' is not the PEM of its %.*s", name, step, (int)(nl - 4), name);
+	}
+}
+
+struct ts_contents *ts_contents_new(const struct ts_verify_opts *o, struct err *e)
+{
+	struct ts_contents *c = calloc(1, sizeof *c);
+	if (!c) {
+		err_set(e, ERR_NOMEM, "out of memory");
+		return NULL;
+	}
+	/* An earlier transcript's certificates (a chain): issuers, verified with that one. */
+	for (size_t i = 0; o && i < o->n_issuers; i++) {
+		struct parsed *p = calloc(1, sizeof *p);
+		struct err none;
+		if (!p) {
+			err_set(e, ERR_NOMEM, "out of memory");
+			ts_contents_free(c);
+			return NULL;
+		}
+		if (x509_obj_parse(o->issuers[i].p, o->issuers[i].len, &p->o, &none) || p->o.kind != X509_OBJ_CERT) {
+			parsed_free(p);
+			continue;
+		}
+		p->earlier = true;
+		x509_obj_names(&p->o, p->issuer, sizeof p->issuer, p->subject, sizeof p->subject);
+		if (push(&c->certs, &c->n_certs, p, e)) {
+			parsed_free(p);
+			ts_contents_free(c);
+			return NULL;
+		}
+	}
+	return c;
+}
+
+int ts_contents_take(struct ts_contents *c, uint64_t seq, enum ts_kind kind, const cbor_item_t *body, struct err *e)
+{
 	const cbor_item_t *arts = kind == TS_STEP_RESULT ? dcbor_get_u(body, 6) : NULL;
 	char step[NAME_MAX_TEXT];
 	if (kind != TS_STEP_RESULT)
 		return 0;
 	dcbor_text_into(dcbor_get_u(body, 0), step, sizeof step);
-	size_t first = w->n;
+	/* The SHA-256 values the step shows: a certificate's or a key's of this step, or
+	 * (a fingerprint step) the artifact its `artifact` names. */
+	const cbor_item_t *out = dcbor_get_u(body, 3);
+	char ref[2 * NAME_MAX_TEXT], shown[80], key_shown[80];
+	dcbor_text_into(dcbor_get(out, "sha256"), shown, sizeof shown);
+	dcbor_text_into(dcbor_get(out, "artifact"), ref, sizeof ref);
+	dcbor_text_into(dcbor_get(out, "public_key_sha256"), key_shown, sizeof key_shown);
 	for (size_t i = 0; arts && i < cbor_array_size(arts); i++) {
 		const cbor_item_t *a = cbor_array_handle(arts)[i], *content = dcbor_get_u(a, 4);
 		char name[NAME_MAX_TEXT];
 		if (!content)
 			continue;   /* recorded by its hash only (a backup blob): nothing to check it with */
 		dcbor_text_into(dcbor_get_u(a, 0), name, sizeof name);
-		if (w->n == MAX_ARTS)
-			return err_set(e, ERR_INPUT, "more than %d embedded artifacts", MAX_ARTS);
-		struct art *nv = realloc(w->v, (w->n + 1) * sizeof *nv);
-		if (!nv)
-			return err_set(e, ERR_NOMEM, "out of memory");
-		w->v = nv;
-		struct art *x = &w->v[w->n];
-		x->seq = seq;
-		snprintf(x->step, sizeof x->step, "%s", step);
-		snprintf(x->name, sizeof x->name, "%s", name);
-		x->len = cbor_bytestring_length(content);
-		if (!(x->data = malloc(x->len ? x->len : 1)))
-			return err_set(e, ERR_NOMEM, "out of memory");
-		memcpy(x->data, cbor_bytestring_handle(content), x->len);
-		w->n++;
 		/* Its size and hash are its record's: the record checks (transcript.c, an
 		 * artifact's shape) refused the file otherwise, and only good records come here. */
-		hash_sha256(x->data, x->len, x->sha);
-		w->r->artifacts_checked++;
+		struct named now = {.order = 0};
+		snprintf(now.step, sizeof now.step, "%s", step);
+		snprintf(now.name, sizeof now.name, "%s", name);
+		memcpy(now.sha, cbor_bytestring_handle(dcbor_get_u(a, 1)), 32);
+		c->artifacts++;
+		if (!ref[0] && (!strcmp(name, "certificate") || !strcmp(name, "crl") || !strcmp(name, "csr")))
+			claim(c, seq, step, "SHA-256", shown, &now);
+		if (!strcmp(name, "public_key"))
+			claim(c, seq, step, "public_key_sha256", key_shown, &now);
+		if (named_put(c, step, name, now.sha, e))
+			return -1;
+		if (ends_pem(name)) {
+			check_twin(c, seq, step, name, content, arts);
+			continue;   /* its DER twin is checked */
+		}
+		struct parsed *p = calloc(1, sizeof *p);
+		struct err none;
+		if (!p)
+			return err_set(e, ERR_NOMEM, "out of memory");
+		if (x509_obj_parse(cbor_bytestring_handle(content), cbor_bytestring_length(content), &p->o, &none) ||
+		    p->o.kind == X509_OBJ_UNKNOWN || p->o.kind == X509_OBJ_PUBKEY) {
+			parsed_free(p);
+			continue;
+		}
+		p->seq = seq;
+		snprintf(p->step, sizeof p->step, "%s", step);
+		snprintf(p->name, sizeof p->name, "%s", name);
+		if (check_signed(c, p, e))
+			return -1;
 	}
-	/* The SHA-256 values the step shows, against what they name. */
-	const cbor_item_t *out = dcbor_get_u(body, 3);
-	char ref[2 * NAME_MAX_TEXT], shown[80];
-	dcbor_text_into(dcbor_get(out, "sha256"), shown, sizeof shown);
-	dcbor_text_into(dcbor_get(out, "artifact"), ref, sizeof ref);
 	if (ref[0]) {
 		char *dot = strrchr(ref, '.');
 		if (dot) {
 			*dot = 0;
-			claim(w, seq, step, "SHA-256", shown, find(w, ref, dot + 1));
+			claim(c, seq, step, "SHA-256", shown, named_ref(c, ref, dot + 1));
 		}
-	} else {
-		for (size_t i = first; i < w->n; i++)
-			if (!strcmp(w->v[i].name, "certificate") || !strcmp(w->v[i].name, "crl") || !strcmp(w->v[i].name, "csr"))
-				claim(w, seq, step, "SHA-256", shown, &w->v[i]);
 	}
-	dcbor_text_into(dcbor_get(out, "public_key_sha256"), shown, sizeof shown);
-	for (size_t i = first; i < w->n; i++)
-		if (!strcmp(w->v[i].name, "public_key"))
-			claim(w, seq, step, "public_key_sha256", shown, &w->v[i]);
 	return 0;
 }
 
-/* A PEM twin (NAME_pem beside NAME in one step) holds its DER twin's bytes. */
-static void check_twins(struct walk *w)
+int ts_contents_finish(struct ts_contents *c, struct ts_report *r, struct err *e)
 {
-	for (size_t i = 0; i < w->n && !w->bad; i++) {
-		size_t nl = strlen(w->v[i].name);
-		if (nl < 5 || strcmp(w->v[i].name + nl - 4, "_pem"))
-			continue;
-		for (size_t j = 0; j < w->n; j++) {
-			if (j == i || w->v[j].seq != w->v[i].seq || strncmp(w->v[j].name, w->v[i].name, nl - 4) ||
-			    w->v[j].name[nl - 4])
-				continue;
-			struct x509_obj o = {0};
-			struct err none;
-			bool same = x509_obj_parse(w->v[i].data, w->v[i].len, &o, &none) == 0 && o.kind != X509_OBJ_UNKNOWN &&
-				    o.der.len == w->v[j].len && !memcmp(o.der.p, w->v[j].data, o.der.len);
-			x509_obj_free(&o);
-			if (!same)
-				fail(w, w->v[i].seq, "artifact %s of step '%s' is not the PEM of its %s", w->v[i].name, w->v[i].step,
-				     w->v[j].name);
-		}
+	/* What waited for an issuer: every certificate is known now. */
+	for (size_t i = 0; i < c->n_waiting; i++)
+		if (check_issued(c, c->waiting[i], true, e) < 0)
+			return -1;
+	r->artifacts_checked = c->artifacts;
+	r->x509_verified = c->verified;
+	r->x509_chained = c->chained;
+	r->x509_unchained = c->unchained;
+	r->x509_unverifiable = c->unverifiable;
+	r->fingerprints_checked = c->fingerprints;
+	if (c->bad) {
+		r->verdict = TS_INVALID;
+		r->bad_seq = (int64_t)c->bad_seq;
+		snprintf(r->reason, sizeof r->reason, "%s", c->reason);
 	}
+	return 0;
 }
 
-struct parsed {
-	struct x509_obj o;
-	char issuer[512], subject[512];
-	const struct art *from;   /* NULL: an earlier transcript's certificate */
-};
-
-/* Every certificate, CRL and CSR against the key that must have signed it. */
-static int check_signatures(struct walk *w, const struct ts_verify_opts *opts, struct err *e)
+void ts_contents_free(struct ts_contents *c)
 {
-	size_t extra = opts ? opts->n_issuers : 0, n = 0;
-	struct parsed *p = calloc(w->n + extra + 1, sizeof *p);
-	int ret = -1;
-	if (!p)
-		return err_set(e, ERR_NOMEM, "out of memory");
-	for (size_t i = 0; i < w->n + extra; i++) {
-		const uint8_t *d = i < w->n ? w->v[i].data : opts->issuers[i - w->n].p;
-		size_t l = i < w->n ? w->v[i].len : opts->issuers[i - w->n].len;
-		struct err none;
-		if (i < w->n && strlen(w->v[i].name) > 4 && !strcmp(w->v[i].name + strlen(w->v[i].name) - 4, "_pem"))
-			continue;   /* its DER twin is checked */
-		if (x509_obj_parse(d, l, &p[n].o, &none) || p[n].o.kind == X509_OBJ_UNKNOWN || p[n].o.kind == X509_OBJ_PUBKEY) {
-			x509_obj_free(&p[n].o);
-			continue;
-		}
-		if (i >= w->n && p[n].o.kind != X509_OBJ_CERT) {
-			x509_obj_free(&p[n].o);
-			continue;
-		}
-		p[n].from = i < w->n ? &w->v[i] : NULL;
-		x509_obj_names(&p[n].o, p[n].issuer, sizeof p[n].issuer, p[n].subject, sizeof p[n].subject);
-		n++;
-	}
-	for (size_t i = 0; i < n && !w->bad; i++) {
-		const struct parsed *x = &p[i];
-		struct err why = {.kind = ERR_NONE};
-		if (!x->from)
-			continue;   /* an earlier transcript's: verified with that one */
-		enum err_answer a;
-		if (x->o.kind == X509_OBJ_CSR || (x->o.kind == X509_OBJ_CERT && !strcmp(x->issuer, x->subject))) {
-			/* A request, a self-issued certificate: its own key. */
-			a = x509_obj_signed_by(&x->o, x->o.kind == X509_OBJ_CSR ? NULL : x->o.pub, &why);
-			if (a == ERR_ANSWER_NO)
-				fail(w, x->from->seq, "the %s %s of step '%s' does not verify with its own key",
-				     x509_obj_kind_name(x->o.kind), x->from->name, x->from->step);
-			else if (a == ERR_ANSWER_YES)
-				w->r->x509_verified++;
-			else
-				w->r->x509_unverifiable++;
-			continue;
-		}
-		/* Signed by an issuer: a certificate of that subject whose key verifies it. */
-		bool any = false, found = false, cannot = false;
-		for (size_t j = 0; j < n && !found; j++) {
-			if (j == i || p[j].o.kind != X509_OBJ_CERT || strcmp(p[j].subject, x->issuer))
-				continue;
-			any = true;
-			a = x509_obj_signed_by(&x->o, p[j].o.pub, &why);
-			found = a == ERR_ANSWER_YES;
-			cannot |= a == ERR_ANSWER_ERROR;
-		}
-		if (found) {
-			w->r->x509_verified++;
-			w->r->x509_chained++;
-		} else if (cannot) {
-			w->r->x509_unverifiable++;
-		} else if (any) {
-			fail(w, x->from->seq, "the %s %s of step '%s' does not verify with the key of its issuer %s",
-			     x509_obj_kind_name(x->o.kind), x->from->name, x->from->step, x->issuer);
-		} else {
-			w->r->x509_unchained++;
-		}
-	}
-	ret = 0;
-	for (size_t i = 0; i < n; i++)
-		x509_obj_free(&p[i].o);
-	free(p);
-	return ret;
-}
-
-int ts_contents_check(const uint8_t *data, size_t len, const struct ts_verify_opts *o, struct ts_report *r,
-		      struct err *e)
-{
-	struct walk w = {.r = r};
-	int ret = -1;
-	r->artifacts_checked = r->x509_verified = r->x509_chained = r->x509_unchained = r->x509_unverifiable =
-		r->fingerprints_checked = 0;
-	if (ts_each_entry(data, len, take, &w, e))
-		goto out;
-	check_twins(&w);
-	if (!w.bad && check_signatures(&w, o, e))
-		goto out;
-	ret = 0;
-out:
-	for (size_t i = 0; i < w.n; i++)
-		free(w.v[i].data);
-	free(w.v);
-	return ret;
+	if (!c)
+		return;
+	for (size_t i = 0; i < c->n_waiting; i++)
+		if (c->waiting[i]->o.kind != X509_OBJ_CERT)
+			parsed_free(c->waiting[i]);   /* a waiting certificate is freed with the issuers */
+	for (size_t i = 0; i < c->n_certs; i++)
+		parsed_free(c->certs[i]);
+	free(c->waiting);
+	free(c->certs);
+	free(c->names);
+	free(c);
 }
 
 /* --- the story ---------------------------------------------------------------- */
 
-struct story_walk {
-	struct ts_story *s;
-	struct seen {
-		char step[64];
-		unsigned runs;
-	} *seen;
-	size_t n_seen;
+struct ts_story_seen {
+	char step[64];
+	unsigned runs;
 };
 
 static void line(struct ts_story *s, uint64_t seq, const char *step, const char *fmt, ...) CER_PRINTF(4, 5);
@@ -271,10 +372,9 @@ static void line(struct ts_story *s, uint64_t seq, const char *step, const char 
 	va_end(ap);
 }
 
-static int tell(void *ctx, uint64_t seq, enum ts_kind kind, const cbor_item_t *body, struct err *e)
+int ts_story_take(void *ctx, uint64_t seq, enum ts_kind kind, const cbor_item_t *body, struct err *e)
 {
-	struct story_walk *sw = ctx;
-	struct ts_story *s = sw->s;
+	struct ts_story *s = ctx, *sw = s;
 	char step[64], a[256], b[256], c[256];
 	uint64_t outcome = 0;
 	if (kind != TS_STEP_RESULT)
@@ -285,7 +385,7 @@ static int tell(void *ctx, uint64_t seq, enum ts_kind kind, const cbor_item_t *b
 	while (k < sw->n_seen && strcmp(sw->seen[k].step, step))
 		k++;
 	if (k == sw->n_seen) {
-		struct seen *nv = realloc(sw->seen, (sw->n_seen + 1) * sizeof *nv);
+		struct ts_story_seen *nv = realloc(sw->seen, (sw->n_seen + 1) * sizeof *nv);
 		if (!nv)
 			return err_set(e, ERR_NOMEM, "out of memory");
 		sw->seen = nv;
@@ -327,25 +427,18 @@ static int tell(void *ctx, uint64_t seq, enum ts_kind kind, const cbor_item_t *b
 	return 0;
 }
 
-int ts_story_read(const uint8_t *data, size_t len, struct ts_story *s, struct err *e)
+void ts_story_free(struct ts_story *s)
 {
-	struct story_walk sw = {.s = s};
-	memset(s, 0, sizeof *s);
-	int rc = ts_each_entry(data, len, tell, &sw, e);
-	free(sw.seen);
-	return rc;
+	free(s->seen);
+	s->seen = NULL;
+	s->n_seen = 0;
 }
 
 /* --- for a chain of transcripts ---------------------------------------------- */
 
-struct certs {
-	struct buf *v;
-	size_t n;
-};
-
-static int take_cert(void *ctx, uint64_t seq, enum ts_kind kind, const cbor_item_t *body, struct err *e)
+int ts_certs_take(void *ctx, uint64_t seq, enum ts_kind kind, const cbor_item_t *body, struct err *e)
 {
-	struct certs *c = ctx;
+	struct ts_certs *c = ctx;
 	const cbor_item_t *arts = kind == TS_STEP_RESULT ? dcbor_get_u(body, 6) : NULL;
 	(void)seq;
 	for (size_t i = 0; arts && i < cbor_array_size(arts); i++) {
@@ -370,24 +463,11 @@ static int take_cert(void *ctx, uint64_t seq, enum ts_kind kind, const cbor_item
 	return 0;
 }
 
-int ts_certificates(const uint8_t *data, size_t len, struct buf **out, size_t *n, struct err *e)
+int ts_continues_of(const cbor_item_t *genesis, uint8_t head[32])
 {
-	struct certs c = {*out, *n};
-	int rc = ts_each_entry(data, len, take_cert, &c, e);
-	*out = c.v;
-	*n = c.n;
-	return rc;
-}
-
-int ts_continues(const uint8_t *data, size_t len, uint8_t head[32], struct err *e)
-{
-	cbor_item_t *g = ts_genesis_body(data, len, e);
-	if (!g)
-		return -1;
-	const cbor_item_t *h = dcbor_get_u(g, 7);
+	const cbor_item_t *h = dcbor_get_u(genesis, 7);
 	int found = h && cbor_isa_bytestring(h) && cbor_bytestring_length(h) == 32;
 	if (found)
 		memcpy(head, cbor_bytestring_handle(h), 32);
-	cbor_decref(&g);
 	return found;
 }

@@ -24,15 +24,29 @@
 #include "err.h"
 #include "transcript.h"
 
-int ts_contents_check(const uint8_t *data, size_t len, const struct ts_verify_opts *o, struct ts_report *r,
-		      struct err *e) CER_MUST_CHECK;
+/* The check, fed one good record at a time in order (ts_verify does), judged at
+ * the end. It keeps the latest SHA-256 of each (step, artifact) name and the
+ * certificates (the issuers), never the records: its memory grows with the script's
+ * artifacts, not with the transcript's length. opts->issuers are read at new. */
+struct ts_contents;
+struct ts_contents *ts_contents_new(const struct ts_verify_opts *o, struct err *e);
+int ts_contents_take(struct ts_contents *c, uint64_t seq, enum ts_kind kind, const cbor_item_t *body,
+		     struct err *e) CER_MUST_CHECK;
+/* Once every record is good: the counts into r, and the first bad record's finding
+ * (verdict INVALID, bad_seq, reason) when there is one. */
+int ts_contents_finish(struct ts_contents *c, struct ts_report *r, struct err *e) CER_MUST_CHECK;
+void ts_contents_free(struct ts_contents *c);
 
-/* The DER of every certificate the good records embed (appended to *out, *n of them;
- * the caller frees each and the array): the issuers a later transcript of a chain may
- * be signed by. */
-int ts_certificates(const uint8_t *data, size_t len, struct buf **out, size_t *n, struct err *e) CER_MUST_CHECK;
-/* The genesis `continues` (key 7) of the transcript: 1 with head set, 0 without. */
-int ts_continues(const uint8_t *data, size_t len, uint8_t head[32], struct err *e) CER_MUST_CHECK;
+/* The DER of every certificate a good record embeds (appended to v, n of them; the
+ * caller frees each and the array): the issuers a later transcript of a chain may be
+ * signed by. ts_certs_take is a walk's callback (ctx a struct ts_certs). */
+struct ts_certs {
+	struct buf *v;
+	size_t n;
+};
+int ts_certs_take(void *ctx, uint64_t seq, enum ts_kind kind, const cbor_item_t *body, struct err *e) CER_MUST_CHECK;
+/* The genesis `continues` (key 7) of a genesis body: 1 with head set, 0 without. */
+int ts_continues_of(const cbor_item_t *genesis, uint8_t head[32]);
 
 /* What the auditor reads first: one line for each step that failed, was aborted or
  * accepted as a deviation (with its error or note), each step run more than once,
@@ -46,7 +60,12 @@ struct ts_story {
 	struct ts_story_line lines[64];
 	size_t n, total;          /* kept, and all of them (more are counted, not kept) */
 	uint64_t failed, deviations, retried, refusals, slips, decisions;
+	struct ts_story_seen *seen;   /* runs of each step id so far */
+	size_t n_seen;
 };
-int ts_story_read(const uint8_t *data, size_t len, struct ts_story *s, struct err *e) CER_MUST_CHECK;
+/* Told one good record at a time (a walk's callback, ctx a zeroed struct ts_story);
+ * ts_story_free lets go of what it keeps, not the lines. */
+int ts_story_take(void *ctx, uint64_t seq, enum ts_kind kind, const cbor_item_t *body, struct err *e) CER_MUST_CHECK;
+void ts_story_free(struct ts_story *s);
 
 #endif

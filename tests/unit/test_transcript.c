@@ -900,6 +900,106 @@ static void test_signed_signoff(void **state)
 
 /* The writer refuses a method-1 sign-off without its signature and key, and a
  * method-0 one that carries them. */
+/* A step-result with one artifact of n bytes (a large one makes a record longer
+ * than the reader's 64 KiB window). */
+static cbor_item_t *step_result_sized(const char *id, uint64_t begin_seq, size_t n)
+{
+	struct err e;
+	uint8_t h[32], *content = malloc(n);
+	assert_non_null(content);
+	for (size_t i = 0; i < n; i++)
+		content[i] = (uint8_t)(i * 7 + n);
+	SHA256(content, n, h);
+	cbor_item_t *b = dcbor_map(), *out = dcbor_map(), *arts = dcbor_array(), *art = dcbor_map();
+	assert_int_equal(dcbor_put(out, "ok", dcbor_bool(true), &e), 0);
+	assert_int_equal(dcbor_put_u(art, 0, dcbor_text("blob"), &e), 0);
+	assert_int_equal(dcbor_put_u(art, 1, dcbor_bytes(h, 32), &e), 0);
+	assert_int_equal(dcbor_put_u(art, 2, dcbor_uint(n), &e), 0);
+	assert_int_equal(dcbor_put_u(art, 4, dcbor_bytes(content, n), &e), 0);
+	assert_int_equal(dcbor_push(arts, art, &e), 0);
+	assert_int_equal(dcbor_put_u(b, 0, dcbor_text(id), &e), 0);
+	assert_int_equal(dcbor_put_u(b, 1, dcbor_uint(begin_seq), &e), 0);
+	assert_int_equal(dcbor_put_u(b, 2, dcbor_uint(TS_PASSED), &e), 0);
+	assert_int_equal(dcbor_put_u(b, 3, out, &e), 0);
+	assert_int_equal(dcbor_put_u(b, 6, arts, &e), 0);
+	free(content);
+	return b;
+}
+
+/* The same bytes through a file (ts_verify_fd, records read one at a time through a
+ * window) and from memory give the same report. */
+static void same_both_ways(struct fx *f, const uint8_t *data, size_t len)
+{
+	char p[400];
+	struct ts_report rm, rf;
+	struct err e;
+	static unsigned k;
+	snprintf(p, sizeof p, "%s/cut-%u.cts", f->dir, k++);
+	assert_int_equal(files_write_new(p, data, len, &e), 0);
+	int fd = files_open_read(p, &e);
+	assert_true(fd >= 0);
+	verify(data, len, NULL, &rm);
+	if (ts_verify_fd(fd, 1 << 24, NULL, &rf, &e) != 0)
+		fail_msg("verify_fd: %s", e.msg);
+	close(fd);
+	unlink(p);
+	assert_int_equal(rf.verdict, rm.verdict);
+	assert_int_equal(rf.records, rm.records);
+	assert_int_equal(rf.bad_seq, rm.bad_seq);
+	assert_int_equal(rf.whole_len, rm.whole_len);
+	assert_string_equal(rf.reason, rm.reason);
+	assert_memory_equal(rf.head, rm.head, 32);
+	assert_int_equal(rf.artifacts_checked, rm.artifacts_checked);
+}
+
+static void test_stream(void **state)
+{
+	struct fx *f = *state;
+	struct ts_writer *w = open_writer(f->path, f->s);
+	static const size_t sizes[] = {100, 30000, 150000, 5, 65000, 70000, 1};
+	uint64_t seq = 1;
+	for (size_t i = 0; i < sizeof sizes / sizeof sizes[0]; i++) {
+		char id[16];
+		snprintf(id, sizeof id, "s%zu", i);
+		append(w, TS_STEP_BEGIN, step_begin(id, i), seq);
+		append(w, TS_STEP_RESULT, step_result_sized(id, seq, sizes[i]), seq + 1);
+		seq += 2;
+	}
+	cbor_item_t *b = dcbor_map(), *sum = dcbor_map();
+	struct err e;
+	assert_int_equal(dcbor_put(sum, "passed", dcbor_uint(7), &e), 0);
+	assert_int_equal(dcbor_put_u(b, 0, dcbor_uint(TS_COMPLETED), &e), 0);
+	assert_int_equal(dcbor_put_u(b, 1, sum, &e), 0);
+	append(w, TS_SEAL, b, seq);
+	ts_writer_close(w);
+	uint8_t *data;
+	size_t len;
+	read_all(f->path, &data, &len);
+	struct ts_report r;
+	verify(data, len, NULL, &r);
+	assert_int_equal(r.verdict, TS_VALID);
+	assert_int_equal(r.records, seq + 1);
+	assert_true(len > 3 * 65536);
+	/* whole, cut (torn tails, some on the window's edges), zero-filled, damaged */
+	same_both_ways(f, data, len);
+	for (size_t cut = 1; cut < len; cut += cut < 70000 ? 4099 : 9973)
+		same_both_ways(f, data, cut);
+	for (size_t cut = 65530; cut < 65542; cut++)
+		same_both_ways(f, data, cut);
+	uint8_t *z = calloc(len + 70000, 1);
+	assert_non_null(z);
+	memcpy(z, data, len - 10);
+	same_both_ways(f, z, len + 70000);
+	memcpy(z, data, len);
+	z[len / 2] ^= 1;
+	same_both_ways(f, z, len);
+	z[len / 2] ^= 1;
+	z[200] ^= 0x40;
+	same_both_ways(f, z, len);
+	free(z);
+	free(data);
+}
+
 static void test_signoff_shape(void **state)
 {
 	struct fx *f = *state;
@@ -944,6 +1044,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_spliced, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_signed_signoff, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_signoff_shape, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_stream, setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
