@@ -21,7 +21,8 @@ PKGS      := yaml-0.1 libcrypto libcbor p11-kit-1
 DEB_PKGS  := build-essential pkg-config libyaml-dev libssl-dev libcbor-dev libp11-kit-dev \
              libgfshare-dev softhsm2 libcmocka-dev opensc gnutls-bin openssl python3 \
              python3-cbor2 python3-cryptography python3-yaml python3-jsonschema golang-go tmux \
-             iproute2 chromium poppler-utils fonts-dejavu-core valgrind
+             iproute2 chromium poppler-utils fonts-dejavu-core valgrind \
+             libengine-pkcs11-openssl
 
 REVISION  := $(shell git rev-parse --short=12 HEAD 2>/dev/null || echo unknown)
 WARN      := -std=c11 -Wall -Wextra -Wpedantic -Wshadow -Wstrict-prototypes -Wmissing-prototypes \
@@ -191,13 +192,13 @@ install: $(BUILD)/ceremony
 
 # bench: speed and memory of the transcript (medians of one run; compare runs, the
 # machines are shared). Not part of check: no timing is asserted anywhere.
-$(BUILD)/bench/%: tests/bench/%.c $(LIB_OBJ)
+$(BUILD)/bench/%: bench/%.c $(LIB_OBJ)
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CFLAGS) $(ALL_LDFLAGS) -o $@ $< $(LIB_OBJ) $(LIBS)
 
-bench: deps
-	$(MAKE) --no-print-directory $(BUILD)/bench/bench_transcript
-	$(BUILD)/bench/bench_transcript 500 7 $${TMPDIR:-/tmp}
+# bench/run.sh prints the report bench/RESULTS.md keeps (BENCH_ROUNDS=7 by default).
+bench: deps all $(BUILD)/bench/bench_transcript
+	sh bench/run.sh $(BUILD)
 
 # asan: the whole of make check (unit, CLI, vectors, fuzz replays) built with ASan and
 # UBSan. The allocation-failure tests are left out: their allocator and ASan's cannot

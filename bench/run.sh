@@ -21,7 +21,7 @@ echo "## Machine"
 echo "- $(grep -m1 'model name' /proc/cpuinfo | sed 's/.*: //'), $(nproc) cores, $(awk '/MemTotal/ {printf "%.0f GiB", $2/1048576}' /proc/meminfo)"
 echo "- $(. /etc/os-release && echo "$PRETTY_NAME"), kernel $(uname -r), $(openssl version | cut -d' ' -f1-2)"
 echo "- transcripts in $tmp: $(df -T "$tmp" | awk 'NR==2 {print $2}') on $(df "$tmp" | awk 'NR==2 {print $1}')"
-echo "- ceremony $($cer --version 2>/dev/null | head -n 1), $rounds rounds"
+echo "- $($cer --version 2>/dev/null | head -n 1), $rounds rounds"
 echo
 
 # --- verify: streaming, and against the floor ------------------------------------
