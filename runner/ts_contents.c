@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "hash.h"
+#include "strmap.h"
 #include "ts_contents.h"
 #include "words.h"
 #include "x509_read.h"
@@ -33,6 +34,8 @@ struct parsed {
 struct ts_contents {
 	struct named *names;
 	size_t n_names, cap_names;
+	struct strmap by_pair;    /* "step\0name": its index in names */
+	struct strmap by_name;    /* name: the index of the latest of that name */
 	uint64_t order;
 	struct parsed **certs;    /* every certificate: the issuers */
 	size_t n_certs;
@@ -64,26 +67,35 @@ static bool ends_pem(const char *name)
 	return n > 4 && !strcmp(name + n - 4, "_pem");
 }
 
+/* The key of a (step, name): both, with the NUL between them. */
+static size_t pair_key(char key[2 * NAME_MAX_TEXT], const char *step, const char *name)
+{
+	size_t a = strlen(step), b = strlen(name);
+	memcpy(key, step, a + 1);
+	memcpy(key + a + 1, name, b);
+	return a + 1 + b;
+}
+
 static struct named *named_find(const struct ts_contents *c, const char *step, const char *name)
 {
-	for (size_t i = 0; i < c->n_names; i++)
-		if (!strcmp(c->names[i].step, step) && !strcmp(c->names[i].name, name))
-			return &c->names[i];
-	return NULL;
+	char key[2 * NAME_MAX_TEXT];
+	size_t i;
+	if (strlen(step) >= NAME_MAX_TEXT || strlen(name) >= NAME_MAX_TEXT)
+		return NULL;   /* longer than any kept (a reference's text may be) */
+	return strmap_get(&c->by_pair, key, pair_key(key, step, name), &i) ? &c->names[i] : NULL;
 }
 
 /* The latest artifact called name of step or (an input a step embedded under the
  * reference's name, "file:PATH" or "IMPORT.STEP") called step. */
 static const struct named *named_ref(const struct ts_contents *c, const char *step, const char *name)
 {
-	const struct named *best = NULL;
-	for (size_t i = 0; i < c->n_names; i++) {
-		const struct named *x = &c->names[i];
-		if (((!strcmp(x->step, step) && !strcmp(x->name, name)) || !strcmp(x->name, step)) &&
-		    (!best || x->order > best->order))
-			best = x;
-	}
-	return best;
+	const struct named *pair = named_find(c, step, name), *input = NULL;
+	size_t i;
+	if (strmap_get(&c->by_name, step, strlen(step), &i))
+		input = &c->names[i];
+	if (!pair || (input && input->order > pair->order))
+		return input;
+	return pair;
 }
 
 static int named_put(struct ts_contents *c, const char *step, const char *name, const uint8_t sha[32], struct err *e)
@@ -98,13 +110,17 @@ static int named_put(struct ts_contents *c, const char *step, const char *name, 
 			c->names = nv;
 			c->cap_names = cap;
 		}
-		x = &c->names[c->n_names++];
+		x = &c->names[c->n_names];
 		snprintf(x->step, sizeof x->step, "%s", step);
 		snprintf(x->name, sizeof x->name, "%s", name);
+		char key[2 * NAME_MAX_TEXT];
+		if (strmap_put(&c->by_pair, key, pair_key(key, x->step, x->name), c->n_names, e))
+			return -1;
+		c->n_names++;
 	}
 	memcpy(x->sha, sha, 32);
 	x->order = ++c->order;
-	return 0;
+	return strmap_put(&c->by_name, x->name, strlen(x->name), (size_t)(x - c->names), e);
 }
 
 /* A SHA-256 a step shows (hex) against the artifact it names. */
@@ -347,15 +363,12 @@ void ts_contents_free(struct ts_contents *c)
 	free(c->waiting);
 	free(c->certs);
 	free(c->names);
+	strmap_free(&c->by_pair);
+	strmap_free(&c->by_name);
 	free(c);
 }
 
 /* --- the story ---------------------------------------------------------------- */
-
-struct ts_story_seen {
-	char step[64];
-	unsigned runs;
-};
 
 static void line(struct ts_story *s, uint64_t seq, const char *step, const char *fmt, ...) CER_PRINTF(4, 5);
 static void line(struct ts_story *s, uint64_t seq, const char *step, const char *fmt, ...)
@@ -374,26 +387,18 @@ static void line(struct ts_story *s, uint64_t seq, const char *step, const char 
 
 int ts_story_take(void *ctx, uint64_t seq, enum ts_kind kind, const cbor_item_t *body, struct err *e)
 {
-	struct ts_story *s = ctx, *sw = s;
+	struct ts_story *s = ctx;
 	char step[64], a[256], b[256], c[256];
 	uint64_t outcome = 0;
 	if (kind != TS_STEP_RESULT)
 		return 0;
 	dcbor_text_into(dcbor_get_u(body, 0), step, sizeof step);
 	(void)dcbor_as_u64(dcbor_get_u(body, 2), &outcome);
-	size_t k = 0;
-	while (k < sw->n_seen && strcmp(sw->seen[k].step, step))
-		k++;
-	if (k == sw->n_seen) {
-		struct ts_story_seen *nv = realloc(sw->seen, (sw->n_seen + 1) * sizeof *nv);
-		if (!nv)
-			return err_set(e, ERR_NOMEM, "out of memory");
-		sw->seen = nv;
-		snprintf(nv[k].step, sizeof nv[k].step, "%s", step);
-		nv[k].runs = 0;
-		sw->n_seen++;
-	}
-	if (++sw->seen[k].runs == 2) {
+	size_t runs = 0;
+	(void)strmap_get(&s->runs, step, strlen(step), &runs);
+	if (strmap_put(&s->runs, step, strlen(step), ++runs, e))
+		return -1;
+	if (runs == 2) {
 		s->retried++;
 		line(s, seq, step, "run again (a retry, a decision going back, or a resume)");
 	}
@@ -429,9 +434,7 @@ int ts_story_take(void *ctx, uint64_t seq, enum ts_kind kind, const cbor_item_t 
 
 void ts_story_free(struct ts_story *s)
 {
-	free(s->seen);
-	s->seen = NULL;
-	s->n_seen = 0;
+	strmap_free(&s->runs);
 }
 
 /* --- for a chain of transcripts ---------------------------------------------- */

@@ -22,6 +22,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include "err.h"
+#include "strmap.h"
 #include "transcript.h"
 
 /* The check, fed one good record at a time in order (ts_verify does), judged at
@@ -60,8 +61,7 @@ struct ts_story {
 	struct ts_story_line lines[64];
 	size_t n, total;          /* kept, and all of them (more are counted, not kept) */
 	uint64_t failed, deviations, retried, refusals, slips, decisions;
-	struct ts_story_seen *seen;   /* runs of each step id so far */
-	size_t n_seen;
+	struct strmap runs;       /* runs of each step id so far */
 };
 /* Told one good record at a time (a walk's callback, ctx a zeroed struct ts_story);
  * ts_story_free lets go of what it keeps, not the lines. */
