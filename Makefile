@@ -22,7 +22,7 @@ DEB_PKGS  := build-essential pkg-config libyaml-dev libssl-dev libcbor-dev libp1
              libgfshare-dev softhsm2 libcmocka-dev opensc gnutls-bin openssl python3 \
              python3-cbor2 python3-cryptography python3-yaml python3-jsonschema golang-go tmux \
              iproute2 chromium poppler-utils fonts-dejavu-core valgrind \
-             libengine-pkcs11-openssl
+             libengine-pkcs11-openssl man-db
 
 REVISION  := $(shell git rev-parse --short=12 HEAD 2>/dev/null || echo unknown)
 WARN      := -std=c11 -Wall -Wextra -Wpedantic -Wshadow -Wstrict-prototypes -Wmissing-prototypes \
@@ -129,6 +129,12 @@ $(BUILD)/tests/p11shim.so: tests/tools/p11shim.c
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CFLAGS) -fPIC -shared $(ALL_LDFLAGS) -o $@ $< -ldl -lpthread
 
+# A test-only PKCS#11 module that adds ML-DSA key pairs to SoftHSM where OpenSSL has
+# ML-DSA (3.5 and later) (tests/tools/p11mldsa_testonly.c); never installed.
+$(BUILD)/tests/p11-mldsa-TESTONLY.so: tests/tools/p11mldsa_testonly.c runner/token.h
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) -fPIC -shared $(ALL_LDFLAGS) -o $@ $< -lcrypto -ldl -lpthread
+
 # A strict X.509 reader for the tests: Go's crypto/x509 (standard library only, no
 # modules fetched), which refuses encodings OpenSSL and GnuTLS forgive.
 GO_ENV = GOCACHE=$(abspath $(BUILD))/go-cache GOPATH=$(abspath $(BUILD))/go-path GO111MODULE=off GOFLAGS= GOTOOLCHAIN=local
@@ -150,8 +156,8 @@ deps:
 	fi
 
 check: deps
-	$(MAKE) --no-print-directory all $(UNIT_BIN) $(BUILD)/tests/p11shim.so $(BUILD)/tests/x509check \
-	  $(BUILD)/tests/gen $(FUZZ_BIN)
+	$(MAKE) --no-print-directory all $(UNIT_BIN) $(BUILD)/tests/p11shim.so $(BUILD)/tests/p11-mldsa-TESTONLY.so \
+	  $(BUILD)/tests/x509check $(BUILD)/tests/gen $(FUZZ_BIN)
 	@CEREMONY=$(abspath $(BUILD)/ceremony) BUILD=$(abspath $(BUILD)) sh tests/run.sh $(UNIT_BIN)
 
 # mutate: the tests must notice each check of the verifier going (tests/mutate.sh).

@@ -23,12 +23,16 @@ command -v debootstrap >/dev/null || {
 
 mounted=
 umount_all() {
-	for m in $mounted; do umount -l "$root$m" 2>/dev/null || true; done
+	for m in $mounted; do umount -l "${root}${m%/}" 2>/dev/null || true; done
 	mounted=
 }
 trap umount_all EXIT
 trap 'umount_all; exit 1' INT TERM
 mount_all() {
+	# The root a mount point of its own: unshare --mount (tools/offline) makes / private,
+	# which a plain folder under chroot cannot be.
+	mount --bind "$root" "$root"
+	mounted=/
 	for m in /proc /sys /dev /dev/pts /dev/shm; do
 		mkdir -p "$root$m"
 		case $m in

@@ -202,10 +202,12 @@ def strict(b, top_tag=False, what=None, trailing=None):
             raise Bad(trailing or "trailing bytes after the item")
         try:
             v = cbor2.loads(b)
-        except UnicodeDecodeError:
-            raise Bad("text string is not valid UTF-8")
-        except Exception as e:  # any other decoder complaint is a malformed record
-            raise Bad("malformed CBOR: %s" % e)
+        except Exception as e:
+            # cbor2 up to 5.4 raises the UnicodeDecodeError itself; later ones (the C
+            # decoder of Debian 13's) wrap it in their own error, as its cause.
+            if isinstance(e, UnicodeDecodeError) or isinstance(e.__cause__, UnicodeDecodeError):
+                raise Bad("text string is not valid UTF-8")
+            raise Bad("malformed CBOR: %s" % e)  # any other decoder complaint
         check_value(v, top_tag)
         no_duplicate_keys(b)
         try:
@@ -444,11 +446,14 @@ def der_length(b):
 
 def check_signature(alg, spki, prot, payload, sig):
     name, kind, h, curve, coord = ALGS[alg]
+    # Before the library sees it: newer pyca/cryptography refuses trailing bytes
+    # itself, with its own words.
+    n = der_length(spki)   # None or too long: the library says what is wrong
+    need(n is None or n >= len(spki), "trailing bytes after the signer's SubjectPublicKeyInfo")
     try:
         key = serialization.load_der_public_key(spki)
     except Exception as e:
         raise Bad("parsing the signer's SubjectPublicKeyInfo: %s" % e)
-    need(der_length(spki) == len(spki), "trailing bytes after the signer's SubjectPublicKeyInfo")
     tbs = cbor2.dumps(["Signature1", prot, b"", payload], canonical=True)
     try:
         if kind == "ec":

@@ -63,6 +63,19 @@
  * come back as a failure. */
 static unsigned long openssl_ambiguous;
 
+/* OpenSSL 3.5 (Debian 13) leaks a few of its own blocks when one of its own
+ * allocations fails (seen in d2i_PUBKEY's decoders and in the signature
+ * operations' fetch caches). There, and only there, a leak is OpenSSL's when the
+ * failed allocation and the leaked block were both libcrypto's: counted and
+ * printed, not failed. OpenSSL 3.0 (Debian 12) leaks none of them, so there every
+ * leak fails the sweep, ours among them. */
+#if OPENSSL_VERSION_NUMBER >= 0x30500000L
+#define OPENSSL_OWN_LEAKS 1
+#else
+#define OPENSSL_OWN_LEAKS 0
+#endif
+static unsigned long openssl_leaks;
+
 static bool in_libcrypto(void *addr)
 {
 	Dl_info di;
@@ -96,7 +109,7 @@ static void sweep(const char *name, op_fn op, void *ctx, unsigned ok_codes)
 
 	if (only && !strstr(name, only))
 		return;
-	openssl_ambiguous = 0;
+	openssl_ambiguous = openssl_leaks = 0;
 	/* Once without failures: OpenSSL's and the C library's lazily made global state
 	 * (method stores, error queues, stdio buffers) is made here, not counted as a leak. */
 	err_clear(&e);
@@ -122,6 +135,10 @@ static void sweep(const char *name, op_fn op, void *ctx, unsigned ok_codes)
 		if (wrong[0])
 			fail_msg("%s: allocation %lu failed (%s): %s", name, n,
 				 failalloc_where(st.failed_caller, where, sizeof where), wrong);
+		if (st.leaks && OPENSSL_OWN_LEAKS && in_libcrypto(st.failed_caller) && in_libcrypto(st.leak_caller)) {
+			openssl_leaks++;
+			st.leaks = 0;
+		}
 		if (st.leaks)
 			fail_msg("%s: allocation %lu failed (%s): %zu blocks (%zu bytes) leaked, the first %zu bytes from %s;"
 				 " %zu older blocks freed; rc %d: %s", name, n, failalloc_where(st.failed_caller, where, sizeof where), st.leaks,
@@ -154,6 +171,9 @@ static void sweep(const char *name, op_fn op, void *ctx, unsigned ok_codes)
 	}
 	print_message("# %s: %lu allocations, each failed in turn; OpenSSL answered instead of failing %lu times\n",
 		      name, total, openssl_ambiguous);
+	if (openssl_leaks)
+		print_message("# %s: OpenSSL leaked its own blocks after its own allocation failed %lu times\n", name,
+			      openssl_leaks);
 }
 
 /* --- dcbor ------------------------------------------------------------------- */
