@@ -15,7 +15,12 @@
 #ifndef CER_OSSL_H
 #define CER_OSSL_H
 
+#include <openssl/opensslv.h>
 #include "err.h"
+
+/* ML-DSA (FIPS 204) in OpenSSL's default provider: 3.5 and later (Debian 13). An
+ * older build refuses ML-DSA certificates before any step acts. */
+#define CER_HAVE_MLDSA (OPENSSL_VERSION_NUMBER >= 0x30500000L)
 
 /* 0 when rc is 1; otherwise -1 with OpenSSL's queue drained into e (err_openssl:
  * code ERR_CRYPTO, "what: OpenSSL's reasons"). */

@@ -212,6 +212,10 @@ static int check_uris(struct run *x, const char *id, const X509 *c, const struct
 static bool alg_fits_key(int sig_nid, EVP_PKEY *signer)
 {
 	int md = 0, pk = 0;
+#ifdef NID_ML_DSA_65
+	if (sig_nid == NID_ML_DSA_65)   /* the signature's OID is the key's own (RFC 9881 §2-3) */
+		return signer && EVP_PKEY_is_a(signer, "ML-DSA-65");
+#endif
 	if (!signer || !OBJ_find_sigid_algs(sig_nid, &md, &pk))
 		return false;
 	int base = EVP_PKEY_get_base_id(signer);

@@ -77,7 +77,13 @@ static EVP_PKEY *throwaway_key(const EVP_PKEY *like, struct err *e)
 	}
 	case EVP_PKEY_ED25519: k = EVP_PKEY_Q_keygen(NULL, NULL, "ED25519"); break;
 	case EVP_PKEY_RSA: k = EVP_PKEY_Q_keygen(NULL, NULL, "RSA", (size_t)2048); break;
-	default: break;
+	default:
+#if CER_HAVE_MLDSA
+		/* A provider's key (ML-DSA in OpenSSL 3.5) has no legacy id: by its name. */
+		if (EVP_PKEY_is_a(like, "ML-DSA-65"))
+			k = EVP_PKEY_Q_keygen(NULL, NULL, "ML-DSA-65");
+#endif
+		break;
 	}
 	if (!k)
 		err_openssl(e, "making the placeholder key for the algorithm identifiers");

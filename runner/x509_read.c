@@ -370,8 +370,9 @@ const char *x509_pubkey_name(EVP_PKEY *k, char *buf, size_t len)
 		snprintf(buf, len, "rsa-%d", EVP_PKEY_get_bits(k));
 		break;
 	default: {
+		/* A provider's key (ML-DSA in OpenSSL 3.5): named as scripts name it. */
 		const char *n = EVP_PKEY_get0_type_name(k);
-		snprintf(buf, len, "%s", n ? n : "unknown");
+		snprintf(buf, len, "%s", EVP_PKEY_is_a(k, "ML-DSA-65") ? "ml-dsa-65" : n ? n : "unknown");
 	}
 	}
 	ERR_clear_error();

@@ -96,8 +96,20 @@ int x509_sigalg_resolve(const char *alg, struct x509_sigalg *sa, struct err *e)
 			sa->padding = X509_PAD_PKCS1;
 		return 0;
 	case K_MLDSA:
+#if CER_HAVE_MLDSA
+		/* Pure ML-DSA signs the message itself (FIPS 204 §5.2; RFC 9881 §3: no
+		 * parameters, no pre-hash). */
+		if (sa->padding != X509_PAD_DEFAULT)
+			return err_set(e, ERR_X509, "'padding' is for RSA keys; an %s key signs with ML-DSA", alg);
+		if (sa->hash != X509_HASH_DEFAULT && sa->hash != X509_HASH_NONE)
+			return err_set(e, ERR_X509, "an %s key takes no hash (pure ML-DSA signs the data itself, RFC 9881); "
+						  "remove 'hash'", alg);
+		sa->hash = X509_HASH_NONE;
+		return 0;
+#else
 		return err_set(e, ERR_X509, "%s certificates need OpenSSL 3.5 or later (this build has %s); "
 					  "sign them with an EC, Ed25519 or RSA key here", alg, OPENSSL_VERSION_TEXT);
+#endif
 	default:
 		return err_set(e, ERR_X509, "unknown key algorithm '%s' (expected ec-p256, ec-p384, ec-p521, ed25519 or "
 					  "rsa-BITS)", alg ? alg : "");
@@ -110,6 +122,7 @@ CK_MECHANISM_TYPE x509_sigalg_mech(const char *alg, const struct x509_sigalg *sa
 	case K_EC: return CKM_ECDSA;
 	case K_ED25519: return CKM_EDDSA;
 	case K_RSA: return sa->padding == X509_PAD_PSS ? CKM_RSA_PKCS_PSS : CKM_RSA_PKCS;
+	case K_MLDSA: return CKM_ML_DSA;
 	default: return 0;
 	}
 }
@@ -124,6 +137,7 @@ const char *x509_sigalg_label(const char *alg, const struct x509_sigalg *sa)
 	switch (key_kind(alg, NULL)) {
 	case K_EC: return i < 0 ? "ecdsa" : ecdsa[i];
 	case K_ED25519: return "Ed25519";
+	case K_MLDSA: return !strcmp(alg, "ml-dsa-65") ? "ML-DSA-65" : "ML-DSA";
 	case K_RSA:
 		if (i < 0)
 			return "rsa";
@@ -163,6 +177,7 @@ static int key_agrees(const struct x509_key *k, struct err *e)
 	}
 	case K_ED25519: ok = id == EVP_PKEY_ED25519; break;
 	case K_RSA: ok = id == EVP_PKEY_RSA && bits == atoi(k->algorithm + 4); break;
+	case K_MLDSA: ok = !strcmp(k->algorithm, "ml-dsa-65") && EVP_PKEY_is_a(k->pkey, "ML-DSA-65"); break;
 	default: break;
 	}
 	ERR_clear_error();
@@ -255,9 +270,9 @@ int x509_sign(const struct x509_key *k, const struct x509_sigalg *sa, const uint
 	size_t start = sig->len;
 	int ret = -1;
 
-	if (kind != K_EC && kind != K_ED25519 && kind != K_RSA)
+	if (kind != K_EC && kind != K_ED25519 && kind != K_RSA && !(CER_HAVE_MLDSA && kind == K_MLDSA))
 		return err_set(e, ERR_X509, "cannot sign with a key of algorithm '%s'", k->algorithm);
-	if (kind != K_ED25519) {
+	if (kind != K_ED25519 && kind != K_MLDSA) {
 		if (!h)
 			return err_openssl(e, "hashing the data to sign");
 		if (ossl_rc(EVP_Digest(data, len, md, &mdlen, h, NULL), e, "hashing the data to sign"))
@@ -274,6 +289,14 @@ int x509_sign(const struct x509_key *k, const struct x509_sigalg *sa, const uint
 	case K_ED25519: {
 		/* CKM_EDDSA without parameters is PureEdDSA over the whole message (§2.3.14). */
 		CK_MECHANISM m = {CKM_EDDSA, NULL, 0};
+		if (tok_sign_ex(k->sess, k->priv, &m, data, len, sig, e))
+			goto out;
+		break;
+	}
+	case K_MLDSA: {
+		/* CKM_ML_DSA without parameters: pure ML-DSA over the message, empty context
+		 * (PKCS#11 3.2 §6.67.5; RFC 9881 §3). */
+		CK_MECHANISM m = {CKM_ML_DSA, NULL, 0};
 		if (tok_sign_ex(k->sess, k->priv, &m, data, len, sig, e))
 			goto out;
 		break;

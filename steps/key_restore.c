@@ -165,7 +165,8 @@ static CK_KEY_TYPE key_type_of(EVP_PKEY *k)
 	case EVP_PKEY_EC: return CKK_EC;
 	case EVP_PKEY_ED25519: return CKK_EC_EDWARDS;
 	case EVP_PKEY_RSA: return CKK_RSA;
-	default: return (CK_KEY_TYPE)-1;
+	default:   /* a provider's key (OpenSSL 3.5's ML-DSA) has no legacy id */
+		return EVP_PKEY_is_a(k, "ML-DSA-65") ? CKK_ML_DSA : (CK_KEY_TYPE)-1;
 	}
 }
 

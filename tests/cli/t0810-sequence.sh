@@ -227,22 +227,67 @@ expect_exit 1 "a card of another split (the root HSM's PIN): the recovery test h
 	--answers "$T/card.yaml" --after "$R" --out "$T/o-card"
 expect_out "it names the split" "the share Karin Lund gave is of split [0-9a-f]+, not of the wrap key's split"
 
-# --- the ML-DSA-65 originals of seed 004 stop before anything acts (OpenSSL 3.0) ----
-for mn in company-root company-intermediate emergency-rekey; do
-	o="$TOP/ceremonies/ml-dsa/$mn.yaml" e=$(awk -v n="$mn" '$1 == n && NF > 1 { print $2 }' "$TOP/examples/sequence")
-	after=${e:+--after $T/o-mldsa-after}
-	[ -n "$e" ] && { [ -e "$T/o-mldsa-after" ] || cp -a "$I" "$T/o-mldsa-after"; }
-	if openssl list -signature-algorithms 2>/dev/null | grep -qi 'ml-dsa-65'; then
-		ok "$mn (ML-DSA-65): this OpenSSL has ML-DSA; issue 15 rehearses the originals"
-		continue
-	fi
-	expect_exit 2 "$mn (ML-DSA-65): check refuses it here" "$CEREMONY" check "$o" $after
-	expect_out "$mn (ML-DSA-65): saying OpenSSL 3.5 is needed" "ml-dsa-65 certificates need OpenSSL 3.5 or later"
-	expect_exit 2 "$mn (ML-DSA-65): rehearse stops before any step acts" "$OFF" "$CEREMONY" rehearse "$o" \
-		--answers "$TOP/examples/answers/$mn.yaml" $after --out "$T/o-mldsa-$mn"
-	[ ! -e "$T/o-mldsa-$mn/transcript.cts" ] && ok "$mn (ML-DSA-65): no transcript was begun, no token touched" ||
-		not_ok "$mn (ML-DSA-65): no transcript was begun, no token touched"
-done
+# --- the ML-DSA-65 originals of seed 004 (issue 15) ------------------------------
+# With OpenSSL 3.5 or later (Debian 13, make check-debian13) they rehearse end to end,
+# each after the one before it, through the test-only ML-DSA token
+# (tests/tools/p11mldsa_testonly.c, SoftHSM with ML-DSA-65 key pairs on top): VALID
+# transcripts, certificates whose signature and key are id-ml-dsa-65, accepted by
+# openssl verify and by pyca/cryptography's strict DER reader. With OpenSSL 3.0 they
+# stop before any step acts, through the same module as through SoftHSM.
+MLDSA=${BUILD:-$TOP/build}/tests/p11-mldsa-TESTONLY.so
+case $MLDSA in /*) ;; *) MLDSA=$TOP/$MLDSA ;; esac
+if openssl list -signature-algorithms 2>/dev/null | grep -qi 'ml-dsa-65'; then
+	prev=
+	for mn in company-root company-intermediate emergency-rekey; do
+		o="$TOP/ceremonies/ml-dsa/$mn.yaml" out=$T/o-mldsa-$mn
+		expect_exit 0 "$mn (ML-DSA-65): check" "$CEREMONY" check "$o" ${prev:+--after $prev}
+		expect_exit 0 "$mn (ML-DSA-65): rehearses through the test-only ML-DSA token" "$OFF" "$CEREMONY" rehearse "$o" \
+			--answers "$TOP/examples/answers/$mn.yaml" ${prev:+--after $prev} --keep --module "$MLDSA" --out "$out"
+		expect_exit 0 "$mn (ML-DSA-65): the transcript is VALID" "$CEREMONY" verify "$out/transcript.cts" --script "$o"
+		prev=$out
+	done
+	root=$T/o-mldsa-company-root/artifacts/root-cert.crt.pem
+	for c in "$root" "$T/o-mldsa-company-intermediate/artifacts/intermediate-cert.crt.pem" \
+		"$T/o-mldsa-emergency-rekey/artifacts/intermediate-cert.crt.pem"; do
+		name=${c#"$T"/o-mldsa-}
+		openssl x509 -in "$c" -noout -text >"$T/text" 2>&1
+		[ "$(grep -c 'Signature Algorithm: ML-DSA-65' "$T/text")" -eq 2 ] && grep -q 'Public Key Algorithm: ML-DSA-65' "$T/text" &&
+			ok "$name: signed with ML-DSA-65, its key ML-DSA-65 (seed 004 §7.4)" ||
+			not_ok "$name: signed with ML-DSA-65, its key ML-DSA-65 (seed 004 §7.4)" "$(grep Algorithm "$T/text")"
+		expect_exit 0 "$name: openssl verify -x509_strict accepts it under the ML-DSA root" \
+			openssl verify -x509_strict -CAfile "$root" "$c"
+		"$PYTHON" - "${c%.pem}.der" >"$T/py" 2>&1 <<'PY'
+import sys
+from cryptography import x509
+from cryptography.hazmat.primitives.serialization import Encoding
+der = open(sys.argv[1], "rb").read()
+c = x509.load_der_x509_certificate(der)   # the strict Rust DER reader
+mldsa65 = "2.16.840.1.101.3.4.3.18"
+assert c.public_bytes(Encoding.DER) == der, "does not re-encode to the same DER"
+assert c.signature_algorithm_oid.dotted_string == mldsa65, c.signature_algorithm_oid
+assert c.public_key_algorithm_oid.dotted_string == mldsa65, c.public_key_algorithm_oid
+print("ok")
+PY
+		[ "$(cat "$T/py")" = ok ] && ok "$name: pyca/cryptography reads it as strict DER, id-ml-dsa-65 throughout" ||
+			not_ok "$name: pyca/cryptography reads it as strict DER, id-ml-dsa-65 throughout" "$(tail -n 2 "$T/py")"
+	done
+else
+	for mn in company-root company-intermediate emergency-rekey; do
+		o="$TOP/ceremonies/ml-dsa/$mn.yaml" e=$(awk -v n="$mn" '$1 == n && NF > 1 { print $2 }' "$TOP/examples/sequence")
+		after=${e:+--after $T/o-mldsa-after}
+		[ -n "$e" ] && { [ -e "$T/o-mldsa-after" ] || cp -a "$I" "$T/o-mldsa-after"; }
+		expect_exit 2 "$mn (ML-DSA-65): check refuses it here" "$CEREMONY" check "$o" $after
+		expect_out "$mn (ML-DSA-65): saying OpenSSL 3.5 is needed" "ml-dsa-65 certificates need OpenSSL 3.5 or later"
+		for via in softhsm "$MLDSA"; do
+			mod=; [ "$via" = softhsm ] || mod="--module $via"
+			expect_exit 2 "$mn (ML-DSA-65): rehearse stops before any step acts (${via##*/})" "$OFF" "$CEREMONY" rehearse "$o" \
+				--answers "$TOP/examples/answers/$mn.yaml" $after $mod --out "$T/o-mldsa-$mn-${via##*/}"
+			[ ! -e "$T/o-mldsa-$mn-${via##*/}/transcript.cts" ] &&
+				ok "$mn (ML-DSA-65): no transcript was begun, no token touched (${via##*/})" ||
+				not_ok "$mn (ML-DSA-65): no transcript was begun, no token touched (${via##*/})"
+		done
+	done
+fi
 
 # --- a live run never builds on a rehearsal, and never reads its shares -----------
 # The room's folder holds the root rehearsal's output, its token store and keepsafe

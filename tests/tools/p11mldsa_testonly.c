@@ -995,9 +995,17 @@ static CK_RV m_C_UnwrapKey(CK_SESSION_HANDLE h, CK_MECHANISM_PTR m, CK_OBJECT_HA
 	CK_RV rv = real->C_UnwrapKey(h, m, uk, w, wl, tt, sizeof tt / sizeof tt[0], &tmp);
 	if (rv != CKR_OK)
 		return rv;
-	uint8_t p8[P8_LEN + 1];
+	uint8_t p8[P8_LEN + 64];
 	CK_ATTRIBUTE v = {CKA_VALUE, p8, sizeof p8};
 	rv = real->C_GetAttributeValue(h, tmp, &v, 1);
+	/* SoftHSM 2.6.1 unwraps a CKM_AES_KEY_WRAP_PAD secret with its padding left on
+	 * (56 bytes for these 54): zeros up to a multiple of 8 (RFC 5649 §4.1) are taken
+	 * off here, the PKCS#8 says its own length. */
+	bool padded = rv == CKR_OK && v.ulValueLen >= P8_LEN && v.ulValueLen < P8_LEN + 8;
+	for (CK_ULONG i = P8_LEN; padded && i < v.ulValueLen; i++)
+		padded = p8[i] == 0;
+	if (padded)
+		v.ulValueLen = P8_LEN;
 	real->C_DestroyObject(h, tmp);
 	pthread_mutex_lock(&lock);
 	struct sess *s = sess_of(h);

@@ -160,7 +160,8 @@ class Obj:
             why("signature algorithm", same_algorithm, self.der)
         alg = o.signature_algorithm_oid._name
         if o.signature_algorithm_oid == SignatureAlgorithmOID.RSASSA_PSS:
-            alg += "/" + why("RSASSA-PSS parameters", pss_params, self.der)[0].name
+            # Named here: cryptography 38 calls it RSASSA-PSS, 43 (Debian 13) rsassaPss.
+            alg = "RSASSA-PSS/" + why("RSASSA-PSS parameters", pss_params, self.der)[0].name
         self.what += " (%s)" % alg
         self.obj = o
 
