@@ -50,7 +50,7 @@ UNIT_SRC   := $(wildcard tests/unit/test_*.c)
 UNIT_SKIP  ?=
 UNIT_BIN   := $(filter-out $(patsubst %,$(BUILD)/tests/%,$(UNIT_SKIP)),$(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(UNIT_SRC)))
 
-.PHONY: all check unit cli fuzz fuzz-bin rehearse rehearse-sequence deps install asan memcheck bench failalloc mutate clean
+.PHONY: all check unit cli fuzz fuzz-bin rehearse rehearse-sequence deps install asan memcheck bench failalloc mutate check-debian13 clean
 all: $(BUILD)/ceremony
 
 $(BUILD)/gen/pgpwords.c: data/pgp-words.txt tools/pgpwords.awk
@@ -159,6 +159,12 @@ check: deps
 	$(MAKE) --no-print-directory all $(UNIT_BIN) $(BUILD)/tests/p11shim.so $(BUILD)/tests/p11-mldsa-TESTONLY.so \
 	  $(BUILD)/tests/x509check $(BUILD)/tests/gen $(FUZZ_BIN)
 	@CEREMONY=$(abspath $(BUILD)/ceremony) BUILD=$(abspath $(BUILD)) sh tests/run.sh $(UNIT_BIN)
+
+# check-debian13: make check again on Debian 13 (OpenSSL 3.5, libcbor 0.10, gcc 14),
+# in a root debootstrap makes once from Debian's packages and keeps in
+# DEBIAN13_ROOT (default /var/cache/ceremony/debian13); as root (tests/debian13.sh).
+check-debian13:
+	@sh tests/debian13.sh check
 
 # mutate: the tests must notice each check of the verifier going (tests/mutate.sh).
 mutate: deps
