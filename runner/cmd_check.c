@@ -5,7 +5,41 @@
 #include "cmd.h"
 #include "script.h"
 #include "step.h"
+#include "token.h"
 #include "transcript.h"
+#include "x509_sign.h"
+#include "ynode.h"
+#include <openssl/crypto.h>
+
+/* The key algorithms the script's steps name, and which of the runner's this build
+ * can sign certificates, CSRs and CRLs with (ML-DSA only with OpenSSL 3.5 or later).
+ * What a token can do is the token's: `ceremony tokens --mechanisms` lists it. */
+static void print_algorithms(const struct ceremony *c)
+{
+	char names[256], used[256] = "";
+	snprintf(names, sizeof names, "%s", tok_algorithm_names());
+	for (size_t i = 0; i < c->n_steps; i++) {
+		const struct ynode *a = ynode_get(c->steps[i].node, "algorithm");
+		if (!a || !a->str || strstr(used, a->str))
+			continue;
+		size_t n = strlen(used);
+		snprintf(used + n, sizeof used - n, "%s%s", n ? ", " : "", a->str);
+	}
+	printf("algorithms:\n");
+	if (used[0])
+		printf("  the script's keys: %s\n", used);
+	printf("  this build (%s) signs with:", OpenSSL_version(OPENSSL_VERSION));
+	const char *sep = " ";
+	for (char *save = NULL, *t = strtok_r(names, ", ", &save); t; t = strtok_r(NULL, ", ", &save)) {
+		struct x509_sigalg sa = {0};
+		struct err e = {0};
+		if (x509_sigalg_resolve(t, &sa, &e) == 0) {
+			printf("%s%s", sep, t);
+			sep = ", ";
+		}
+	}
+	printf("\n  what a token can do: ceremony tokens --mechanisms\n");
+}
 
 void cmd_check_usage(FILE *f)
 {
@@ -73,6 +107,7 @@ int cmd_check(int argc, char **argv)
 					t->name, t->quorum, t->quorum, t->quorum_role);
 		}
 	}
+	print_algorithms(c);
 	for (size_t i = 0; i < c->n_steps; i++) {
 		const struct step *s = &c->steps[i];
 		char w[512];

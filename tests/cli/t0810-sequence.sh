@@ -241,6 +241,9 @@ if openssl list -signature-algorithms 2>/dev/null | grep -qi 'ml-dsa-65'; then
 	for mn in company-root company-intermediate emergency-rekey; do
 		o="$TOP/ceremonies/ml-dsa/$mn.yaml" out=$T/o-mldsa-$mn
 		expect_exit 0 "$mn (ML-DSA-65): check" "$CEREMONY" check "$o" ${prev:+--after $prev}
+		expect_out "$mn (ML-DSA-65): check says the script's keys are ML-DSA-65" \
+			"^  the script's keys: ml-dsa-65\$"
+		expect_out "$mn (ML-DSA-65): ... this build signs with ML-DSA-65" "^  this build \(OpenSSL 3\.[5-9].*\) signs with: .*ml-dsa-65"
 		expect_exit 0 "$mn (ML-DSA-65): rehearses through the test-only ML-DSA token" "$OFF" "$CEREMONY" rehearse "$o" \
 			--answers "$TOP/examples/answers/$mn.yaml" ${prev:+--after $prev} --keep --module "$MLDSA" --out "$out"
 		expect_exit 0 "$mn (ML-DSA-65): the transcript is VALID" "$CEREMONY" verify "$out/transcript.cts" --script "$o"
@@ -272,6 +275,10 @@ PY
 			not_ok "$name: pyca/cryptography reads it as strict DER, id-ml-dsa-65 throughout" "$(tail -n 2 "$T/py")"
 	done
 else
+	expect_exit 0 "the P-384 twin: check" "$CEREMONY" check "$TOP/ceremonies/company-root.yaml"
+	expect_out "the P-384 twin: check says this build signs with ec-p384" "^  this build \(OpenSSL 3\.[0-4].*\) signs with: .*ec-p384"
+	grep -q "signs with: .*ml-dsa" "$T/out" && not_ok "and not with ML-DSA-65 (OpenSSL 3.0)" "$(grep 'signs with' "$T/out")" ||
+		ok "and not with ML-DSA-65 (OpenSSL 3.0)"
 	for mn in company-root company-intermediate emergency-rekey; do
 		o="$TOP/ceremonies/ml-dsa/$mn.yaml" e=$(awk -v n="$mn" '$1 == n && NF > 1 { print $2 }' "$TOP/examples/sequence")
 		after=${e:+--after $T/o-mldsa-after}
