@@ -20,7 +20,12 @@ static void print_algorithms(const struct ceremony *c)
 	snprintf(names, sizeof names, "%s", tok_algorithm_names());
 	for (size_t i = 0; i < c->n_steps; i++) {
 		const struct ynode *a = ynode_get(c->steps[i].node, "algorithm");
-		if (!a || !a->str || strstr(used, a->str))
+		bool seen = false;
+		for (size_t j = 0; a && a->str && j < i && !seen; j++) {
+			const struct ynode *b = ynode_get(c->steps[j].node, "algorithm");
+			seen = b && b->str && !strcmp(a->str, b->str);
+		}
+		if (!a || !a->str || seen)
 			continue;
 		size_t n = strlen(used);
 		snprintf(used + n, sizeof used - n, "%s%s", n ? ", " : "", a->str);
@@ -45,7 +50,9 @@ void cmd_check_usage(FILE *f)
 {
 	fprintf(f, "usage: ceremony check SCRIPT [--after DIR]\n\n"
 		   "Validates a ceremony script (syntax, keys, types, references, roles, tokens)\n"
-		   "and prints its plan: roles, tokens and every step. Touches no token and\n"
+		   "and prints its plan: roles, tokens, the key algorithms (the script's, and those\n"
+		   "this build signs certificates with: ML-DSA-65 needs OpenSSL 3.5) and every\n"
+		   "step. Touches no token and\n"
 		   "writes no file. The files the script names (certificates, requests, earlier\n"
 		   "transcripts) are read and checked; an earlier transcript is verified and its\n"
 		   "verdict shown (one that is not VALID would halt the ceremony at its import).\n"
